@@ -1,0 +1,1 @@
+"""The evidencekit command-line interface (thin: parse arguments, call the API, print)."""

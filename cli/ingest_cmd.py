@@ -1,0 +1,49 @@
+"""``evidencekit ingest``: read evidence into a case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.output import emit, err, json_option, out, progress
+from evidencekit.case.ingest import IngestSummary, ingest_file
+from evidencekit.case.workspace import Case
+
+
+@click.group("ingest")
+def ingest_group() -> None:
+    """Read evidence (images, logs, artifacts, structured events) into a case."""
+
+
+def report_ingest(summary: IngestSummary, as_json: bool) -> None:
+    """Print an ingest summary; exit non-zero when nothing at all could be read."""
+    s = summary.source
+    data = {"source": s.model_dump(mode="json"), "events": summary.events, "issues": summary.issues}
+    emit(
+        data,
+        as_json,
+        lambda: out.print(
+            f"{s.name}: {summary.events} events, {s.records_read} records read, "
+            f"{s.records_failed} failed, {summary.issues} parse issues (source {s.id})"
+        ),
+    )
+    if summary.nothing_read:
+        err.print(f"Nothing could be read from {s.name}; see the parse issues in the case.")
+        raise SystemExit(1)
+
+
+@ingest_group.command("events")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
+@json_option
+def events(path: Path, case_dir: Path, force: bool, as_json: bool) -> None:
+    """Ingest structured events (evidencekit event JSON lines) from another tool."""
+    case = Case(case_dir)
+    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
+        summary = ingest_file(case, path, "events_jsonl", force=force, progress=advance)
+    report_ingest(summary, as_json)
+
+
+COMMANDS = [ingest_group]

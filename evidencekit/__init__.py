@@ -1,0 +1,7 @@
+"""evidencekit: evidence preservation and forensic packaging for trade-secret cases."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
