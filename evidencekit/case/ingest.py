@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.case.workspace import Case
-from evidencekit.errors import EvidenceChanged, UnreadableInput
+from evidencekit.errors import CaseError, EvidenceChanged, UnreadableInput
 from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.sources.guard import check_output
@@ -26,6 +26,11 @@ class IngestSummary:
     def nothing_read(self) -> bool:
         """True when not one record could be read (the CLI then exits non-zero)."""
         return self.events == 0 and self.source.records_read == 0
+
+
+def _check_content_source(content: dict[str, Any], source_id: str) -> None:
+    if content.get("source") != source_id:
+        raise CaseError(f"event content for source {content.get('source')} in batch of {source_id}")
 
 
 def source_id_for(sha256: str, parser: str) -> str:
@@ -64,6 +69,9 @@ def ingest_file(
                 batch.add_event(item)
             elif isinstance(item, ParseIssue):
                 batch.add_issue(item)
+            elif isinstance(item, dict):  # hot parsers yield content dicts (EventContent)
+                _check_content_source(item, source_id)
+                batch.add_content(item)
         after = hash_file(path)
         if after.sha256 != before.sha256:
             raise EvidenceChanged(

@@ -17,6 +17,10 @@ from typing import Any, ClassVar, Literal, Protocol
 from evidencekit.model import Event, Locator, ParseIssue
 from evidencekit.registry import Registry
 
+EventContent = dict[str, Any]
+"""An event in :meth:`Event.content` shape; ingest keys and stores it without model
+validation (hot paths only; their tests validate samples with ``Event.model_validate``)."""
+
 
 @dataclass
 class ParseContext:
@@ -68,8 +72,8 @@ class Parser(Protocol):
         """Whether the file looks like this format (first bytes and name only)."""
         ...
 
-    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
-        """Yield events and parse issues for the whole source."""
+    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue | EventContent]:
+        """Yield events (or their content dicts) and parse issues for the whole source."""
         ...
 
 
