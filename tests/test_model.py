@@ -84,15 +84,19 @@ def test_filetime_keeps_100ns_precision() -> None:
 
 
 def test_iso_offsets_and_local_zones() -> None:
-    assert ektime.parse_iso("2024-04-01T09:05:03+09:00") == ("2024-04-01T00:05:03.000000000Z",
-                                                            "+09:00")
+    assert ektime.parse_iso("2024-04-01T09:05:03+09:00") == (
+        "2024-04-01T00:05:03.000000000Z",
+        "+09:00",
+    )
     assert ektime.parse_iso("2024-04-01T00:05:03.5Z")[0] == "2024-04-01T00:05:03.500000000Z"
     with pytest.raises(ektime.TimeError, match="no offset"):
         ektime.parse_iso("2024-04-01T09:05:03")
     from datetime import datetime
 
     assert ektime.from_local(datetime(2024, 4, 1, 9, 5, 3), "Asia/Tokyo") == (
-        "2024-04-01T00:05:03.000000000Z", "+09:00")
+        "2024-04-01T00:05:03.000000000Z",
+        "+09:00",
+    )
     with pytest.raises(ektime.TimeError, match="ambiguous"):
         ektime.from_local(datetime(2024, 11, 3, 1, 30), "America/New_York")
     with pytest.raises(ektime.TimeError, match="impossible"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from hashlib import sha256
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,9 +26,9 @@ _LINE_KEYS = {"prev", "seq", "sha256"}
 
 def build_line(payload_key: str, payload: bytes, prev: str, seq: int) -> tuple[bytes, str]:
     """Return the full line (with newline) and its hash, from canonical ``payload`` bytes."""
-    body = b'{"%s":%s,"prev":"%s","seq":%d}' % (payload_key.encode(), payload, prev.encode(), seq)
-    digest = hashlib.sha256(body).hexdigest()
-    return body[:-1] + b',"sha256":"' + digest.encode() + b'"}\n', digest
+    body = b'{"%s":%s,"prev":"%s","seq":%d' % (payload_key.encode(), payload, prev.encode(), seq)
+    digest = hashlib.sha256(body + b"}").hexdigest()
+    return b'%s,"sha256":"%s"}\n' % (body, digest.encode()), digest
 
 
 class ChainWriter:
@@ -37,16 +38,22 @@ class ChainWriter:
         if not payload_key < "prev":
             raise ValueError("payload key must sort before 'prev'")
         self._fp = fp
-        self._key = payload_key
-        self.head = prev
+        self._prefix = b'{"%s":' % payload_key.encode()
+        self._head = prev.encode()
         self.seq = seq
 
     def write(self, payload: bytes) -> str:
         """Append canonical ``payload`` bytes; return the new line's hash."""
-        line, self.head = build_line(self._key, payload, self.head, self.seq)
-        self._fp.write(line)
+        body = self._prefix + payload + b',"prev":"%s","seq":%d' % (self._head, self.seq)
+        digest = sha256(body + b"}").hexdigest().encode()
+        self._fp.write(b'%s,"sha256":"%s"}\n' % (body, digest))
+        self._head = digest
         self.seq += 1
         return self.head
+
+    @property
+    def head(self) -> str:
+        return self._head.decode()
 
     def write_obj(self, obj: Any) -> str:
         return self.write(dumps_fast(obj))

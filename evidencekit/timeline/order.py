@@ -1,14 +1,14 @@
 """The deterministic total order of timeline events, and an external merge sort.
 
-Order: time (undated events last); source id; the locator's components (numbers
-compared as numbers); event kind; event id. The order is encoded as a byte string
-whose plain byte comparison is that order, so runs can be spilled to disk.
+Order: time (undated events last); source id; the locator's components in the order
+partition, inode, sequence, attribute, path, record, line, offset, length (numbers
+compared as numbers); event kind; event id. The order is encoded as a prefix-free
+byte string whose plain byte comparison is that order, so runs can be spilled to disk.
 """
 
 from __future__ import annotations
 
 import heapq
-import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,45 +17,71 @@ from typing import IO, Any
 LOCATOR_ORDER = (
     "partition", "inode", "sequence", "attribute", "path", "record", "line", "offset", "length",
 )  # fmt: skip
-_LEN = struct.Struct("<II")
+_TAGS = tuple(bytes([i + 1]) for i in range(len(LOCATOR_ORDER)))
+_PAIRS = tuple(zip(LOCATOR_ORDER, _TAGS, strict=True))
+TIME_LEN = 30  # len("2024-03-23T13:00:00.000000000Z")
+SOURCE_LEN = 16
 
 
-def _part(value: Any) -> bytes:
-    if value is None:
-        return b"\x00"
-    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
-        digits = str(int(value)).encode()
-        return b"\x01" + bytes([len(digits)]) + digits
-    text = str(value).encode("utf-8").replace(b"\x00", b"\x00\xff")
-    return b"\x02" + text + b"\x00\x00"
+def _value(value: Any) -> bytes:
+    """Numbers before text; numbers by length then digits; text NUL-terminated."""
+    if type(value) is int and value >= 0:
+        digits = b"%d" % value
+    elif type(value) is str and value.isdigit() and value.isascii():
+        digits = (value.lstrip("0") or "0").encode()
+    else:
+        text = str(value).encode("utf-8")
+        if b"\x00" in text:
+            text = text.replace(b"\x00", b"\x00\xff")
+        return b"\x02" + text + b"\x00\x00"
+    return b"\x01" + len(digits).to_bytes(1, "big") + digits
 
 
 def sort_key(event: dict[str, Any]) -> bytes:
     """Byte key of a canonical event dict; bytes order equals the timeline order."""
     time = event.get("time")
-    key = [b"\x00" + time.encode() if time else b"\x01", event["source"].encode()]
-    locator = event.get("locator") or {}
-    key.extend(_part(locator.get(name)) for name in LOCATOR_ORDER)
-    key.append(_part(event.get("kind")))
-    key.append(event.get("id", "").encode())
-    return b"".join(key)
+    parts = [b"\x00" + time.encode() if time else b"\x01", event["source"].encode()]
+    locator = event.get("locator")
+    if locator:
+        get = locator.get
+        for name, tag in _PAIRS:
+            value = get(name)
+            if value is not None:
+                parts.append(tag + _value(value))
+    parts.append(b"\x00" + _value(event.get("kind", "")))
+    parts.append(event.get("id", "").encode())
+    return b"".join(parts)
+
+
+def key_time_and_source(key: bytes) -> tuple[str | None, str]:
+    """Recover an event's time and source id from its sort key (no JSON parsing)."""
+    if key[0] == 0:
+        return key[1 : 1 + TIME_LEN].decode(), key[
+            1 + TIME_LEN : 1 + TIME_LEN + SOURCE_LEN
+        ].decode()
+    return None, key[1 : 1 + SOURCE_LEN].decode()
 
 
 class ExternalSorter:
-    """Sorts (key, line) pairs with bounded memory, spilling sorted runs to disk."""
+    """Sorts (key, line) pairs with bounded memory, spilling sorted runs to disk.
+
+    Each pair is held as one right-sized ``key + line + len(key)`` bytes object: cheaper
+    than a tuple, and a copy, so over-allocated serializer buffers are not kept alive.
+    Keys are prefix-free, so comparing the joined bytes compares the keys first.
+    """
 
     def __init__(self, workdir: Path | None = None, buffer_bytes: int = 48 << 20) -> None:
         self._tmp = tempfile.TemporaryDirectory(dir=workdir, prefix="ek-sort-")
-        self._buffer: list[tuple[bytes, bytes]] = []
+        self._buffer: list[bytes] = []
         self._size = 0
         self._limit = buffer_bytes
         self._runs: list[Path] = []
         self.count = 0
 
     def add(self, key: bytes, line: bytes) -> None:
-        self._buffer.append((key, line))
-        # Per-item overhead of two bytes objects and a tuple, measured at about 150 bytes.
-        self._size += len(key) + len(line) + 150
+        item = key + line + len(key).to_bytes(4, "big")
+        self._buffer.append(item)
+        self._size += len(item) + 41  # bytes object header plus the list slot
         self.count += 1
         if self._size >= self._limit:
             self._spill()
@@ -64,8 +90,7 @@ class ExternalSorter:
         self._buffer.sort()
         path = Path(self._tmp.name) / f"run{len(self._runs):05d}"
         with open(path, "wb") as fp:
-            pack = _LEN.pack
-            fp.writelines(pack(len(k), len(v)) + k + v for k, v in self._buffer)
+            fp.writelines(len(item).to_bytes(4, "big") + item for item in self._buffer)
         self._runs.append(path)
         self._buffer = []
         self._size = 0
@@ -73,11 +98,13 @@ class ExternalSorter:
     def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
         self._buffer.sort()
         if not self._runs:
-            yield from self._buffer
+            items: Iterator[bytes] = iter(self._buffer)
+            yield from (_split(item) for item in items)
             return
         files = [open(p, "rb", buffering=1 << 20) for p in self._runs]  # noqa: SIM115
         try:
-            yield from heapq.merge(self._buffer, *(_read_run(f) for f in files))
+            merged = heapq.merge(self._buffer, *(_read_run(f) for f in files))
+            yield from (_split(item) for item in merged)
         finally:
             for f in files:
                 f.close()
@@ -87,10 +114,12 @@ class ExternalSorter:
         self._tmp.cleanup()
 
 
-def _read_run(fp: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
-    size = _LEN.size
-    unpack = _LEN.unpack
-    while header := fp.read(size):
-        klen, vlen = unpack(header)
-        data = fp.read(klen + vlen)
-        yield data[:klen], data[klen:]
+def _split(item: bytes) -> tuple[bytes, bytes]:
+    klen = int.from_bytes(item[-4:], "big")
+    return item[:klen], item[klen:-4]
+
+
+def _read_run(fp: IO[bytes]) -> Iterator[bytes]:
+    read = fp.read
+    while header := read(4):
+        yield read(int.from_bytes(header, "big"))

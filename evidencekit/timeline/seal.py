@@ -20,7 +20,7 @@ from evidencekit.errors import ProofError, TimelineError
 from evidencekit.timeline import merkle
 from evidencekit.timeline.canonical import dumps, dumps_fast, loads_strict
 from evidencekit.timeline.chain import GENESIS, ChainWriter, check_line
-from evidencekit.timeline.order import ExternalSorter, sort_key
+from evidencekit.timeline.order import ExternalSorter, key_time_and_source, sort_key
 
 TIMELINE_FILE = "timeline.jsonl"
 HEAD_FILE = "head.json"
@@ -91,22 +91,18 @@ class _Writer:
         self.undated = 0
         self.sources: dict[str, int] = {}
 
-    def add(self, event_bytes: bytes, event: dict[str, Any]) -> None:
+    def add(self, event_bytes: bytes, time: str | None, source: str) -> None:
         leaf = merkle.leaf_hash(event_bytes)
         self.tree.append_hash(leaf)
         if self.leaves is not None:
             self.leaves.append(leaf)
         self.chain.write(event_bytes)
-        time = event.get("time")
         if time:
-            if self.first is None or time < self.first:
-                self.first = time
-            if self.last is None or time > self.last:
-                self.last = time
+            self.first = min(self.first or time, time)
+            self.last = max(self.last or time, time)
         else:
             self.undated += 1
-        src = event["source"]
-        self.sources[src] = self.sources.get(src, 0) + 1
+        self.sources[source] = self.sources.get(source, 0) + 1
 
 
 def seal(
@@ -131,7 +127,7 @@ def seal(
         if append and previous is not None:
             for event_bytes, event in _iter_verified(previous[1], previous[0]):
                 prefix_ids.add(event["id"])
-                writer.add(event_bytes, event)
+                writer.add(event_bytes, event.get("time"), event["source"])
             segments = list(previous[0].segments) or [(0, previous[0].size)]
         start = writer.tree.size
         sorter = ExternalSorter(out_dir, buffer_bytes)
@@ -165,7 +161,7 @@ def _write_sorted(sorter: ExternalSorter, writer: _Writer) -> int:
             duplicates += 1
             continue
         last_key, last_line = key, line
-        writer.add(line, orjson.loads(line))
+        writer.add(line, *key_time_and_source(key))
     return duplicates
 
 

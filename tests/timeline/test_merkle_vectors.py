@@ -29,18 +29,25 @@ def test_inclusion_probe(probe: Path) -> None:
     proof = [_b64(p) for p in d["proof"] or []]
     if d["wantErr"]:
         with pytest.raises(ProofError):
-            merkle.verify_inclusion(_b64(d["leafHash"]), d["leafIdx"], d["treeSize"], proof,
-                                    _b64(d["root"]))
+            merkle.verify_inclusion(
+                _b64(d["leafHash"]), d["leafIdx"], d["treeSize"], proof, _b64(d["root"])
+            )
     else:
-        merkle.verify_inclusion(_b64(d["leafHash"]), d["leafIdx"], d["treeSize"], proof,
-                                _b64(d["root"]))
+        merkle.verify_inclusion(
+            _b64(d["leafHash"]), d["leafIdx"], d["treeSize"], proof, _b64(d["root"])
+        )
 
 
 @pytest.mark.parametrize("probe", _probes("consistency"), ids=lambda p: str(p.relative_to(MERKLE)))
 def test_consistency_probe(probe: Path) -> None:
     d = json.loads(probe.read_text())
-    args = (d["size1"], d["size2"], [_b64(p) for p in d["proof"] or []], _b64(d["root1"]),
-            _b64(d["root2"]))
+    args = (
+        d["size1"],
+        d["size2"],
+        [_b64(p) for p in d["proof"] or []],
+        _b64(d["root1"]),
+        _b64(d["root2"]),
+    )
     if d["wantErr"]:
         with pytest.raises(ProofError):
             merkle.verify_consistency(*args)
@@ -81,11 +88,13 @@ def test_our_proofs_verify_for_every_leaf_and_prefix(size: int) -> None:
     leaves = [merkle.leaf_hash(str(i).encode()) for i in range(size)]
     head = merkle.root(leaves)
     for index in range(size):
-        merkle.verify_inclusion(leaves[index], index, size, merkle.inclusion_proof(leaves, index),
-                                head)
+        merkle.verify_inclusion(
+            leaves[index], index, size, merkle.inclusion_proof(leaves, index), head
+        )
     for m in range(1, size + 1):
-        merkle.verify_consistency(m, size, merkle.consistency_proof(leaves, m),
-                                  merkle.root(leaves[:m]), head)
+        merkle.verify_consistency(
+            m, size, merkle.consistency_proof(leaves, m), merkle.root(leaves[:m]), head
+        )
 
 
 def test_a_proof_for_one_leaf_fails_for_its_neighbour() -> None:

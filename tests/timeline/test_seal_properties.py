@@ -24,8 +24,9 @@ from evidencekit.timeline.seal import (
 )
 
 KEYER = EventKeyer(bytes(range(32)))
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def make_events(n: int, seed: int) -> list[bytes]:
@@ -40,7 +41,9 @@ def make_events(n: int, seed: int) -> list[bytes]:
             "locator": {"line": i + 1, "offset": str(i * 100)},
         }
         if rng.random() > 0.1:  # some events have no usable time
-            content["time"] = f"2024-04-{rng.randint(1, 3):02d}T0{rng.randint(0, 9)}:00:00.000000000Z"
+            content["time"] = (
+                f"2024-04-{rng.randint(1, 3):02d}T0{rng.randint(0, 9)}:00:00.000000000Z"
+            )
         events.append(dumps_fast(KEYER.key_content(content)))
     return events
 
@@ -115,8 +118,9 @@ def test_dropped_inserted_duplicated_and_swapped_lines_are_detected(
 
 @SETTINGS
 @given(seed=st.integers(0, 10_000), n=st.integers(0, 60))
-def test_order_does_not_depend_on_input_order(tmp_path_factory: pytest.TempPathFactory,
-                                              seed: int, n: int) -> None:
+def test_order_does_not_depend_on_input_order(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int
+) -> None:
     events = make_events(n, seed)
     shuffled = list(events)
     random.Random(seed + 1).shuffle(shuffled)
