@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-#: schema file stem -> "module:Model"
+#: schema file stem -> "module:Model", or "module:function" returning a finished schema
 PUBLIC_MODELS: dict[str, str] = {
     "event": "evidencekit.model:Event",
     "source": "evidencekit.model:Source",
@@ -25,7 +25,7 @@ PUBLIC_MODELS: dict[str, str] = {
     "custody-entry": "evidencekit.case.custody:CustodyEntry",
     "case": "evidencekit.case.workspace:CaseMeta",
     "store-batch": "evidencekit.case.store:BatchRecord",
-    "analysis": "evidencekit.analysis.model:AnalysisResult",
+    "analysis": "evidencekit.analysis.model:json_schema",
 }
 
 
@@ -39,8 +39,11 @@ def load_model(ref: str) -> type[BaseModel]:
 
 def schema_text(stem: str, ref: str) -> str:
     schema: dict[str, Any] = load_model(ref).model_json_schema(mode="serialization")
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-              "$id": f"https://evidencekit.invalid/schemas/{stem}.schema.json", **schema}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://evidencekit.invalid/schemas/{stem}.schema.json",
+        **schema,
+    }
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
