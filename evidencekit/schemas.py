@@ -29,22 +29,25 @@ PUBLIC_MODELS: dict[str, str] = {
 }
 
 
-def load_model(ref: str) -> type[BaseModel]:
+def build_schema(stem: str, ref: str) -> dict[str, Any]:
+    """The schema for ``ref``: a pydantic model, or a function returning a finished schema."""
     module, name = ref.split(":")
-    model = getattr(importlib.import_module(module), name)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise TypeError(f"{ref} is not a pydantic model")
-    return model
+    target = getattr(importlib.import_module(module), name)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://evidencekit.invalid/schemas/{stem}.schema.json",
+            **target.model_json_schema(mode="serialization"),
+        }
+    if callable(target):
+        schema: dict[str, Any] = target()
+        return schema
+    raise TypeError(f"{ref} is neither a pydantic model nor a schema function")
 
 
 def schema_text(stem: str, ref: str) -> str:
-    schema: dict[str, Any] = load_model(ref).model_json_schema(mode="serialization")
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://evidencekit.invalid/schemas/{stem}.schema.json",
-        **schema,
-    }
-    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    text = json.dumps(build_schema(stem, ref), indent=2, ensure_ascii=False, sort_keys=True)
+    return text + "\n"
 
 
 def write_all(folder: Path) -> list[Path]:
