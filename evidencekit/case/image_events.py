@@ -1,0 +1,162 @@
+"""File-system entries -> timeline events (one per timestamp role), inventory, body file.
+
+Time semantics by file system:
+
+* NTFS: ``$STANDARD_INFORMATION`` (``si_*``) and ``$FILE_NAME`` (``fn_*``) FILETIMEs,
+  UTC, 100 ns; the FILETIME is kept as ``time_original``.
+* FAT / exFAT: the clock wrote local wall time. TSK turns it into seconds with the
+  process's local zone; that is undone here and the wall time is placed in the zone
+  the FAT clock ran in (``--tz``; default the case zone), which is recorded. Created
+  time has 10 ms resolution (recorded as 1 s precision plus an attribute, never
+  overstated), modified 2 s, accessed a date.
+* ext2/3/4, HFS+, ISO 9660 and others: UTC seconds (+ nanoseconds on ext4).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from evidencekit.events.time import TimeError, format_ns, from_filetime, from_local
+from evidencekit.model import Action, TimePrecision
+from evidencekit.sources.content import ContentResult
+from evidencekit.sources.walk import Entry
+
+ACTIONS = {"crtime": Action.CREATE, "mtime": Action.MODIFY, "atime": Action.ACCESS,
+           "ctime": Action.METADATA_CHANGE}  # fmt: skip
+LOCAL_TIME_FS = ("FAT12", "FAT16", "FAT32", "exFAT")
+_FAT_PRECISION = {"crtime": TimePrecision.S, "mtime": TimePrecision.S2, "atime": TimePrecision.DAY}
+_TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
+               "sock": "s", "shadow": "h", "whiteout": "w", "virtual": "v",
+               "virtual_dir": "V"}  # fmt: skip
+
+
+def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
+    """The entry's timestamps as event time fields, one dict per role."""
+    if entry.is_ntfs:
+        return [_filetime(role, value) for role, value in sorted(entry.filetimes.items())]
+    if entry.fs.fs_type in LOCAL_TIME_FS:
+        return [_fat_time(role, s, n, zone) for role, (s, n) in sorted(entry.times.items())]
+    precision = TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S
+    return [
+        {
+            "time_role": role,
+            "time": format_ns(s * 10**9 + n),
+            "time_original": f"{s}.{n:09d}",
+            "time_offset": "Z",
+            "time_precision": precision.value,
+        }
+        for role, (s, n) in sorted(entry.times.items())
+    ]
+
+
+def _filetime(role: str, value: int) -> dict[str, Any]:
+    try:
+        text = from_filetime(value)
+    except TimeError:
+        text = None
+    fields: dict[str, Any] = {"time_role": role, "time_original": str(value)}
+    if text is None:
+        fields["flags"] = ["time_unparseable"]
+        return fields
+    fields.update(time=text, time_offset="Z", time_precision=TimePrecision.NS100.value)
+    return fields
+
+
+def _fat_time(role: str, seconds: int, nanos: int, zone: str) -> dict[str, Any]:
+    # TSK built these seconds with mktime() in this process's zone; localtime undoes it.
+    wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
+    original = wall.strftime("%Y-%m-%d %H:%M:%S")
+    if role == "crtime":
+        original += f".{nanos // 10**7:02d}"
+    fields: dict[str, Any] = {"time_role": role, "time_original": original, "time_zone": zone}
+    try:
+        fields["time"], fields["time_offset"] = from_local(wall, zone, nanos)
+    except TimeError:
+        fields["flags"] = ["time_unparseable"]
+        return fields
+    fields["time_precision"] = _FAT_PRECISION.get(role, TimePrecision.S).value
+    return fields
+
+
+def entry_kind(entry: Entry) -> str:
+    """``fs.file``, ``fs.dir``, ``fs.link`` ... from the metadata (or the name) type."""
+    return "fs." + (entry.meta_type or entry.name_type)
+
+
+def entry_flags(entry: Entry, content: ContentResult | None, markings: list[Any]) -> list[str]:
+    """Flags shared by every event of the entry."""
+    flags: list[str] = []
+    if entry.deleted:
+        flags.append("deleted")
+        if entry.meta_type == "file" or entry.meta_type is None:
+            recovered = content is not None and content.complete and (entry.size or 0) > 0
+            flags.append("recovered" if recovered else "unrecoverable")
+    if markings:
+        flags.append("marked")
+    if entry.streams:
+        flags.append("ads")
+    if any(s.name.lower() == "zone.identifier" for s in entry.streams):
+        flags.append("zone_identifier")
+    if timestomp_suspected(entry):
+        flags.append("timestomp_suspected")
+    if entry.name_problems:
+        flags.append("name_problem")
+    return sorted(flags)
+
+
+def timestomp_suspected(entry: Entry) -> bool:
+    """$SI creation or modification earlier than the $FILE_NAME one (a classic sign)."""
+    ft = entry.filetimes
+    return any(
+        ft.get(f"si_{r}", 0) and ft.get(f"fn_{r}", 0) and ft[f"si_{r}"] < ft[f"fn_{r}"]
+        for r in ("crtime", "mtime")
+    )
+
+
+def mode_string(entry: Entry) -> str:
+    """TSK's ``ls``-style mode (``r/rrw-r--r--``) for the body file."""
+    name_char = _TYPE_CHARS.get(entry.name_type, "-")
+    meta_char = _TYPE_CHARS.get(entry.meta_type or "", "-")
+    mode = entry.mode or 0
+    perms = "".join(ch if mode & (1 << (8 - i)) else "-" for i, ch in enumerate("rwxrwxrwx"))
+    return f"{name_char}/{meta_char}{perms}"
+
+
+def body_lines(entry: Entry, md5: str | None, prefix: str, zone: str) -> list[str]:
+    """mactime body-file lines as ``fls -m`` writes them (TSK 3+ format): for NTFS a
+    ``($FILE_NAME)`` line first, then the data line, then one line per named stream."""
+    name = prefix + _body_escape(entry.path)
+    suffix = ""
+    if entry.deleted:
+        suffix = " (deleted)" if not entry.name_allocated else " (deleted-realloc)"
+    seconds = {t["time_role"]: _epoch(t.get("time")) for t in entry_times(entry, zone)}
+    addr = str(entry.inode or 0)
+    rows: list[tuple[str, str, str, int, str]] = []
+    if entry.is_ntfs and entry.fn_attribute:
+        fn_id, fn_size = entry.fn_attribute
+        rows.append(("0", name + " ($FILE_NAME)", f"{addr}-48-{fn_id}", fn_size, "fn_"))
+    inode = f"{addr}-{entry.data_attribute}" if entry.is_ntfs and entry.data_attribute else addr
+    rows.append((md5 or "0", name, inode, entry.size or 0, "si_" if entry.is_ntfs else ""))
+    for s in entry.streams:
+        stream_inode = f"{addr}-{s.attr_type}-{s.attr_id}"
+        rows.append(("0", f"{name}:{_body_escape(s.name)}", stream_inode, s.size, "si_"))
+    lines = []
+    for digest, label, ident, size, pre in rows:
+        times = [seconds.get(pre + r, 0) for r in ("atime", "mtime", "ctime", "crtime")]
+        fields = [digest, label + suffix, ident, mode_string(entry), str(entry.uid or 0),
+                  str(entry.gid or 0), str(size), *map(str, times)]  # fmt: skip
+        lines.append("|".join(fields))
+    return lines
+
+
+def _epoch(text: str | None) -> int:
+    if text is None:
+        return 0
+    dt = datetime.strptime(text[:19] + "+0000", "%Y-%m-%dT%H:%M:%S%z")
+    return int(dt.timestamp())
+
+
+def _body_escape(text: str) -> str:
+    """The body file is '|'-separated lines: control characters and '|' become '^'."""
+    return "".join("^" if ord(c) < 32 or c in "|\x7f" else c for c in text)

@@ -1,0 +1,118 @@
+"""Read a file's content out of an image once: hashes, libmagic type, markings, spooling.
+
+One pass over the content feeds MD5, SHA-1 and SHA-256, keeps the head for libmagic
+and the marking scanner (bounded), and optionally copies the bytes to a private
+spool file for an artifact parser. A read error stops at the failing offset and is
+reported; content that reads short is not hashed as if it were whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import magic
+
+from evidencekit.sources.markings import MarkingScanner, ScanResult
+
+_CHUNK = 1 << 20
+_MAGIC_HEAD = 1 << 16
+_SCAN_MIMES = ("text/", "application/pdf", "application/vnd.openxmlformats", "application/zip")
+_magic = magic.Magic(mime=True)
+
+
+@dataclass
+class ContentResult:
+    """What was learnt from reading one stream."""
+
+    read: int = 0
+    complete: bool = False
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    mime: str | None = None
+    scan: ScanResult | None = None
+    error: str | None = None
+    error_offset: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_content(
+    handle: Any,
+    size: int,
+    attr: tuple[int, int] | None = None,
+    scanner: MarkingScanner | None = None,
+    spool: IO[bytes] | None = None,
+) -> ContentResult:
+    """Read ``size`` bytes of a TSK file (its default stream, or ``attr`` = (type, id)).
+
+    Args:
+        handle: a ``pytsk3.File``.
+        size: the stream size the metadata states.
+        attr: attribute type and id of a named stream (NTFS ADS), or None.
+        scanner: marking scanner; None skips marking detection.
+        spool: a binary file to receive a copy of the content, or None.
+    """
+    result = ContentResult()
+    hashers = (hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False),
+               hashlib.sha256())  # fmt: skip
+    keep = scanner.max_bytes if scanner is not None else _MAGIC_HEAD
+    head = bytearray()
+    while result.read < size:
+        want = min(_CHUNK, size - result.read)
+        try:
+            data = _read(handle, result.read, want, attr)
+        except OSError as exc:
+            result.error, result.error_offset = _reason(exc), result.read
+            break
+        if not data:
+            result.error, result.error_offset = "no data returned (short read)", result.read
+            break
+        for h in hashers:
+            h.update(data)
+        if len(head) < keep:
+            head += data[: keep - len(head)]
+        if spool is not None:
+            spool.write(data)
+        result.read += len(data)
+    result.complete = result.read == size
+    if result.complete:
+        result.md5, result.sha1, result.sha256 = (h.hexdigest() for h in hashers)
+    if head:
+        result.mime = _magic.from_buffer(bytes(head[:_MAGIC_HEAD]))
+        if scanner is not None:
+            result.scan = _scan(scanner, bytes(head), size, result)
+    elif result.complete:
+        result.mime = "application/x-empty"
+    return result
+
+
+def _read(handle: Any, offset: int, length: int, attr: tuple[int, int] | None) -> bytes:
+    if attr is None:
+        data: bytes = handle.read_random(offset, length)
+    else:
+        data = handle.read_random(offset, length, attr[0], attr[1])
+    return data
+
+
+def _scan(scanner: MarkingScanner, head: bytes, size: int, result: ContentResult) -> ScanResult:
+    mime = result.mime or ""
+    structured = mime in ("application/pdf", "application/zip") or "openxmlformats" in mime
+    if structured and size > scanner.max_bytes:
+        result.notes.append(f"markings_skipped: {size} bytes exceeds {scanner.max_bytes}")
+        return ScanResult("skipped")
+    if not mime.startswith(_SCAN_MIMES) and not _utf16_bom(head):
+        return ScanResult("not_scanned")
+    if size > scanner.max_bytes:
+        result.notes.append(f"markings_partial: first {scanner.max_bytes} bytes scanned")
+    return scanner.scan(head)
+
+
+def _utf16_bom(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] if text else type(exc).__name__

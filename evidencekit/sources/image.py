@@ -1,0 +1,229 @@
+"""Open disk images read-only: raw/dd, split raw (.001, .002 ...) and EWF (E01, E02 ...).
+
+Raw and split raw images are read by The Sleuth Kit itself (its raw reader finds the
+other segments of a split image). EWF images are read through libewf (``pyewf``) and
+handed to TSK as an external image. Nothing here ever opens a file for writing.
+
+Read errors inside an EWF container (a corrupted or missing chunk) do not stop the
+walk: the unreadable range is returned as zeros and recorded in
+:attr:`DiskImage.read_errors` with its media offset, so the caller can turn each one
+into a parse issue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyewf
+import pytsk3
+
+from evidencekit.errors import UnreadableInput
+from evidencekit.sources.hashing import BLOCK, Hashes, hash_blocks
+
+RAW_SUFFIXES = (".dd", ".raw", ".img", ".bin", ".dmg", ".iso")
+_SPLIT = re.compile(r"^(?P<stem>.+)\.(?P<num>\d{3})$")
+_EWF = re.compile(r"^(?P<stem>.+)\.(?P<kind>[EeLs])(?P<num>\d{2})$")
+_EWF_READ = 4 << 20
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A media range that could not be read (returned as zeros)."""
+
+    offset: int
+    length: int
+    reason: str
+
+
+@dataclass
+class DiskImage:
+    """An open image: TSK image handle, media size, segments and container facts."""
+
+    path: Path
+    format: str
+    segments: tuple[Path, ...]
+    media_size: int
+    img: Any
+    stored_hashes: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    read_errors: list[ReadError] = field(default_factory=list)
+    _ewf: Any = None
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Read media bytes (never past the end of the media)."""
+        length = max(0, min(length, self.media_size - offset))
+        if length == 0:
+            return b""
+        if self._ewf is not None:
+            return _ewf_read(self, offset, length)
+        data: bytes = self.img.read(offset, length)
+        return data
+
+    def media_blocks(self, block: int = BLOCK) -> Iterator[bytes]:
+        """The whole media, block by block, from offset 0."""
+        size = _EWF_READ if self._ewf is not None else block
+        offset = 0
+        while offset < self.media_size:
+            data = self.read(offset, size)
+            if not data:
+                self.read_errors.append(
+                    ReadError(offset, self.media_size - offset, "short read: image truncated")
+                )
+                return
+            offset += len(data)
+            yield data
+
+    def hash_media(self, progress: Callable[[int], None] | None = None) -> Hashes:
+        """MD5, SHA-1 and SHA-256 of the media data in one pass."""
+        return hash_blocks(self.media_blocks(), progress)
+
+    def close(self) -> None:
+        """Release the handles (the image files were only ever opened for reading)."""
+        if self._ewf is not None:
+            self._ewf.close()
+            self._ewf = None
+
+
+class _ExternalImage(pytsk3.Img_Info):  # type: ignore[misc]
+    """Hands media reads from Python (libewf) to TSK."""
+
+    def __init__(self, image: DiskImage) -> None:
+        self._image = image
+        super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return self._image.read(offset, length)
+
+    def get_size(self) -> int:
+        return self._image.media_size
+
+    def close(self) -> None:
+        """TSK closes the handle; the DiskImage owns the libewf handle."""
+
+
+def image_format(path: Path) -> str:
+    """``ewf``, ``split_raw`` or ``raw``, from the name and (for EWF) the signature."""
+    with open(path, "rb") as fp:
+        head = fp.read(8)
+    if head.startswith((b"EVF\x09\x0d\x0a\xff\x00", b"LVF\x09\x0d\x0a\xff\x00")):
+        return "ewf"
+    if _SPLIT.match(path.name) and path.name.endswith(".001"):
+        return "split_raw"
+    return "raw"
+
+
+def segments_of(path: Path, fmt: str) -> tuple[Path, ...]:
+    """Every segment file of the image whose first segment is ``path``, in order."""
+    if fmt == "ewf":
+        return tuple(sorted(Path(p) for p in pyewf.glob(str(path))))
+    if fmt == "split_raw":
+        stem = path.name[:-4]
+        found: list[Path] = []
+        number = 1
+        while (candidate := path.with_name(f"{stem}.{number:03d}")).is_file():
+            found.append(candidate)
+            number += 1
+        return tuple(found)
+    return (path,)
+
+
+def open_image(path: Path) -> DiskImage:
+    """Open an image read-only; raise :class:`UnreadableInput` when it cannot be opened."""
+    if not path.is_file():
+        raise UnreadableInput(f"{path} is not a readable file")
+    fmt = image_format(path)
+    segments = segments_of(path, fmt)
+    if fmt == "ewf":
+        return _open_ewf(path, segments)
+    try:
+        img = pytsk3.Img_Info(str(path))
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: cannot open as a raw image: {exc}") from exc
+    size = int(img.get_size())
+    expected = sum(p.stat().st_size for p in segments)
+    if size != expected:
+        raise UnreadableInput(f"{path}: TSK sees {size} bytes but the segments hold {expected}")
+    return DiskImage(path, fmt, segments, size, img)
+
+
+def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
+    handle = pyewf.handle()
+    try:
+        handle.open([str(p) for p in segments], "r")
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: cannot open the EWF image: {exc}") from exc
+    image = DiskImage(
+        path,
+        "ewf",
+        segments,
+        int(handle.get_media_size()),
+        None,
+        stored_hashes=_stored_hashes(handle),
+        metadata=_header_values(handle),
+        _ewf=handle,
+    )
+    image.img = _ExternalImage(image)
+    return image
+
+
+def _ewf_read(image: DiskImage, offset: int, length: int) -> bytes:
+    handle = image._ewf
+    try:
+        data: bytes = handle.read_buffer_at_offset(length, offset)
+    except OSError as exc:
+        return _ewf_read_slowly(image, offset, length, str(exc))
+    if len(data) < length:
+        image.read_errors.append(ReadError(offset + len(data), length - len(data), "short read"))
+        data += bytes(length - len(data))
+    return data
+
+
+def _ewf_read_slowly(image: DiskImage, offset: int, length: int, reason: str) -> bytes:
+    """Re-read a failed range chunk by chunk, zero-filling only the chunks that fail."""
+    handle = image._ewf
+    chunk = int(handle.get_chunk_size() or 32768)
+    parts: list[bytes] = []
+    pos = offset
+    while pos < offset + length:
+        step = min(chunk - (pos % chunk), offset + length - pos)
+        try:
+            piece: bytes = handle.read_buffer_at_offset(step, pos)
+        except OSError as exc:
+            piece = b""
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else reason
+        if len(piece) < step:
+            _record_error(image, pos + len(piece), step - len(piece), reason)
+            piece += bytes(step - len(piece))
+        parts.append(piece)
+        pos += step
+    return b"".join(parts)
+
+
+def _record_error(image: DiskImage, offset: int, length: int, reason: str) -> None:
+    if any(e.offset == offset for e in image.read_errors):
+        return
+    image.read_errors.append(ReadError(offset, length, reason))
+
+
+def _stored_hashes(handle: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in ("MD5", "SHA1", "SHA256"):
+        try:
+            value = handle.get_hash_value(name)
+        except (OSError, KeyError):
+            value = None
+        if value:
+            found[name.lower()] = str(value).lower()
+    return found
+
+
+def _header_values(handle: Any) -> dict[str, str]:
+    try:
+        values = handle.get_header_values()
+    except OSError:
+        return {}
+    return {str(k): str(v) for k, v in sorted(values.items()) if v not in (None, "")}

@@ -1,0 +1,284 @@
+"""The full file-system walk: every allocated and deleted name, with its metadata.
+
+For each directory entry TSK reports (allocated names, deleted names, orphan files
+and TSK's virtual entries) one :class:`Entry` is produced with its path, metadata
+address and sequence, allocation states, size, owner, every timestamp the file system
+keeps and, for NTFS, the ``$FILE_NAME`` times and the named data streams (ADS).
+
+Problems (a directory that cannot be opened, a loop, a name that is not valid
+Unicode or holds control characters) become :class:`WalkProblem` items with their
+location; the walk goes on.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytsk3
+
+from evidencekit.sources.volumes import FileSystem
+
+_NTFS_SI = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SI)
+_NTFS_FN = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_FNAME)
+_NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+_DIR = int(pytsk3.TSK_FS_META_TYPE_DIR)
+_VIRT_DIR = int(pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
+_NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
+_META_ALLOC = int(pytsk3.TSK_FS_META_FLAG_ALLOC)
+_TYPE_NAMES = {
+    "REG": "file", "DIR": "dir", "LNK": "link", "FIFO": "fifo", "CHR": "chr", "BLK": "blk",
+    "SOCK": "sock", "SHAD": "shadow", "WHT": "whiteout", "VIRT": "virtual",
+    "VIRT_DIR": "virtual_dir", "UNDEF": "unknown",
+}  # fmt: skip
+META_TYPES = {
+    int(getattr(pytsk3, f"TSK_FS_META_TYPE_{k}")): v
+    for k, v in _TYPE_NAMES.items()
+    if hasattr(pytsk3, f"TSK_FS_META_TYPE_{k}")
+}
+NAME_TYPES = {
+    int(getattr(pytsk3, f"TSK_FS_NAME_TYPE_{k}")): v
+    for k, v in _TYPE_NAMES.items()
+    if hasattr(pytsk3, f"TSK_FS_NAME_TYPE_{k}")
+}
+_FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
+_SI_ROLES = ("si_crtime", "si_mtime", "si_ctime", "si_atime")
+
+
+@dataclass
+class Stream:
+    """A named data stream (NTFS ADS) of an entry."""
+
+    name: str
+    attr_type: int
+    attr_id: int
+    size: int
+
+
+@dataclass
+class Entry:
+    """One directory entry and what the file system says about it."""
+
+    fs: FileSystem
+    path: str
+    name: str
+    inode: int | None
+    sequence: int | None
+    name_type: str
+    meta_type: str | None
+    name_allocated: bool
+    meta_allocated: bool | None
+    size: int | None = None
+    mode: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    times: dict[str, tuple[int, int]] = field(default_factory=dict)
+    filetimes: dict[str, int] = field(default_factory=dict)
+    data_attribute: str | None = None
+    fn_attribute: tuple[int, int] | None = None
+    security_id: int | None = None
+    streams: list[Stream] = field(default_factory=list)
+    name_problems: list[str] = field(default_factory=list)
+    handle: Any = None
+
+    @property
+    def deleted(self) -> bool:
+        """The name is unallocated (deleted) or its metadata has been freed."""
+        return not self.name_allocated or self.meta_allocated is False
+
+    @property
+    def partition(self) -> int:
+        return self.fs.partition.slot
+
+    @property
+    def is_ntfs(self) -> bool:
+        return self.fs.fs_type == "NTFS"
+
+
+@dataclass(frozen=True)
+class WalkProblem:
+    """Something in the file system that could not be walked as expected."""
+
+    partition: int
+    inode: int | None
+    path: str
+    code: str
+    message: str
+    severity: str = "warning"
+
+
+def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
+    """Every entry of the file system in ``fls -r`` order (a directory's contents
+    straight after it), deleted entries included."""
+    root = int(fs.fs.info.root_inum)
+    walked: set[int] = {root}
+    opened = _open_dir(fs, root, "")
+    if isinstance(opened, WalkProblem):
+        yield opened
+        return
+    stack: list[tuple[Iterator[Any], str, frozenset[int]]] = [(opened, "", frozenset({root}))]
+    while stack:
+        entries, prefix, ancestry = stack[-1]
+        handle = next(entries, None)
+        if handle is None:
+            stack.pop()
+            continue
+        item = _entry(fs, handle, prefix)
+        if item is None:
+            continue
+        yield from _name_problems(item)
+        yield item
+        child = _descend(item, ancestry, walked)
+        if isinstance(child, WalkProblem):
+            yield child
+        elif child is not None:
+            walked.add(child[0])
+            sub = _open_dir(fs, child[0], item.path)
+            if isinstance(sub, WalkProblem):
+                yield sub
+            else:
+                stack.append((sub, child[1], child[2]))
+
+
+def _open_dir(fs: FileSystem, inode: int, path: str) -> Iterator[Any] | WalkProblem:
+    try:
+        directory: Iterator[Any] = iter(fs.fs.open_dir(inode=inode))
+        return directory
+    except OSError as exc:
+        return WalkProblem(fs.partition.slot, inode, path, "directory_unreadable", str(exc))
+
+
+def _descend(
+    item: Entry, ancestry: frozenset[int], walked: set[int]
+) -> tuple[int, str, frozenset[int]] | WalkProblem | None:
+    is_dir = item.meta_type in ("dir", "virtual_dir") or (
+        item.meta_type is None and item.name_type == "dir"
+    )
+    if not is_dir or item.inode is None or item.inode == 0:
+        return None
+    if item.inode in ancestry:
+        return WalkProblem(
+            item.partition, item.inode, item.path, "directory_loop",
+            f"directory entry points back to its ancestor inode {item.inode}; not descended",
+        )  # fmt: skip
+    if item.inode in walked:
+        return WalkProblem(
+            item.partition, item.inode, item.path, "directory_seen",
+            f"inode {item.inode} was already walked under another name; not descended",
+            "info",
+        )  # fmt: skip
+    return (item.inode, item.path + "/", ancestry | {item.inode})
+
+
+def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
+    info = handle.info
+    raw_name: bytes = info.name.name
+    if raw_name in (b".", b".."):
+        return None
+    name, problems = decode_name(raw_name)
+    meta = info.meta
+    meta_addr = int(info.name.meta_addr)
+    entry = Entry(
+        fs=fs,
+        path=prefix + name,
+        name=name,
+        inode=meta_addr,
+        sequence=int(info.name.meta_seq) if fs.fs_type == "NTFS" else None,
+        name_type=NAME_TYPES.get(int(info.name.type), "unknown"),
+        meta_type=None,
+        name_allocated=not int(info.name.flags) & _NAME_UNALLOC,
+        meta_allocated=None,
+        name_problems=problems,
+        handle=handle,
+    )
+    if meta is not None:
+        _fill_meta(entry, meta)
+        if entry.is_ntfs:
+            _fill_ntfs(entry, handle)
+    return entry
+
+
+def _fill_meta(entry: Entry, meta: Any) -> None:
+    entry.meta_type = META_TYPES.get(int(meta.type), "unknown")
+    entry.meta_allocated = bool(int(meta.flags) & _META_ALLOC)
+    entry.size, entry.mode = int(meta.size), int(meta.mode)
+    entry.uid, entry.gid = int(meta.uid), int(meta.gid)
+    prefix = "si_" if entry.is_ntfs else ""
+    for role in ("crtime", "mtime", "atime", "ctime"):
+        seconds, nanos = int(getattr(meta, role)), int(getattr(meta, f"{role}_nano"))
+        if seconds or nanos:
+            entry.times[prefix + role] = (seconds, nanos)
+
+
+def _fill_ntfs(entry: Entry, handle: Any) -> None:
+    """$STANDARD_INFORMATION raw times and owner, $FILE_NAME times, data streams."""
+    file_names: list[tuple[int, int, bytes]] = []
+    for attr in handle:
+        a = attr.info
+        kind, ident, size = int(a.type), int(a.id), int(a.size)
+        if kind == _NTFS_DATA:
+            if a.name:
+                name, _ = decode_name(a.name)
+                entry.streams.append(Stream(name, kind, ident, size))
+            elif entry.data_attribute is None:
+                entry.data_attribute = f"{kind}-{ident}"
+        elif kind in (_NTFS_SI, _NTFS_FN) and 0 < size <= 1024:
+            raw = _read_attr(handle, kind, ident, size)
+            if kind == _NTFS_SI:
+                _parse_si(entry, raw)
+            elif len(raw) >= 66:
+                file_names.append((raw[65], ident, raw))
+    if file_names:
+        # The Win32 / POSIX name carries the times Windows keeps; the DOS 8.3 name is a copy.
+        file_names.sort(key=lambda item: item[0] == 2)
+        _, ident, raw = file_names[0]
+        entry.fn_attribute = (ident, len(raw))
+        times = struct.unpack_from("<4Q", raw, 8)
+        _check_utf16(entry, raw[66 : 66 + 2 * raw[64]])
+        entry.filetimes.update({r: t for r, t in zip(_FN_ROLES, times, strict=True) if t})
+
+
+def _check_utf16(entry: Entry, raw_name: bytes) -> None:
+    """TSK replaces invalid UTF-16 in names with '^'; the $FILE_NAME bytes tell."""
+    try:
+        raw_name.decode("utf-16-le")
+    except UnicodeDecodeError:
+        entry.name_problems.append(f"name_invalid_utf16: $FILE_NAME bytes {raw_name.hex()}")
+
+
+def _parse_si(entry: Entry, raw: bytes) -> None:
+    if len(raw) < 32:
+        return
+    times = struct.unpack_from("<4Q", raw, 0)
+    entry.filetimes.update({r: t for r, t in zip(_SI_ROLES, times, strict=True) if t})
+    if len(raw) >= 56:
+        entry.security_id = struct.unpack_from("<I", raw, 52)[0]
+
+
+def _read_attr(handle: Any, kind: int, ident: int, size: int) -> bytes:
+    try:
+        data: bytes = handle.read_random(0, size, kind, ident)
+    except OSError:
+        return b""
+    return data
+
+
+def decode_name(raw: bytes) -> tuple[str, list[str]]:
+    """A file name as text, and what was wrong with it (invalid encoding, control chars)."""
+    problems: list[str] = []
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        name = raw.decode("utf-8", "replace")
+        problems.append(f"name_invalid_encoding: raw bytes {raw.hex()}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problems.append(f"name_control_characters: raw bytes {raw.hex()}")
+    return name, problems
+
+
+def _name_problems(entry: Entry) -> Iterator[WalkProblem]:
+    for text in entry.name_problems:
+        code, message = text.split(": ", 1)
+        yield WalkProblem(entry.partition, entry.inode, entry.path, code, message, "info")
