@@ -1,0 +1,146 @@
+"""The one entry point for verifying an evidence package (folder or archive).
+
+Order: archive safety -> bag declaration -> payload and tag files against their
+manifests -> each signature over the tag manifest -> signer trust (policy) ->
+time stamp -> timeline chain and Merkle head -> agreement of manifest, timeline,
+sources, parse issues and custody log. Every check runs; all failures are
+collected and raised together.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography import x509
+
+from evidencekit.package import bagit
+from evidencekit.package.archive import ArchiveError, ExtractLimits, safe_extract
+from evidencekit.package.bagit import SIGNATURES, TAGMANIFEST
+from evidencekit.package.timestamp import TSR_NAME
+from evidencekit.verify.contents import check_contents
+from evidencekit.verify.policy import Anchor, Policy, policy_for
+from evidencekit.verify.report import PackageVerificationError, VerificationReport
+from evidencekit.verify.signatures import check_signatures
+from evidencekit.verify.tsa import check_timestamp
+
+
+def verify_package(
+    path: Path,
+    anchors: Sequence[Anchor] = (),
+    tsa_roots: Sequence[x509.Certificate] = (),
+    policy: Policy | None = None,
+    limits: ExtractLimits | None = None,
+) -> VerificationReport:
+    """Verify the package at ``path`` (a bag folder or a tar archive of one).
+
+    Args:
+        path: The package folder or archive.
+        anchors: Trust anchors given from outside (never taken from the package).
+        tsa_roots: Root certificates of trusted time-stamp authorities.
+        policy: Which signers must have signed; by default any one of ``anchors``.
+        limits: Bounds for archive extraction.
+
+    Returns:
+        The report, when every check passed.
+
+    Raises:
+        PackageVerificationError: listing every failed check (the report is attached).
+    """
+    report = VerificationReport(package=str(path))
+    if path.is_file():
+        with tempfile.TemporaryDirectory(prefix="evidencekit-verify-") as tmp:
+            try:
+                bag = safe_extract(path, Path(tmp) / "x", limits)
+            except ArchiveError as exc:
+                report.add("archive", [str(exc)], "read and extract the archive safely")
+                raise PackageVerificationError(report) from exc
+            report.add("archive", [], f"{path.name}: safe to extract (no hostile entries)")
+            _verify_bag(bag, report, anchors, tsa_roots, policy)
+    else:
+        _verify_bag(path, report, anchors, tsa_roots, policy)
+    if not report.passed:
+        raise PackageVerificationError(report)
+    return report
+
+
+def _verify_bag(
+    bag: Path,
+    report: VerificationReport,
+    anchors: Sequence[Anchor],
+    tsa_roots: Sequence[x509.Certificate],
+    policy: Policy | None,
+) -> None:
+    found = bagit.check_bag(bag)
+    report.add("bag declaration", found.declaration, "BagIt 1.0, one SHA-256 manifest set")
+    report.add(
+        "payload files",
+        found.payload,
+        f"{found.payload_count} files match manifest-sha256.txt; none missing or extra",
+    )
+    report.add("tag files", found.tags, f"{found.tag_count} files match tagmanifest-sha256.txt")
+    report.add("signatures folder", found.signatures_dir, "only allowed signature files")
+    tagmanifest = (bag / TAGMANIFEST).read_bytes() if (bag / TAGMANIFEST).is_file() else b""
+    _check_signers(bag, tagmanifest, report, anchors, policy)
+    _check_stamp(bag, tagmanifest, report, tsa_roots)
+    check_contents(bag, report)
+
+
+def _check_signers(
+    bag: Path,
+    tagmanifest: bytes,
+    report: VerificationReport,
+    anchors: Sequence[Anchor],
+    policy: Policy | None,
+) -> None:
+    folder = bag / SIGNATURES
+    files = (
+        {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
+    )
+    results = check_signatures(files, tagmanifest, anchors)
+    report.signatures = results
+    if not results:
+        report.add("signatures", ["the package is not signed"], "at least one signature")
+    for r in results:
+        when = f", signed {r.signing_time}" if r.signing_time else ""
+        trust = f"; trusted via {', '.join(r.trusted_by)}" if r.trusted_by else "; not trusted"
+        detail = f"{r.signer}, key {r.key_fingerprint}{when}{trust}"
+        report.add(f"signature {r.file}", list(r.problems), detail)
+    if not anchors:
+        report.add(
+            "signer trust",
+            ["signer not trusted: no trusted key or certificate given (--trust)"],
+            "a signer vouched for by an outside anchor",
+        )
+        return
+    failures = (policy or policy_for(anchors)).failures(results)
+    if failures:
+        failures.extend(
+            f"{r.file}: {r.details['not trusted because']}"
+            for r in results
+            if not r.trusted_by and "not trusted because" in r.details
+        )
+    trusted = sorted({r.signer for r in results if r.trusted_by})
+    detail = f"trusted signer(s): {'; '.join(trusted)}" if trusted else "no trusted signer"
+    report.add("signer trust", failures, detail)
+
+
+def _check_stamp(
+    bag: Path, tagmanifest: bytes, report: VerificationReport, roots: Sequence[x509.Certificate]
+) -> None:
+    tsr = bag / SIGNATURES / TSR_NAME
+    if not tsr.is_file():
+        report.skip("time stamp", "no RFC 3161 time stamp in the package")
+        return
+    result = check_timestamp(tsr.read_bytes(), tagmanifest, roots)
+    report.timestamp = result.time
+    if result.problems:
+        report.add("time stamp", list(result.problems), "RFC 3161 stamp over the tag manifest")
+    elif result.trusted:
+        report.add("time stamp", [], f"tag manifest existed at {result.time} ({result.tsa})")
+    else:
+        report.skip(
+            "time stamp",
+            f"stamp by {result.tsa} claims {result.time}, but no --tsa-root was given to check it",
+        )
