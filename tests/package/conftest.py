@@ -132,9 +132,16 @@ def _save(folder: Path, stem: str, cert: x509.Certificate, key: Any) -> Identity
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     folder = tmp_path_factory.mktemp("pki")
 
-    def ident(stem: str, cn: str, issuer: Identity | None, rsa_key: bool = False, **kw: Any) -> Identity:
-        key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
-        return _save(folder, stem, _cert(cn, key, (issuer.cert, issuer.key) if issuer else None, **kw), key)
+    def ident(
+        stem: str, cn: str, issuer: Identity | None, rsa_key: bool = False, **kw: Any
+    ) -> Identity:
+        key: Any = (
+            rsa.generate_private_key(65537, 2048)
+            if rsa_key
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+        parent = (issuer.cert, issuer.key) if issuer else None
+        return _save(folder, stem, _cert(cn, key, parent, **kw), key)
 
     root = ident("root", "evidencekit Test Root CA", None, ca=True, days=(-30, 3650))
     attacker = ident("attacker-root", "evidencekit Test Root CA", None, ca=True)
@@ -156,7 +163,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 class _TsaHandler(BaseHTTPRequestHandler):
     stamper: DummyTimeStamper
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = asn1_tsp.TimeStampReq.load(body)
         reply = self.stamper.request_tsa_response(request).dump()
@@ -166,7 +173,7 @@ class _TsaHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
