@@ -1,0 +1,351 @@
+"""Times as Japanese exports write them, normalised to UTC.
+
+Forms read (``formats`` names):
+
+* ``ymd``: ``2024/04/01 9:05:03``, ``2024-04-01 09:05``, ``2024-04-01T09:05:03.123+09:00``,
+  ``2024/04/01 午後 3:05`` (午前/午後, AM/PM), a date alone;
+* ``jp``: ``2024年4月1日 9時5分3秒``, ``2024年4月1日(月) 9:05``, eras ``令和6年4月1日``,
+  ``平成元年1月8日``, ``R6.4.1`` (明治/大正/昭和/平成/令和 and M/T/S/H/R; a date outside its
+  era is refused);
+* ``mdy`` / ``dmy``: ``4/1/2024 9:05:03 AM`` / ``01/04/2024 09:05``;
+* ``epoch`` / ``epoch_ms``: Unix seconds (Squid: ``1712000000.123``) or milliseconds, UTC;
+* ``excel``: 1900-system serial days (``45383.378``), local;
+* any ``strptime`` pattern containing ``%``;
+* ``auto``: ``ymd`` then ``jp`` then ``mdy``.
+
+Full-width digits and punctuation are folded (NFKC) first. A time with an explicit offset
+keeps it; a time without one is local to the source zone (default ``Asia/Tokyo``) unless
+the format is UTC by definition (``utc=True``). Ambiguous or impossible local times
+(DST changes) and impossible dates raise :class:`~evidencekit.events.time.TimeError`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from evidencekit.events.time import TimeError, format_ns, from_local, from_unix
+
+DEFAULT_ZONE = "Asia/Tokyo"
+_AMPM = r"(午前|午後|AM|PM|am|pm|a\.m\.|p\.m\.)"
+_TIME = (
+    rf"(?:[ T]*{_AMPM}?\s*(\d{{1,2}})\s*[:時]\s*(\d{{1,2}})?\s*分?"
+    rf"(?:\s*:?\s*(\d{{1,2}})\s*秒?(?:[.,](\d{{1,9}}))?)?\s*{_AMPM}?)?"
+)
+_OFFSET = r"\s*(Z|[+-]\d{2}:?\d{2})?"
+_YMD = re.compile(rf"^(\d{{4}})[/.-](\d{{1,2}})[/.-](\d{{1,2}}){_TIME}{_OFFSET}$")
+_MDY = re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}){_TIME}{_OFFSET}$")
+_JP = re.compile(
+    r"^(?:(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})|(\d{4}))\s*[年./-]\s*"
+    r"(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(?:\(\w\)|曜日|\w曜日)?" + _TIME + _OFFSET + "$"
+)
+_EPOCH = re.compile(r"^(\d{1,12})(?:\.(\d{1,9}))?$")
+_ERAS = {  # name: (first day, the day after its last day)
+    "明治": (date(1868, 1, 25), date(1912, 7, 30)),
+    "大正": (date(1912, 7, 30), date(1926, 12, 25)),
+    "昭和": (date(1926, 12, 25), date(1989, 1, 8)),
+    "平成": (date(1989, 1, 8), date(2019, 5, 1)),
+    "令和": (date(2019, 5, 1), date(9999, 12, 31)),
+}
+_ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
+_CACHE_LIMIT = 1 << 16
+_FAST = re.compile(r"^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})$")
+
+
+class ParsedTime(NamedTuple):
+    """A time placed on the UTC line, with what is needed to show how."""
+
+    time: str
+    offset: str
+    zone: str | None
+    precision: str
+    date_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    year: int
+    month: int
+    day: int
+    hour: int | None = None
+    minute: int | None = None
+    second: int | None = None
+    frac: str | None = None
+    offset: str | None = None
+
+
+class TimeParser:
+    """Parses one column's times with a list of formats, tried in order.
+
+    Args:
+        formats: format names (see the module docstring) or ``strptime`` patterns.
+        zone: IANA zone of local times (recorded with each event).
+        utc: the format records UTC by definition; times are never shifted.
+    """
+
+    def __init__(
+        self, formats: Sequence[str] = ("auto",), zone: str = DEFAULT_ZONE, utc: bool = False
+    ) -> None:
+        names: list[str] = []
+        for f in formats:
+            names.extend(["ymd", "jp", "mdy"] if f == "auto" else [f])
+        unknown = [f for f in names if "%" not in f and f not in _PARSERS]
+        if unknown:
+            raise ValueError(f"unknown time format(s) {unknown}; known: {sorted(_PARSERS)}")
+        self.formats = tuple(names)
+        self.zone = "UTC" if utc else zone
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.zone!r}") from exc
+        self.utc = utc
+        self._texts: dict[str, ParsedTime] = {}
+        self._minutes: dict[tuple[int, int, int, int, int, int | None], tuple[str, str]] = {}
+
+    def parse(self, text: str) -> ParsedTime:
+        """Parse ``text``; raise :class:`TimeError` when no format fits or it is impossible."""
+        hit = self._texts.get(text)
+        if hit is not None:
+            return hit
+        result = self._parse(text)
+        if len(self._texts) > _CACHE_LIMIT:
+            self._texts.clear()
+        self._texts[text] = result
+        return result
+
+    def _parse(self, text: str) -> ParsedTime:
+        if self.formats[0] == "ymd" and (m := _FAST.match(text)) is not None:
+            y, mo, d, h, mi, sec = map(int, m.groups())
+            if sec < 60:
+                prefix, offset = self._minute(y, mo, d, h, mi, None)
+                return ParsedTime(f"{prefix[:17]}{sec:02d}.000000000Z", offset, self.zone, "1s")
+        stripped = text.strip()
+        if not stripped.isascii():
+            stripped = unicodedata.normalize("NFKC", stripped)
+        for name in self.formats:
+            if "%" in name:
+                fields = _strptime(stripped, name)
+            else:
+                parsed = _PARSERS[name](self, stripped)
+                if isinstance(parsed, ParsedTime):
+                    return parsed
+                fields = parsed
+            if fields is not None:
+                return self._place(fields)
+        raise TimeError(f"unparseable time {text!r} (formats tried: {', '.join(self.formats)})")
+
+    def _place(self, f: _Fields) -> ParsedTime:
+        """Turn broken-down fields into a UTC time (local zone unless an offset is given)."""
+        if f.hour is None:
+            time, offset = self._minute(f.year, f.month, f.day, 0, 0, None)
+            return ParsedTime(time[:17] + "00.000000000Z", offset, self.zone, "1d", True)
+        minute = f.minute or 0
+        off_min = _offset_minutes(f.offset) if f.offset is not None else None
+        prefix, offset = self._minute(f.year, f.month, f.day, f.hour, minute, off_min)
+        second = f.second or 0
+        if second > 59:
+            raise TimeError(f"impossible second {second} (leap seconds are not placed)")
+        frac = f.frac or ""
+        if f.minute is None:
+            precision = "unknown"  # an hour alone (9時): no TimePrecision value fits
+        elif f.second is None:
+            precision = "1min"
+        elif frac:
+            precision = _frac_precision(len(frac))
+        else:
+            precision = "1s"
+        time = f"{prefix[:17]}{second:02d}.{frac.ljust(9, '0')}Z"
+        zone = None if off_min is not None else self.zone
+        return ParsedTime(time, "Z" if f.offset == "Z" else offset, zone, precision)
+
+    def _minute(
+        self, y: int, mo: int, d: int, h: int, mi: int, off_min: int | None
+    ) -> tuple[str, str]:
+        """UTC text of a minute's start and its offset, cached (DST-exact, see below)."""
+        key = (y, mo, d, h, mi, off_min)
+        hit = self._minutes.get(key)
+        if hit is not None:
+            return hit
+        try:
+            naive = datetime(y, mo, d, h, mi)  # noqa: DTZ001 - placed in a zone below
+        except ValueError as exc:
+            raise TimeError(
+                f"impossible time {y:04d}-{mo:02d}-{d:02d} {h}:{mi:02d}: {exc}"
+            ) from exc
+        if off_min is not None:
+            delta = naive - datetime(1970, 1, 1)  # noqa: DTZ001 - naive arithmetic in UTC
+            seconds = delta.days * 86400 + delta.seconds - off_min * 60
+            sign = "+" if off_min >= 0 else "-"
+            result = (
+                format_ns(seconds * 10**9),
+                f"{sign}{abs(off_min) // 60:02d}:{abs(off_min) % 60:02d}",
+            )
+        else:
+            result = from_local(naive, self.zone)
+            # Cache only when the whole minute shares one offset without seconds
+            # (historic LMT offsets such as +09:18:59 are computed each time).
+            if from_local(naive.replace(second=59), self.zone)[1] != result[1]:
+                return result
+        if len(self._minutes) > _CACHE_LIMIT:
+            self._minutes.clear()
+        self._minutes[key] = result
+        return result
+
+
+def _frac_precision(digits: int) -> str:
+    """Resolution shown by ``digits`` fractional second digits."""
+    if digits <= 3:
+        return "1ms"
+    if digits <= 6:
+        return "1us"
+    return "100ns" if digits == 7 else "1ns"
+
+
+def _offset_minutes(text: str) -> int:
+    if text == "Z":
+        return 0
+    digits = text[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:])
+    return minutes if text[0] == "+" else -minutes
+
+
+def _hour(hour: int, before: str | None, after: str | None) -> int:
+    """24-hour value of ``hour`` with an optional 午前/午後/AM/PM marker."""
+    marker = (before or after or "").lower().replace(".", "")
+    if not marker:
+        return hour
+    if hour > 12:
+        raise TimeError(f"hour {hour} with {marker}")
+    pm = marker in ("午後", "pm")
+    return (hour % 12) + (12 if pm else 0)
+
+
+def _time_fields(y: int, mo: int, d: int, groups: Sequence[str | None]) -> _Fields:
+    ampm1, hour, minute, second, frac, ampm2, offset = groups
+    if hour is None:
+        return _Fields(y, mo, d, offset=offset)
+    return _Fields(
+        y,
+        mo,
+        d,
+        _hour(int(hour), ampm1, ampm2),
+        int(minute) if minute else None,
+        int(second) if second is not None else None,
+        frac,
+        offset,
+    )
+
+
+def _ymd(_: TimeParser, text: str) -> _Fields | None:
+    m = _YMD.match(text)
+    if m is None:
+        return None
+    g = m.groups()
+    return _time_fields(int(g[0]), int(g[1]), int(g[2]), g[3:])
+
+
+def _mdy(_: TimeParser, text: str) -> _Fields | None:
+    m = _MDY.match(text)
+    if m is None:
+        return None
+    g = m.groups()
+    return _time_fields(int(g[2]), int(g[0]), int(g[1]), g[3:])
+
+
+def _dmy(_: TimeParser, text: str) -> _Fields | None:
+    m = _MDY.match(text)
+    if m is None:
+        return None
+    g = m.groups()
+    return _time_fields(int(g[2]), int(g[1]), int(g[0]), g[3:])
+
+
+def _jp(_: TimeParser, text: str) -> _Fields | None:
+    m = _JP.match(text)
+    if m is None:
+        return None
+    era, era_year, year, month, day = m.groups()[:5]
+    mo, d = int(month), int(day)
+    y = int(year) if era is None else era_to_year(era, era_year, mo, d)
+    return _time_fields(y, mo, d, m.groups()[5:])
+
+
+def era_to_year(era: str, era_year: str, month: int, day: int) -> int:
+    """Gregorian year of a Japanese era date (``元`` is year 1); refuse dates outside the era."""
+    name = _ERA_LETTERS.get(era, era)
+    first, end = _ERAS[name]
+    n = 1 if era_year == "元" else int(era_year)
+    year = first.year + n - 1
+    try:
+        day_value = date(year, month, day)
+    except ValueError as exc:
+        raise TimeError(f"impossible date {name}{era_year}年{month}月{day}日: {exc}") from exc
+    if not first <= day_value < end:
+        raise TimeError(f"{name}{era_year}年{month}月{day}日 is outside the {name} era")
+    return year
+
+
+def _epoch(parser: TimeParser, text: str, scale: int = 1) -> ParsedTime | None:
+    m = _EPOCH.match(text)
+    if m is None:
+        return None
+    whole, frac = m.groups()
+    ns = int(whole) * 10**9 // scale + int((frac or "").ljust(9, "0")[:9]) // scale
+    digits = len(frac or "") + (3 if scale == 1000 else 0)
+    precision = _frac_precision(digits) if digits else "1s"
+    return ParsedTime(from_unix(0, ns), "Z", "UTC", precision)
+
+
+def _epoch_ms(parser: TimeParser, text: str) -> ParsedTime | None:
+    return _epoch(parser, text, 1000)
+
+
+def _excel(parser: TimeParser, text: str) -> ParsedTime | None:
+    try:
+        serial = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not 1 <= serial < 2958466:
+        return None
+    days = int(serial)
+    seconds = int(((serial - days) * 86400).to_integral_value())
+    base = date(1899, 12, 30).toordinal() + days
+    day = date.fromordinal(base + seconds // 86400)
+    s = seconds % 86400
+    fields = _Fields(day.year, day.month, day.day, s // 3600, s // 60 % 60, s % 60)
+    return parser._place(fields)
+
+
+def _strptime(text: str, pattern: str) -> _Fields | None:
+    try:
+        dt = datetime.strptime(text, pattern)  # noqa: DTZ007 - offset handled below
+    except ValueError:
+        return None
+    offset = None
+    if dt.tzinfo is not None and (off := dt.utcoffset()) is not None:
+        minutes = int(off.total_seconds() // 60)
+        offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    has_time = any(c in pattern for c in ("%H", "%I", "%M", "%S", "%X", "%c"))
+    if not has_time:
+        return _Fields(dt.year, dt.month, dt.day, offset=offset)
+    frac = f"{dt.microsecond:06d}" if "%f" in pattern else None
+    second = dt.second if "%S" in pattern or "%X" in pattern or "%c" in pattern else None
+    return _Fields(dt.year, dt.month, dt.day, dt.hour, dt.minute, second, frac, offset)
+
+
+_PARSERS: dict[str, Callable[[TimeParser, str], _Fields | ParsedTime | None]] = {
+    "ymd": _ymd,
+    "iso": _ymd,
+    "jp": _jp,
+    "mdy": _mdy,
+    "dmy": _dmy,
+    "epoch": _epoch,
+    "epoch_ms": _epoch_ms,
+    "excel": _excel,
+}

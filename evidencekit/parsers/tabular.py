@@ -1,0 +1,232 @@
+"""The engine behind every CSV/TSV log parser: a mapping profile applied to each record.
+
+A format module subclasses :class:`ProfileParser`, names its shipped profile and may
+override :meth:`ProfileParser.refine` for what a profile cannot say (JSON columns,
+recipient lists, ...). ``mapped_csv`` runs the same engine with a user's profile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evidencekit.model import ATTRIBUTE_KEY, KIND, Locator, ParseIssue
+from evidencekit.parsers.base import EventContent, ParseContext
+from evidencekit.parsers.logevent import base_content, issue_at, problem_issue, put, set_time
+from evidencekit.parsers.profile import Profile, builtin_profile
+from evidencekit.sources.delimited import DelimitedReader
+from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
+
+_KIND = re.compile(KIND)
+_HEX = {"md5": 32, "sha1": 40, "sha256": 64}
+_DRIVE_TYPES = {"removable", "fixed", "network", "optical", "mtp", "ram", "unknown"}
+_SIZE_JUNK = str.maketrans("", "", " ,_\u00a0")
+Converter = Callable[[str], Any]
+
+
+def to_size(text: str) -> int | None:
+    """``"98 500 B"``, ``"1,024"``, ``"2048 bytes"`` -> int; anything else -> None."""
+    value = text.translate(_SIZE_JUNK)
+    for suffix in ("bytes", "Bytes", "B", "バイト"):
+        if value.endswith(suffix):
+            value = value[: -len(suffix)]
+            break
+    return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+def _hex(length: int) -> Converter:
+    def convert(text: str) -> str | None:
+        value = text.strip().lower()
+        ok = len(value) == length and all(c in "0123456789abcdef" for c in value)
+        return value if ok else None
+
+    return convert
+
+
+def _converter(target: str) -> Converter | None:
+    key = target.partition(".")[2]
+    if key == "size":
+        return to_size
+    if key in _HEX:
+        return _hex(_HEX[key])
+    if target == "device.drive_type":
+        return lambda v: v if v in _DRIVE_TYPES else None
+    return None
+
+
+class Plan:
+    """A profile bound to one file's header: column indexes and converters."""
+
+    def __init__(self, profile: Profile, header: list[str]) -> None:
+        self.profile = profile
+        self.index = {name: i for i, name in enumerate(header)}
+        self.missing = [
+            c for c in [*profile.time_columns, *profile.fields.values()] if c not in self.index
+        ]
+        if profile.action_column and profile.action_column not in self.index:
+            self.missing.append(profile.action_column)
+        self.time_idx = [self.index[c] for c in profile.time_columns if c in self.index]
+        self.action_idx = self.index.get(profile.action_column or "")
+        self.items: list[tuple[int, str, dict[str, str] | None, Converter | None]] = []
+        used = {*self.time_idx}
+        for target, column in profile.fields.items():
+            if column in self.index:
+                idx = self.index[column]
+                used.add(idx)
+                self.items.append((idx, target, profile.values.get(target), _converter(target)))
+        self.renamed: list[str] = []
+        for i, name in enumerate(header):
+            if i in used or (self.action_idx == i and name not in profile.attributes):
+                continue
+            key = profile.attributes.get(name) or (name if ATTRIBUTE_KEY.match(name) else "")
+            if not key:
+                key = f"col_{i + 1}"
+                self.renamed.append(f"{key}={name}")
+            self.items.append((i, f"attributes.{key}", None, None))
+
+    def column(self, fields: list[str], name: str) -> str:
+        """The value of column ``name`` in a record ('' when the file lacks the column)."""
+        idx = self.index.get(name)
+        return fields[idx] if idx is not None else ""
+
+    def content(self, ctx: ParseContext, record: Record, number: int) -> EventContent:
+        """Event content of one record (time not yet placed)."""
+        p, f = self.profile, record.fields
+        action, kind = p.action_default, p.kind
+        if self.action_idx is not None:
+            raw_action = f[self.action_idx]
+            action = p.action_map.get(raw_action, p.action_default)
+            if p.kind_from_action and raw_action and _KIND.match(f"{kind}.{raw_action}"):
+                kind = f"{kind}.{raw_action}"
+        content = base_content(ctx, record, number, kind, p.time_role, action)
+        for target, constant in p.constants.items():
+            put(content, target, constant)
+        for idx, target, vmap, convert in self.items:
+            value: Any = f[idx]
+            if not value:
+                continue
+            if vmap is not None:
+                value = vmap.get(value, value)
+            if convert is not None:
+                converted = convert(value)
+                if converted is None:
+                    put(content, f"attributes.{target}", value)  # kept as found
+                    continue
+                value = converted
+            put(content, target, value)
+        return content
+
+
+@cache
+def _builtin(name: str) -> Profile:
+    return builtin_profile(name)
+
+
+def header_of(head: bytes, skip_lines: int = 0) -> list[str]:
+    """Column names of the first header line in ``head`` (best effort, for ``check``)."""
+    enc = detect_encoding(head)
+    text = head[enc.bom :].decode(enc.name, errors="replace")
+    lines = [line for line in text.splitlines()[skip_lines:] if line.strip()]
+    if not lines:
+        return []
+    first = lines[0]
+    delimiter = max((",", "\t", ";", "|"), key=first.count)
+    return [c.strip().strip('"').strip() for c in first.split(delimiter)]
+
+
+class ProfileParser:
+    """A CSV/TSV log export read through a shipped mapping profile."""
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    source_kind: ClassVar[str] = "log"
+    profile_name: ClassVar[str] = ""
+
+    @classmethod
+    def check(cls, head: bytes, path: Path) -> bool:
+        profile = _builtin(cls.profile_name)
+        header = set(header_of(head, profile.skip_lines))
+        return bool(profile.detect) and all(c in header for c in profile.detect)
+
+    def profile_for(self, options: dict[str, Any]) -> Profile:
+        """The profile to apply (the shipped one; ``mapped_csv`` reads the user's)."""
+        return _builtin(self.profile_name)
+
+    def parse(self, ctx: ParseContext) -> Iterator[EventContent | ParseIssue]:
+        profile = self.profile_for(ctx.options)
+        reader = DelimitedReader(
+            ctx.path,
+            str(ctx.options.get("encoding", profile.encoding)),
+            profile.delimiter,
+            list(profile.columns) or None,
+            profile.skip_lines,
+            int(ctx.options.get("max_line", DEFAULT_MAX_LINE)),
+        )
+        times = profile.time_parser(ctx.time_zone)
+        plan: Plan | None = None
+        number = 0
+        for item in reader.records():
+            if isinstance(item, Problem):
+                yield problem_issue(ctx, item)
+                continue
+            if plan is None:
+                plan = Plan(profile, reader.header or [])
+                yield from self._header_issues(ctx, plan, reader.header_line or 1)
+                if any(c in plan.missing for c in profile.time_columns):
+                    return
+            number += 1
+            yield from self._record(ctx, plan, times, item, number)
+
+    def _record(
+        self, ctx: ParseContext, plan: Plan, times: Any, record: Record, number: int
+    ) -> Iterator[EventContent | ParseIssue]:
+        content = plan.content(ctx, record, number)
+        f = record.fields
+        text = (
+            f[plan.time_idx[0]]
+            if len(plan.time_idx) == 1
+            else " ".join(f[i] for i in plan.time_idx)
+        )
+        issue = set_time(ctx, content, times, text)
+        if issue is not None:
+            yield issue
+        if record.formula:
+            yield issue_at(
+                ctx,
+                content,
+                "csv_formula",
+                "a field starts like a spreadsheet formula; kept verbatim, never evaluated",
+                "info",
+            )
+        yield from self.refine(ctx, plan, record, content)
+        ctx.records_read += 1
+        yield content
+
+    def refine(
+        self, ctx: ParseContext, plan: Plan, record: Record, content: EventContent
+    ) -> Iterator[ParseIssue]:
+        """Format-specific additions to ``content``; yield issues for what cannot be read."""
+        return iter(())
+
+    @staticmethod
+    def _header_issues(ctx: ParseContext, plan: Plan, line: int) -> Iterator[ParseIssue]:
+        locator = Locator(line=line)
+        if plan.missing:
+            time_missing = any(c in plan.missing for c in plan.profile.time_columns)
+            yield ctx.issue(
+                "missing_columns",
+                f"header lacks column(s) {plan.missing} named by profile {plan.profile.name}"
+                + ("; no time column, records not read" if time_missing else ""),
+                locator,
+                severity="error" if time_missing else "warning",
+            )
+        if plan.renamed:
+            yield ctx.issue(
+                "columns_renamed",
+                f"non-ASCII column names kept as attributes under: {', '.join(plan.renamed)}",
+                locator,
+                severity="info",
+            )

@@ -1,0 +1,212 @@
+"""CSV / TSV records from a text export, streamed, each with the exact place of its bytes.
+
+Quoting follows RFC 4180 as Python's :mod:`csv` reads it in strict mode; a quoted field
+may span up to ``max_record_lines`` physical lines. Problems (bad quoting, unterminated
+quotes, wrong column counts, undecodable bytes, over-long lines, preamble lines skipped,
+a header repeated mid-file) are yielded as :class:`~evidencekit.sources.textlog.Problem`
+in file order with the rest of the records; nothing is dropped without one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from evidencekit.sources.textlog import (
+    DEFAULT_MAX_LINE,
+    Problem,
+    Record,
+    TextLog,
+    looks_like_formula,
+    may_hold_formula,
+)
+
+Line = tuple[int, int, bytes, str, int | None]
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+class DelimitedReader:
+    """Records of a delimited text export.
+
+    Args:
+        path: the export (opened read-only).
+        encoding: codec name or ``"auto"`` (see :func:`~.textlog.detect_encoding`).
+        delimiter: ``","``, ``"\\t"``, ... or ``"auto"`` (chosen from the header line).
+        columns: column names when the file has no header row.
+        skip_lines: physical lines before the header (titles), reported as info.
+        max_line: longest physical line, in bytes.
+        max_record_lines: most physical lines one quoted record may span.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        encoding: str = "auto",
+        delimiter: str = "auto",
+        columns: list[str] | None = None,
+        skip_lines: int = 0,
+        max_line: int = DEFAULT_MAX_LINE,
+        max_record_lines: int = 64,
+    ) -> None:
+        self.log = TextLog(path, encoding, max_line)
+        self.delimiter = delimiter
+        self.header: list[str] | None = list(columns) if columns else None
+        self.header_line: int | None = None
+        self.skip_lines = skip_lines
+        self.max_record_lines = max_record_lines
+        enc = self.log.encoding.name
+        self._crlf, self._lf = len("\r\n".encode(enc)), len("\n".encode(enc))
+
+    @property
+    def encoding(self) -> str:
+        """The codec used (detected or given)."""
+        return self.log.encoding.name
+
+    def records(self) -> Iterator[Record | Problem]:
+        """Yield data records and problems; the header row sets :attr:`header`."""
+        pending: list[Line] = []
+        replay: deque[Line | Problem] = deque()
+        source = self.log.lines()
+        while True:
+            if replay:
+                item: Line | Problem | None = replay.popleft()
+            else:
+                item = next(source, None)
+            if item is None:
+                if not pending:
+                    return
+                yield self._broken(pending, "unterminated_quote", "quoted field never closed")
+                replay.extend(pending[1:])
+                pending = []
+                continue
+            if isinstance(item, Problem):
+                if pending:
+                    yield self._broken(
+                        pending,
+                        "unterminated_quote",
+                        f"quoted field cut by an over-long line at line {item.line}",
+                    )
+                    replay.extend(pending[1:])
+                    pending = []
+                yield item
+                continue
+            if item[0] <= self.skip_lines:
+                yield self._problem(item, "skipped_line", "preamble line before the header", "info")
+                continue
+            if pending or '"' in item[3]:
+                pending.append(item)
+                yield from self._quoted(pending, replay)
+                continue
+            yield from self._simple(item)
+
+    def _simple(self, line: Line) -> Iterator[Record | Problem]:
+        number, offset, raw, text, bad = line
+        if text.endswith("\r\n"):
+            body, cut = text[:-2], self._crlf
+        elif text.endswith("\n"):
+            body, cut = text[:-1], self._lf
+        else:
+            body, cut = text, 0
+        if not body:
+            return
+        if self.header is None:
+            self._set_header(body.split(self._choose_delimiter(body)), number)
+            return
+        data = raw[: len(raw) - cut] if cut else raw
+        yield from self._emit(body.split(self.delimiter), body, number, offset, data, bad)
+
+    def _quoted(
+        self, pending: list[Line], replay: deque[Line | Problem]
+    ) -> Iterator[Record | Problem]:
+        delimiter = self.delimiter
+        if self.header is None:
+            delimiter = self._choose_delimiter(pending[0][3])
+        try:
+            rows = list(csv.reader([p[3] for p in pending], delimiter=delimiter, strict=True))
+        except csv.Error as exc:
+            unterminated = "unexpected end of data" in str(exc)
+            if unterminated and len(pending) < self.max_record_lines:
+                return
+            code = "unterminated_quote" if unterminated else "malformed_quoting"
+            yield self._broken(pending, code, f"CSV quoting: {exc}")
+            replay.extend(pending[1:])
+            pending.clear()
+            return
+        first, last = pending[0], pending[-1]
+        raw = b"".join(p[2] for p in pending)
+        text = "".join(p[3] for p in pending)
+        cut = self._crlf if last[3].endswith("\r\n") else self._lf if last[3].endswith("\n") else 0
+        bad = next((p[1] - first[1] + p[4] for p in pending if p[4] is not None), None)
+        pending.clear()
+        if not rows or rows == [[]]:
+            return
+        if self.header is None:
+            self._set_header(rows[0], first[0])
+            return
+        yield from self._emit(rows[0], text, first[0], first[1], raw[: len(raw) - cut], bad)
+
+    def _emit(
+        self, fields: list[str], text: str, number: int, offset: int, raw: bytes, bad: int | None
+    ) -> Iterator[Record | Problem]:
+        header = self.header or []
+        if bad is not None:
+            yield Problem(
+                "undecodable_bytes",
+                f"bytes not valid {self.encoding} at offset "
+                f"{offset + bad} (line {number}); replaced with U+FFFD",
+                number,
+                offset + bad,
+                len(raw) - bad,
+                _sha(raw),
+                "warning",
+            )
+        if len(fields) != len(header):
+            yield Problem(
+                "column_count",
+                f"{len(fields)} fields where the header has {len(header)}",
+                number,
+                offset,
+                len(raw),
+                _sha(raw),
+            )
+            return
+        if fields == header:
+            yield Problem(
+                "repeated_header",
+                "header row repeated inside the data",
+                number,
+                offset,
+                len(raw),
+                _sha(raw),
+                "info",
+            )
+            return
+        record = Record(fields, number, offset, len(raw), raw, bad is not None)
+        if may_hold_formula(text):
+            record.formula = any(looks_like_formula(f) for f in fields)
+        yield record
+
+    def _set_header(self, fields: list[str], line: int) -> None:
+        self.header = [f.strip() for f in fields]
+        self.header_line = line
+
+    def _choose_delimiter(self, text: str) -> str:
+        if self.delimiter == "auto":
+            self.delimiter = max(_DELIMITERS, key=text.count)
+        return self.delimiter
+
+    def _broken(self, pending: list[Line], code: str, message: str) -> Problem:
+        return self._problem(pending[0], code, message)
+
+    def _problem(self, line: Line, code: str, message: str, severity: str = "error") -> Problem:
+        number, offset, raw, _, _ = line
+        return Problem(
+            code, f"{message} (line {number})", number, offset, len(raw), _sha(raw), severity
+        )
+
+
+def _sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,262 @@
+"""Streaming, read-only access to text log exports (CSV, TSV, line logs).
+
+Every record comes with the exact place of its bytes: 1-based physical line number of its
+first line, byte offset, byte length (without the final line terminator) and those raw
+bytes, so ``dd skip=OFFSET count=LENGTH`` reproduces :attr:`Record.raw` and its SHA-256.
+
+Encodings detected: UTF-8 (with or without BOM), UTF-16 (BOM), CP932/Shift_JIS, EUC-JP.
+Decoding is strict; undecodable bytes are replaced (U+FFFD), the record keeps
+``replaced=True`` and a :class:`Problem` names the byte offset. Lines longer than
+``max_line`` are hashed while skipped (memory stays bounded) and reported. Quoted CSV
+fields may span lines (at most ``max_record_lines``); bad quoting, wrong column counts
+and unterminated quotes are reported, and reading goes on with the next line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_NEWLINES = {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}
+DEFAULT_MAX_LINE = 1 << 20
+_FORMULA_HINT = re.compile(r'(?:^|[,\t;])"?[=+@\t\r-]')
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-].*[(|!])", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """A detected text encoding and the length of its byte-order mark."""
+
+    name: str
+    bom: int = 0
+
+
+@dataclass(slots=True)
+class Record:
+    """One logical record (one or more physical lines) and where its bytes are."""
+
+    fields: list[str]
+    line: int
+    offset: int
+    length: int
+    raw: bytes
+    replaced: bool = False
+    formula: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something in the text that could not be read as it stands, and where."""
+
+    code: str
+    message: str
+    line: int
+    offset: int
+    length: int
+    raw_sha256: str | None
+    severity: str = "error"
+
+
+def detect_encoding(head: bytes) -> Encoding:
+    """Guess the encoding of a text export from its first bytes (BOM, then strict trials)."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return Encoding(name, len(bom))
+    if _decodes(head, "utf-8"):
+        return Encoding("utf-8")
+    sjis, euc = _decodes(head, "cp932"), _decodes(head, "euc_jp")
+    if sjis and euc:
+        return Encoding(_likelier_japanese(head))
+    if sjis or euc:
+        return Encoding("cp932" if sjis else "euc_jp")
+    return Encoding("utf-8")  # undecodable bytes are then reported line by line
+
+
+def _decodes(data: bytes, name: str) -> bool:
+    """Whether ``data`` decodes strictly, allowing a multi-byte sequence cut at the end."""
+    decoder = codecs.getincrementaldecoder(name)(errors="strict")
+    try:
+        decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _likelier_japanese(head: bytes) -> str:
+    """Between CP932 and EUC-JP, the reading with more kana and common kanji wins."""
+
+    def score(text: str) -> int:
+        return sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
+
+    sjis = head.decode("cp932", errors="ignore")
+    euc = head.decode("euc_jp", errors="ignore")
+    return "euc_jp" if score(euc) > score(sjis) else "cp932"
+
+
+def escape_csv_cell(value: str) -> str:
+    """Make a value safe for a CSV that a spreadsheet may open (OWASP CSV injection).
+
+    A value starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` so
+    it is shown as text and never evaluated. Use for every cell of every CSV export.
+    """
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def may_hold_formula(line: str) -> bool:
+    """Cheap pre-test on a whole line: could any field start like a formula?"""
+    return _FORMULA_HINT.search(line) is not None
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a field would be evaluated as a formula by a spreadsheet."""
+    return _FORMULA.match(value) is not None
+
+
+class TextLog:
+    """Physical lines of a text file, decoded, with their line numbers and offsets.
+
+    Args:
+        path: the file (opened read-only).
+        encoding: a codec name or ``"auto"``.
+        max_line: longest line kept, in bytes; longer lines become problems.
+    """
+
+    def __init__(self, path: Path, encoding: str = "auto", max_line: int = DEFAULT_MAX_LINE):
+        self.path = path
+        self.max_line = max_line
+        with open(path, "rb") as fp:
+            head = fp.read(64 * 1024)
+        detected = detect_encoding(head)
+        if encoding == "auto":
+            self.encoding = detected
+        else:
+            name = codecs.lookup(encoding).name
+            bom = detected.bom if detected.name.replace("_", "-") == name else 0
+            self.encoding = Encoding(name, bom)
+
+    def lines(self) -> Iterator[tuple[int, int, bytes, str, int | None] | Problem]:
+        """Yield ``(line, offset, raw, text, bad)`` per physical line, or a :class:`Problem`.
+
+        ``raw`` and ``text`` keep the line terminator; ``bad`` is the offset inside the
+        line of the first undecodable byte (text then holds U+FFFD replacements).
+        """
+        name = self.encoding.name
+        with open(self.path, "rb") as fp:
+            fp.seek(self.encoding.bom)
+            if name in _NEWLINES:
+                physical = self._wide_lines(fp, _NEWLINES[name])
+            else:
+                physical = self._byte_lines(fp)
+            for item in physical:
+                if isinstance(item, Problem):
+                    yield item
+                    continue
+                number, offset, raw = item
+                try:
+                    yield number, offset, raw, raw.decode(name), None
+                except UnicodeDecodeError as exc:
+                    yield number, offset, raw, raw.decode(name, errors="replace"), exc.start
+
+    def _byte_lines(self, fp: BinaryIO) -> Iterator[tuple[int, int, bytes] | Problem]:
+        # "\n" never occurs inside a CP932, EUC-JP or UTF-8 character, so splitting bytes
+        # on it is exact for these encodings.
+        limit = self.max_line + 2
+        readline = fp.readline
+        number, offset = 0, self.encoding.bom
+        while raw := readline(limit):
+            number += 1
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                problem = self._skip_long(number, offset, raw, fp)
+                offset += problem.length
+                yield problem
+                continue
+            yield number, offset, raw
+            offset += len(raw)
+
+    def _skip_long(self, number: int, offset: int, head: bytes, fp: BinaryIO) -> Problem:
+        digest, total = hashlib.sha256(head), len(head)
+        while chunk := fp.readline(1 << 20):
+            digest.update(chunk)
+            total += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        return Problem(
+            "line_too_long",
+            f"line of {total} bytes exceeds the limit of {self.max_line} bytes; skipped",
+            number,
+            offset,
+            total,
+            digest.hexdigest(),
+        )
+
+    def _wide_lines(
+        self, fp: BinaryIO, newline: bytes
+    ) -> Iterator[tuple[int, int, bytes] | Problem]:
+        buf, start, number, offset = b"", 0, 0, self.encoding.bom
+        while True:
+            pos = _aligned_find(buf, newline, start)
+            if pos >= 0:
+                number += 1
+                raw, start = buf[start : pos + 2], pos + 2
+                yield number, offset, raw
+                offset += len(raw)
+                continue
+            if len(buf) - start > 2 * self.max_line:
+                number += 1
+                problem = self._skip_long_wide(number, offset, buf[start:], fp, newline)
+                offset += problem.length
+                buf, start = b"", 0
+                yield problem
+                continue
+            chunk = fp.read(1 << 20)
+            if not chunk:
+                if len(buf) > start:
+                    yield number + 1, offset, buf[start:]
+                return
+            buf, start = buf[start:] + chunk, 0
+
+    def _skip_long_wide(
+        self, number: int, offset: int, buffer: bytes, fp: BinaryIO, newline: bytes
+    ) -> Problem:
+        digest, total = hashlib.sha256(), 0
+        while True:
+            pos = _aligned_find(buffer, newline)
+            if pos >= 0:
+                # Rewind to just after the newline so the next line is read normally.
+                digest.update(buffer[: pos + 2])
+                total += pos + 2
+                fp.seek(offset + total)
+                break
+            digest.update(buffer)
+            total += len(buffer)
+            buffer = fp.read(1 << 20)
+            if not buffer:
+                break
+        return Problem(
+            "line_too_long",
+            f"line of {total} bytes exceeds the limit of {self.max_line} bytes; skipped",
+            number,
+            offset,
+            total,
+            digest.hexdigest(),
+        )
+
+
+def _aligned_find(buffer: bytes, newline: bytes, start: int = 0) -> int:
+    """Position of a two-byte newline at an even offset (UTF-16 code unit boundary)."""
+    pos = buffer.find(newline, start)
+    while pos >= 0 and pos % 2:
+        pos = buffer.find(newline, pos + 1)
+    return pos
