@@ -153,12 +153,12 @@ def _chrome_downloads(ctx: ParseContext, db: sqlite3.Connection) -> Iterator[Eve
         )
         if c in cols
     ]
-    chains = {}
+    chains: dict[int, str] = {}
     if _columns(db, "downloads_url_chains"):
-        for did, url in db.execute(
-            "SELECT id, url FROM downloads_url_chains ORDER BY id, chain_index"
-        ):
-            chains[did] = url  # the last link of the chain is where the bytes came from
+        # ordered by chain_index, so the last link (where the bytes came from) wins
+        chains = dict(
+            db.execute("SELECT id, url FROM downloads_url_chains ORDER BY id, chain_index")
+        )
     rows = _Rows(ctx, "downloads", webkit=True)
     for row in db.execute(f"SELECT {', '.join(wanted)} FROM downloads ORDER BY id"):  # noqa: S608
         ctx.records_read += 1

@@ -80,6 +80,7 @@ def test_truncated_database(corpus: Path, tmp_path: Path) -> None:
     data = corpus_file(corpus, FIREFOX).read_bytes()
     path = tmp_path / "places.sqlite"
     path.write_bytes(data[: len(data) // 3])
-    events, issues, _ = run_parser("browser", path)
+    events, issues, ctx = run_parser("browser", path)
     assert len(issues) == 1 and issues[0].severity == "error"
+    assert len(events) == ctx.records_read
     assert issues[0].code in ("damaged_database", "not_a_database")
