@@ -90,7 +90,7 @@ def entry_flags(entry: Entry, content: ContentResult | None, markings: list[Any]
     if entry.deleted:
         flags.append("deleted")
         if entry.meta_type == "file" or entry.meta_type is None:
-            recovered = content is not None and content.complete and (entry.size or 0) > 0
+            recovered = content is not None and content.complete
             flags.append("recovered" if recovered else "unrecoverable")
     if markings:
         flags.append("marked")
