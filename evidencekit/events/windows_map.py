@@ -1,0 +1,417 @@
+"""Per-event mapping rules of the Windows event normalizer (see :mod:`events.windows`).
+
+Each handler fills actor/object/device parts and attributes of one event family and
+returns its action. Handlers read only locale-independent fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidencekit.events.windows import WinRecord
+
+ACCESS_RIGHTS: tuple[tuple[int, str], ...] = (
+    (0x1, "ReadData/ListDirectory"),
+    (0x2, "WriteData/AddFile"),
+    (0x4, "AppendData/AddSubdirectory"),
+    (0x8, "ReadEA"),
+    (0x10, "WriteEA"),
+    (0x20, "Execute/Traverse"),
+    (0x40, "DeleteChild"),
+    (0x80, "ReadAttributes"),
+    (0x100, "WriteAttributes"),
+    (0x10000, "DELETE"),
+    (0x20000, "READ_CONTROL"),
+    (0x40000, "WRITE_DAC"),
+    (0x80000, "WRITE_OWNER"),
+    (0x100000, "SYNCHRONIZE"),
+    (0x1000000, "ACCESS_SYS_SEC"),
+    (0x2000000, "MAXIMUM_ALLOWED"),
+    (0x10000000, "GENERIC_ALL"),
+    (0x20000000, "GENERIC_EXECUTE"),
+    (0x40000000, "GENERIC_WRITE"),
+    (0x80000000, "GENERIC_READ"),
+)
+_DELETE_BITS = 0x10000 | 0x40
+_WRITE_BITS = 0x2 | 0x4 | 0x40000000 | 0x10000000
+_META_BITS = 0x10 | 0x100 | 0x40000 | 0x80000
+_READ_BITS = 0x1 | 0x80000000
+LOGON_TYPES = {
+    2: "Interactive",
+    3: "Network",
+    4: "Batch",
+    5: "Service",
+    7: "Unlock",
+    8: "NetworkCleartext",
+    9: "NewCredentials",
+    10: "RemoteInteractive",
+    11: "CachedInteractive",
+    12: "CachedRemoteInteractive",
+    13: "CachedUnlock",
+}
+_EMPTY = frozenset({"", "-", "%%1793"})  # "-" and "<value not set>" mean no value
+_HASH = re.compile(r"(MD5|SHA1|SHA256)=([0-9A-Fa-f]+)")
+_USBSTOR = re.compile(r"USBSTOR[\\#]([^\\#]+)[\\#]([^\\#{}]+)", re.IGNORECASE)
+_USB = re.compile(r"USB[\\#]VID_([0-9A-F]{4})&PID_([0-9A-F]{4})[^\\#]*[\\#]([^\\#{}]+)", re.I)
+_DEVICE_ID_FIELDS = ("DeviceInstanceId", "DeviceInstanceID", "DeviceId", "InstanceId")
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Working state of one normalization: the record, attributes and event parts."""
+
+    rec: WinRecord
+    attrs: dict[str, Any]
+    failed: bool
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+    def d(self, name: str) -> str | None:
+        """A data field as text, None when absent, empty or ``-``."""
+        value = self.rec.data.get(name)
+        if value is None:
+            return None
+        text = value if isinstance(value, str) else str(value)
+        return None if text in _EMPTY else text
+
+    def put(self, part: str, **values: Any) -> None:
+        """Set fields of an event part, leaving out empty values."""
+        target = self.parts.setdefault(part, {})
+        for key, value in values.items():
+            if value is not None and value != "":
+                target[key] = value
+
+
+def decode_access_mask(text: str | None) -> tuple[int, list[str]] | None:
+    """Hex access mask text (``0x10080``) -> (value, right names in bit order)."""
+    if not text:
+        return None
+    try:
+        value = int(text.strip(), 16)
+    except ValueError:
+        return None
+    return value, [name for bit, name in ACCESS_RIGHTS if value & bit]
+
+
+def mask_action(mask: int) -> str:
+    """The action an access mask implies: delete > modify > metadata change > read > access."""
+    if mask & _DELETE_BITS:
+        return "delete"
+    if mask & _WRITE_BITS:
+        return "modify"
+    if mask & _META_BITS:
+        return "metadata_change"
+    if mask & _READ_BITS:
+        return "read"
+    return "access"
+
+
+def parse_device_id(text: str) -> dict[str, str]:
+    """Vendor, product, revision and serial from a device instance id.
+
+    Handles ``USBSTOR\\Disk&Ven_X&Prod_Y&Rev_Z\\SERIAL&0``, the ``#``-separated forms
+    inside ``SWD\\WPDBUSENUM\\_??_USBSTOR#...`` and ``STORAGE\\Volume\\_??_USBSTOR#...``,
+    and ``USB\\VID_xxxx&PID_yyyy\\SERIAL``. A serial whose second character is ``&`` was
+    made up by Windows (the device reports none): it is returned as ``serial_generated``.
+    """
+    out: dict[str, str] = {}
+    m = _USBSTOR.search(text)
+    if m:
+        out["bus"] = "USBSTOR"
+        for part in m.group(1).split("&"):
+            key, _, value = part.partition("_")
+            if key.lower() in ("ven", "prod", "rev") and value:
+                out[{"ven": "vendor", "prod": "product", "rev": "revision"}[key.lower()]] = value
+        _serial(out, m.group(2))
+        return out
+    m = _USB.search(text)
+    if m:
+        out.update(bus="USB", vid=m.group(1).upper(), pid=m.group(2).upper())
+        _serial(out, m.group(3))
+    return out
+
+
+def _serial(out: dict[str, str], raw: str) -> None:
+    if len(raw) > 1 and raw[1] == "&":
+        out["serial_generated"] = raw
+        return
+    serial = raw[:-2] if re.search(r"&\d$", raw) else raw
+    if serial:
+        out["serial"] = serial
+
+
+# --- actors -----------------------------------------------------------------------------
+
+
+def _who(ctx: Ctx, prefix: str, process: str | None = None) -> None:
+    ctx.put(
+        "actor",
+        user=ctx.d(prefix + "UserName"),
+        domain=ctx.d(prefix + "DomainName"),
+        sid=ctx.d(prefix + "UserSid") or ctx.rec.user_sid,
+        host=ctx.rec.computer,
+        ip=ctx.d("IpAddress"),
+        process=process,
+    )
+
+
+def _mask_attrs(ctx: Ctx) -> int | None:
+    decoded = decode_access_mask(ctx.d("AccessMask"))
+    if decoded is None and ctx.rec.message:
+        m = re.search(r"(?:Access Mask|アクセス マスク):\s*(0x[0-9A-Fa-f]+)", ctx.rec.message)
+        decoded = decode_access_mask(m.group(1)) if m else None
+    if decoded is None:
+        return None
+    ctx.attrs["access_mask"] = hex(decoded[0])
+    ctx.attrs["access_rights"] = decoded[1]
+    return decoded[0]
+
+
+# --- Security -----------------------------------------------------------------------------
+
+
+def _object_access(ctx: Ctx) -> str:
+    """4656 handle requested, 4663 access attempted: the access mask decides."""
+    _who(ctx, "Subject", ctx.d("ProcessName"))
+    ctx.put("object", kind=(ctx.d("ObjectType") or "").lower() or None, path=ctx.d("ObjectName"))
+    for name in ("HandleId", "ObjectServer"):
+        if ctx.d(name):
+            ctx.attrs[name.lower()] = ctx.d(name)
+    mask = _mask_attrs(ctx)
+    if ctx.failed:
+        return "access_denied"
+    return mask_action(mask) if mask is not None else "access"
+
+
+def _object_deleted(ctx: Ctx) -> str:
+    _who(ctx, "Subject", ctx.d("ProcessName"))
+    ctx.put("object", path=ctx.d("ObjectName"))
+    return "access_denied" if ctx.failed else "delete"
+
+
+def _handle_closed(ctx: Ctx) -> str:
+    _who(ctx, "Subject", ctx.d("ProcessName"))
+    ctx.attrs["handle_closed"] = True
+    return "access"
+
+
+def _share(ctx: Ctx) -> str:
+    """5140 share accessed, 5145 share object checked (with mask)."""
+    _who(ctx, "Subject")
+    share, local, rel = ctx.d("ShareName"), ctx.d("ShareLocalPath"), ctx.d("RelativeTargetName")
+    path = f"{local.rstrip(chr(92))}\\{rel}" if local and rel else local
+    ctx.put("object", kind="share" if not rel else "file", name=share, path=path)
+    mask = _mask_attrs(ctx)
+    if ctx.failed:
+        return "access_denied"
+    if ctx.rec.event_id == 5140 or mask is None:
+        return "access"
+    return mask_action(mask)
+
+
+def _logon_type(ctx: Ctx) -> None:
+    text = ctx.d("LogonType")
+    if text and text.isdigit():
+        ctx.attrs["logon_type"] = int(text)
+        ctx.attrs["logon_type_name"] = LOGON_TYPES.get(int(text), "unknown")
+
+
+def _logon(ctx: Ctx) -> str:
+    _who(ctx, "Target", ctx.d("ProcessName"))
+    _logon_type(ctx)
+    for name in ("WorkstationName", "AuthenticationPackageName", "TargetLogonId", "IpPort"):
+        if ctx.d(name):
+            ctx.attrs[name] = ctx.d(name)
+    if ctx.rec.event_id == 4625:
+        for name in ("Status", "SubStatus", "FailureReason"):
+            if ctx.d(name):
+                ctx.attrs[name] = ctx.d(name)
+        return "logon_failed"
+    return {4624: "logon", 4634: "logoff", 4647: "logoff"}[ctx.rec.event_id]
+
+
+def _execute_4688(ctx: Ctx) -> str:
+    _who(ctx, "Subject", ctx.d("ParentProcessName"))
+    ctx.put("object", kind="process", path=ctx.d("NewProcessName"))
+    if ctx.d("CommandLine"):
+        ctx.attrs["command_line"] = ctx.d("CommandLine")
+    return "execute"
+
+
+def _permission(ctx: Ctx) -> str:
+    """4670 object permissions changed; 4728/4732/4756 (and removals) group membership."""
+    _who(ctx, "Subject", ctx.d("ProcessName"))
+    if ctx.rec.event_id == 4670:
+        ctx.put(
+            "object", kind=(ctx.d("ObjectType") or "").lower() or None, path=ctx.d("ObjectName")
+        )
+    else:
+        ctx.put("object", kind="group", name=ctx.d("TargetUserName"))
+        ctx.put("target", kind="account", name=ctx.d("MemberName") or ctx.d("MemberSid"))
+        ctx.attrs["group_change"] = "added" if ctx.rec.event_id in (4728, 4732, 4756) else "removed"
+    return "permission_change"
+
+
+def _device_6416(ctx: Ctx) -> str:
+    _who(ctx, "Subject")
+    _device(ctx, ctx.d("DeviceId") or "", ctx.d("DeviceDescription"))
+    ctx.attrs["device_class"] = ctx.d("ClassName") or ""
+    return "device_connect"
+
+
+def _log_cleared(ctx: Ctx) -> str:
+    _who(ctx, "Subject")
+    ctx.put("object", kind="log", name=ctx.d("Channel") or ctx.rec.channel or None)
+    return "log_cleared"
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+
+def _device(ctx: Ctx, device_id: str, label: str | None) -> None:
+    parsed = parse_device_id(device_id) if device_id else {}
+    removable = parsed.get("bus") == "USBSTOR"
+    ctx.put(
+        "device",
+        drive_type="removable" if removable else None,
+        usb_serial=parsed.get("serial"),
+        vendor=parsed.get("vendor") or parsed.get("vid"),
+        product=parsed.get("product") or parsed.get("pid"),
+        label=label,
+    )
+    if device_id:
+        ctx.attrs["device_instance_id"] = device_id
+    for key in ("revision", "serial_generated", "bus"):
+        if key in parsed:
+            ctx.attrs["device_" + key] = parsed[key]
+
+
+def _device_id(ctx: Ctx) -> str:
+    for name in _DEVICE_ID_FIELDS:
+        if ctx.d(name):
+            return ctx.d(name) or ""
+    return ""
+
+
+def _pnp(ctx: Ctx) -> str:
+    """DriverFrameworks-UserMode 2003/2100/10000, Kernel-PnP 400/410 -> connect; 2102 and
+    Kernel-PnP 420 (device deleted) -> disconnect."""
+    _device(ctx, _device_id(ctx), None)
+    ctx.put("actor", host=ctx.rec.computer)
+    return "device_disconnect" if ctx.rec.event_id in (2102, 420) else "device_connect"
+
+
+def _userpnp(ctx: Ctx) -> str:
+    """UserPnp 20001 driver installed / 20003 service added: a device arrival when the
+    device is a USB one, otherwise a driver installation."""
+    device_id = _device_id(ctx)
+    _device(ctx, device_id, ctx.d("DriverDescription"))
+    ctx.put("actor", host=ctx.rec.computer)
+    usb = re.search(r"USB|WPDBUSENUM", device_id, re.IGNORECASE) is not None
+    return "device_connect" if usb else "install"
+
+
+def _partition_1006(ctx: Ctx) -> str:
+    """Partition/Diagnostic 1006: disconnect when capacity and partition count are zero."""
+    ctx.put(
+        "device",
+        drive_type="removable" if ctx.d("BusType") == "7" else None,
+        usb_serial=ctx.d("SerialNumber"),
+        vendor=ctx.d("Manufacturer"),
+        product=ctx.d("Model"),
+    )
+    parent = ctx.d("ParentId")
+    if parent:
+        _device(ctx, parent, None)
+    ctx.put("actor", host=ctx.rec.computer)
+    gone = ctx.d("Capacity") in ("0", None) and ctx.d("PartitionCount") in ("0", None)
+    return "device_disconnect" if gone else "device_connect"
+
+
+# --- services, Sysmon, printing -----------------------------------------------------------------
+
+
+def _service_7045(ctx: Ctx) -> str:
+    ctx.put("actor", host=ctx.rec.computer, sid=ctx.rec.user_sid)
+    ctx.put("object", kind="service", name=ctx.d("ServiceName"), path=ctx.d("ImagePath"))
+    return "install"
+
+
+def _sysmon_actor(ctx: Ctx) -> None:
+    domain, _, user = (ctx.d("User") or "").rpartition("\\")
+    ctx.put(
+        "actor",
+        user=user or None,
+        domain=domain or None,
+        sid=ctx.rec.user_sid,
+        host=ctx.rec.computer,
+        process=ctx.d("ParentImage") if ctx.rec.event_id == 1 else ctx.d("Image"),
+    )
+
+
+def _hashes(ctx: Ctx) -> dict[str, str]:
+    return {k.lower(): v.lower() for k, v in _HASH.findall(ctx.d("Hashes") or "")}
+
+
+def _sysmon(ctx: Ctx) -> str:
+    """Sysmon 1 process create, 11 file create, 23/26 file delete."""
+    _sysmon_actor(ctx)
+    eid = ctx.rec.event_id
+    path = ctx.d("Image") if eid == 1 else ctx.d("TargetFilename")
+    ctx.put("object", kind="process" if eid == 1 else "file", path=path, **_hashes(ctx))
+    if eid == 1 and ctx.d("CommandLine"):
+        ctx.attrs["command_line"] = ctx.d("CommandLine")
+    return {1: "execute", 11: "create"}.get(eid, "delete")
+
+
+def _print_307(ctx: Ctx) -> str:
+    """PrintService 307: Param1 job, 2 document, 3 user, 4 client, 5 printer, 6 port,
+    7 size in bytes, 8 pages."""
+    size = ctx.d("Param7")
+    ctx.put(
+        "actor",
+        user=ctx.d("Param3"),
+        host=ctx.d("Param4") or ctx.rec.computer,
+        sid=ctx.rec.user_sid,
+    )
+    ctx.put(
+        "object",
+        kind="document",
+        name=ctx.d("Param2"),
+        size=int(size) if size and size.isdigit() and int(size) < 2**53 else None,
+    )
+    for key, name in (
+        ("Param5", "printer"),
+        ("Param6", "port"),
+        ("Param8", "pages"),
+        ("Param1", "job_id"),
+    ):
+        if ctx.d(key):
+            ctx.attrs[name] = ctx.d(key)
+    return "print"
+
+
+Handler = Callable[[Ctx], str]
+HANDLERS: dict[tuple[str, int], Handler] = {
+    **{("security", e): _object_access for e in (4656, 4663)},
+    ("security", 4660): _object_deleted,
+    ("security", 4658): _handle_closed,
+    **{("security", e): _share for e in (5140, 5145)},
+    **{("security", e): _logon for e in (4624, 4625, 4634, 4647)},
+    ("security", 4688): _execute_4688,
+    **{("security", e): _permission for e in (4670, 4728, 4729, 4732, 4733, 4756, 4757)},
+    ("security", 6416): _device_6416,
+    ("eventlog", 1102): _log_cleared,
+    ("eventlog", 104): _log_cleared,
+    ("scm", 7045): _service_7045,
+    **{("sysmon", e): _sysmon for e in (1, 11, 23, 26)},
+    ("printservice", 307): _print_307,
+    ("partition", 1006): _partition_1006,
+    **{("driverframeworks", e): _pnp for e in (2003, 2100, 2102, 10000)},
+    **{("kernel-pnp", e): _pnp for e in (400, 410, 420)},
+    **{("userpnp", e): _userpnp for e in (20001, 20003)},
+}

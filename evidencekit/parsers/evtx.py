@@ -1,0 +1,424 @@
+"""Windows XML event log files (``.evtx``), read with the Rust ``evtx`` package.
+
+Each 64 KiB chunk is checked by :mod:`evtx_chunks` (signature, CRCs, record walk) and then
+decoded on its own by ``evtx`` (the file header followed by that one chunk), so a damaged
+chunk never hides records of another, every record gets its exact byte offset and the
+SHA-256 of its raw bytes, and every record the walk found but ``evtx`` could not decode
+becomes an error issue at its offset. Record-id continuity across chunks is checked; gaps
+become issues with the number of records lost. Option ``workers`` (int) decodes chunk
+ranges (``chunks_per_task`` chunks each, default 64) in that many processes; the output is
+merged in chunk order, so it is byte-identical to a one-process run.
+
+Reference: libevtx "Windows XML Event Log (EVTX) format"; events normalized by
+:mod:`evidencekit.events.windows`.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import evtx
+import orjson
+
+from evidencekit.events.time import TimeError, parse_iso
+from evidencekit.events.windows import KEY_CACHE, WinRecord, clean_value, normalize, safe_key
+from evidencekit.model import Locator, ParseIssue
+from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.parsers.evtx_chunks import (
+    CHUNK_SIZE,
+    FILE_MAGIC,
+    HEADER_SIZE,
+    ChunkScan,
+    RawRecord,
+    chunk_count,
+    read_file_header,
+    scan_chunk,
+)
+from evidencekit.parsers.evtx_continuity import continuity_issues
+
+IssueArgs = tuple[str, str, dict[str, Any], bytes | None, str, int | None]
+_BATCH = 64  # chunks per worker task (4 MiB)
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What one chunk gave: events (content dicts), issues and its record-id range."""
+
+    scan: ChunkScan
+    contents: list[EventContent] = field(default_factory=list)
+    issues: list[IssueArgs] = field(default_factory=list)
+
+
+@parsers.register("evtx")
+class EvtxParser:
+    """Windows event log files (.evtx): every record, every damaged chunk reported."""
+
+    name: ClassVar[str] = "evtx"
+    version: ClassVar[str] = "1"
+    source_kind: ClassVar[str] = "log"
+
+    @classmethod
+    def check(cls, head: bytes, path: Path) -> bool:
+        return head[:8] == FILE_MAGIC
+
+    def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent]:
+        size = ctx.path.stat().st_size
+        with open(ctx.path, "rb") as fp:
+            header = fp.read(HEADER_SIZE)
+        yield from _header_issues(ctx, header, size)
+        if size <= HEADER_SIZE:
+            return
+        scans: list[ChunkScan] = []
+        workers = int(ctx.options.get("workers", 1))
+        per_task = int(ctx.options.get("chunks_per_task", _BATCH))
+        chunks = chunk_count(size)
+        for result in _results(ctx.path, header, chunks, workers, per_task, ctx.source_id):
+            ctx.records_read += len(result.contents)
+            yield from result.contents
+            for code, message, loc, raw, severity, lost in result.issues:
+                yield ctx.issue(code, message, Locator(**loc), raw, severity, lost)  # type: ignore[arg-type]
+            scans.append(result.scan)
+        for code, message, loc, lost, severity in continuity_issues(
+            scans, read_file_header(header)
+        ):
+            yield ctx.issue(code, message, Locator(**loc), None, severity, lost)  # type: ignore[arg-type]
+            if lost and severity == "error":
+                ctx.records_failed += lost - 1  # every record known to be lost counts
+
+
+def _header_issues(ctx: ParseContext, header: bytes, size: int) -> Iterator[ParseIssue]:
+    at_start = Locator(offset="0", length=min(size, HEADER_SIZE))
+    fh = read_file_header(header)
+    if len(header) < HEADER_SIZE:
+        yield ctx.issue(
+            "file_truncated",
+            f"file of {size} bytes has no complete header",
+            at_start,
+            header,
+            "error",
+        )
+    elif not fh.valid_magic:
+        yield ctx.issue(
+            "file_header_signature",
+            "file header lacks the ElfFile signature; chunks are read at their fixed offsets",
+            at_start,
+            header[:128],
+        )
+    elif not fh.crc_ok:
+        yield ctx.issue(
+            "file_header_crc", "file header CRC32 does not match", at_start, header[:128]
+        )
+
+
+def _results(
+    path: Path, header: bytes, chunks: int, workers: int, per_task: int, source_id: str
+) -> Iterator[ChunkResult]:
+    per_task = max(1, per_task)
+    ranges = [(a, min(a + per_task, chunks)) for a in range(0, chunks, per_task)]
+    if workers <= 1 or len(ranges) < 2:
+        for start, stop in ranges:
+            yield from process_range(path, header, start, stop, source_id)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[list[ChunkResult]]] = deque()
+        for start, stop in ranges:
+            pending.append(pool.submit(process_range, path, header, start, stop, source_id))
+            if len(pending) > 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def process_range(
+    path: Path, header: bytes, start: int, stop: int, source_id: str
+) -> list[ChunkResult]:
+    """Scan and decode chunks ``start``..``stop - 1`` of ``path`` (runs in workers too)."""
+    with open(path, "rb") as fp:
+        fp.seek(HEADER_SIZE + start * CHUNK_SIZE)
+        return [
+            process_chunk(header, i, fp.read(CHUNK_SIZE), source_id) for i in range(start, stop)
+        ]
+
+
+def process_chunk(header: bytes, index: int, data: bytes, source_id: str) -> ChunkResult:
+    """Check one chunk and turn every decodable record into event content."""
+    scan = scan_chunk(index, data)
+    result = ChunkResult(scan)
+    where = {"offset": str(scan.offset), "length": len(data)}
+    if scan.state == "zero":
+        return result
+    if scan.state == "garbage":
+        found = len(scan.records)
+        result.issues.append(
+            (
+                "chunk_signature",
+                "chunk lacks the ElfChnk signature; "
+                f"{found} record headers seen in it are not decoded",
+                where,
+                data,
+                "warning",
+                found or None,
+            )
+        )
+        return result
+    flags = _chunk_flags(scan, result, where, data)
+    if scan.walk_stop is not None:
+        stop_at, reason = scan.walk_stop
+        result.issues.append(
+            (
+                "record_structure",
+                f"{reason}; the rest of the chunk up to its "
+                "free-space offset is not readable as records",
+                {"offset": str(stop_at)},
+                None,
+                "warning",
+                None,
+            )
+        )
+    _decode(header, data, scan, flags, source_id, result)
+    return result
+
+
+def _chunk_flags(
+    scan: ChunkScan, result: ChunkResult, where: dict[str, Any], data: bytes
+) -> tuple[str, ...]:
+    flags: list[str] = []
+    if scan.state == "truncated":
+        flags.append("chunk_truncated")
+        result.issues.append(
+            (
+                "chunk_truncated",
+                f"file ends {len(data)} bytes into this chunk; "
+                "complete records before the end are read",
+                where,
+                None,
+                "warning",
+                None,
+            )
+        )
+    if not scan.header_crc_ok or not scan.records_crc_ok:
+        flags.append("chunk_crc_mismatch")
+        which = "header" if not scan.header_crc_ok else "event records"
+        result.issues.append(
+            (
+                "chunk_crc",
+                f"chunk {which} CRC32 does not match; its records "
+                "are read and flagged chunk_crc_mismatch",
+                where,
+                data[:512],
+                "warning",
+                None,
+            )
+        )
+    return tuple(flags)
+
+
+def _decode(
+    header: bytes,
+    data: bytes,
+    scan: ChunkScan,
+    flags: tuple[str, ...],
+    source_id: str,
+    result: ChunkResult,
+) -> None:
+    pending: dict[int, deque[RawRecord]] = {}
+    for walked in scan.records:
+        pending.setdefault(walked.number, deque()).append(walked)
+    errors: list[str] = []
+    for number, text in _evtx_records(header, data, errors):
+        queue = pending.get(number)
+        raw: RawRecord | None = queue.popleft() if queue else None
+        try:
+            rec = record_from_json(orjson.loads(text)["Event"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            if raw is not None:
+                queue = pending.setdefault(number, deque())
+                queue.appendleft(raw)
+            errors.append(f"record {number}: {exc}")
+            continue
+        content = _content(rec, raw, number, scan, flags, source_id, result)
+        if content is not None:
+            result.contents.append(content)
+    for queue in pending.values():
+        for raw in queue:
+            why = "; ".join(errors)[:500] or "evtx returned nothing for it"
+            result.issues.append(
+                (
+                    "record_unparsed",
+                    f"record {raw.number} could not be decoded ({why})",
+                    {"record": str(raw.number), "offset": str(raw.offset), "length": raw.size},
+                    _raw(data, scan, raw),
+                    "error",
+                    None,
+                )
+            )
+    if errors and not any(i[0] == "record_unparsed" for i in result.issues):
+        result.issues.append(
+            (
+                "evtx_error",
+                "; ".join(errors)[:500],
+                {"offset": str(scan.offset)},
+                None,
+                "warning",
+                None,
+            )
+        )
+
+
+def _content(
+    rec: WinRecord,
+    raw: RawRecord | None,
+    number: int,
+    scan: ChunkScan,
+    flags: tuple[str, ...],
+    source_id: str,
+    result: ChunkResult,
+) -> EventContent | None:
+    record = rec.record_id or str(number)
+    if raw is None and scan.state == "truncated":
+        return None  # decoded from the zero padding past the end of the file: not evidence
+    if raw is None:
+        locator: dict[str, Any] = {"record": record, "offset": str(scan.offset)}
+        result.issues.append(
+            (
+                "record_offset_unknown",
+                f"record {number} was decoded but not "
+                "found by the record walk; its locator gives the chunk offset",
+                locator,
+                None,
+                "warning",
+                None,
+            )
+        )
+        return normalize(rec, source_id, locator, None, (*flags, "offset_is_chunk"))
+    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
+    if rec.record_id is not None and rec.record_id != str(number):
+        rec.system["record_number"] = str(number)
+    return normalize(rec, source_id, locator, raw.sha256, flags)
+
+
+def _raw(data: bytes, scan: ChunkScan, raw: RawRecord) -> bytes:
+    start = raw.offset - scan.offset
+    return data[start : start + raw.size]
+
+
+def _evtx_records(header: bytes, data: bytes, errors: list[str]) -> Iterator[tuple[int, str]]:
+    """(record number, JSON text) for every record ``evtx`` decodes in this one chunk."""
+    view = io.BytesIO(header + data.ljust(CHUNK_SIZE, b"\x00"))
+    try:
+        records = evtx.PyEvtxParser(view, 1).records_json()
+    except (RuntimeError, OSError, ValueError) as exc:
+        errors.append(str(exc))
+        return
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except (RuntimeError, OSError, ValueError) as exc:  # one bad record; go on
+            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            continue
+        if record is not None:
+            yield record["event_record_id"], record["data"]
+
+
+def record_from_json(event: dict[str, Any]) -> WinRecord:
+    """A :class:`WinRecord` from the ``evtx`` JSON form of one ``Event`` element."""
+    system = event["System"]
+    pattrs = _attrs(system.get("Provider"))
+    eid = system.get("EventID")
+    extra: dict[str, Any] = {}
+    if type(eid) is dict:
+        extra["qualifiers"] = _attrs(eid).get("Qualifiers")
+        eid = eid.get("#text")
+    for key, name in _SYSTEM_EXTRA:
+        value = system.get(key)
+        if value is not None:
+            extra[name] = value if type(value) is str else clean_value(value)
+    xattrs = _attrs(system.get("Execution"))
+    if xattrs:
+        extra["process_id"] = clean_value(xattrs.get("ProcessID"))
+        extra["thread_id"] = clean_value(xattrs.get("ThreadID"))
+    rid = system.get("EventRecordID")
+    rec = WinRecord(
+        provider=str(pattrs.get("Name") or pattrs.get("EventSourceName") or ""),
+        event_id=int(eid),
+        channel=system.get("Channel") or "",
+        record_id=None if rid is None else str(rid),
+        computer=system.get("Computer"),
+        user_sid=_attrs(system.get("Security")).get("UserID"),
+        keywords=system.get("Keywords"),
+        data=_event_data(event),
+        data_clean=True,
+        system=extra,
+        time_precision="1us",
+    )
+    _set_time(rec, _attrs(system.get("TimeCreated")).get("SystemTime"))
+    return rec
+
+
+_SYSTEM_EXTRA = (("Version", "version"), ("Level", "level"), ("Task", "task"), ("Opcode", "opcode"))
+_NO_ATTRS: dict[str, Any] = {}
+
+
+def _attrs(element: Any) -> dict[str, Any]:
+    if type(element) is dict:
+        found = element.get("#attributes")
+        if type(found) is dict:
+            return found
+    return _NO_ATTRS
+
+
+def _set_time(rec: WinRecord, text: Any) -> None:
+    if not isinstance(text, str):
+        return
+    rec.time_original = text
+    if len(text) == 27 and text[19] == "." and text[26] == "Z" and text[4] == "-":
+        rec.time = text[:26] + "000Z"  # evtx renders FILETIMEs to the microsecond
+        return
+    try:
+        rec.time, rec.time_offset = parse_iso(text)
+    except TimeError:
+        rec.time = None
+
+
+def _event_data(event: dict[str, Any]) -> dict[str, Any]:
+    """EventData/UserData (and any other payload element) as cleaned name -> text."""
+    data: dict[str, Any] = {}
+    for part, value in event.items():
+        if part in _SKIP or value is None:
+            continue
+        if type(value) is not dict:
+            data[safe_key(part)] = clean_value(value)
+            continue
+        if part == "UserData":
+            for element, inner in value.items():
+                if type(inner) is dict:
+                    _put_fields(data, inner)
+                else:
+                    data[safe_key(element)] = clean_value(inner)
+        else:
+            _put_fields(data, value)
+    return data
+
+
+_SKIP = frozenset({"System", "#attributes", "RenderingInfo"})
+
+
+def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:
+    keys = KEY_CACHE
+    for key, item in fields.items():
+        if type(item) is str:
+            data[keys.get(key) or safe_key(key)] = item
+        elif key != "#attributes":
+            if type(item) is dict and "#text" in item:
+                item = item["#text"]
+            data[keys.get(key) or safe_key(key)] = clean_value(item)

@@ -1,0 +1,139 @@
+"""EVTX file and chunk structure, read independently of the ``evtx`` package.
+
+The ``evtx`` package (0.14) skips an all-zero chunk or a truncated tail without a word and
+raises on a garbage chunk. So the reader checks the structure itself: the file header,
+every 64 KiB chunk header (signature, record ranges, header CRC32, records CRC32) and
+every record header (``2a 2a 00 00`` signature, size, copy of the size at the end), which
+also gives each record's exact byte offset and the SHA-256 of its raw bytes.
+
+Reference: libevtx "Windows XML Event Log (EVTX) format" (Joachim Metz), sections 2-4.
+Registers no parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+FILE_MAGIC = b"ElfFile\x00"
+CHUNK_MAGIC = b"ElfChnk\x00"
+RECORD_MAGIC = b"\x2a\x2a\x00\x00"
+HEADER_SIZE = 4096
+CHUNK_SIZE = 65536
+CHUNK_HEADER = 512
+_RECORD_MIN = 28  # header (24) + trailing size copy (4)
+_ZERO_CHUNK = bytes(CHUNK_SIZE)
+
+
+@dataclass(frozen=True, slots=True)
+class FileHeader:
+    """The 4 KiB file header (only the fields the checks use)."""
+
+    valid_magic: bool
+    crc_ok: bool
+    first_chunk: int
+    last_chunk: int
+    next_record: int
+    chunk_count: int
+    flags: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record found by walking a chunk: id from its header, where it is, its hash."""
+
+    number: int
+    offset: int
+    size: int
+    sha256: str
+
+
+@dataclass(slots=True)
+class ChunkScan:
+    """The structure of one chunk: its state, checks and the records it holds."""
+
+    index: int
+    offset: int
+    state: str  # ok | zero | garbage | truncated
+    header_crc_ok: bool = True
+    records_crc_ok: bool = True
+    first: int | None = None
+    last: int | None = None
+    records: list[RawRecord] = field(default_factory=list)
+    walk_stop: tuple[int, str] | None = None  # (file offset, reason) when the walk broke off
+
+
+def read_file_header(head: bytes) -> FileHeader:
+    """Decode the file header from the first bytes of the file (short input tolerated)."""
+    head = head[:128].ljust(128, b"\x00")
+    first, last, nxt = struct.unpack_from("<QQQ", head, 8)
+    chunks = struct.unpack_from("<H", head, 42)[0]
+    flags, crc = struct.unpack_from("<II", head, 120)
+    return FileHeader(
+        valid_magic=head[:8] == FILE_MAGIC,
+        crc_ok=zlib.crc32(head[:120]) == crc,
+        first_chunk=first,
+        last_chunk=last,
+        next_record=nxt,
+        chunk_count=chunks,
+        flags=flags,
+    )
+
+
+def chunk_count(file_size: int) -> int:
+    """Number of chunk slots after the file header (a partial last slot counts)."""
+    return max(0, -(-(file_size - HEADER_SIZE) // CHUNK_SIZE))
+
+
+def scan_chunk(index: int, data: bytes) -> ChunkScan:
+    """Check one chunk (``data`` may be shorter than 64 KiB at a truncated tail)."""
+    offset = HEADER_SIZE + index * CHUNK_SIZE
+    if len(data) == CHUNK_SIZE and data == _ZERO_CHUNK:
+        return ChunkScan(index, offset, "zero")
+    if not data.strip(b"\x00"):
+        return ChunkScan(index, offset, "zero" if len(data) == CHUNK_SIZE else "truncated")
+    state = "truncated" if len(data) < CHUNK_SIZE else "ok"
+    scan = ChunkScan(index, offset, state)
+    if data[:8] != CHUNK_MAGIC:
+        scan.state = "garbage"
+        _walk(scan, data, CHUNK_SIZE)
+        return scan
+    padded = data.ljust(CHUNK_HEADER, b"\x00")
+    first, last = struct.unpack_from("<QQ", padded, 8)
+    free, records_crc = struct.unpack_from("<II", padded, 48)
+    header_crc = struct.unpack_from("<I", padded, 124)[0]
+    scan.header_crc_ok = zlib.crc32(padded[:120] + padded[128:CHUNK_HEADER]) == header_crc
+    end = free if CHUNK_HEADER <= free <= CHUNK_SIZE else CHUNK_SIZE
+    # a truncated chunk cannot be checked; its own issue says so
+    scan.records_crc_ok = len(data) < end or zlib.crc32(data[CHUNK_HEADER:end]) == records_crc
+    scan.first, scan.last = first, last
+    _walk(scan, data, end)
+    return scan
+
+
+def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
+    """Collect every record from byte 512 up to the free-space offset."""
+    pos = CHUNK_HEADER
+    end = min(end, CHUNK_SIZE)
+    while pos + _RECORD_MIN <= end:
+        if data[pos : pos + 4] != RECORD_MAGIC:
+            if data[pos:end].strip(b"\x00"):
+                scan.walk_stop = (scan.offset + pos, "no record signature")
+            return
+        size, number = struct.unpack_from("<IQ", data, pos + 4)
+        if size < _RECORD_MIN or pos + size > CHUNK_SIZE:
+            scan.walk_stop = (scan.offset + pos, f"record size {size} out of bounds")
+            return
+        if pos + size > len(data):
+            scan.walk_stop = (scan.offset + pos, "record cut off by the end of the file")
+            return
+        if struct.unpack_from("<I", data, pos + size - 4)[0] != size:
+            scan.walk_stop = (scan.offset + pos, "trailing size copy does not match")
+            return
+        raw = data[pos : pos + size]
+        scan.records.append(
+            RawRecord(number, scan.offset + pos, size, hashlib.sha256(raw).hexdigest())
+        )
+        pos += size
