@@ -9,7 +9,12 @@ from pathlib import Path
 from evidencekit.model import Action
 from tests.writers.artifacts import run_parser
 
-LOG = """\ufeff[Device Install Log]
+SWD = (
+    "SWD\\WPDBUSENUM\\_??_USBSTOR#Disk&Ven_SanDisk&Prod_Cruzer&Rev_1.00#"
+    "4C530001230412115093&0#{53f56307-b6bf-11d0-94f2-00a0c91efb8b}"
+)
+USBSTOR = "USBSTOR\\Disk&Ven_SanDisk&Prod_Cruzer&Rev_1.00\\4C530001230412115093&0"
+LOG = f"""\ufeff[Device Install Log]
      OS Version = 10.0.19045
      Service Pack = 0.0
      Suite = 0x0100
@@ -18,14 +23,14 @@ LOG = """\ufeff[Device Install Log]
 
 [BeginLog]
 
->>>  [Device Install (Hardware initiated) - SWD\\WPDBUSENUM\\_??_USBSTOR#Disk&Ven_SanDisk&Prod_Cruzer&Rev_1.00#4C530001230412115093&0#{53f56307-b6bf-11d0-94f2-00a0c91efb8b}]
+>>>  [Device Install (Hardware initiated) - {SWD}]
 >>>  Section start 2024/03/23 21:59:59.123
-     dvi: {Build Driver List} 21:59:59.200
+     dvi: {{Build Driver List}} 21:59:59.200
 <<<  Section end 2024/03/23 22:00:01.000
 <<<  [Exit status: SUCCESS]
 
 
->>>  [Device Install (Hardware initiated) - USBSTOR\\Disk&Ven_SanDisk&Prod_Cruzer&Rev_1.00\\4C530001230412115093&0]
+>>>  [Device Install (Hardware initiated) - {USBSTOR}]
 >>>  Section start 2024/03/23 21:59:58.500
 <<<  Section end 2024/03/23 22:00:00.000
 <<<  [Exit status: SUCCESS]
