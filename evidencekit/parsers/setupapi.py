@@ -110,7 +110,8 @@ class SetupApiParser:
         original = start.group(0).split("start ", 1)[1]
         parts = [int(g) for g in start.groups()]
         try:
-            naive = datetime(*parts[:6], microsecond=parts[6] * 1000)  # noqa: DTZ001
+            y, mo, d, h, mi, sec, ms = parts
+            naive = datetime(y, mo, d, h, mi, sec, ms * 1000)  # noqa: DTZ001 (zone applied next)
             when, utc_offset = from_local(naive, zone)
         except (ValueError, TimeError) as exc:
             return ctx.issue(
