@@ -29,7 +29,7 @@ def _pairs(values: tuple[str, ...], what: str, check: str | None = None) -> dict
             raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint=what)
         if check and not re.fullmatch(check, text):
             raise click.BadParameter(
-                f"{value!r}: not a 64-digit lower-case SHA-256", param_hint=what
+                f"{value!r}: not a 64-digit lower-case hex SHA-256", param_hint=what
             )
         found[name] = text
     return found
