@@ -68,7 +68,7 @@ def activity_chart(
             drawing.add(Rect(x, bottom, slot, plot_h, fillColor=DAY_OFF, strokeColor=None))
         _bar(drawing, activity, day, x, slot, bottom, plot_h / peak)
     _axes(drawing, days, peak, left, bottom, plot_w, plot_h, slot, font)
-    _marks(drawing, activity, days, left, bottom, top, slot, font)
+    _marks(drawing, activity, days, (left, bottom, top, slot), font, labels)
     _legend(drawing, labels, font, left, height - 10)
     return drawing
 
@@ -157,19 +157,18 @@ def _marks(
     drawing: Drawing,
     activity: Activity,
     days: list[date],
-    left: float,
-    bottom: float,
-    top: float,
-    slot: float,
+    box: tuple[float, float, float, float],
     font: str,
+    labels: Labels,
 ) -> None:
+    left, bottom, top, slot = box
     first = days[0]
     for n, (day, ja, en) in enumerate(sorted(set(activity.marks))):
         x = left + (day - first).days * slot + slot / 2
         drawing.add(
             Line(x, bottom, x, top, strokeColor=colors.red, strokeWidth=0.8, strokeDashArray=[3, 2])
         )
-        text = f"{ja} / {en} {day:%m-%d}"
+        text = f"{labels(ja, en)} {day:%m-%d}"
         near_end = x + 2 + stringWidth(text, font, 6) > drawing.width
         label = String(
             x - 2 if near_end else x + 2,

@@ -201,7 +201,7 @@ def element_matrix(st: Styles, data: ReportData) -> list[Flowable]:
         L("課題", "Gaps"),
         L("不足する証拠", "Missing"),
     ]
-    out.append(table(st, header, rows, [2.0, 1.1, 1.0, 2.2, 1.6, 1.0, 1.5]))
+    out.append(table(st, header, rows, [1.9, 1.35, 1.0, 2.3, 1.5, 1.0, 1.4]))
     out.append(PageBreak())
     return out
 

@@ -61,7 +61,7 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         L("ファイル", "File"),
     ]
     if rows:
-        out.append(table(st, header, rows, [0.5, 2.6, 1.3, 1.0, 1.2, 0.8, 1.1, 1.5]))
+        out.append(table(st, header, rows, [0.5, 2.75, 1.3, 1.0, 1.15, 0.8, 1.1, 1.4]))
     else:
         out += body(st, "主要イベントの記録はない。", "No key events are recorded.")
     chart = activity_chart(data.activity, st.labels, st.fonts.gothic, FRAME_WIDTH)
