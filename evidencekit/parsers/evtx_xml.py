@@ -1,0 +1,420 @@
+"""Windows events exported as XML (Event Viewer "Save as XML", ``wevtutil qe /f:xml``).
+
+Streamed with a guarded expat parser: a document type declaration or any entity
+declaration is refused (no DTD, no entity expansion, so no XML bomb and no external
+entity), memory holds one ``<Event>`` at a time. Each event keeps its line, byte offset
+and length and the SHA-256 of its exact bytes. Malformed XML becomes an error issue at
+its line and byte offset; reading resumes at the next ``<Event`` (UTF-8 and other
+ASCII-compatible encodings). Events go through :mod:`evidencekit.events.windows`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+from xml.parsers import expat
+
+from evidencekit.events.time import TimeError, parse_iso
+from evidencekit.events.windows import WinRecord, normalize
+from evidencekit.model import Locator, ParseIssue
+from evidencekit.parsers.base import EventContent, ParseContext, parsers
+
+_BLOCK = 1 << 20
+_MAX_EVENT = 16 << 20  # one event larger than this is refused (bounded memory)
+_HEAD = re.compile(rb"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*<(Events|Event)[\s>]", re.S)
+_RESTART = b"<Events>"
+_NEXT_EVENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
+
+
+_PRECISION = ("1s", "1ms", "1ms", "1ms", "1us", "1us", "1us", "100ns")
+
+
+class _Refused(Exception):
+    """A construct the guarded parser does not accept (DTD, entities, huge events)."""
+
+
+@dataclass(slots=True)
+class Node:
+    """One element of the event being read."""
+
+    tag: str
+    attrs: dict[str, str]
+    text: list[str] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+    def child(self, tag: str) -> Node | None:
+        """The first child element called ``tag``."""
+        return next((c for c in self.children if c.tag == tag), None)
+
+    def value(self) -> str:
+        """The text of this element."""
+        return "".join(self.text)
+
+
+@parsers.register("evtx_xml")
+class EvtxXmlParser:
+    """Windows events exported as XML (<Events><Event>...)."""
+
+    name: ClassVar[str] = "evtx_xml"
+    version: ClassVar[str] = "1"
+    source_kind: ClassVar[str] = "log"
+
+    @classmethod
+    def check(cls, head: bytes, path: Path) -> bool:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            head = head.decode("utf-16", "ignore").encode("utf-8")
+        head = head.removeprefix(b"\xef\xbb\xbf")
+        m = _HEAD.match(head[:4096])
+        if not m:
+            return False
+        rest = head[m.end(1) : m.end(1) + 200]
+        return m.group(1) == b"Events" or b"schemas.microsoft.com/win/2004/08/events" in rest
+
+    def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent]:
+        reader = _Reader(ctx)
+        yield from reader.run()
+
+
+class _Reader:
+    """Feeds the file to expat block by block and turns each ``<Event>`` into content."""
+
+    def __init__(self, ctx: ParseContext) -> None:
+        self.ctx = ctx
+        self.out: list[ParseIssue | EventContent] = []
+        self.buf = bytearray()
+        self.buf_base = 0  # file offset of buf[0]
+        self.doc_base = 0  # file offset of the parser's byte 0
+        self.stack: list[Node] = []
+        self.event_start: tuple[int, int] | None = None  # (file offset, line)
+        self.event_chars = 0
+        self.parser: Any = None
+        self.gt = b">"  # the encoded ">" that ends a tag
+        self.depth = 0  # open elements, the synthetic root included
+        self.wrapped = False
+        self.restarted = -1  # file offset where the parser last restarted after an error
+
+    def run(self) -> Iterator[ParseIssue | EventContent]:
+        with open(self.ctx.path, "rb") as fp:
+            head = fp.read(4)
+            fp.seek(0)
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                self.gt = ">".encode("utf-16-le" if head[0] == 0xFF else "utf-16-be")
+            wrap = self.gt == b">" and self._bare_events(fp)
+            parser = self._new_parser(b"" if not wrap else _RESTART, 0)
+            fed = 0
+            while block := fp.read(_BLOCK):
+                self.buf += block
+                fed += len(block)
+                parser = self._feed(parser, block)
+                yield from self.out
+                self.out.clear()
+                self._trim(fed)
+            self._finish(parser, fed)
+            yield from self.out
+
+    def _bare_events(self, fp: Any) -> bool:
+        """Whether the file is a sequence of ``<Event>`` elements without a root."""
+        head = fp.read(4096)
+        fp.seek(0)
+        m = _HEAD.match(head.removeprefix(b"\xef\xbb\xbf"))
+        return bool(m and m.group(1) == b"Event" and not head.lstrip().startswith(b"<?"))
+
+    def _new_parser(self, prefix: bytes, file_offset: int) -> Any:
+        parser: Any = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = self._refuse
+        parser.EntityDeclHandler = self._refuse
+        parser.ExternalEntityRefHandler = self._refuse
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        self.parser = parser
+        self.doc_base = file_offset - len(prefix)
+        self.stack.clear()
+        self.event_start = None
+        self.depth = 0
+        self.wrapped = bool(prefix)
+        if prefix:
+            parser.Parse(prefix, False)
+        return parser
+
+    def _feed(self, parser: Any, data: bytes) -> Any:
+        while True:
+            if isinstance(parser, _Skip):
+                parser, rest = self._resume(parser)
+                if rest is None:
+                    return parser
+                data = rest
+            try:
+                parser.Parse(data, False)
+            except (expat.ExpatError, _Refused) as exc:
+                parser = self._recover(parser, exc)
+                continue
+            return parser
+
+    def _recover(self, parser: Any, exc: Exception) -> _Skip:
+        """Record the error; reading resumes at the next ``<Event`` after it."""
+        at = max(self.doc_base + max(parser.ErrorByteIndex, 0), self.buf_base)
+        where = Locator(line=parser.ErrorLineNumber or None, offset=str(at))
+        refused = isinstance(exc, _Refused)
+        then = "nothing more is read" if refused else "reading resumes at the next <Event"
+        self.out.append(self.ctx.issue("malformed_xml", f"{exc}; {then}", where, None, "error"))
+        # resume at the error itself unless that is where the last restart began (progress)
+        resume = at if at > self.restarted else self.restarted + 1
+        skip = _Skip(None if refused else resume)  # a document with a DTD is not read on
+        self.parser = skip
+        return skip
+
+    def _resume(self, skip: _Skip) -> tuple[Any, bytes | None]:
+        """Find the next ``<Event`` in what has been read; restart the parser there."""
+        if skip.resume_at is None:
+            return skip, None
+        found = _NEXT_EVENT.search(self.buf, max(skip.resume_at - self.buf_base, 0))
+        if found is None:
+            skip.resume_at = max(self.buf_base + len(self.buf) - 64, skip.resume_at)
+            return skip, None
+        self.restarted = self.buf_base + found.start()
+        fresh = self._new_parser(_RESTART, self.restarted)
+        return fresh, bytes(self.buf[found.start() :])
+
+    def _trim(self, fed: int) -> None:
+        keep = self.event_start[0] if self.event_start else fed
+        if isinstance(self.parser, _Skip) and self.parser.resume_at is not None:
+            keep = min(keep, max(self.parser.resume_at, fed - 64))
+        if keep - self.buf_base > _MAX_EVENT and self.event_start:
+            keep = fed  # event too large: its bytes are not kept; the event is refused
+            self.event_start = (-1, self.event_start[1])
+        cut = keep - self.buf_base
+        if cut > 0:
+            del self.buf[:cut]
+            self.buf_base = keep
+
+    def _finish(self, parser: Any, fed: int) -> None:
+        try:
+            if self.wrapped and self.depth == 1:
+                parser.Parse(_RESTART.replace(b"<", b"</"), False)
+            parser.Parse(b"", True)
+        except (expat.ExpatError, _Refused) as exc:
+            at = self.doc_base + max(parser.ErrorByteIndex, 0)
+            self.out.append(
+                self.ctx.issue(
+                    "malformed_xml",
+                    f"{exc} (end of file)",
+                    Locator(offset=str(min(at, fed))),
+                    None,
+                    "error",
+                )
+            )
+
+    def _refuse(self, *args: Any) -> int:
+        raise _Refused("DOCTYPE or entity declaration refused (XML bomb / XXE guard)")
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        node = Node(tag.rpartition(":")[2], attrs)
+        if node.tag == "Event" and self.event_start is not None and self.stack:
+            self._interrupted()
+        if node.tag == "Event" and self.event_start is None:
+            offset = self.doc_base + self.parser.CurrentByteIndex
+            self.event_start = (offset, self.parser.CurrentLineNumber)
+            self.event_chars = 0
+            self.stack = [node]
+            return
+        if self.stack:
+            self.stack[-1].children.append(node)
+            self.stack.append(node)
+
+    def _interrupted(self) -> None:
+        """A new ``<Event`` inside an unfinished one: the unfinished one was cut."""
+        start, line = self.event_start or (-1, 0)
+        where = Locator(line=line or None, offset=str(max(start, 0)))
+        self.out.append(
+            self.ctx.issue(
+                "event_incomplete",
+                "event not closed before the next <Event begins; its content is not read",
+                where,
+                None,
+                "error",
+            )
+        )
+        self.event_start = None
+        self.stack = []
+
+    def _text(self, text: str) -> None:
+        if self.stack:
+            self.event_chars += len(text)
+            if self.event_chars <= _MAX_EVENT:
+                self.stack[-1].text.append(text)
+
+    def _end(self, tag: str) -> None:
+        self.depth -= 1
+        if not self.stack:
+            return
+        node = self.stack.pop()
+        if self.stack or node.tag != "Event" or self.event_start is None:
+            return
+        start, line = self.event_start
+        self.event_start = None
+        end = self.doc_base + self.parser.CurrentByteIndex
+        close = self.buf.find(self.gt, end - self.buf_base)
+        end = self.buf_base + close + len(self.gt) if close >= 0 else end
+        self._emit(node, start, end, line)
+
+    def _emit(self, node: Node, start: int, end: int, line: int) -> None:
+        where = Locator(
+            line=line, offset=str(max(start, 0)), length=end - start if start >= 0 else None
+        )
+        raw = bytes(self.buf[start - self.buf_base : end - self.buf_base]) if start >= 0 else b""
+        if start < 0 or self.event_chars > _MAX_EVENT:
+            self.out.append(
+                self.ctx.issue(
+                    "event_too_large",
+                    f"event over {_MAX_EVENT} bytes refused",
+                    where,
+                    None,
+                    "error",
+                )
+            )
+            return
+        try:
+            rec = record_from_node(node)
+        except (ValueError, KeyError) as exc:
+            self.out.append(self.ctx.issue("malformed_event", str(exc), where, raw, "error"))
+            return
+        self.ctx.records_read += 1
+        loc = where.model_dump(exclude_none=True)
+        if rec.record_id is not None and rec.record_id.isdigit():
+            loc = {"record": rec.record_id, **loc}
+        self.out.append(normalize(rec, self.ctx.source_id, loc, hashlib.sha256(raw).hexdigest()))
+
+
+class _Skip:
+    """Stands in for the parser after an error, until the next ``<Event`` is found."""
+
+    ErrorByteIndex = -1
+    ErrorLineNumber = 0
+
+    def __init__(self, resume_at: int | None) -> None:
+        self.resume_at = resume_at  # file offset to search from; None: never resume
+
+    def Parse(self, data: bytes, final: bool = False) -> None:
+        return None
+
+
+def record_from_node(event: Node) -> WinRecord:
+    """A :class:`WinRecord` from one parsed ``<Event>`` element."""
+    system = event.child("System")
+    if system is None:
+        raise ValueError("event without <System>")
+    values = {c.tag: c for c in system.children}
+    eid = values.get("EventID")
+    if eid is None or not eid.value().strip().isdigit():
+        raise ValueError("event without a numeric <EventID>")
+    extra: dict[str, Any] = {}
+    if eid.attrs.get("Qualifiers"):
+        extra["qualifiers"] = eid.attrs["Qualifiers"]
+    for key, name in (
+        ("Version", "version"),
+        ("Level", "level"),
+        ("Task", "task"),
+        ("Opcode", "opcode"),
+    ):
+        if key in values and values[key].value():
+            extra[name] = values[key].value()
+    _execution(values.get("Execution"), extra)
+    provider = values["Provider"].attrs if "Provider" in values else {}
+    rec = WinRecord(
+        provider=provider.get("Name") or provider.get("EventSourceName") or "",
+        event_id=int(eid.value()),
+        channel=_text(values.get("Channel")) or "",
+        record_id=_text(values.get("EventRecordID")),
+        computer=_text(values.get("Computer")),
+        user_sid=values["Security"].attrs.get("UserID") if "Security" in values else None,
+        keywords=_text(values.get("Keywords")),
+        data=_payload(event),
+        system=extra,
+        message=_message(event),
+    )
+    created = values.get("TimeCreated")
+    _set_time(rec, created.attrs.get("SystemTime") if created is not None else None)
+    return rec
+
+
+def _execution(node: Node | None, extra: dict[str, Any]) -> None:
+    if node is not None:
+        for key, name in (("ProcessID", "process_id"), ("ThreadID", "thread_id")):
+            if key in node.attrs:
+                extra[name] = node.attrs[key]
+
+
+def _text(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    return node.value().strip() or None
+
+
+def _set_time(rec: WinRecord, text: str | None) -> None:
+    if not text:
+        return
+    rec.time_original = text
+    try:
+        rec.time, rec.time_offset = parse_iso(text)
+    except TimeError:
+        return
+    digits = len(text.strip().rstrip("Z").partition(".")[2])
+    rec.time_precision = (
+        "100ns" if digits >= 7 else "1us" if digits >= 4 else "1ms" if digits else "1s"
+    )
+
+
+def _payload(event: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for part in event.children:
+        if part.tag in ("System", "RenderingInfo"):
+            continue
+        if part.tag == "EventData":
+            _event_data(part, data)
+        elif part.tag == "UserData":
+            for element in part.children:
+                for item in element.children:
+                    data[item.tag] = _tree(item)
+        else:
+            data[part.tag] = _tree(part)
+    return data
+
+
+def _event_data(part: Node, data: dict[str, Any]) -> None:
+    unnamed: list[str] = []
+    for item in part.children:
+        name = item.attrs.get("Name")
+        if item.tag == "Data" and name:
+            data[name] = item.value()
+        elif item.tag == "Data":
+            unnamed.append(item.value())
+        else:
+            data[item.tag] = _tree(item)
+    if unnamed:
+        data["Data"] = unnamed[0] if len(unnamed) == 1 else unnamed
+
+
+def _tree(node: Node) -> Any:
+    """Nested payload as the evtx JSON form has it (attributes under ``_attributes``)."""
+    if not node.children and not node.attrs:
+        return node.value()
+    out: dict[str, Any] = {"_attributes": dict(node.attrs)} if node.attrs else {}
+    for child in node.children:
+        out[child.tag] = _tree(child)
+    if not node.children and node.value().strip():
+        out["_text"] = node.value()
+    return out
+
+
+def _message(event: Node) -> str | None:
+    info = event.child("RenderingInfo")
+    message = info.child("Message") if info is not None else None
+    return message.value() if message is not None and message.value() else None
