@@ -17,13 +17,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from evidencekit.events.time import TimeError, format_ns, from_filetime, from_local
+from evidencekit.events.time import (
+    FILETIME_EPOCH_OFFSET,
+    TimeError,
+    format_ns,
+    from_filetime,
+    from_local,
+)
 from evidencekit.model import Action, TimePrecision
 from evidencekit.sources.content import ContentResult
 from evidencekit.sources.walk import Entry
 
 ACTIONS = {"crtime": Action.CREATE, "mtime": Action.MODIFY, "atime": Action.ACCESS,
            "ctime": Action.METADATA_CHANGE}  # fmt: skip
+ADS_TYPE = 128  # NTFS $DATA: a named one is an alternate data stream
 LOCAL_TIME_FS = ("FAT12", "FAT16", "FAT32", "exFAT")
 _FAT_PRECISION = {"crtime": TimePrecision.S, "mtime": TimePrecision.S2, "atime": TimePrecision.DAY}
 _TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
@@ -34,7 +41,11 @@ _TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "b
 def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     """The entry's timestamps as event time fields, one dict per role."""
     if entry.is_ntfs:
-        return [_filetime(role, value) for role, value in sorted(entry.filetimes.items())]
+        filetimes = dict(entry.filetimes)
+        for role, (s, n) in entry.times.items():
+            # When $STANDARD_INFORMATION could not be read raw, TSK's values stand in.
+            filetimes.setdefault(role, s * 10**7 + n // 100 + FILETIME_EPOCH_OFFSET)
+        return [_filetime(role, value) for role, value in sorted(filetimes.items())]
     if entry.fs.fs_type in LOCAL_TIME_FS:
         return [_fat_time(role, s, n, zone) for role, (s, n) in sorted(entry.times.items())]
     precision = TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S
@@ -94,7 +105,7 @@ def entry_flags(entry: Entry, content: ContentResult | None, markings: list[Any]
             flags.append("recovered" if recovered else "unrecoverable")
     if markings:
         flags.append("marked")
-    if entry.streams:
+    if any(s.attr_type == ADS_TYPE for s in entry.streams):
         flags.append("ads")
     if any(s.name.lower() == "zone.identifier" for s in entry.streams):
         flags.append("zone_identifier")
@@ -137,7 +148,8 @@ def body_lines(entry: Entry, md5: str | None, prefix: str, zone: str) -> list[st
         fn_id, fn_size = entry.fn_attribute
         rows.append(("0", name + " ($FILE_NAME)", f"{addr}-48-{fn_id}", fn_size, "fn_"))
     inode = f"{addr}-{entry.data_attribute}" if entry.is_ntfs and entry.data_attribute else addr
-    rows.append((md5 or "0", name, inode, entry.size or 0, "si_" if entry.is_ntfs else ""))
+    if not (entry.is_ntfs and entry.data_attribute is None and entry.streams):
+        rows.append((md5 or "0", name, inode, entry.size or 0, "si_" if entry.is_ntfs else ""))
     for s in entry.streams:
         stream_inode = f"{addr}-{s.attr_type}-{s.attr_id}"
         rows.append(("0", f"{name}:{_body_escape(s.name)}", stream_inode, s.size, "si_"))

@@ -13,7 +13,14 @@ from typing import IO, Any
 import orjson
 
 from evidencekit.case.image_artifacts import ArtifactHook
-from evidencekit.case.image_events import ACTIONS, body_lines, entry_flags, entry_kind, entry_times
+from evidencekit.case.image_events import (
+    ACTIONS,
+    ADS_TYPE,
+    body_lines,
+    entry_flags,
+    entry_kind,
+    entry_times,
+)
 from evidencekit.case.store import BatchWriter
 from evidencekit.model import Action, Locator, ParseIssue
 from evidencekit.sources.content import ContentResult, read_content
@@ -88,7 +95,10 @@ class ImageRun:
         """Walk every partition's file system; record what could not be read."""
         if progress is not None:
             self._tick = progress
-        errors_before = len(self.image.read_errors)
+        for name in self.image.segment_gaps():
+            msg = f"EWF segment file {name} is missing; its media range reads as zeros"
+            self.problems.append(msg)
+            self._issue("ewf_segment_missing", msg, Locator(path=name), "error")
         layout = read_layout(self.image.img, self.image.media_size)
         self.layout_scheme, self._multi = layout.scheme, layout.scheme is not None
         self.partitions = [
@@ -100,7 +110,7 @@ class ImageRun:
                 self._volume_problem(item)
             else:
                 self._walk_fs(item)
-        self._read_errors(errors_before)
+        self._read_errors()
 
     def _volume_problem(self, problem: VolumeProblem) -> None:
         part = problem.partition
@@ -115,6 +125,13 @@ class ImageRun:
              "block_count": str(fs.block_count)}
         )  # fmt: skip
         prefix = f"/p{fs.partition.slot}/" if self._multi else "/"
+        end = fs.partition.offset + fs.block_count * fs.block_size
+        if end > self.image.media_size:
+            msg = (f"{fs.fs_type} declares {fs.block_count} blocks of {fs.block_size} bytes, "
+                   f"ending at byte {end}, but the image ends at {self.image.media_size}")  # fmt: skip
+            self.problems.append(f"partition {fs.partition.slot}: image truncated: {msg}")
+            where = Locator(partition=fs.partition.slot, offset=str(self.image.media_size))
+            self._issue("image_truncated", msg, where, "error")
         for item in walk(fs):
             if isinstance(item, WalkProblem):
                 where = Locator(partition=item.partition, inode=_digits(item.inode),
@@ -190,7 +207,7 @@ class ImageRun:
     def _stream(self, entry: Entry, stream: Stream) -> dict[str, Any]:
         path = f"{entry.path}:{stream.name}"
         self.counts.streams += 1
-        if (entry.name, stream.name) in _SKIP_STREAMS:
+        if (entry.name, stream.name) in _SKIP_STREAMS or stream.attr_type != ADS_TYPE:
             result = None
         else:
             result = self._content(entry, path, stream, stream.size)
@@ -260,8 +277,9 @@ class ImageRun:
                                         parser_version=VERSION, code=code, message=message,
                                         severity=severity))  # fmt: skip
 
-    def _read_errors(self, start: int) -> None:
-        for err in self.image.read_errors[start:]:
+    def _read_errors(self) -> None:
+        """Media ranges that could not be read (while hashing or walking), merged."""
+        for err in self.image.unreadable_ranges():
             where = Locator(offset=str(err.offset), length=err.length)
             self._issue("media_unreadable", f"{err.reason}; read as zeros", where, "error")
             self.problems.append(f"media bytes {err.offset}+{err.length} unreadable: {err.reason}")

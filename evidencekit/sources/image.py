@@ -81,6 +81,31 @@ class DiskImage:
         """MD5, SHA-1 and SHA-256 of the media data in one pass."""
         return hash_blocks(self.media_blocks(), progress)
 
+    def unreadable_ranges(self) -> list[ReadError]:
+        """The recorded read errors merged into sorted, disjoint media ranges."""
+        merged: list[ReadError] = []
+        for err in sorted(self.read_errors, key=lambda e: (e.offset, -e.length)):
+            last = merged[-1] if merged else None
+            if last is not None and err.offset <= last.offset + last.length:
+                end = max(last.offset + last.length, err.offset + err.length)
+                merged[-1] = ReadError(last.offset, end - last.offset, last.reason)
+            else:
+                merged.append(err)
+        return merged
+
+    def segment_gaps(self) -> list[str]:
+        """EWF segment files missing from the numbered sequence (libewf stops at a gap)."""
+        if self.format != "ewf":
+            return []
+        stem = self.path.name[:-2]
+        siblings = [
+            _segment_number(p)
+            for p in self.path.parent.iterdir()
+            if p.name[:-2] == stem and _EWF.match(p.name)
+        ]
+        present = set(siblings)
+        return [f"{stem}{n:02d}" for n in range(1, max(siblings) + 1) if n not in present]
+
     def close(self) -> None:
         """Release the handles (the image files were only ever opened for reading)."""
         if self._ewf is not None:
@@ -175,7 +200,7 @@ def _ewf_read(image: DiskImage, offset: int, length: int) -> bytes:
     try:
         data: bytes = handle.read_buffer_at_offset(length, offset)
     except OSError as exc:
-        return _ewf_read_slowly(image, offset, length, str(exc))
+        return _ewf_read_slowly(image, offset, length, _short(str(exc)))
     if len(data) < length:
         image.read_errors.append(ReadError(offset + len(data), length - len(data), "short read"))
         data += bytes(length - len(data))
@@ -194,7 +219,7 @@ def _ewf_read_slowly(image: DiskImage, offset: int, length: int, reason: str) ->
             piece: bytes = handle.read_buffer_at_offset(step, pos)
         except OSError as exc:
             piece = b""
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else reason
+            reason = _short(str(exc)) or reason
         if len(piece) < step:
             _record_error(image, pos + len(piece), step - len(piece), reason)
             piece += bytes(step - len(piece))
@@ -203,10 +228,24 @@ def _ewf_read_slowly(image: DiskImage, offset: int, length: int, reason: str) ->
     return b"".join(parts)
 
 
+def _short(message: str) -> str:
+    """libewf stacks every frame's message; keep the innermost cause, briefly."""
+    parts = [p.strip() for p in message.replace("\n", " ").split(". ") if p.strip()]
+    cause = next(
+        (p for p in parts if "missing" in p or "checksum" in p), parts[-1] if parts else ""
+    )
+    return cause[:240]
+
+
 def _record_error(image: DiskImage, offset: int, length: int, reason: str) -> None:
     if any(e.offset == offset for e in image.read_errors):
         return
     image.read_errors.append(ReadError(offset, length, reason))
+
+
+def _segment_number(path: Path) -> int:
+    match = _EWF.match(path.name)
+    return int(match.group("num")) if match else 0
 
 
 def _stored_hashes(handle: Any) -> dict[str, str]:

@@ -24,6 +24,7 @@ from evidencekit.sources.volumes import FileSystem
 _NTFS_SI = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SI)
 _NTFS_FN = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_FNAME)
 _NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+_NTFS_IDXROOT = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_IDXROOT)
 _DIR = int(pytsk3.TSK_FS_META_TYPE_DIR)
 _VIRT_DIR = int(pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
 _NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
@@ -180,6 +181,9 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
     name, problems = decode_name(raw_name)
     meta = info.meta
     meta_addr = int(info.name.meta_addr)
+    if meta is None and meta_addr:
+        # Orphan entries come without their metadata loaded; fls loads it by address.
+        handle, meta = _open_meta(fs, meta_addr, handle)
     entry = Entry(
         fs=fs,
         path=prefix + name,
@@ -200,6 +204,14 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
     return entry
 
 
+def _open_meta(fs: FileSystem, addr: int, handle: Any) -> tuple[Any, Any]:
+    try:
+        opened = fs.fs.open_meta(inode=addr)
+    except OSError:
+        return handle, None
+    return opened, opened.info.meta
+
+
 def _fill_meta(entry: Entry, meta: Any) -> None:
     entry.meta_type = META_TYPES.get(int(meta.type), "unknown")
     entry.meta_allocated = bool(int(meta.flags) & _META_ALLOC)
@@ -218,14 +230,19 @@ def _fill_ntfs(entry: Entry, handle: Any) -> None:
     for attr in handle:
         a = attr.info
         kind, ident, size = int(a.type), int(a.id), int(a.size)
-        if kind == _NTFS_DATA:
-            if a.name:
-                name, _ = decode_name(a.name)
+        if kind in (_NTFS_DATA, _NTFS_IDXROOT):
+            name = decode_name(a.name)[0] if a.name else ""
+            # As fls: the unnamed $DATA (files) or the $I30 index (directories) is the
+            # entry's own content; other named data or index attributes are streams.
+            if (kind == _NTFS_DATA and not name) or (kind == _NTFS_IDXROOT and name == "$I30"):
+                entry.data_attribute = entry.data_attribute or f"{kind}-{ident}"
+            elif name:
                 entry.streams.append(Stream(name, kind, ident, size))
-            elif entry.data_attribute is None:
-                entry.data_attribute = f"{kind}-{ident}"
         elif kind in (_NTFS_SI, _NTFS_FN) and 0 < size <= 1024:
             raw = _read_attr(handle, kind, ident, size)
+            if not raw.strip(b"\0") and entry.inode is not None:
+                # Some system files ($MFT) read only through a handle opened by address.
+                raw = _read_attr(_open_meta(entry.fs, entry.inode, handle)[0], kind, ident, size)
             if kind == _NTFS_SI:
                 _parse_si(entry, raw)
             elif len(raw) >= 66:

@@ -1,0 +1,77 @@
+"""NTFS image built with mkntfs + ntfscp: $SI and $FN times, an ADS (Zone.Identifier)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+from evidencekit.events.time import from_unix
+from tests.sources.conftest import FIXED_MTIME, NTFS_FILES, ZONE_ID, Built
+from tests.sources.helpers import fls_body, ingest, validate_events, without_md5
+
+
+def test_ntfs_files_and_both_time_sets(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    for path, data in NTFS_FILES.items():
+        entry = result.entry(path)
+        assert (entry["size"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+        assert entry["fs_type"] == "NTFS" and entry["attribute"].startswith("128-")
+        assert entry["sequence"] >= 1
+    events = result.events_for("hello.txt")
+    si = {"si_crtime", "si_mtime", "si_atime", "si_ctime"}
+    fn = {"fn_crtime", "fn_mtime", "fn_atime", "fn_ctime"}
+    assert si | fn <= set(events)
+    # ntfscp -t copied the source file's modification time into $STANDARD_INFORMATION.
+    assert events["si_mtime"]["time"] == from_unix(FIXED_MTIME)
+    assert events["si_mtime"]["time_precision"] == "100ns"
+    assert events["si_mtime"]["action"] == "modify"
+    assert events["fn_crtime"]["action"] == "create"
+    ft = int(events["si_mtime"]["time_original"])
+    assert ft == FIXED_MTIME * 10**7 + 116444736000000000
+    loc = events["si_mtime"]["locator"]
+    assert loc["partition"] == 0 and loc["inode"] == result.entry("hello.txt")["inode"]
+    validate_events(result.events)
+
+
+def test_ntfs_istat_agrees_on_fn_times(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    inode = result.entry("hello.txt")["inode"]
+    text = subprocess.run(["istat", str(ntfs_image.path), inode], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    fn_block = text.split("$FILE_NAME Attribute Values:")[1]
+    created = fn_block.split("Created:")[1].split("(UTC)")[0].strip()
+    ours = result.events_for("hello.txt")["fn_crtime"]["time"]
+    assert ours.replace("T", " ")[:29] == created[:29]
+
+
+def test_ntfs_ads_zone_identifier(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    entry = result.entry("hello.txt")
+    (stream,) = entry["streams"]
+    assert stream["name"] == "Zone.Identifier"
+    assert stream["path"] == "hello.txt:Zone.Identifier"
+    assert stream["size"] == len(ZONE_ID)
+    assert stream["sha256"] == hashlib.sha256(ZONE_ID).hexdigest()
+    assert stream["zone_identifier"] == {
+        "ZoneId": "3", "HostUrl": "https://example.com/hello.txt"
+    }  # fmt: skip
+    assert {"ads", "zone_identifier", "marked"} <= set(entry["flags"])
+    event = result.events_for("hello.txt")["si_crtime"]
+    assert event["attributes"]["streams"][0]["zone_identifier"]["ZoneId"] == "3"
+    assert entry["markings"][0]["term"] == "Internal Use Only"
+
+
+def test_ntfs_body_file_matches_fls(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    ours = without_md5(result.summary.body.read_text(encoding="utf-8").splitlines())
+    theirs = without_md5(fls_body(ntfs_image.path))
+    # mkntfs leaves $MFT's $STANDARD_INFORMATION times at FILETIME 0 ("not set"); TSK's
+    # 32-bit conversion turns 0 into 2076-11-29 (3373865674). We write 0 for "not set".
+    mft = [line for line in theirs if line.startswith("/$MFT|")]
+    assert mft == [
+        "/$MFT|0-128-1|r/rr-xr-xr-x|0|0|67584|3373865674|3373865674|3373865674|3373865674"
+    ]
+    theirs = [line if line not in mft else "/$MFT|0-128-1|r/rr-xr-xr-x|0|0|67584|0|0|0|0"
+              for line in theirs]  # fmt: skip
+    assert sorted(ours) == sorted(theirs)
