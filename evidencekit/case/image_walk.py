@@ -127,8 +127,10 @@ class ImageRun:
         prefix = f"/p{fs.partition.slot}/" if self._multi else "/"
         end = fs.partition.offset + fs.block_count * fs.block_size
         if end > self.image.media_size:
-            msg = (f"{fs.fs_type} declares {fs.block_count} blocks of {fs.block_size} bytes, "
-                   f"ending at byte {end}, but the image ends at {self.image.media_size}")  # fmt: skip
+            msg = (
+                f"{fs.fs_type} declares {fs.block_count} blocks of {fs.block_size} bytes, "
+                f"ending at byte {end}, but the image ends at {self.image.media_size}"
+            )
             self.problems.append(f"partition {fs.partition.slot}: image truncated: {msg}")
             where = Locator(partition=fs.partition.slot, offset=str(self.image.media_size))
             self._issue("image_truncated", msg, where, "error")
