@@ -26,6 +26,7 @@ PUBLIC_MODELS: dict[str, str] = {
     "case": "evidencekit.case.workspace:CaseMeta",
     "store-batch": "evidencekit.case.store:BatchRecord",
     "analysis": "evidencekit.analysis.model:json_schema",
+    "manifest": "evidencekit.package.manifest:PackageManifest",
 }
 
 
