@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import heapq
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
+
+from evidencekit.timeline.sealcore import C_SORT_KEY
 
 LOCATOR_ORDER = (
     "partition", "inode", "sequence", "attribute", "path", "record", "line", "offset", "length",
@@ -37,8 +40,12 @@ def _value(value: Any) -> bytes:
     return b"\x01" + len(digits).to_bytes(1, "big") + digits
 
 
-def sort_key(event: dict[str, Any]) -> bytes:
-    """Byte key of a canonical event dict; bytes order equals the timeline order."""
+def py_sort_key(event: dict[str, Any]) -> bytes:
+    """Byte key of a canonical event dict; bytes order equals the timeline order.
+
+    The reference implementation; :data:`sort_key` is the C version when it is built
+    (same bytes; it calls this function for shapes it does not handle itself).
+    """
     time = event.get("time")
     parts = [b"\x00" + time.encode() if time else b"\x01", event["source"].encode()]
     locator = event.get("locator")
@@ -51,6 +58,12 @@ def sort_key(event: dict[str, Any]) -> bytes:
     parts.append(b"\x00" + _value(event.get("kind", "")))
     parts.append(event.get("id", "").encode())
     return b"".join(parts)
+
+
+sort_key: Callable[[dict[str, Any]], bytes] = (
+    partial(C_SORT_KEY, py_sort_key) if C_SORT_KEY is not None else py_sort_key
+)
+"""Byte key of a canonical event dict (C when built, else :func:`py_sort_key`)."""
 
 
 def key_time_and_source(key: bytes) -> tuple[str | None, str]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,8 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from evidencekit.errors import ProofError, TimelineError
 from evidencekit.timeline import merkle
 from evidencekit.timeline.canonical import dumps, dumps_fast, loads_strict
-from evidencekit.timeline.chain import GENESIS, ChainWriter, check_line
-from evidencekit.timeline.order import ExternalSorter, key_time_and_source, sort_key
+from evidencekit.timeline.chain import GENESIS, check_line
+from evidencekit.timeline.order import (
+    SOURCE_LEN,
+    TIME_LEN,
+    ExternalSorter,
+    key_time_and_source,
+    sort_key,
+)
+from evidencekit.timeline.sealcore import Sealer
 
 TIMELINE_FILE = "timeline.jsonl"
 HEAD_FILE = "head.json"
@@ -80,29 +90,59 @@ def _event_bytes(line: bytes, seq: int) -> bytes:
 
 
 class _Writer:
-    """Writes ordered events as chained lines and accumulates the head."""
+    """Writes ordered events as chained lines, block by block, and accumulates the head.
+
+    The per-event chain and Merkle work is done by :class:`Sealer` (the C core when
+    built); statistics for the head come from the sort keys, a block at a time.
+    """
 
     def __init__(self, fp: Any, keep_leaves: bool) -> None:
-        self.chain = ChainWriter(fp, "event")
-        self.tree = merkle.TreeBuilder()
+        self._fp = fp
+        self.sealer = Sealer()
         self.leaves: list[bytes] | None = [] if keep_leaves else None
         self.first: str | None = None
         self.last: str | None = None
         self.undated = 0
-        self.sources: dict[str, int] = {}
+        self._sources: Counter[bytes] = Counter()
+
+    @property
+    def size(self) -> int:
+        return self.sealer.size
+
+    @property
+    def sources(self) -> dict[str, int]:
+        return {k.decode(): v for k, v in sorted(self._sources.items())}
 
     def add(self, event_bytes: bytes, time: str | None, source: str) -> None:
-        leaf = merkle.leaf_hash(event_bytes)
-        self.tree.append_hash(leaf)
-        if self.leaves is not None:
-            self.leaves.append(leaf)
-        self.chain.write(event_bytes)
-        if time:
-            self.first = min(self.first or time, time)
-            self.last = max(self.last or time, time)
-        else:
+        """Append one event (the verified prefix of an earlier version)."""
+        self._fp.write(self.sealer.add_block([event_bytes], self.leaves))
+        self._note_time(time, time)
+        if not time:
             self.undated += 1
-        self.sources[source] = self.sources.get(source, 0) + 1
+        self._sources[source.encode()] += 1
+
+    def add_sorted(self, keys: list[bytes], lines: list[bytes]) -> None:
+        """Append a block of events in timeline order, with their sort keys."""
+        if not lines:
+            return
+        self._fp.write(self.sealer.add_block(lines, self.leaves))
+        dated = bisect_left(keys, b"\x01")  # dated keys start with 0x00, undated with 0x01
+        if dated:
+            first, last = keys[0], keys[dated - 1]
+            self._note_time(key_time_and_source(first)[0], key_time_and_source(last)[0])
+        self.undated += len(keys) - dated
+        self._sources.update(map(_DATED_SOURCE, keys[:dated]))
+        self._sources.update(map(_UNDATED_SOURCE, keys[dated:]))
+
+    def _note_time(self, first: str | None, last: str | None) -> None:
+        if first and last:
+            self.first = min(self.first or first, first)
+            self.last = max(self.last or last, last)
+
+
+_DATED_SOURCE = itemgetter(slice(1 + TIME_LEN, 1 + TIME_LEN + SOURCE_LEN))
+_UNDATED_SOURCE = itemgetter(slice(1, 1 + SOURCE_LEN))
+_BLOCK = 1024
 
 
 def seal(
@@ -129,7 +169,7 @@ def seal(
                 prefix_ids.add(event["id"])
                 writer.add(event_bytes, event.get("time"), event["source"])
             segments = list(previous[0].segments) or [(0, previous[0].size)]
-        start = writer.tree.size
+        start = writer.size
         sorter = ExternalSorter(out_dir, buffer_bytes)
         try:
             loads = orjson.loads
@@ -140,8 +180,8 @@ def seal(
             duplicates = _write_sorted(sorter, writer)
         finally:
             sorter.close()
-        if writer.tree.size > start or not segments:
-            segments.append((start, writer.tree.size))
+        if writer.size > start or not segments:
+            segments.append((start, writer.size))
         fp.flush()
         os.fsync(fp.fileno())
     head = _make_head(writer, version, duplicates, segments, partial, previous)
@@ -154,14 +194,21 @@ def _write_sorted(sorter: ExternalSorter, writer: _Writer) -> int:
     duplicates = 0
     last_key = b""
     last_line = b""
+    keys: list[bytes] = []
+    lines: list[bytes] = []
     for key, line in sorter:
         if key == last_key:
             if line != last_line:
-                raise TimelineError(writer.tree.size, "two different events share one id")
+                raise TimelineError(writer.size + len(lines), "two different events share one id")
             duplicates += 1
             continue
         last_key, last_line = key, line
-        writer.add(line, *key_time_and_source(key))
+        keys.append(key)
+        lines.append(line)
+        if len(lines) >= _BLOCK:
+            writer.add_sorted(keys, lines)
+            keys, lines = [], []
+    writer.add_sorted(keys, lines)
     return duplicates
 
 
@@ -183,15 +230,15 @@ def _make_head(
             proof = [h.hex() for h in merkle.consistency_proof(leaves, old.size)]
     return TimelineHead(
         version=version,
-        size=writer.tree.size,
-        merkle_root=writer.tree.root().hex(),
-        chain_head=writer.chain.head,
+        size=writer.size,
+        merkle_root=writer.sealer.root().hex(),
+        chain_head=writer.sealer.head,
         timeline_sha256=file_sha256(path),
         first_time=writer.first,
         last_time=writer.last,
         undated=writer.undated,
         duplicates_dropped=duplicates,
-        sources=dict(sorted(writer.sources.items())),
+        sources=writer.sources,
         segments=segments,
         previous=prev_head,
         consistency_proof=proof,

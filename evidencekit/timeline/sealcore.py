@@ -1,0 +1,110 @@
+"""The sealer's per-event work, done in blocks: hash chain and RFC 9162 Merkle tree head.
+
+:class:`Sealer` turns canonical event payloads into chained timeline lines, byte for
+byte what :mod:`evidencekit.timeline.chain` writes with the payload key ``event``,
+and keeps the Merkle compact range (leaf = ``SHA-256(0x00 || payload)``). The C
+extension ``_sealcore`` is used when it was built; otherwise the pure-Python
+:class:`PySealer`, which is the reference: a property test holds the two
+byte-identical. :data:`IMPLEMENTATION` says which one is active (``"c"`` or
+``"python"``); the environment variable ``EVIDENCEKIT_PURE_PYTHON=1`` forces Python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from hashlib import sha256
+from typing import Protocol
+
+from evidencekit.timeline.merkle import TreeBuilder
+
+GENESIS = "0" * 64
+
+
+class SealerLike(Protocol):
+    """The interface both implementations share."""
+
+    @property
+    def head(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+    def add_block(self, payloads: Sequence[bytes], leaves: list[bytes] | None = None) -> bytes: ...
+
+    def root(self) -> bytes: ...
+
+
+class PySealer:
+    """Pure-Python sealer: chained lines and the Merkle tree head, block by block."""
+
+    def __init__(self) -> None:
+        self._head = GENESIS.encode()
+        self._tree = TreeBuilder()
+
+    @property
+    def head(self) -> str:
+        """Hash (hex) of the last line; 64 zeros before the first."""
+        return self._head.decode()
+
+    @property
+    def size(self) -> int:
+        """Number of lines (Merkle leaves) so far; also the next sequence number."""
+        return self._tree.size
+
+    def add_block(self, payloads: Sequence[bytes], leaves: list[bytes] | None = None) -> bytes:
+        """Chain and hash canonical event payloads (bytes without newline).
+
+        Args:
+            payloads: Canonical event bytes, in timeline order.
+            leaves: When given, each event's Merkle leaf hash is appended to it.
+
+        Returns:
+            The block's chained lines, newline-terminated, as one bytes object.
+
+        Raises:
+            TypeError: A payload is not bytes (nothing is written).
+            ValueError: A payload contains a newline (nothing is written).
+        """
+        items = tuple(payloads)
+        _check(items)
+        head, seq, tree = self._head, self._tree.size, self._tree
+        out = []
+        for payload in items:
+            body = b'{"event":%s,"prev":"%s","seq":%d' % (payload, head, seq)
+            head = sha256(body + b"}").hexdigest().encode()
+            out.append(b'%s,"sha256":"%s"}\n' % (body, head))
+            leaf = sha256(b"\x00" + payload).digest()
+            tree.append_hash(leaf)
+            if leaves is not None:
+                leaves.append(leaf)
+            seq += 1
+        self._head = head
+        return b"".join(out)
+
+    def root(self) -> bytes:
+        """RFC 9162 tree head over every leaf so far (32 bytes)."""
+        return self._tree.root()
+
+
+def _check(items: tuple[bytes, ...]) -> None:
+    for i, payload in enumerate(items):
+        if type(payload) is not bytes:
+            raise TypeError(f"payload {i} is {type(payload).__name__}, not bytes")
+        if b"\n" in payload:
+            raise ValueError(f"payload {i} contains a newline")
+
+
+def _choose() -> tuple[type[SealerLike], str, Callable[..., bytes] | None]:
+    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
+        return PySealer, "python", None
+    try:
+        from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
+    except ImportError:
+        return PySealer, "python", None
+    return _sealcore.Sealer, "c", _sealcore.sort_key
+
+
+Sealer, IMPLEMENTATION, C_SORT_KEY = _choose()
+"""The active sealer class; ``"c"`` or ``"python"``; the C sort key (``fallback, event``)
+or None."""

@@ -1,0 +1,19 @@
+"""Build the optional C core of the timeline sealer; everything else is in pyproject.toml.
+
+``optional=True``: without a compiler or OpenSSL headers the install still succeeds and
+evidencekit uses the pure-Python sealer (evidencekit.timeline.sealcore.IMPLEMENTATION).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "evidencekit.timeline._sealcore",
+            ["evidencekit/timeline/_sealcore.c", "evidencekit/timeline/_sortkey.c"],
+            libraries=["crypto"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        )
+    ]
+)
