@@ -106,6 +106,7 @@ class TimeParser:
             raise ValueError(f"unknown time zone {self.zone!r}") from exc
         self.utc = utc
         self._texts: dict[str, ParsedTime] = {}
+        self._prefixes: dict[str, tuple[str, str]] = {}
         self._minutes: dict[tuple[int, int, int, int, int, int | None], tuple[str, str]] = {}
 
     def parse(self, text: str) -> ParsedTime:
@@ -120,10 +121,19 @@ class TimeParser:
         return result
 
     def _parse(self, text: str) -> ParsedTime:
+        if self.formats[0] == "ymd" and len(text) == 19:
+            # The most common export form, "2024/04/01 09:05:03": one cached minute each.
+            hit = self._prefixes.get(text[:17])
+            if hit is not None and text[17:].isdigit() and text[17] < "6":
+                return ParsedTime(f"{hit[0]}{text[17:]}.000000000Z", hit[1], self.zone, "1s")
         if self.formats[0] == "ymd" and (m := _FAST.match(text)) is not None:
             y, mo, d, h, mi, sec = map(int, m.groups())
             if sec < 60:
                 prefix, offset = self._minute(y, mo, d, h, mi, None)
+                if (y, mo, d, h, mi, None) in self._minutes:  # whole minute shares one offset
+                    if len(self._prefixes) > _CACHE_LIMIT:
+                        self._prefixes.clear()
+                    self._prefixes[text[:17]] = (prefix[:17], offset)
                 return ParsedTime(f"{prefix[:17]}{sec:02d}.000000000Z", offset, self.zone, "1s")
         stripped = text.strip()
         if not stripped.isascii():

@@ -62,6 +62,8 @@ def log_time_zone(name: str, tz: str | None, options: dict[str, Any]) -> str | N
     from evidencekit.parsers.tabular import ProfileParser
 
     cls = parsers.get(name)
+    if getattr(cls, "utc_by_definition", False):
+        return "UTC"
     if not isinstance(cls, type) or not issubclass(cls, ProfileParser):
         return tz or getattr(cls, "default_time_zone", None)
     profile = cls().profile_for(options)

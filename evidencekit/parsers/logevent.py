@@ -26,6 +26,22 @@ def problem_issue(ctx: ParseContext, problem: Problem) -> ParseIssue:
     return issue.model_copy(update={"raw_sha256": problem.raw_sha256})
 
 
+def record_issue(
+    ctx: ParseContext, record: Record, code: str, message: str, severity: str = "error"
+) -> ParseIssue:
+    """A parse issue for a whole record that could not be read (errors count as failed)."""
+    problem = Problem(
+        code,
+        f"{message} (line {record.line})",
+        record.line,
+        record.offset,
+        record.length,
+        hashlib.sha256(record.raw).hexdigest(),
+        severity,
+    )
+    return problem_issue(ctx, problem)
+
+
 def record_locator(record: Record, number: int) -> dict[str, Any]:
     """Locator dict of a record: ordinal, first line, byte offset and length."""
     return {

@@ -31,6 +31,9 @@ A profile is a TOML file (layout in ``docs/log-formats.md``; shipped profiles in
     [attributes]                        # column -> attribute key (other columns are
     "送信先" = "destination"             # kept as their ASCII name or col_<n>)
 
+``ignore = ["AuditData"]`` leaves columns out of the attributes (a format module reads
+them; the raw-record hash still covers their bytes).
+
 Every problem in a profile is reported at once (:class:`ProfileError`).
 """
 
@@ -102,6 +105,7 @@ class Profile:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
     source: str = ""
 
     def time_parser(self, zone: str | None) -> TimeParser:
@@ -190,6 +194,7 @@ def profile_from_dict(data: dict[str, Any], where: str) -> Profile:
         values=values,
         constants=constants,
         attributes=attributes,
+        ignore=tuple(str(c) for c in data.get("ignore", ())),
         source=where,
     )
 

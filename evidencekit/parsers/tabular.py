@@ -13,9 +13,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from evidencekit.events.jptime import TimeParser
+from evidencekit.events.time import TimeError
 from evidencekit.model import ATTRIBUTE_KEY, KIND, Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
-from evidencekit.parsers.logevent import base_content, issue_at, problem_issue, put, set_time
+from evidencekit.parsers.logevent import (
+    add_flag,
+    base_content,
+    issue_at,
+    problem_issue,
+    put,
+    set_time,
+)
 from evidencekit.parsers.profile import Profile, builtin_profile
 from evidencekit.sources.delimited import DelimitedReader
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
@@ -29,6 +38,8 @@ Converter = Callable[[str], Any]
 
 def to_size(text: str) -> int | None:
     """``"98 500 B"``, ``"1,024"``, ``"2048 bytes"`` -> int; anything else -> None."""
+    if text.isdigit() and len(text) < 16:
+        return int(text)
     value = text.translate(_SIZE_JUNK)
     for suffix in ("bytes", "Bytes", "B", "バイト"):
         if value.endswith(suffix):
@@ -69,23 +80,28 @@ class Plan:
         if profile.action_column and profile.action_column not in self.index:
             self.missing.append(profile.action_column)
         self.time_idx = [self.index[c] for c in profile.time_columns if c in self.index]
+        self.one_time = len(self.time_idx) == 1
         self.action_idx = self.index.get(profile.action_column or "")
-        self.items: list[tuple[int, str, dict[str, str] | None, Converter | None]] = []
+        self.items: list[tuple[int, str, str, dict[str, str] | None, Converter | None]] = []
         used = {*self.time_idx}
         for target, column in profile.fields.items():
             if column in self.index:
                 idx = self.index[column]
                 used.add(idx)
-                self.items.append((idx, target, profile.values.get(target), _converter(target)))
+                group, _, key = target.partition(".")
+                entry = (idx, group, key, profile.values.get(target), _converter(target))
+                self.items.append(entry)
         self.renamed: list[str] = []
         for i, name in enumerate(header):
-            if i in used or (self.action_idx == i and name not in profile.attributes):
+            if i in used or name in profile.ignore:
+                continue
+            if self.action_idx == i and name not in profile.attributes:
                 continue
             key = profile.attributes.get(name) or (name if ATTRIBUTE_KEY.match(name) else "")
             if not key:
                 key = f"col_{i + 1}"
                 self.renamed.append(f"{key}={name}")
-            self.items.append((i, f"attributes.{key}", None, None))
+            self.items.append((i, "attributes", key, None, None))
 
     def column(self, fields: list[str], name: str) -> str:
         """The value of column ``name`` in a record ('' when the file lacks the column)."""
@@ -104,7 +120,8 @@ class Plan:
         content = base_content(ctx, record, number, kind, p.time_role, action)
         for target, constant in p.constants.items():
             put(content, target, constant)
-        for idx, target, vmap, convert in self.items:
+        groups: dict[str, dict[str, Any]] = {}
+        for idx, group, key, vmap, convert in self.items:
             value: Any = f[idx]
             if not value:
                 continue
@@ -112,11 +129,20 @@ class Plan:
                 value = vmap.get(value, value)
             if convert is not None:
                 converted = convert(value)
-                if converted is None:
-                    put(content, f"attributes.{target}", value)  # kept as found
+                if converted is None:  # kept as found, under attributes."group.key"
+                    groups.setdefault("attributes", {})[f"{group}.{key}"] = value
                     continue
                 value = converted
-            put(content, target, value)
+            sub = groups.get(group)
+            if sub is None:
+                groups[group] = {key: value}
+            else:
+                sub[key] = value
+        for group, values in groups.items():
+            if group in content:
+                content[group].update(values)
+            else:
+                content[group] = values
         return content
 
 
@@ -144,6 +170,8 @@ class ProfileParser:
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "log"
     profile_name: ClassVar[str] = ""
+    refines: ClassVar[bool] = False
+    """True when :meth:`refine` adds to each record (format modules that override it)."""
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:
@@ -178,18 +206,38 @@ class ProfileParser:
                 if any(c in plan.missing for c in profile.time_columns):
                     return
             number += 1
-            yield from self._record(ctx, plan, times, item, number)
+            content = plan.content(ctx, item, number)
+            f = item.fields
+            text = f[plan.time_idx[0]] if plan.one_time else " ".join(f[i] for i in plan.time_idx)
+            try:
+                parsed = times.parse(text)
+            except TimeError:
+                parsed = None
+            if parsed is None or not text or item.formula or self.refines:
+                yield from self._careful(ctx, plan, times, item, content, text)
+                continue
+            content["time"] = parsed.time
+            content["time_original"] = text
+            content["time_offset"] = parsed.offset
+            if parsed.zone is not None:
+                content["time_zone"] = parsed.zone
+            if parsed.precision != "unknown":
+                content["time_precision"] = parsed.precision
+            if parsed.date_only:
+                add_flag(content, "date_only")
+            ctx.records_read += 1
+            yield content
 
-    def _record(
-        self, ctx: ParseContext, plan: Plan, times: Any, record: Record, number: int
+    def _careful(
+        self,
+        ctx: ParseContext,
+        plan: Plan,
+        times: TimeParser,
+        record: Record,
+        content: EventContent,
+        text: str,
     ) -> Iterator[EventContent | ParseIssue]:
-        content = plan.content(ctx, record, number)
-        f = record.fields
-        text = (
-            f[plan.time_idx[0]]
-            if len(plan.time_idx) == 1
-            else " ".join(f[i] for i in plan.time_idx)
-        )
+        """A record with an unplaceable time, a formula-like field, or format extras."""
         issue = set_time(ctx, content, times, text)
         if issue is not None:
             yield issue
@@ -221,7 +269,7 @@ class ProfileParser:
                 f"header lacks column(s) {plan.missing} named by profile {plan.profile.name}"
                 + ("; no time column, records not read" if time_missing else ""),
                 locator,
-                severity="error" if time_missing else "warning",
+                severity="error" if time_missing else "info",
             )
         if plan.renamed:
             yield ctx.issue(

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from evidencekit.sources.textlog import (
@@ -67,21 +66,12 @@ class DelimitedReader:
 
     def records(self) -> Iterator[Record | Problem]:
         """Yield data records and problems; the header row sets :attr:`header`."""
+        return self._run(self.log.lines())
+
+    def _run(self, source: Iterator[Line | Problem]) -> Iterator[Record | Problem]:
         pending: list[Line] = []
-        replay: deque[Line | Problem] = deque()
-        source = self.log.lines()
-        while True:
-            if replay:
-                item: Line | Problem | None = replay.popleft()
-            else:
-                item = next(source, None)
-            if item is None:
-                if not pending:
-                    return
-                yield self._broken(pending, "unterminated_quote", "quoted field never closed")
-                replay.extend(pending[1:])
-                pending = []
-                continue
+        crlf, lf = self._crlf, self._lf
+        for item in source:
             if isinstance(item, Problem):
                 if pending:
                     yield self._broken(
@@ -89,18 +79,50 @@ class DelimitedReader:
                         "unterminated_quote",
                         f"quoted field cut by an over-long line at line {item.line}",
                     )
-                    replay.extend(pending[1:])
+                    yield from self._run(iter(pending[1:]))
                     pending = []
                 yield item
                 continue
-            if item[0] <= self.skip_lines:
-                yield self._problem(item, "skipped_line", "preamble line before the header", "info")
+            number, offset, raw, text, bad = item
+            header = self.header
+            if (
+                pending
+                or header is None
+                or bad is not None
+                or '"' in text
+                or (number <= self.skip_lines)
+            ):
+                yield from self._slow(item, pending)
                 continue
-            if pending or '"' in item[3]:
-                pending.append(item)
-                yield from self._quoted(pending, replay)
+            # Fast path: one physical line, no quotes, decoded cleanly.
+            if text[-2:] == "\r\n":
+                body, size = text[:-2], len(raw) - crlf
+            elif text[-1:] == "\n":
+                body, size = text[:-1], len(raw) - lf
+            else:
+                body, size = text, len(raw)
+            if not body:
                 continue
-            yield from self._simple(item)
+            fields = body.split(self.delimiter)
+            if len(fields) != len(header) or fields == header or may_hold_formula(body):
+                yield from self._emit(fields, body, number, offset, raw[:size], None)
+                continue
+            yield Record(fields, number, offset, size, raw[:size])
+        if pending:
+            yield self._broken(pending, "unterminated_quote", "quoted field never closed")
+            yield from self._run(iter(pending[1:]))
+
+    def _slow(self, line: Line, pending: list[Line]) -> Iterator[Record | Problem]:
+        """Preamble, header, quoted or badly decoded lines (``pending`` is updated)."""
+        if line[0] <= self.skip_lines and not pending:
+            yield self._problem(line, "skipped_line", "preamble line before the header", "info")
+        elif pending or '"' in line[3]:
+            pending.append(line)
+            replay = yield from self._quoted(pending)
+            if replay:
+                yield from self._run(iter(replay))
+        else:
+            yield from self._simple(line)
 
     def _simple(self, line: Line) -> Iterator[Record | Problem]:
         number, offset, raw, text, bad = line
@@ -118,9 +140,8 @@ class DelimitedReader:
         data = raw[: len(raw) - cut] if cut else raw
         yield from self._emit(body.split(self.delimiter), body, number, offset, data, bad)
 
-    def _quoted(
-        self, pending: list[Line], replay: deque[Line | Problem]
-    ) -> Iterator[Record | Problem]:
+    def _quoted(self, pending: list[Line]) -> Generator[Record | Problem, None, list[Line]]:
+        """Parse the pending lines as one record; return lines to read again on failure."""
         delimiter = self.delimiter
         if self.header is None:
             delimiter = self._choose_delimiter(pending[0][3])
@@ -129,12 +150,12 @@ class DelimitedReader:
         except csv.Error as exc:
             unterminated = "unexpected end of data" in str(exc)
             if unterminated and len(pending) < self.max_record_lines:
-                return
+                return []
             code = "unterminated_quote" if unterminated else "malformed_quoting"
             yield self._broken(pending, code, f"CSV quoting: {exc}")
-            replay.extend(pending[1:])
+            replay = pending[1:]
             pending.clear()
-            return
+            return replay
         first, last = pending[0], pending[-1]
         raw = b"".join(p[2] for p in pending)
         text = "".join(p[3] for p in pending)
@@ -142,11 +163,12 @@ class DelimitedReader:
         bad = next((p[1] - first[1] + p[4] for p in pending if p[4] is not None), None)
         pending.clear()
         if not rows or rows == [[]]:
-            return
+            return []
         if self.header is None:
             self._set_header(rows[0], first[0])
-            return
+            return []
         yield from self._emit(rows[0], text, first[0], first[1], raw[: len(raw) - cut], bad)
+        return []
 
     def _emit(
         self, fields: list[str], text: str, number: int, offset: int, raw: bytes, bad: int | None

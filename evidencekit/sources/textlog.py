@@ -29,7 +29,6 @@ _BOMS = (
 )
 _NEWLINES = {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}
 DEFAULT_MAX_LINE = 1 << 20
-_FORMULA_HINT = re.compile(r'(?:^|[,\t;])"?[=+@\t\r-]')
 _FORMULA = re.compile(r"^(?:[=@\t\r]|[+-].*[(|!])", re.DOTALL)
 
 
@@ -115,8 +114,23 @@ def escape_csv_cell(value: str) -> str:
 
 
 def may_hold_formula(line: str) -> bool:
-    """Cheap pre-test on a whole line: could any field start like a formula?"""
-    return _FORMULA_HINT.search(line) is not None
+    """Cheap pre-test on a whole line: could any field start like a formula?
+
+    Substring tests only (C speed); :func:`looks_like_formula` then checks each field.
+    """
+    return (
+        "=" in line
+        or "+" in line
+        or "@" in line
+        or line[:1] in ("-", "\t", "\r")
+        or ",-" in line
+        or '"-' in line
+        or ";-" in line
+        or "\t-" in line
+        or ",\t" in line
+        or '"\t' in line
+        or "\r" in line
+    )
 
 
 def looks_like_formula(value: str) -> bool:
@@ -156,34 +170,41 @@ class TextLog:
         with open(self.path, "rb") as fp:
             fp.seek(self.encoding.bom)
             if name in _NEWLINES:
-                physical = self._wide_lines(fp, _NEWLINES[name])
-            else:
-                physical = self._byte_lines(fp)
-            for item in physical:
-                if isinstance(item, Problem):
-                    yield item
+                yield from self._decoded(self._wide_lines(fp, _NEWLINES[name]))
+                return
+            # "\n" never occurs inside a CP932, EUC-JP or UTF-8 character, so splitting
+            # bytes on it is exact for these encodings.
+            limit = self.max_line + 2
+            readline = fp.readline
+            number, offset = 0, self.encoding.bom
+            while raw := readline(limit):
+                number += 1
+                if len(raw) == limit and raw[-1:] != b"\n":
+                    problem = self._skip_long(number, offset, raw, fp)
+                    offset += problem.length
+                    yield problem
                     continue
-                number, offset, raw = item
                 try:
-                    yield number, offset, raw, raw.decode(name), None
+                    text = raw.decode(name)
                 except UnicodeDecodeError as exc:
                     yield number, offset, raw, raw.decode(name, errors="replace"), exc.start
+                else:
+                    yield number, offset, raw, text, None
+                offset += len(raw)
 
-    def _byte_lines(self, fp: BinaryIO) -> Iterator[tuple[int, int, bytes] | Problem]:
-        # "\n" never occurs inside a CP932, EUC-JP or UTF-8 character, so splitting bytes
-        # on it is exact for these encodings.
-        limit = self.max_line + 2
-        readline = fp.readline
-        number, offset = 0, self.encoding.bom
-        while raw := readline(limit):
-            number += 1
-            if len(raw) == limit and not raw.endswith(b"\n"):
-                problem = self._skip_long(number, offset, raw, fp)
-                offset += problem.length
-                yield problem
+    def _decoded(
+        self, physical: Iterator[tuple[int, int, bytes] | Problem]
+    ) -> Iterator[tuple[int, int, bytes, str, int | None] | Problem]:
+        name = self.encoding.name
+        for item in physical:
+            if isinstance(item, Problem):
+                yield item
                 continue
-            yield number, offset, raw
-            offset += len(raw)
+            number, offset, raw = item
+            try:
+                yield number, offset, raw, raw.decode(name), None
+            except UnicodeDecodeError as exc:
+                yield number, offset, raw, raw.decode(name, errors="replace"), exc.start
 
     def _skip_long(self, number: int, offset: int, head: bytes, fp: BinaryIO) -> Problem:
         digest, total = hashlib.sha256(head), len(head)
@@ -260,3 +281,39 @@ def _aligned_find(buffer: bytes, newline: bytes, start: int = 0) -> int:
     while pos >= 0 and pos % 2:
         pos = buffer.find(newline, pos + 1)
     return pos
+
+
+def line_records(log: TextLog) -> Iterator[Record | Problem]:
+    """Non-blank lines of a line-oriented log as records (``fields`` holds the one text).
+
+    Undecodable bytes give a warning :class:`Problem` at their byte offset and the record
+    with ``replaced=True``; over-long lines give an error :class:`Problem`.
+    """
+    enc = log.encoding.name
+    crlf, lf = len("\r\n".encode(enc)), len("\n".encode(enc))
+    for item in log.lines():
+        if isinstance(item, Problem):
+            yield item
+            continue
+        number, offset, raw, text, bad = item
+        if text.endswith("\r\n"):
+            body, size = text[:-2], len(raw) - crlf
+        elif text.endswith("\n"):
+            body, size = text[:-1], len(raw) - lf
+        else:
+            body, size = text, len(raw)
+        if not body.strip():
+            continue
+        data = raw[:size]
+        if bad is not None:
+            yield Problem(
+                "undecodable_bytes",
+                f"bytes not valid {enc} at offset {offset + bad} (line {number}); "
+                "replaced with U+FFFD",
+                number,
+                offset + bad,
+                size - bad,
+                hashlib.sha256(data).hexdigest(),
+                "warning",
+            )
+        yield Record([body], number, offset, size, data, bad is not None)

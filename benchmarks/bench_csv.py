@@ -1,0 +1,145 @@
+"""Benchmark: a generic Japanese CSV export through mapped_csv into a case store.
+
+Generates an operation-log CSV (Japanese content, CP932 or UTF-8) of --lines lines,
+then, each in its own process (peak RSS measured per process with wait4):
+
+* floor: a bare ``csv.reader`` loop over the same file (decode + split only);
+* evidencekit: ``ingest_file`` with ``mapped_csv`` and examples/profiles/operation_log.toml
+  (reading, time normalisation to UTC, mapping, keying with HMAC, canonical JSON, store).
+
+Prints events/s, peak RSS and the ratio evidencekit / floor. Targets (issue 5):
+>= 150,000 events/s on one core, peak RSS < 200 MB whatever the size.
+
+    .venv/bin/python benchmarks/bench_csv.py --lines 2000000 --encoding cp932
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO / "examples" / "profiles" / "operation_log.toml"
+USERS = ["yamada", "suzuki", "tanaka", "佐藤花子", "高橋一郎", "渡辺"]
+OPS = ["ファイルコピー", "ファイルアクセス", "印刷", "ファイル削除", "Webアップロード", "ログオン"]
+FILES = ["設計図面", "顧客リスト", "見積書", "製造手順書", "原価表", "議事録"]
+DRIVES = ["リムーバブル", "固定", "ネットワーク", ""]
+
+
+def generate(path: Path, lines: int, encoding: str) -> None:
+    """Write the export line by line (memory stays flat)."""
+    rng = random.Random(5)
+    t = 1711929600  # 2024-04-01 00:00 JST-ish start; times advance 0-2 s per line
+    with open(path, "w", encoding=encoding, newline="") as fp:
+        fp.write("日時,ユーザー名,PC名,操作,ファイル名,送信先,ドライブ種別,サイズ\r\n")
+        for i in range(lines):
+            t += rng.randint(0, 2)
+            tm = time.gmtime(t)
+            stamp = time.strftime("%Y/%m/%d %H:%M:%S", tm)
+            name = f"{rng.choice(FILES)}_{i % 997:03d}.xlsx"
+            quoted = (
+                f'"C:\\共有\\営業部,第{i % 7}課\\{name}"' if i % 10 == 0 else f"C:\\共有\\{name}"
+            )
+            fp.write(
+                f"{stamp},{rng.choice(USERS)},PC-{i % 50:03d},{rng.choice(OPS)},{quoted},"
+                f"E:\\{name},{rng.choice(DRIVES)},{rng.randint(1, 10**7)}\r\n"
+            )
+
+
+def floor(path: Path, encoding: str) -> int:
+    rows = 0
+    with open(path, encoding=encoding, newline="") as fp:
+        for _ in csv.reader(fp):
+            rows += 1
+    return rows - 1
+
+
+def ingest(path: Path, case_dir: Path) -> int:
+    from evidencekit.case.ingest import ingest_file
+    from evidencekit.case.workspace import Case
+
+    case = Case.init(case_dir, case_id="BENCH-1")
+    summary = ingest_file(case, path, "mapped_csv", options={"mapping": str(PROFILE)})
+    return summary.events
+
+
+def run_phase(phase: str, path: Path, encoding: str, work: Path) -> tuple[int, float, int]:
+    """Run one phase in a child process; return (events, seconds, peak RSS bytes)."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--file",
+        str(path),
+        "--encoding",
+        encoding,
+        "--work",
+        str(work),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # noqa: S603 - our own script
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"phase {phase} failed with status {status}")
+    events, inner = out.decode().split()
+    return int(events), float(inner) if float(inner) > 0 else elapsed, usage.ru_maxrss * 1024
+
+
+def child(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    start = time.perf_counter()
+    if args.phase == "floor":
+        n = floor(path, args.encoding)
+    else:
+        n = ingest(path, Path(args.work) / "case")
+    print(n, time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=2_000_000)
+    ap.add_argument("--encoding", default="cp932", choices=["cp932", "utf-8"])
+    ap.add_argument("--phase", choices=["floor", "ingest"])
+    ap.add_argument("--file")
+    ap.add_argument("--work")
+    args = ap.parse_args()
+    if args.phase:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_csv_") as tmp:
+        work = Path(tmp)
+        path = work / "evidence" / f"oplog_{args.encoding}.csv"
+        path.parent.mkdir()
+        generate(path, args.lines, args.encoding)
+        size = path.stat().st_size
+        print(f"input: {args.lines:,} lines, {size / 1e6:.1f} MB, {args.encoding}")
+        n_floor, t_floor, rss_floor = run_phase("floor", path, args.encoding, work)
+        n_ek, t_ek, rss_ek = run_phase("ingest", path, args.encoding, work)
+        print(
+            f"floor csv.reader : {n_floor / t_floor:12,.0f} rows/s    {t_floor:6.2f} s  "
+            f"peak RSS {rss_floor / 2**20:6.1f} MiB"
+        )
+        print(
+            f"evidencekit      : {n_ek / t_ek:12,.0f} events/s  {t_ek:6.2f} s  "
+            f"peak RSS {rss_ek / 2**20:6.1f} MiB  ({n_ek:,} events)"
+        )
+        print(
+            f"ratio evidencekit/floor: {(n_ek / t_ek) / (n_floor / t_floor):.3f}x; "
+            f"target >= 150,000 events/s: {'met' if n_ek / t_ek >= 150_000 else 'NOT met'}; "
+            f"RSS < 200 MB: {'met' if rss_ek < 200e6 else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
