@@ -14,6 +14,7 @@ documentation), SANS "USB device forensics" poster, 13Cubed USB artefact notes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from construct import ConstructError  # type: ignore[import-untyped]
 from regipy import registry as regipy_registry
 from regipy.exceptions import RegipyException, RegistryKeyNotFoundException
 
-from evidencekit.model import Action, Event, Locator, ParseIssue
+from evidencekit.model import Action, Actor, Event, Locator, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.winutil import filetime_event, in_image_path
 
@@ -38,6 +39,7 @@ _PARSE_ERRORS = (
     AttributeError,
     TypeError,
 )
+_PROFILE = re.compile(r"(?:^|/)(?:Users|Documents and Settings)/([^/]+)/", re.IGNORECASE)
 NKRecord = Any  # regipy's key record; regipy's API is untyped
 
 HiveHandler = Callable[["HiveReader"], Iterator[Event]]
@@ -85,6 +87,9 @@ class HiveReader:
         self.hive = hive
         self.path = in_image_path(ctx)
         self.issues: list[ParseIssue] = []
+        found = _PROFILE.search(self.path.replace("\\", "/"))
+        self.user = found.group(1) if found else None
+        """The profile owner when the hive is a user's NTUSER.DAT / UsrClass.dat in an image."""
 
     def locator(self, key_path: str, value: str | None = None) -> Locator:
         where = f"{key_path}\\{value}" if value is not None else key_path
@@ -168,6 +173,8 @@ class HiveReader:
         **fields: Any,
     ) -> Event:
         """One event located at ``key_path`` (and value), hashed over the value data."""
+        if self.user and "actor" not in fields:
+            fields["actor"] = Actor(user=self.user)
         return filetime_event(
             self.ctx,
             filetime,

@@ -1,0 +1,73 @@
+"""``evidencekit ingest artifact``: one loose Windows artifact (hive, LNK, jump list,
+$I/INFO2, $J, $MFT, event log, Prefetch, browser history, setupapi log, UsrClass)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.ingest_cmd import ingest_group, report_ingest
+from cli.output import err, json_option, progress, wants_json
+from evidencekit.case.ingest import ingest_file
+from evidencekit.case.workspace import Case
+from evidencekit.parsers.base import parsers
+
+KINDS = (
+    "registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft", "evtx",
+    "prefetch", "browser", "shellbags",
+)  # fmt: skip
+# Signature tests that are strict come first, so a loose one cannot claim their files.
+DETECT_ORDER = (
+    "evtx", "lnk", "prefetch", "recyclebin", "mft", "jumplist", "shellbags", "registry",
+    "browser", "setupapi", "usnjrnl",
+)  # fmt: skip
+_HEAD = 4096
+
+
+def detect_kind(path: Path) -> str | None:
+    """The first artifact kind whose parser's ``check`` accepts the file."""
+    with open(path, "rb") as fp:
+        head = fp.read(_HEAD)
+    for kind in DETECT_ORDER:
+        if kind in parsers and parsers.get(kind).check(head, path):
+            return kind
+    return None
+
+
+@ingest_group.command("artifact")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    help="Artifact kind (default: recognised from the file's signature).",
+)
+@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--tz",
+    "tz",
+    help="Zone of local times in the artifact (setupapi.dev.log); "
+    "default Asia/Tokyo, recorded in the events.",
+)
+@click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
+@json_option
+def artifact(
+    path: Path, kind: str | None, case_dir: Path, tz: str | None, force: bool, as_json: bool
+) -> None:
+    """Ingest one Windows artifact file: registry hive (SYSTEM, SOFTWARE, NTUSER.DAT,
+    Amcache), setupapi.dev.log, LNK, jump list, Recycle Bin $I/INFO2, $UsnJrnl:$J, $MFT,
+    EVTX, Prefetch, browser history or UsrClass.dat (shellbags)."""
+    if kind is None:
+        kind = detect_kind(path)
+        if kind is None:
+            raise click.ClickException(
+                f"{path.name}: not recognised as any of {', '.join(KINDS)}; give --kind"
+            )
+        if not wants_json(as_json):
+            err.print(f"{path.name}: recognised as {kind}")
+    if kind not in parsers:
+        raise click.ClickException(f"the {kind} parser is not available in this installation")
+    case = Case(case_dir)
+    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
+        summary = ingest_file(case, path, kind, time_zone=tz, force=force, progress=advance)
+    report_ingest(summary, as_json)

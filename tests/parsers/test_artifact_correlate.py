@@ -1,0 +1,219 @@
+"""A constructed copy-to-removable scenario, ingested through the CLI from artifacts
+written at test time (LNK and REGF writers, cross-checked by liblnk and libregf) plus a
+setupapi log: the correlation must cite exactly the events it rests on; a same-name
+file of another size, or a removal before the open, must not correlate. The device
+inventory of the same case is checked too."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import pylnk
+import pyregf
+from click.testing import CliRunner
+
+from cli.main import cli
+from evidencekit.case.workspace import Case
+from evidencekit.events.correlate import cited_bytes, find_copies
+from evidencekit.events.devices import events_from_lines
+from tests.writers.lnk_writer import DRIVE_FIXED, write_lnk
+from tests.writers.regf_writer import Key, write_hive
+
+SERIAL = "4C530001230412115093"
+DEVICE_ID = "Disk&Ven_SanDisk&Prod_Cruzer&Rev_1.00"
+VOLUME = 0xA1B2C3D4
+PROPS = "Properties\\{83da6326-97a6-4088-9453-a1923f573b29}"
+MINUTE = 600_000_000  # FILETIME units
+T0 = 133_560_000_000_000_000  # 2024-03-23T03:20:00Z
+FIRST, ARRIVAL, OPEN, REMOVAL = T0, T0 + 60 * MINUTE, T0 + 90 * MINUTE, T0 + 120 * MINUTE
+
+
+def _system_hive(removal: int) -> bytes:
+    root = Key("ROOT", T0)
+    root.key("Select").dword("Current", 1)
+    inst = root.path(f"ControlSet001\\Enum\\USBSTOR\\{DEVICE_ID}\\{SERIAL}&0", T0)
+    inst.sz("FriendlyName", "SanDisk Cruzer USB Device")
+    for code, when in (("0064", FIRST), ("0066", ARRIVAL), ("0067", removal)):
+        inst.path(f"{PROPS}\\{code}\\00000000").binary("Data", struct.pack("<Q", when))
+    mounted = f"_??_USBSTOR#{DEVICE_ID}#{SERIAL}&0#{{53f56307-b6bf-11d0-94f2-00a0c91efb8b}}"
+    root.key("MountedDevices").binary("\\DosDevices\\E:", mounted.encode("utf-16-le"))
+    return write_hive(root, "SYSTEM")
+
+
+def _software_hive() -> bytes:
+    root = Key("ROOT", T0)
+    name = (
+        f"_??_USBSTOR#{DEVICE_ID}#{SERIAL}&0#{{53f56307-b6bf-11d0-94f2-00a0c91efb8b}}"
+        f"KINGSTON_{VOLUME}"
+    )
+    root.path(f"Microsoft\\Windows NT\\CurrentVersion\\EMDMgmt\\{name}", ARRIVAL)
+    return write_hive(root, "SOFTWARE")
+
+
+def _checked_hive(data: bytes, path: Path, key: str) -> Path:
+    path.write_bytes(data)
+    independent = pyregf.file()
+    independent.open(str(path))
+    assert independent.get_key_by_path(key) is not None
+    independent.close()
+    return path
+
+
+def _checked_lnk(data: bytes, path: Path, target: str) -> Path:
+    independent = pylnk.file()
+    independent.open_file_object(io.BytesIO(data))
+    assert independent.local_path == target
+    path.write_bytes(data)
+    return path
+
+
+def _scenario(tmp: Path, fixed_size: int, removal: int) -> Path:
+    evidence = tmp / "evidence"
+    evidence.mkdir()
+    files = [
+        _checked_lnk(
+            write_lnk(
+                "E:\\plan.docx",
+                size=12345,
+                ctime=ARRIVAL + MINUTE,
+                atime=OPEN,
+                mtime=ARRIVAL + MINUTE,
+                serial=VOLUME,
+                label="KINGSTON",
+            ),
+            evidence / "plan.docx.lnk",
+            "E:\\plan.docx",
+        ),
+        _checked_lnk(
+            write_lnk(
+                "C:\\Users\\bob\\Documents\\plan.docx",
+                size=fixed_size,
+                ctime=T0 - 1000 * MINUTE,
+                atime=ARRIVAL,
+                mtime=T0 - MINUTE,
+                drive_type=DRIVE_FIXED,
+                serial=0x11112222,
+                label="OS",
+            ),
+            evidence / "plan-local.lnk",
+            "C:\\Users\\bob\\Documents\\plan.docx",
+        ),
+        _checked_hive(_system_hive(removal), evidence / "SYSTEM", "\\MountedDevices"),
+        _checked_hive(
+            _software_hive(),
+            evidence / "SOFTWARE",
+            "\\Microsoft\\Windows NT\\CurrentVersion\\EMDMgmt",
+        ),
+    ]
+    case_dir = tmp / "case"
+    Case.init(case_dir, "scenario")
+    runner = CliRunner()
+    for path in files:
+        run = runner.invoke(
+            cli, ["ingest", "artifact", str(path), "--case", str(case_dir)], catch_exceptions=False
+        )
+        assert run.exit_code == 0, run.output
+    return case_dir
+
+
+def _events(case_dir: Path) -> list[dict[str, Any]]:
+    return list(events_from_lines(Case(case_dir).store.event_lines()))
+
+
+def test_copy_to_removable_cites_its_events(tmp_path: Path) -> None:
+    case_dir = _scenario(tmp_path, fixed_size=12345, removal=REMOVAL)
+    before = _events(case_dir)
+    opened = [
+        e
+        for e in before
+        if e["kind"] == "lnk.shortcut"
+        and e["action"] == "open"
+        and e["device"]["drive_type"] == "removable"
+    ]
+    fixed = [
+        e for e in before if e["kind"] == "lnk.shortcut" and e["device"]["drive_type"] == "fixed"
+    ]
+    tie = [e for e in before if e["kind"] == "registry.emdmgmt"]
+    arrival = [e for e in before if e.get("time_role") == "last_arrival"]
+    assert len(opened) == 1 and len(fixed) == 3 and len(tie) == 1 and len(arrival) == 1
+    expected = sorted(e["id"] for e in opened + fixed + tie + arrival)
+
+    run = CliRunner().invoke(
+        cli, ["correlate", "--case", str(case_dir), "--json"], catch_exceptions=False
+    )
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.output)
+    assert (report["found"], report["stored"]) == (1, 1)
+    source = report["source"]
+    cited = [e for e in before if e["id"] in expected]
+    import hashlib
+
+    assert source["kind"] == "derived"
+    assert source["sha256"] == hashlib.sha256(cited_bytes(cited)).hexdigest()
+
+    derived = [e for e in _events(case_dir) if e["kind"] == "correlation.copy_to_removable"]
+    assert len(derived) == 1
+    (copy,) = derived
+    assert copy["attributes"]["derived_from"] == expected
+    assert copy["attributes"]["connect_event"] == arrival[0]["id"]
+    assert copy["action"] == "copy" and copy["time"] == opened[0]["time"]
+    assert copy["object"]["path"] == "C:\\Users\\bob\\Documents\\plan.docx"
+    assert copy["target"]["path"] == "E:\\plan.docx"
+    assert copy["device"]["usb_serial"] == SERIAL
+    assert copy["device"]["volume_serial"] == f"{VOLUME:08X}"
+    assert copy["source"] == source["id"]
+
+    again = CliRunner().invoke(cli, ["correlate", "--case", str(case_dir), "--json"])
+    assert json.loads(again.output)["stored"] == 0  # same inputs, same derived source
+
+
+def test_same_name_other_size_does_not_correlate(tmp_path: Path) -> None:
+    case_dir = _scenario(tmp_path, fixed_size=99999, removal=REMOVAL)
+    assert find_copies(_events(case_dir)) == []
+
+
+def test_removed_before_open_does_not_correlate(tmp_path: Path) -> None:
+    case_dir = _scenario(tmp_path, fixed_size=12345, removal=OPEN - MINUTE)
+    assert find_copies(_events(case_dir)) == []
+
+
+def test_device_inventory_and_detection(tmp_path: Path) -> None:
+    case_dir = _scenario(tmp_path, fixed_size=12345, removal=REMOVAL)
+    run = CliRunner().invoke(
+        cli, ["devices", "--case", str(case_dir), "--json"], catch_exceptions=False
+    )
+    (row,) = json.loads(run.output)
+    assert row["usb_serial"] == SERIAL
+    assert (row["vendor"], row["product"]) == (["SanDisk"], ["Cruzer"])
+    assert row["volume_serials"] == [f"{VOLUME:08X}"] and row["labels"] == ["KINGSTON"]
+    assert row["drive_letters"] == ["E:"]
+    events = _events(case_dir)
+    times = {e.get("time_role"): e["time"] for e in events if e["kind"] == "registry.usbstor"}
+    assert row["first_connection"] == times["first_install"]
+    assert row["last_connection"] == times["last_arrival"]
+    assert row["last_removal"] == times["last_removal"]
+    assert row["first_connection"] < row["last_connection"] < row["last_removal"]
+    human = CliRunner().invoke(cli, ["devices", "--case", str(case_dir)])
+    assert SERIAL in human.output
+
+
+def test_ingest_artifact_says_which_kind(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    lnk = evidence / "x.lnk"
+    lnk.write_bytes(write_lnk("E:\\a.txt", size=1, ctime=T0, atime=T0, mtime=T0))
+    Case.init(tmp_path / "case", "k")
+    run = CliRunner().invoke(
+        cli, ["ingest", "artifact", str(lnk), "--case", str(tmp_path / "case")]
+    )
+    assert run.exit_code == 0 and "recognised as lnk" in run.output
+    unknown = evidence / "notes.txt"
+    unknown.write_text("hello")
+    run = CliRunner().invoke(
+        cli, ["ingest", "artifact", str(unknown), "--case", str(tmp_path / "case")]
+    )
+    assert run.exit_code != 0 and "not recognised" in run.output
