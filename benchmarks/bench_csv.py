@@ -85,7 +85,7 @@ def run_phase(phase: str, path: Path, encoding: str, work: Path) -> tuple[int, f
         str(work),
     ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # noqa: S603 - our own script
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
