@@ -132,7 +132,7 @@ def normalize(
         if rec.time_offset is not None:
             content["time_offset"] = rec.time_offset
     else:
-        flags = (*flags, "time_missing")
+        flags = (*flags, "time_unparseable" if rec.time_original else "time_missing")
     if rec.time_original is not None:
         content["time_original"] = rec.time_original
     if rec.time_zone is not None:
