@@ -200,6 +200,15 @@ def _decodings(data: bytes) -> Iterable[tuple[str, str]]:
             # A truncated read may cut the last character; accept an error only at the end.
             if exc.start >= len(data) - 3:
                 yield encoding, data[: exc.start].decode(encoding)
+    # UTF-16 without a BOM holding only CJK text has no NUL bytes: accept it when
+    # every decoded character is printable.
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[: len(data) & ~1].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+            yield encoding, text
 
 
 def _is_texty(data: bytes) -> bool:
