@@ -22,7 +22,7 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 SIGNATURES = "signatures"
-_CHUNK = 8 << 20
+_CHUNK = 4 << 20  # reused per file: no allocation per read
 _LINE = re.compile(r"^([0-9a-f]{64})[ \t]+\*?(.+)$")
 _SIGNATURE_NAME = re.compile(
     r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.(?:p7s|ed25519\.sig|ed25519\.pub)"
@@ -64,16 +64,18 @@ def collision_key(path: str) -> str:
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in large blocks (hashlib releases the GIL)."""
     h = hashlib.sha256()
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
     with open(path, "rb", buffering=0) as fp:
-        while chunk := fp.read(_CHUNK):
-            h.update(chunk)
+        while count := fp.readinto(buffer):
+            h.update(view[:count])
     return h.hexdigest()
 
 
 def hash_files(root: Path, names: Iterable[str], workers: int | None = None) -> dict[str, str]:
     """SHA-256 of many files under ``root`` in parallel threads; name -> hex digest."""
     ordered = sorted(set(names))
-    workers = workers or min(8, (os.cpu_count() or 2))
+    workers = workers or max(1, min(8, os.cpu_count() or 2, len(ordered)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         digests = pool.map(lambda n: sha256_file(root / n), ordered)
         return dict(zip(ordered, digests, strict=True))
