@@ -30,6 +30,7 @@ from evidencekit.parsers.lnk import (
     read_link,
 )
 from evidencekit.parsers.winutil import (
+    artifact_name,
     filetime_event,
     in_image_path,
     read_bounded,
@@ -120,7 +121,7 @@ class JumpListParser:
         for index in range(olecf.root_item.number_of_sub_items):
             item = olecf.root_item.get_sub_item(index)
             streams[item.name] = item.read_buffer(min(item.size, _MAX_STREAM))
-        app_id = ctx.path.name.split(".", 1)[0]
+        app_id = artifact_name(ctx).split(".", 1)[0]
         links = {}
         for name, stream in sorted(streams.items()):
             if name == "DestList":
@@ -198,7 +199,7 @@ class JumpListParser:
 
     def _custom(self, ctx: ParseContext, data: bytes) -> Iterator[Event | ParseIssue]:
         path = in_image_path(ctx)
-        app_id = ctx.path.name.split(".", 1)[0]
+        app_id = artifact_name(ctx).split(".", 1)[0]
         pos = data.find(HEADER)
         while pos >= 0:
             f, end = read_link(data, pos)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from evidencekit.model import Action, Actor, Event, Locator, ObjectRef, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.winutil import (
+    artifact_name,
     filetime_event,
     in_image_path,
     read_bounded,
@@ -64,10 +65,9 @@ class RecycleBinParser:
         return path.name.upper() == "INFO2" and u32(head, 12) in (280, _INFO2_RECORD)
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
-        data = read_bounded(ctx.path, _MAX_I_FILE if ctx.path.name.upper() != "INFO2" else 64 << 20)
-        if ctx.path.name.upper() == "INFO2" or (
-            u32(data, 12) == _INFO2_RECORD and u64(data, 0) not in (1, 2)
-        ):
+        info2 = artifact_name(ctx).upper() == "INFO2"
+        data = read_bounded(ctx.path, 64 << 20 if info2 else _MAX_I_FILE)
+        if info2 or (u32(data, 12) == _INFO2_RECORD and u64(data, 0) not in (1, 2)):
             yield from self._info2(ctx, data)
         else:
             yield from self._i_file(ctx, data)

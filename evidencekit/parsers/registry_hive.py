@@ -102,7 +102,7 @@ class HiveReader:
         self.issues.append(
             self.ctx.issue(
                 "damaged_key",
-                f"{type(exc).__name__}: {exc}",
+                f"{key_path}: {type(exc).__name__}: {exc}",
                 self.locator(key_path),
                 self.raw(key_path),
                 severity="error",
@@ -173,6 +173,10 @@ class HiveReader:
         **fields: Any,
     ) -> Event:
         """One event located at ``key_path`` (and value), hashed over the value data."""
+        # The key path also goes into the attributes: an image's locator keeps only the
+        # image location and the inner record/offset, not ``attribute``.
+        where = f"{key_path}\\{value_name}" if value_name is not None else key_path
+        fields["attributes"] = {"registry_key": where, **fields.get("attributes", {})}
         if self.user and "actor" not in fields:
             fields["actor"] = Actor(user=self.user)
         return filetime_event(

@@ -119,6 +119,11 @@ def in_image_path(ctx: ParseContext) -> str:
     return str(value) if value else ctx.path.name
 
 
+def artifact_name(ctx: ParseContext) -> str:
+    """The artifact's own file name (in the image, not the engine's spool file)."""
+    return in_image_path(ctx).replace("\\", "/").rsplit("/", 1)[-1]
+
+
 @lru_cache(maxsize=8)
 def _load_toml(path: str) -> dict[str, Any]:
     with open(path, "rb") as fp:
