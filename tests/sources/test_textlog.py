@@ -93,9 +93,10 @@ def test_offsets_lengths_and_hashes_point_at_the_exact_bytes(
         assert (record.offset, record.line) == (offset, line)
         assert record.length == len(encoded) - len(terminator)
         assert data[record.offset : record.offset + record.length] == record.raw
-        assert hashlib.sha256(record.raw).hexdigest() == hashlib.sha256(
-            encoded[: -len(terminator)]
-        ).hexdigest()
+        assert (
+            hashlib.sha256(record.raw).hexdigest()
+            == hashlib.sha256(encoded[: -len(terminator)]).hexdigest()
+        )
         offset += len(encoded)
         line += buffer.getvalue().count("\n")
 
@@ -117,7 +118,7 @@ def test_undecodable_bytes_are_replaced_flagged_and_located(tmp_path: Path) -> N
 def test_ten_megabyte_line_is_reported_and_reading_continues(tmp_path: Path) -> None:
     head = _csv_bytes(ROWS[:1], "utf-8")
     huge = b"A" * (10 * 1024 * 1024) + b"\r\n"
-    tail = "2024/04/01 9:09:00,b,c,d,e\r\n".encode()
+    tail = b"2024/04/01 9:09:00,b,c,d,e\r\n"
     path = tmp_path / "export.csv"
     path.write_bytes(head + huge + tail)
     records, problems, _ = _records(path)

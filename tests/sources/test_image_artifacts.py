@@ -1,0 +1,77 @@
+"""In-image artifacts: files matching a parser's image_globs are parsed from the image,
+with locators that start at the image location and keep the parser's inner position."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidencekit.case.image_artifacts import glob_regex
+from evidencekit.parsers.events_jsonl import EventsJsonl
+from tests.conftest import CORPUS
+from tests.sources.conftest import MTOOLS_ENV, build_fat, run
+from tests.sources.helpers import ingest, validate_events
+
+
+def test_glob_segments_and_case() -> None:
+    regex = glob_regex("Users/*/NTUSER.DAT")
+    assert regex.fullmatch("users/alice/ntuser.dat")
+    assert not regex.fullmatch("Users/alice/sub/NTUSER.DAT")
+    assert glob_regex("$Extend/$UsnJrnl:$J").fullmatch("$Extend/$UsnJrnl:$J")
+
+
+def _add(image: Path, folder: Path, in_image: str, data: bytes) -> None:
+    parts = in_image.split("/")
+    for depth in range(1, len(parts)):
+        run("mmd", "-D", "s", "-i", image, "::/" + "/".join(parts[:depth]), env=MTOOLS_ENV)
+    src = folder / "payload"
+    src.write_bytes(data)
+    run("mcopy", "-i", image, src, "::/" + in_image, env=MTOOLS_ENV)
+
+
+def test_events_jsonl_inside_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = build_fat(tmp_path / "evidence")
+    lines = [
+        {"time": "2024-03-23T13:00:00+09:00", "time_role": "logged", "action": "download",
+         "kind": "proxy.get", "object": {"url": "https://example.com/a"}},
+        {"time": "bad", "time_role": "logged", "action": "upload", "kind": "proxy.post"},
+    ]  # fmt: skip
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    _add(built.path, tmp_path, "exports/proxy.jsonl", data)
+    monkeypatch.setattr(EventsJsonl, "image_globs", ("exports/*.jsonl",), raising=False)
+    result = ingest(built.path, tmp_path / "case")
+    inode = result.entry("exports/proxy.jsonl")["inode"]
+    (event,) = [e for e in result.events if e["kind"] == "proxy.get"]
+    assert event["time"] == "2024-03-23T04:00:00.000000000Z"
+    assert event["locator"] == {
+        "partition": 0,
+        "inode": inode,
+        "path": "exports/proxy.jsonl",
+        "line": 1,
+        "offset": "0",
+        "length": len(json.dumps(lines[0])) + 1,
+    }
+    (issue,) = [i for i in result.issues if i["parser"] == "events_jsonl"]
+    assert issue["locator"]["line"] == 2 and issue["locator"]["path"] == "exports/proxy.jsonl"
+    assert issue["source"] == result.summary.source.id
+    assert result.summary.source.records_read == result.summary.counts.entries + 1
+    validate_events(result.events)
+
+
+def test_recycle_bin_record_inside_image(tmp_path: Path) -> None:
+    sample = CORPUS / "recycle_bin" / "$I103S5F.jpg"
+    if not sample.exists():
+        pytest.skip(f"{sample} is absent (../shared/corpus is not beside this checkout)")
+    built = build_fat(tmp_path / "evidence")
+    where = "$Recycle.Bin/S-1-5-21-1-2-3-1001/$I103S5F.jpg"
+    _add(built.path, tmp_path, where, sample.read_bytes())
+    result = ingest(built.path, tmp_path / "case")
+    found = [e for e in result.events if e["locator"].get("path") == where
+             and not e["kind"].startswith("fs.")]  # fmt: skip
+    assert found, "the recyclebin parser produced no event from the in-image $I file"
+    assert all(e["locator"]["partition"] == 0 for e in found)
+    assert all(e["locator"]["inode"] == result.entry(where)["inode"] for e in found)
+    assert {e["source"] for e in found} == {result.summary.source.id}
+    assert any("bunnies.jpg" in json.dumps(e, ensure_ascii=False) for e in found)
