@@ -57,7 +57,8 @@ _EMPTY = frozenset({"", "-", "%%1793"})  # "-" and "<value not set>" mean no val
 _HASH = re.compile(r"(MD5|SHA1|SHA256)=([0-9A-Fa-f]+)")
 _USBSTOR = re.compile(r"USBSTOR[\\#]([^\\#]+)[\\#]([^\\#{}]+)", re.IGNORECASE)
 _USB = re.compile(r"USB[\\#]VID_([0-9A-F]{4})&PID_([0-9A-F]{4})[^\\#]*[\\#]([^\\#{}]+)", re.I)
-_DEVICE_ID_FIELDS = ("DeviceInstanceId", "DeviceInstanceID", "DeviceId", "InstanceId")
+_DEVICE_ID_FIELDS = ("DeviceInstanceId", "DeviceInstanceID", "DeviceId", "InstanceId", "instance")
+_REMOVAL_MINORS = frozenset({"1", "2", "23"})  # IRP_MN_QUERY_REMOVE, _REMOVE, _SURPRISE_REMOVAL
 
 
 @dataclass(slots=True)
@@ -298,11 +299,22 @@ def _device_id(ctx: Ctx) -> str:
 
 
 def _pnp(ctx: Ctx) -> str:
-    """DriverFrameworks-UserMode 2003/2100/10000, Kernel-PnP 400/410 -> connect; 2102 and
-    Kernel-PnP 420 (device deleted) -> disconnect."""
+    """DriverFrameworks-UserMode 2003 (host arrival), 10000 (install begin), Kernel-PnP
+    400/410 (configured/started) -> connect; Kernel-PnP 420 (deleted) -> disconnect;
+    DriverFrameworks 2100/2102 (PnP request begin/end) -> disconnect for removal requests
+    (IRP_MJ_PNP minor 1, 2 or 23), connect otherwise."""
     _device(ctx, _device_id(ctx), None)
     ctx.put("actor", host=ctx.rec.computer)
-    return "device_disconnect" if ctx.rec.event_id in (2102, 420) else "device_connect"
+    if ctx.rec.event_id in (2100, 2102):
+        request = ctx.rec.data.get("Request")
+        sub = request.get("_attributes") if isinstance(request, dict) else None
+        major, minor = (str(sub.get("major")), str(sub.get("minor"))) if sub else ("", "")
+        if major or minor:
+            ctx.attrs["pnp_request"] = {"major": major, "minor": minor}
+        return (
+            "device_disconnect" if major == "27" and minor in _REMOVAL_MINORS else "device_connect"
+        )
+    return "device_disconnect" if ctx.rec.event_id == 420 else "device_connect"
 
 
 def _userpnp(ctx: Ctx) -> str:

@@ -402,6 +402,7 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
         if part == "UserData":
             for element, inner in value.items():
                 if type(inner) is dict:
+                    _element_attributes(data, inner.get("#attributes"))
                     _put_fields(data, inner)
                 else:
                     data[safe_key(element)] = clean_value(inner)
@@ -411,6 +412,14 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
 
 
 _SKIP = frozenset({"System", "#attributes", "RenderingInfo"})
+
+
+def _element_attributes(data: dict[str, Any], attrs: Any) -> None:
+    """Attributes of the UserData element (e.g. ``instance``), namespace declarations aside."""
+    if type(attrs) is dict:
+        for key, value in attrs.items():
+            if not key.startswith("xmlns"):
+                data[safe_key(key)] = clean_value(value)
 
 
 def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:

@@ -381,6 +381,7 @@ def _payload(event: Node) -> dict[str, Any]:
             _event_data(part, data)
         elif part.tag == "UserData":
             for element in part.children:
+                data.update((k, v) for k, v in element.attrs.items() if not k.startswith("xmlns"))
                 for item in element.children:
                     data[item.tag] = _tree(item)
         else:
