@@ -252,25 +252,28 @@ def _write_lines(path: Path, items: list[dict[str, Any]]) -> None:
 
 
 def _copy_optional(root: Path, meta: Path) -> list[str]:
-    """Inventories, analysis results and the PDF report, when the case has them."""
+    """Inventories, analysis results and the PDF report, when the case has them.
+
+    Returns the deterministic ones (named with their hashes in the manifest); the PDF
+    report carries its creation time and is covered by the tag manifest only.
+    """
     copied: list[str] = []
     for source_dir, pattern, target, deterministic in (
-        (root / "store" / "inventories", "*", "inventories", True),
+        (root / "store" / "inventories", "**/*", "inventories", True),
         (root / "analysis", "*.json", "analysis", True),
         (root / "report", "*.pdf", "report", False),
     ):
-        files = (
-            sorted(p for p in source_dir.glob(pattern) if p.is_file())
-            if source_dir.is_dir()
-            else []
-        )
-        for path in files:
-            if bagit.path_problem(path.name):
-                raise CaseError(f"{path}: file name cannot go into a package")
-            (meta / target).mkdir(exist_ok=True)
-            shutil.copyfile(path, meta / target / path.name)
+        found = sorted(source_dir.glob(pattern)) if source_dir.is_dir() else []
+        for path in found:
+            if not path.is_file() or path.name.endswith(".partial"):
+                continue
+            rel = f"metadata/{target}/{path.relative_to(source_dir).as_posix()}"
+            if path.is_symlink() or bagit.path_problem(rel):
+                raise CaseError(f"{path}: cannot go into a package (link or unsafe name)")
+            (meta.parent / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, meta.parent / rel)
             if deterministic:
-                copied.append(f"metadata/{target}/{path.name}")
+                copied.append(rel)
     return copied
 
 

@@ -84,7 +84,7 @@ def _verify_bag(
     tagmanifest = (bag / TAGMANIFEST).read_bytes() if (bag / TAGMANIFEST).is_file() else b""
     _check_signers(bag, tagmanifest, report, anchors, policy)
     _check_stamp(bag, tagmanifest, report, tsa_roots)
-    check_contents(bag, report)
+    check_contents(bag, report, found.tag_digests)
 
 
 def _check_signers(

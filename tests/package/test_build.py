@@ -19,6 +19,7 @@ from evidencekit.package.manifest import PackageManifest
 from evidencekit.package.signing import load_signer
 from evidencekit.verify.package import verify_package
 from evidencekit.verify.policy import load_anchors
+from evidencekit.verify.report import PackageVerificationError
 from tests.package.conftest import PASSPHRASE, MakeCase, Pki
 
 
@@ -166,3 +167,37 @@ def test_encrypted_key_without_passphrase_is_refused(pki: Pki) -> None:
         load_signer(pki.examiner.sign_spec, None)
     with pytest.raises(SigningKeyError, match="wrong passphrase"):
         load_signer(pki.examiner.sign_spec, b"not it")
+
+
+def test_inventories_analysis_and_report_are_packaged(
+    make_case: MakeCase, pki: Pki, tmp_path: Path
+) -> None:
+    case = make_case()
+    inventories = case.root / "store" / "inventories" / "disk0"
+    inventories.mkdir(parents=True)
+    (inventories / "a1b2.inventory.jsonl").write_text('{"path":"/Users/e1/設計.dwg"}\n')
+    (case.root / "analysis").mkdir()
+    (case.root / "analysis" / "analysis.json").write_text('{"findings":[]}\n')
+    (case.root / "report").mkdir()
+    (case.root / "report" / "report.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    (case.root / "report" / "report.pdf.partial").write_bytes(b"half-written")
+    result = _package(case, tmp_path / "pkg", pki)
+    bag = result.path
+    manifest = PackageManifest.from_bytes((bag / "metadata/manifest.json").read_bytes())
+    assert "metadata/inventories/disk0/a1b2.inventory.jsonl" in manifest.files
+    assert "metadata/analysis/analysis.json" in manifest.files
+    assert "metadata/report/report.pdf" not in manifest.files  # carries its creation time
+    tags = (bag / "tagmanifest-sha256.txt").read_text()
+    assert "  metadata/report/report.pdf\n" in tags
+    assert not (bag / "metadata/report/report.pdf.partial").exists()
+    verify_package(bag, load_anchors(str(pki.root.cert_pem)))
+    (bag / "metadata/report/report.pdf").write_bytes(b"%PDF-1.7\n% replaced\n%%EOF\n")
+    with pytest.raises(PackageVerificationError) as info:
+        verify_package(bag, load_anchors(str(pki.root.cert_pem)))
+    assert info.value.failures == [
+        "tag files: metadata/report/report.pdf: SHA-256 "
+        + hashlib.sha256((bag / "metadata/report/report.pdf").read_bytes()).hexdigest()
+        + " does not match tagmanifest-sha256.txt ("
+        + next(line.split()[0] for line in tags.splitlines() if "report.pdf" in line)
+        + ")"
+    ]
