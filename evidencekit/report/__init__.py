@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reportlab.platypus import Flowable, Paragraph, Table
@@ -20,14 +21,16 @@ from evidencekit.report.annex import render_annex
 from evidencekit.report.data import ReportData, collect
 from evidencekit.report.doc import ReportDocument, Styles, make_styles, numbered_canvas
 from evidencekit.report.fonts import FontSet, load_fonts
-from evidencekit.report.i18n import Lang
+from evidencekit.report.i18n import Lang, parse_utc
 from evidencekit.report.options import ReportOptions
+from evidencekit.report.pdfa import add_pdfa_identification
 from evidencekit.report.sign import SigningIdentity, certificate_subject, sign_pdf
 from evidencekit.report.wording import check_texts
 from evidencekit.sources.guard import check_output
 
 __all__ = ["ReportOptions", "ReportResult", "SigningIdentity", "build_report", "render"]
 
+SUBJECT = "evidencekit report (UCPA trade-secret matter)"
 REPORT_FILE = "report.pdf"
 ANNEX_FILE = "annex-sealed.pdf"
 
@@ -132,7 +135,9 @@ def render(
         The report and the sealed annex as PDF bytes.
     """
     st = make_styles(fonts or load_fonts(), opt.lang)
+    author = data.meta.examiner or "evidencekit"
     annex = render_annex(st, data, opt)
+    annex = _archival(st, opt, annex, f"{data.meta.case_id} sealed annex", author)
     annex_sha = hashlib.sha256(annex).hexdigest()
     signer_note = f"PAdES (SHA-256): {certificate_subject(identity.cert)}" if identity else None
     story = _story(st, data, opt, annex_sha, signer_note)
@@ -144,12 +149,23 @@ def render(
         _footer(data, opt),
         opt.classification,
         title=f"{data.meta.case_id} evidence report",
-        author=data.meta.examiner or "",
+        author=author,
+        subject=SUBJECT,
+        creator="evidencekit",
         invariant=1,
     )
     label = st.labels("{page} / {total} ページ", "page {page}/{total}")
     doc.multiBuild(story, canvasmaker=numbered_canvas(st.fonts.gothic, label))
-    return buf.getvalue(), annex
+    title = f"{data.meta.case_id} evidence report"
+    return _archival(st, opt, buf.getvalue(), title, author), annex
+
+
+def _archival(st: Styles, opt: ReportOptions, pdf: bytes, title: str, author: str) -> bytes:
+    """PDF/A-2b identification, when asked for and possible (all fonts embedded)."""
+    if not (opt.pdfa and st.fonts.embedded):
+        return pdf
+    when = parse_utc(opt.created) if opt.created else datetime.now(UTC)
+    return add_pdfa_identification(pdf, title, author, SUBJECT, when)
 
 
 def _story(

@@ -10,7 +10,16 @@ import orjson
 from reportlab.platypus import Flowable, Preformatted
 
 from evidencekit.report.data import ReportData
-from evidencekit.report.doc import Heading, ReportDocument, Styles, body, mono_for, para, table
+from evidencekit.report.doc import (
+    Heading,
+    ReportDocument,
+    Styles,
+    body,
+    mono_for,
+    numbered_canvas,
+    para,
+    table,
+)
 from evidencekit.report.options import ReportOptions
 
 
@@ -72,8 +81,11 @@ def render_annex(st: Styles, data: ReportData, opt: ReportOptions) -> bytes:
         footer,
         st.labels("非開示", "SEALED — not for disclosure"),
         title=f"{data.meta.case_id} sealed annex",
-        author=data.meta.examiner or "",
+        author=data.meta.examiner or "evidencekit",
+        subject="evidencekit report (UCPA trade-secret matter)",
+        creator="evidencekit",
         invariant=1,
     )
-    doc.build(annex_story(st, data))
+    label = st.labels("{page} / {total} ページ", "page {page}/{total}")
+    doc.build(annex_story(st, data), canvasmaker=numbered_canvas(st.fonts.gothic, label))
     return buf.getvalue()

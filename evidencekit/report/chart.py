@@ -47,6 +47,7 @@ def activity_chart(
     """Draw the chart; one slot per JST day from the first to the last active day."""
     days = day_range(activity)
     drawing = Drawing(width, height)
+    drawing.initialFontName = font  # not reportlab's default Helvetica (unembedded)
     left, bottom, top = 34.0, 40.0, height - 32
     plot_w, plot_h = width - left - 6, top - bottom
     if not days:

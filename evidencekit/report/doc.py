@@ -12,7 +12,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from evidencekit.report.fonts import FontSet
@@ -129,6 +137,7 @@ def table(
     tbl = Table(data, colWidths=cols, repeatRows=1, splitByRow=True, spaceAfter=6)
     tbl.setStyle(
         [
+            ("FONT", (0, 0), (-1, -1), st.fonts.gothic, 7.5),  # else Helvetica, unembedded
             ("GRID", (0, 0), (-1, -1), 0.4, GRID),
             ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -163,6 +172,7 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
             rightMargin=MARGIN,
             topMargin=MARGIN,
             bottomMargin=MARGIN + 4 * mm,
+            initialFontName=st.fonts.gothic,
             **kw,
         )
         self.st = st
@@ -217,6 +227,9 @@ def make_toc(st: Styles) -> TableOfContents:
         ),
     ]
     toc.dotsMinLevel = 0
+    toc.tableStyle = TableStyle(
+        [*toc.tableStyle.getCommands(), ("FONT", (0, 0), (-1, -1), st.fonts.gothic, 9)]
+    )
     return toc
 
 
@@ -225,6 +238,7 @@ def numbered_canvas(font: str, label: str) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kw: Any) -> None:
+            kw["initialFontName"] = kw.get("initialFontName") or font  # never bare Helvetica
             super().__init__(*args, **kw)
             self._saved: list[dict[str, Any]] = []
 

@@ -25,7 +25,11 @@ MINCHO_PATHS = (
     Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"),
     Path("/usr/share/fonts/truetype/fonts-japanese-mincho.ttf"),
 )
-MONO = "Courier"  # hashes and ids are ASCII; a standard font keeps long tables fast
+MONO_PATHS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
+    Path("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf"),
+)
+MONO_FALLBACK = "Courier"  # standard font, not embedded (then the PDF cannot be PDF/A)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,17 @@ def _first(paths: tuple[Path, ...]) -> Path | None:
     return next((p for p in paths if p.is_file()), None)
 
 
+def _mono() -> str:
+    """Register an embeddable fixed-width TrueType font, or fall back to Courier."""
+    path = _first(MONO_PATHS)
+    if path is None:
+        return MONO_FALLBACK
+    name = path.stem
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    return name
+
+
 def load_fonts(prefer_embedded: bool = True) -> FontSet:
     """Register the Japanese fonts with reportlab and describe the choice.
 
@@ -61,6 +76,7 @@ def load_fonts(prefer_embedded: bool = True) -> FontSet:
         The registered font names.
     """
     gothic_path, mincho_path = _first(GOTHIC_PATHS), _first(MINCHO_PATHS)
+    mono = _mono() if prefer_embedded else MONO_FALLBACK
     if prefer_embedded and gothic_path is not None and mincho_path is not None:
         for name, path in (("IPAexGothic", gothic_path), ("IPAexMincho", mincho_path)):
             if name not in pdfmetrics.getRegisteredFontNames():
@@ -68,10 +84,10 @@ def load_fonts(prefer_embedded: bool = True) -> FontSet:
         return FontSet(
             gothic="IPAexGothic",
             mincho="IPAexMincho",
-            mono=MONO,
-            embedded=True,
+            mono=mono,
+            embedded=mono != MONO_FALLBACK,
             description=(
-                f"IPAexGothic ({gothic_path.name}) / IPAexMincho ({mincho_path.name}), "
+                f"IPAexGothic ({gothic_path.name}) / IPAexMincho ({mincho_path.name}) / {mono}, "
                 "TrueType, embedded as subsets"
             ),
         )
@@ -81,10 +97,10 @@ def load_fonts(prefer_embedded: bool = True) -> FontSet:
     return FontSet(
         gothic="HeiseiKakuGo-W5",
         mincho="HeiseiMin-W3",
-        mono=MONO,
+        mono=mono,
         embedded=False,
         description=(
-            "HeiseiKakuGo-W5 / HeiseiMin-W3 (reportlab built-in CID fonts, not embedded: "
-            "IPAex fonts not installed)"
+            "HeiseiKakuGo-W5 / HeiseiMin-W3 / Courier (reportlab built-in CID and standard "
+            "fonts, not embedded; the PDF reader supplies the glyphs)"
         ),
     )

@@ -24,6 +24,9 @@ class ReportOptions:
         appendix_limit: Most events listed in the full-timeline appendix; larger
             timelines are referred to the package instead.
         exhibit_prefix: Exhibit placeholder (``甲第__号証`` civil, ``資料__`` criminal).
+        pdfa: Add PDF/A-2b identification (XMP + sRGB output intent) when every font is
+            embedded. pyHanko stamps the modification time, so byte-identical output
+            for identical inputs needs ``pdfa=False``.
     """
 
     lang: Lang = "both"
@@ -36,4 +39,5 @@ class ReportOptions:
     key_limit: int = 60
     appendix_limit: int = 100_000
     exhibit_prefix: str = "甲第__号証"
+    pdfa: bool = True
     extra: dict[str, str] = field(default_factory=dict)

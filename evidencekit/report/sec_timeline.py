@@ -11,9 +11,10 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Preformatted
 from evidencekit.report.chart import activity_chart
 from evidencekit.report.data import ReportData, iter_timeline
 from evidencekit.report.doc import FRAME_WIDTH, Heading, Styles, body, para, table
-from evidencekit.report.i18n import fmt_time, jst
+from evidencekit.report.i18n import Labels, fmt_time, jst
 from evidencekit.report.options import ReportOptions
 from evidencekit.report.sec_evidence import ev_number
+from evidencekit.timeline.seal import TimelineHead
 
 ROWS_PER_BLOCK = 84
 ROW_HEIGHT = 8.0
@@ -169,7 +170,6 @@ def sealed_annex(st: Styles, annex_sha256: str, file_count: int) -> list[Flowabl
 def verification(st: Styles, data: ReportData) -> list[Flowable]:
     """Appendix F: exact commands to verify the package, timeline, annex and signature."""
     L, head = st.labels, data.head
-    v = f"v{head.version:04d}"
     out: list[Flowable] = [
         Heading(L("付録 独立検証の手順", "Appendix: Verifying independently"), st.h1, 0)
     ]
@@ -182,42 +182,51 @@ def verification(st: Styles, data: ReportData) -> list[Flowable]:
         "library). Obtain trust anchors (signer and TSA root certificates) from outside "
         "the package.",
     )
-    steps = [
+    steps = _steps(L, head)
+    for title, code in steps:
+        out.append(para(title, st.h2))
+        out.append(Preformatted(code, st.mono))
+    return out
+
+
+def _steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
+    """(title, commands) to run inside the unpacked evidence package folder."""
+    return [
         (
-            "1. " + L("パッケージの署名と時刻印", "Package signature and time stamp"),
+            "1. "
+            + L("パッケージの署名・時刻印・ハッシュ", "Package signature, time stamp, hashes"),
             "openssl cms -verify -binary -inform DER -in signatures/tagmanifest-sha256.txt.p7s \\\n"
             "  -content tagmanifest-sha256.txt -CAfile signer-root.pem -out /dev/null\n"
             "openssl ts -verify -data tagmanifest-sha256.txt \\\n"
             "  -in signatures/tagmanifest-sha256.txt.tsr -CAfile tsa-root.pem\n"
             "sha256sum --strict -c tagmanifest-sha256.txt && "
-            "sha256sum --strict -c manifest-sha256.txt",
+            "sha256sum --strict -c manifest-sha256.txt\n"
+            "# completeness (no file missing or extra) and all of the above in one step:\n"
+            "evidencekit verify . --trust signer-root.pem --tsa-root tsa-root.pem",
         ),
         (
             "2. " + L("タイムラインファイル", "Timeline file"),
-            f"sha256sum timeline/{v}/timeline.jsonl\n#   expect {head.timeline_sha256}\n"
-            f"evidencekit timeline verify timeline/{v}/timeline.jsonl",
+            f"sha256sum metadata/timeline.jsonl\n#   expect {head.timeline_sha256}\n"
+            "evidencekit timeline verify metadata/timeline.jsonl --head metadata/head.json",
         ),
         (
             "3. "
             + L("Merkle木ヘッドの再計算（RFC 9162）", "Recompute the Merkle tree head (RFC 9162)"),
-            MERKLE_SCRIPT.format(path=f"timeline/{v}/timeline.jsonl")
+            MERKLE_SCRIPT.format(path="metadata/timeline.jsonl")
             + f"\n#   expect {head.merkle_root}",
         ),
         (
             "4. " + L("個別イベントの包含証明", "Inclusion proof of one event"),
-            "evidencekit timeline prove <EVENT-ID> --case <CASE> -o proof.json\n"
-            "evidencekit timeline check-proof proof.json",
+            "evidencekit prove . <EVENT-ID> -o proof.json\n"
+            "evidencekit verify-proof proof.json --trust signer-root.pem",
         ),
         (
             "5. " + L("報告書のPDF署名と別紙", "Report signature and sealed annex"),
-            "pyhanko sign validate --pretty-print --trust signer-root.pem report/report.pdf\n"
-            "sha256sum report/annex-sealed.pdf   # compare with section 4 / 11",
+            "pyhanko sign validate --pretty-print --trust signer-root.pem "
+            "metadata/report/report.pdf\n"
+            "sha256sum metadata/report/annex-sealed.pdf   # compare with sections 4 and 11",
         ),
     ]
-    for title, code in steps:
-        out.append(para(title, st.h2))
-        out.append(Preformatted(code, st.mono))
-    return out
 
 
 MERKLE_SCRIPT = """python3 - <<'PY'

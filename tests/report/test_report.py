@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -187,7 +188,8 @@ def test_same_inputs_give_identical_bytes(built: BuiltCase) -> None:
     from evidencekit.report import render
     from evidencekit.report.data import collect
 
-    assert render(collect(built.case), FIXED) == render(collect(built.case), FIXED)
+    fixed = replace(FIXED, pdfa=False)  # pyHanko stamps "now" as the PDF/A modification time
+    assert render(collect(built.case), fixed) == render(collect(built.case), fixed)
 
 
 def test_custody_records_the_report(built: BuiltCase, rendered: dict[str, object]) -> None:
@@ -216,3 +218,26 @@ def test_report_without_analysis_marks_elements_not_assessed(tmp_path: Path) -> 
     text = _flat(pdf_text(result.report))
     assert "未評価" in text and built.case.head().merkle_root in text
     assert json.loads((built.case.root / "case.json").read_text())["case_id"] == "EK-2025-007"
+
+
+def test_pdfa_identification_and_every_font_embedded(rendered: dict[str, object]) -> None:
+    """PDF/A-2b identification (XMP pdfaid, sRGB output intent); every font embedded."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    if not load_fonts().embedded:
+        pytest.skip("IPAex / DejaVu fonts are not installed here")
+    for which in ("report", "annex"):
+        path = getattr(rendered["ja"], which)
+        listing = subprocess.run(
+            ["pdffonts", str(path)], check=True, capture_output=True, text=True
+        )
+        rows = listing.stdout.splitlines()[2:]
+        assert rows and all(row.split()[-5] == "yes" for row in rows), listing.stdout
+        with open(path, "rb") as fp:
+            root = PdfFileReader(fp).root
+            xmp = root["/Metadata"].get_object().data.decode("utf-8")
+            intent = root["/OutputIntents"][0].get_object()
+            assert intent["/S"] == "/GTS_PDFA1"
+            profile = intent["/DestOutputProfile"].get_object().data
+        assert 'pdfaid:part="2"' in xmp and 'pdfaid:conformance="B"' in xmp
+        assert profile[36:40] == b"acsp"  # ICC profile signature
