@@ -155,3 +155,11 @@ def test_custody_add_show_verify(signed: dict[str, Path]) -> None:
 
     with pytest.raises(CaseError, match=r"custody log .* is damaged"):
         run("custody", "verify", "--case", case_dir)
+
+
+def test_prove_unknown_event_is_an_error(signed: dict[str, Path], tmp_path: Path) -> None:
+    from evidencekit.errors import ProofError
+
+    with pytest.raises(ProofError, match=r"no event with id 0+ in timeline version 1"):
+        run("prove", signed["bag"], "0" * 32, "-o", tmp_path / "p.json")
+    assert not (tmp_path / "p.json").exists()

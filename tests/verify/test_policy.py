@@ -95,3 +95,23 @@ def test_bad_trust_arguments_are_errors(tmp_path: Path) -> None:
     empty.write_text("nothing here\n")
     with pytest.raises(TrustError, match="no certificate or public key found"):
         load_anchors(str(empty))
+
+
+def test_ed25519_signature_over_other_content_is_caught(tmp_path: Path) -> None:
+    alice, alice_pub = _ed_signer(tmp_path, "alice")
+    moved = alice.signature_files(b"another package's tag manifest\n")
+    (result,) = check_signatures(moved, DATA, load_anchors(str(alice_pub)))
+    assert not result.valid and result.trusted_by == ()
+    assert result.problems == (
+        "signature does not verify over tagmanifest-sha256.txt (signs other content)",
+    )
+
+
+def test_key_generation_refuses_empty_passphrase_and_overwrite(tmp_path: Path) -> None:
+    from evidencekit.package.signing import SigningKeyError
+
+    with pytest.raises(SigningKeyError, match="must be encrypted"):
+        generate_ed25519(tmp_path / "k", b"")
+    generate_ed25519(tmp_path / "k", PASSPHRASE)
+    with pytest.raises(SigningKeyError, match="refusing to overwrite a key"):
+        generate_ed25519(tmp_path / "k", PASSPHRASE)
