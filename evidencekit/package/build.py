@@ -20,6 +20,7 @@ from typing import Any
 from evidencekit.case.custody import utc_now
 from evidencekit.case.workspace import CASE_FILE, Case
 from evidencekit.errors import CaseError
+from evidencekit.model import Source
 from evidencekit.package import bagit
 from evidencekit.package.archive import write_archive
 from evidencekit.package.bagit import SIGNATURES, TAGMANIFEST
@@ -177,31 +178,7 @@ def _write_metadata(
     _write_lines(meta / "parse-issues.jsonl", issues)
     shutil.copyfile(case.root / CASE_FILE, meta / "case.json")
     extra = _copy_optional(case.root, meta)
-    per_source = Counter(str(i.get("source")) for i in issues)
-    entries = [
-        SourceEntry(
-            parse_issues=per_source.get(s.id, 0),
-            **s.model_dump(
-                include={
-                    "id",
-                    "name",
-                    "format",
-                    "parser",
-                    "parser_version",
-                    "size",
-                    "md5",
-                    "sha1",
-                    "sha256",
-                    "sha256_after",
-                    "time_zone",
-                    "records_read",
-                    "records_failed",
-                    "events",
-                }
-            ),
-        )
-        for s in sources
-    ]
+    entries = _source_entries(sources, issues)
     files = [*DETERMINISTIC, *extra]
     manifest = PackageManifest(
         case_id=case.meta.case_id,
@@ -221,6 +198,17 @@ def _write_metadata(
     )
     (meta / "manifest.json").write_bytes(manifest.canonical_bytes() + b"\n")
     return manifest
+
+
+_SOURCE_FIELDS = set(SourceEntry.model_fields) - {"parse_issues"}
+
+
+def _source_entries(sources: list[Source], issues: list[dict[str, Any]]) -> list[SourceEntry]:
+    per_source = Counter(str(i.get("source")) for i in issues)
+    return [
+        SourceEntry(parse_issues=per_source.get(s.id, 0), **s.model_dump(include=_SOURCE_FIELDS))
+        for s in sources
+    ]
 
 
 def _counts(entries: list[SourceEntry], events: int) -> Counts:
