@@ -41,7 +41,7 @@ SEVERITY_ORDER: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 Tier = Literal["参考", "要確認", "重要", "重大"]
 """Indicator tier of an episode or person (§3.4)."""
 
-TIER_ORDER: tuple[str, ...] = ("参考", "要確認", "重要", "重大")
+TIER_ORDER: tuple[Tier, ...] = ("参考", "要確認", "重要", "重大")
 TIER_EN: dict[str, str] = {
     "参考": "informational",
     "要確認": "review",
@@ -104,6 +104,16 @@ class EvidenceRef(_Frozen):
     role: str | None = Field(default=None, description="what the event shows in the finding")
 
 
+class InputRef(_Frozen):
+    """A fact taken from an analysis input file rather than the timeline (e.g. an asset
+    register entry or a governance document listed there), identified by file hash."""
+
+    role: str
+    name: str
+    sha256: Hex64
+    entry: str = Field(description="entry within the file, e.g. governance[2] or line 7")
+
+
 class ElementSupport(_Frozen):
     """How one finding bears on one legal element."""
 
@@ -140,6 +150,9 @@ class Finding(_Frozen):
     timeline_version: int = Field(ge=1)
     evidence: tuple[EvidenceRef, ...]
     evidence_total: int = Field(ge=0, description="events matched (evidence may be a sample)")
+    input_refs: tuple[InputRef, ...] = Field(
+        default=(), description="facts from input files (register, HR file), by file hash"
+    )
     elements: tuple[ElementSupport, ...] = ()
     signals: tuple[str, ...] = ()
     strength: Strength

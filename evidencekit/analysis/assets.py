@@ -1,0 +1,174 @@
+"""Asset register: the trade-secret set, protections, corporate devices and destinations.
+
+TOML (full form) with tables ``[[asset]]`` (id, path, sha256 list, description of
+business value, value_class, protection list, acl ``restricted``/``everyone``,
+marking, origin, technical tag for Art. 5-2 T1, confirmed), ``[[device]]`` (serial),
+``[[destination]]`` (value: NAS path prefix, host, tenant), ``[[governance]]`` (type,
+person, title, date, dtsa_1833b), ``[[ticket]]`` (id, person, start, end, paths),
+``[watch_list]`` (domains, addresses), ``[counterparties]`` (domains),
+``[public_corpus]`` (description, sha256) and ``[known_files]`` (sha256; NSRL-style).
+CSV holds only asset rows (the same column names; lists separated by ``;``).
+
+Files touched by an actor match an asset by SHA-256 or by path prefix. A known-file
+(NSRL-style) hash only removes known software from the secret set ([P24]); it says
+nothing about whether a document is public.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.model import InputFile
+
+_MAX_BYTES = 256 << 20
+
+
+def norm_path(path: str) -> str:
+    """Case-folded path with backslashes, for prefix matching across sources."""
+    return path.replace("/", "\\").casefold()
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(v.strip() for v in str(value).split(";") if v.strip())
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One entry of the secret set (a file or a folder, with hashes)."""
+
+    id: str
+    path: str | None
+    sha256: frozenset[str]
+    description: str = ""
+    value_class: str | None = None
+    protection: tuple[str, ...] = ()
+    acl: str | None = None
+    marking: str | None = None
+    origin: str | None = None
+    technical: str | None = None
+    confirmed: bool = False
+
+
+@dataclass
+class AssetRegister:
+    """Everything the register file says, with matching helpers."""
+
+    assets: list[Asset] = field(default_factory=list)
+    devices: set[str] = field(default_factory=set)
+    destinations: list[str] = field(default_factory=list)
+    governance: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    watch_domains: set[str] = field(default_factory=set)
+    watch_addresses: set[str] = field(default_factory=set)
+    counterparties: set[str] = field(default_factory=set)
+    public_corpus: dict[str, Any] | None = None
+    known_files: frozenset[str] = frozenset()
+    source: InputFile | None = None
+
+    def __post_init__(self) -> None:
+        self._prefixes = [(norm_path(a.path), a) for a in self.assets if a.path]
+        self._by_hash = {h: a for a in self.assets for h in a.sha256}
+        self._dest = [norm_path(d) for d in self.destinations]
+        self._devices = {d.casefold() for d in self.devices}
+
+    def match(self, path: str | None, sha256: str | None) -> Asset | None:
+        """The asset a file belongs to, by hash first, then by path prefix."""
+        if sha256 and sha256 in self.known_files:
+            return None
+        if sha256:
+            hit = self._by_hash.get(sha256)
+            if hit is not None:
+                return hit
+        if path:
+            p = norm_path(path)
+            for prefix, asset in self._prefixes:
+                if p.startswith(prefix):
+                    return asset
+        return None
+
+    def is_registered_device(self, serial: str | None) -> bool:
+        return serial is not None and serial.casefold() in self._devices
+
+    def is_corporate_destination(self, value: str | None) -> bool:
+        """NAS path prefix, host or tenant listed as corporate (CI.03)."""
+        if not value:
+            return False
+        v = norm_path(value)
+        return any(v.startswith(d) or v.endswith(d) or d in v for d in self._dest)
+
+    def has_secret_set(self) -> bool:
+        return bool(self.assets)
+
+
+def _asset(row: dict[str, Any], where: str) -> Asset:
+    aid = str(row.get("id") or "").strip()
+    if not aid:
+        raise AnalysisError(f"{where}: asset 'id' is empty")
+    hashes = frozenset(h.lower() for h in _list(row.get("sha256")))
+    if not row.get("path") and not hashes:
+        raise AnalysisError(f"{where}: asset {aid} needs a path or a sha256 list")
+    return Asset(
+        id=aid,
+        path=str(row["path"]) if row.get("path") else None,
+        sha256=hashes,
+        description=str(row.get("description") or ""),
+        value_class=str(row["value_class"]) if row.get("value_class") else None,
+        protection=_list(row.get("protection")),
+        acl=str(row["acl"]) if row.get("acl") else None,
+        marking=str(row["marking"]) if row.get("marking") else None,
+        origin=str(row["origin"]) if row.get("origin") else None,
+        technical=str(row["technical"]) if row.get("technical") else None,
+        confirmed=str(row.get("confirmed", "")).lower() in {"true", "1", "yes"},
+    )
+
+
+def _from_toml(doc: dict[str, Any], name: str) -> AssetRegister:
+    assets = [_asset(r, f"{name} asset[{i}]") for i, r in enumerate(doc.get("asset", []))]
+    watch = doc.get("watch_list", {})
+    return AssetRegister(
+        assets=assets,
+        devices={str(d["serial"]) for d in doc.get("device", [])},
+        destinations=[str(d["value"]) for d in doc.get("destination", [])],
+        governance=list(doc.get("governance", [])),
+        tickets=list(doc.get("ticket", [])),
+        watch_domains={d.casefold() for d in watch.get("domains", [])},
+        watch_addresses={a.casefold() for a in watch.get("addresses", [])},
+        counterparties={d.casefold() for d in doc.get("counterparties", {}).get("domains", [])},
+        public_corpus=doc.get("public_corpus"),
+        known_files=frozenset(h.lower() for h in doc.get("known_files", {}).get("sha256", [])),
+    )
+
+
+def load_assets(path: Path) -> AssetRegister:
+    """Read an asset register (TOML or CSV); errors name the entry."""
+    data = path.read_bytes()
+    if len(data) > _MAX_BYTES:
+        raise AnalysisError(f"asset register {path} is larger than {_MAX_BYTES} bytes")
+    if path.suffix.lower() == ".toml":
+        try:
+            register = _from_toml(tomllib.loads(data.decode("utf-8")), path.name)
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError) as exc:
+            raise AnalysisError(f"asset register {path}: {exc}") from exc
+    else:
+        rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        register = AssetRegister(
+            assets=[_asset(r, f"{path.name} line {i}") for i, r in enumerate(rows, start=2)]
+        )
+    register.source = InputFile(
+        role="assets",
+        name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        records=len(register.assets),
+    )
+    return register

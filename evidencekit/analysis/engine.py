@@ -1,0 +1,375 @@
+"""Run the analysis over a sealed timeline and write ``<case>/analysis/analysis.json``.
+
+One streaming pass: each timeline line is parsed with orjson (no pydantic per event),
+its bytes are hashed to check the file against the sealed head, and the event goes to
+the rules that observe its action. Rules keep bounded per-person/per-day state; the
+findings, episodes (C01), element matrix and gaps are built afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from evidencekit import __version__
+from evidencekit.analysis import correlate as c01
+from evidencekit.analysis.assets import AssetRegister, load_assets
+from evidencekit.analysis.config import AnalysisError, load_lists, load_parameters
+from evidencekit.analysis.context import Context, Draft, ref, to_evidence
+from evidencekit.analysis.coverage import summarise
+from evidencekit.analysis.gaps import GapInputs, build_gaps
+from evidencekit.analysis.hr import HrFact, normalise_type, read_hr_csv
+from evidencekit.analysis.identities import IdentityMap, load_identities
+from evidencekit.analysis.jpcal import Calendar
+from evidencekit.analysis.matrix import MatrixInputs, build_matrix
+from evidencekit.analysis.model import (
+    AnalysisResult,
+    Coverage,
+    Finding,
+    InputFile,
+    InputRef,
+    RuleRun,
+)
+from evidencekit.analysis.profile import load_profile
+from evidencekit.analysis.rules import Rule, rules
+from evidencekit.analysis.wording import check_text
+from evidencekit.case.workspace import Case
+from evidencekit.timeline.canonical import dumps
+from evidencekit.timeline.seal import TIMELINE_FILE
+
+
+@dataclass
+class AnalysisOptions:
+    """Inputs of one run (all optional except the profile)."""
+
+    legal: str = "jp_ucpa_civil"
+    hr: Path | None = None
+    identities: Path | None = None
+    assets: Path | None = None
+    params: Path | None = None
+    version: int | None = None
+
+
+@dataclass
+class StreamStats:
+    read: int = 0
+    undated: int = 0
+    unattributed: int = 0
+
+
+def build_context(case_zone: str, opts: AnalysisOptions) -> tuple[Context, list[InputFile]]:
+    """Load parameters, lists, calendar, identities, assets and the HR file."""
+    params = load_parameters(opts.params)
+    if opts.params is None:
+        params["timezone"] = case_zone
+    inputs: list[InputFile] = []
+    ids = load_identities(opts.identities) if opts.identities else IdentityMap()
+    reg = load_assets(opts.assets) if opts.assets else AssetRegister()
+    inputs.extend(src for src in (ids.source, reg.source) if src is not None)
+    ctx = Context(
+        params=params, lists=load_lists(), calendar=Calendar(params), identities=ids, assets=reg
+    )
+    if opts.hr is not None:
+        facts, src = read_hr_csv(opts.hr)
+        inputs.append(src)
+        for f in facts:
+            ctx.add_hr(f)
+    return ctx, inputs
+
+
+def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]) -> StreamStats:
+    """One pass over ``timeline.jsonl``; refuses a file that differs from its sealed head."""
+    by_action: dict[str, list[Any]] = {}
+    for rule in instances:
+        for action in rule.actions:
+            by_action.setdefault(action, []).append(rule.observe)
+    stats = StreamStats()
+    kinds = ctx.kinds
+    h = hashlib.sha256()
+    loads, resolve, local = orjson.loads, ctx.identities.resolve, ctx.calendar.local
+    idx = -1
+    with open(path, "rb", buffering=1 << 20) as fp:
+        for idx, line in enumerate(fp):
+            h.update(line)
+            ev = loads(line)["event"]
+            kind = ev["kind"]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            handlers = by_action.get(ev["action"])
+            if handlers is None:
+                continue
+            t = ev.get("time")
+            if t is None:
+                stats.undated += 1
+                continue
+            person = resolve(ev.get("actor"))
+            if person is None or person.startswith("account:"):
+                stats.unattributed += 1
+            lt = local(t)
+            for observe in handlers:
+                observe(ev, idx, person, lt)
+    stats.read = idx + 1
+    if h.hexdigest() != expected_sha256:
+        raise AnalysisError(
+            f"{path} does not match its sealed head (SHA-256 differs); run 'timeline verify'"
+        )
+    return stats
+
+
+def hr_prepass(ctx: Context, path: Path) -> None:
+    """Collect HR facts first: R01 windows must be known before any rule observes an event
+    (a retirement date sorts after the acts it frames). Only lines naming the action are parsed."""
+    needle = b'"action":"hr_event"'
+    with open(path, "rb", buffering=1 << 20) as fp:
+        for idx, line in enumerate(fp):
+            if needle in line:
+                _hr_event(ctx, orjson.loads(line)["event"], idx)
+
+
+def _hr_event(ctx: Context, ev: dict[str, Any], idx: int) -> None:
+    attrs = ev.get("attributes") or {}
+    hr_type = normalise_type(str(attrs.get("hr_type", "")))
+    person = str(attrs.get("person") or "") or ctx.identities.resolve(ev.get("actor"))
+    if not hr_type or not person or not ev.get("time"):
+        return
+    mapped = (
+        ctx.identities.resolve({"user": person}) if person not in ctx.identities.people else person
+    )
+    day = ctx.calendar.local(ev["time"]).day
+    end = attrs.get("end_date")
+    ctx.add_hr(
+        HrFact(
+            mapped or person,
+            hr_type,
+            day,
+            str(end)[:10] if end else None,
+            ref(ev, idx, "hr"),
+            "timeline",
+        )
+    )
+
+
+def _findings(ctx: Context, inputs: list[InputFile]) -> list[tuple[Draft, Finding]]:
+    """Deterministic ids (F-0001…) in order of time, rule, person, text."""
+    files = {i.role: i for i in inputs}
+    attributed = ctx.shared.get("attributed", set())
+    order = sorted(
+        ctx.drafts,
+        key=lambda d: (d.t0 or "~", d.rule, d.person or "", d.title_en, d.explanation_en),
+    )
+    out = []
+    for n, d in enumerate(order, start=1):
+        refs = tuple(to_evidence(r) for r in dict.fromkeys(d.refs))
+        irefs = tuple(
+            InputRef(role=role, name=files[role].name, sha256=files[role].sha256, entry=entry)
+            for role, entry in d.inputs
+            if role in files
+        )
+        out.append(
+            (
+                d,
+                Finding(
+                    id=f"F-{n:04d}",
+                    rule=d.rule,
+                    rule_name=rules.get(d.rule).name,
+                    rule_version=rules.get(d.rule).version,
+                    title_ja=d.title_ja,
+                    title_en=d.title_en,
+                    explanation_ja=d.explanation_ja,
+                    explanation_en=d.explanation_en,
+                    person=d.person,
+                    accounts=tuple(ctx.identities.people[d.person].accounts)
+                    if d.person in ctx.identities.people
+                    else (),
+                    timeline_version=ctx.timeline_version,
+                    evidence=refs,
+                    evidence_total=d.total,
+                    input_refs=irefs,
+                    elements=tuple(
+                        {"element": e, "strength": s, "signal": sig} for e, s, sig in d.elements
+                    ),
+                    signals=tuple(d.signals),
+                    strength=d.strength,
+                    severity=d.severity,
+                    window=d.window,
+                    counter_indicators=tuple(d.cis),
+                    indicators=tuple(d.indicators),
+                    time_start=d.t0,
+                    time_end=d.t1,
+                    attribution="person" if d.person in attributed else "account",
+                    parameters=d.params,
+                    facts=d.facts,
+                ),
+            )
+        )
+    return out
+
+
+def analyze(case: Case, opts: AnalysisOptions) -> AnalysisResult:
+    """Run every registered rule over the latest (or chosen) sealed timeline."""
+    head = case.head(opts.version)
+    profile = load_profile(opts.legal)
+    ctx, inputs = build_context(case.meta.time_zone, opts)
+    ctx.timeline_version = head.version
+    timeline = case.timeline_dir(opts.version) / TIMELINE_FILE
+    hr_prepass(ctx, timeline)
+    instances = [cls(ctx) for _, cls in rules]
+    stats = stream(
+        ctx, case.timeline_dir(opts.version) / TIMELINE_FILE, head.timeline_sha256, instances
+    )
+    coverage = summarise(
+        ctx.kinds,
+        ctx.hr_supplied,
+        {"hr": sum(1 for p in ctx.hr.values() for f in p.facts if f.ref)},
+    )
+    ctx.available = {c.kind for c in coverage if c.available}
+    for rule in sorted(instances, key=lambda r: (r.phase, r.id)):
+        rule.finish()
+    pairs = _findings(ctx, inputs)
+    findings = [f for _, f in pairs]
+    episodes = c01.correlate([(d, f.id) for d, f in pairs], ctx.params)
+    persons = c01.person_summaries(
+        episodes,
+        [(d, f.id) for d, f in pairs],
+        ctx.identities,
+        ctx.params["episode"]["repetition_episodes"],
+    )
+    acts = sorted(
+        f.time_start
+        for f in findings
+        if f.time_start and f.rule.startswith("R") and f.severity != "info"
+    )
+    act_days = (ctx.local(acts[0]).day, ctx.local(acts[-1]).day) if acts else (None, None)
+    has_corpus = bool(ctx.assets.public_corpus)
+    rows = build_matrix(
+        profile,
+        findings,
+        MatrixInputs(
+            has_corpus,
+            ctx.assets.assets,
+            ctx.available,
+            act_days,
+            ctx.shared.get("public_hits", []),
+        ),
+    )
+    gaps = build_gaps(
+        GapInputs(
+            profile,
+            {r.element: r for r in rows},
+            findings,
+            coverage,
+            ctx.shared,
+            has_corpus,
+            ctx.assets.assets,
+            ctx.hr_supplied,
+        )
+    )
+    rows = [
+        r.model_copy(
+            update={
+                "gaps": tuple(g.id for g in gaps if g.element in _ids(profile, r.element)),
+                "missing_evidence": tuple(
+                    x
+                    for g in gaps
+                    if g.element in _ids(profile, r.element)
+                    for x in g.next_evidence
+                ),
+            }
+        )
+        for r in rows
+    ]
+    result = AnalysisResult(
+        tool_version=__version__,
+        profile_id=profile.id,
+        profile_version=profile.version,
+        profile_sha256=profile.sha256,
+        timeline_version=head.version,
+        merkle_root=head.merkle_root,
+        timeline_size=head.size,
+        time_zone=ctx.params["timezone"],
+        parameters=ctx.params,
+        calendar=ctx.calendar.describe(),
+        inputs=tuple(inputs),
+        identities=tuple(ctx.identities.people.values()),
+        rules=tuple(_runs(instances, ctx, findings)),
+        findings=tuple(findings),
+        episodes=tuple(episodes),
+        persons=tuple(persons),
+        elements=tuple(rows),
+        gaps=tuple(gaps),
+        coverage=Coverage(
+            kinds=coverage,
+            events_read=stats.read,
+            events_undated=stats.undated,
+            events_unattributed=stats.unattributed,
+            sources=tuple(sorted(head.sources)),
+        ),
+    )
+    check_text(_texts(result))
+    return result
+
+
+def _ids(profile: Any, element: str) -> set[str]:
+    e = next(x for x in profile.elements if x.id == element)
+    return set(e.ids())
+
+
+def _runs(instances: list[Rule], ctx: Context, findings: list[Finding]) -> list[RuleRun]:
+    runs = []
+    for r in sorted(instances, key=lambda r: r.id):
+        missing = bool(r.needs) and not (set(r.needs) & ctx.available)
+        reason = ctx.not_assessed.get(r.id) or (
+            f"source kinds missing: {', '.join(r.needs)}" if missing else None
+        )
+        n = sum(1 for f in findings if f.rule == r.id)
+        runs.append(
+            RuleRun(
+                rule=r.id,
+                name=r.name,
+                version=r.version,
+                status="not_assessed" if reason and n == 0 else "ran",
+                findings=n,
+                reason=reason,
+            )
+        )
+    runs.append(
+        RuleRun(rule="C01", name="episode_correlator", version="1", status="ran", findings=0)
+    )
+    return runs
+
+
+def _texts(result: AnalysisResult) -> list[str]:
+    texts = [
+        t
+        for f in result.findings
+        for t in (f.title_ja, f.title_en, f.explanation_ja, f.explanation_en)
+    ]
+    texts += [t for g in result.gaps for t in (g.statement_ja, g.statement_en, *g.interview_topics)]
+    texts += [t for e in result.elements for w in e.weakening_facts for t in (w.text_ja, w.text_en)]
+    return texts
+
+
+def write_result(case: Case, result: AnalysisResult) -> dict[str, str]:
+    """Write ``analysis/analysis.json`` (canonical JSON) and log custody; return name -> sha256."""
+    folder = case.root / "analysis"
+    folder.mkdir(exist_ok=True)
+    data = dumps(result.canonical_dict()) + b"\n"
+    tmp = folder / "analysis.json.partial"
+    tmp.write_bytes(data)
+    tmp.replace(folder / "analysis.json")
+    hashes = {"analysis/analysis.json": hashlib.sha256(data).hexdigest()}
+    case.custody.append(
+        "analysis",
+        f"analysis with profile {result.profile_id} over timeline v{result.timeline_version}: "
+        f"{len(result.findings)} findings, {len(result.episodes)} episodes, {len(result.gaps)} gaps",  # noqa: E501 - bilingual wording kept whole
+        evidence=hashes,
+        details={
+            "merkle_root": result.merkle_root,
+            "profile_sha256": result.profile_sha256,
+            "inputs": {i.name: i.sha256 for i in result.inputs},
+        },
+    )
+    return hashes

@@ -1,0 +1,216 @@
+"""Helpers shared by rules: wording of times and actors, severities, counter-indicators,
+file classes. Wording states facts only (「…の記録がある」 / "records show")."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from evidencekit.analysis.context import Context, Ref, extension
+from evidencekit.analysis.model import SEVERITY_ORDER, CounterIndicator, EvidenceRef
+
+CI_TABLE: dict[str, tuple[str, str, int]] = {
+    "CI.01": ("本人の平常時の行動と一致", "Matches the person's own baseline", -2),
+    "CI.02": ("承認済みチケット・業務指示・引継ぎ", "Approved ticket, instruction or handover", -3),
+    "CI.03": ("会社管理の保存先", "Corporate destination", -3),
+    "CI.04": ("NDA締結済みの取引先宛て", "Recipient is a counterparty under NDA", -2),
+    "CI.05": ("私的な内容のファイル", "Personal content", -3),
+    "CI.06": ("退職時チェックリストでの確認", "Verified under the exit checklist", -2),
+    "CI.07": ("承認済みの時間外・休日勤務", "Approved overtime or holiday work", -1),
+}
+
+
+def ci(
+    ci_id: str, refs: list[EvidenceRef] | None = None, note: tuple[str, str] | None = None
+) -> CounterIndicator:
+    """A counter-indicator with its fixed label and points (map §3.4)."""
+    ja, en, points = CI_TABLE[ci_id]
+    return CounterIndicator(
+        id=ci_id,
+        label_ja=ja,
+        label_en=en,
+        points=points,
+        evidence=tuple(refs or ()),
+        note_ja=note[0] if note else None,
+        note_en=note[1] if note else None,
+    )
+
+
+def bump(severity: str, steps: int = 1, cap: str = "high") -> str:
+    """Raise a severity by ``steps`` levels, not above ``cap``."""
+    i = min(SEVERITY_ORDER.index(severity) + steps, SEVERITY_ORDER.index(cap))
+    return SEVERITY_ORDER[max(i, SEVERITY_ORDER.index(severity))]
+
+
+def windowed(severity: str, window: str | None) -> str:
+    """R01 multiplier as a severity step: hot and exit_leave raise one level (×1.5/×2.0)."""
+    return bump(severity) if window in ("hot", "exit_leave") and severity != "info" else severity
+
+
+def who(ctx: Context, person: str | None) -> tuple[str, str]:
+    """How text names the actor: the account, unless attribution is supported (§2.1)."""
+    if person is None:
+        return "（不明なアカウント）", "(unknown account)"
+    if person.startswith("account:"):
+        name = person.removeprefix("account:")
+        return f"アカウント{name}", f"account {name}"
+    display = ctx.identities.display(person) or person
+    return (
+        f"{display}（{person}）に対応付けられたアカウント",
+        f"the account(s) mapped to {display} ({person})",
+    )
+
+
+def jst(ctx: Context, utc_text: str | None) -> str:
+    """Local wall-clock text with the holiday name, e.g. 2025-03-20(木・祝 春分の日) 14:05 JST."""
+    if not utc_text:
+        return "（日時不明）"
+    lt = ctx.local(utc_text)
+    wd = "月火水木金土日"[lt.weekday]
+    tag = f"{wd}・祝 {lt.holiday}" if lt.holiday else (f"{wd}・会社休日" if lt.company_day else wd)
+    minute = _local_minute(ctx, utc_text)
+    return f"{lt.day}({tag}) {lt.hour:02d}:{minute:02d}"
+
+
+def _local_minute(ctx: Context, utc_text: str) -> int:
+    dt = datetime.strptime(utc_text[:16], "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+    return dt.astimezone(ctx.calendar.zone).minute
+
+
+def span(refs: list[Ref]) -> tuple[str | None, str | None]:
+    times = [r[2] for r in refs if r[2]]
+    return (min(times), max(times)) if times else (None, None)
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def has_marking(ctx: Context, text: str | None) -> str | None:
+    """The first marking word (SIG.SM.01 dictionary) in a name or text, if any."""
+    if not text:
+        return None
+    folded = nfkc(text)
+    for word in ctx.lists["markings"]:
+        if nfkc(word) in folded:
+            return str(word)
+    return None
+
+
+def is_value_class(ctx: Context, path: str | None) -> bool:
+    """SIG.US.01: CAD/EDA/source/recipe/customer/price/plan files by extension or name."""
+    if not path:
+        return False
+    if extension(path) in ctx.lists["value_extensions"]:
+        return True
+    folded = nfkc(path)
+    return any(nfkc(k) in folded for k in ctx.lists["value_keywords"])
+
+
+def is_personal(ctx: Context, path: str | None) -> bool:
+    """CI.05: photos, payslips, 源泉徴収票 and other private files."""
+    if not path:
+        return False
+    folded = nfkc(path)
+    if any(nfkc(k) in folded for k in ctx.lists["personal_keywords"]):
+        return True
+    return extension(path) in ctx.lists["personal_extensions"] and not is_value_class(ctx, path)
+
+
+def attr(ev: dict[str, Any], key: str) -> Any:
+    return (ev.get("attributes") or {}).get(key)
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().strip(">").casefold()
+
+
+def host_matches(host: str, suffixes: list[str] | set[str]) -> str | None:
+    """The list entry ``host`` equals or is a sub-domain of, if any."""
+    h = host.casefold().rstrip(".")
+    for s in suffixes:
+        s = s.casefold()
+        if h == s or h.endswith("." + s):
+            return s
+    return None
+
+
+class Bucket:
+    """Bounded aggregate of matched events (counts, bytes, first refs, file keys)."""
+
+    __slots__ = (
+        "assets",
+        "bytes",
+        "files",
+        "keys",
+        "max_refs",
+        "personal",
+        "refs",
+        "secret",
+        "t0",
+        "t1",
+        "value",
+    )
+
+    def __init__(self, max_refs: int = 8) -> None:
+        self.files = 0
+        self.bytes = 0
+        self.secret = 0
+        self.value = 0
+        self.personal = 0
+        self.refs: list[Ref] = []
+        self.keys: set[str] = set()
+        self.assets: set[str] = set()
+        self.t0: str | None = None
+        self.t1: str | None = None
+        self.max_refs = max_refs
+
+    def add(self, r: Ref, files: int = 1, nbytes: int = 0, key: str | None = None) -> None:
+        self.files += files
+        self.bytes += nbytes
+        if len(self.refs) < self.max_refs:
+            self.refs.append(r)
+        if key and len(self.keys) < 2000:
+            self.keys.add(key)
+        t = r[2]
+        if t:
+            if self.t0 is None or t < self.t0:
+                self.t0 = t
+            if self.t1 is None or t > self.t1:
+                self.t1 = t
+
+    def merge(self, other: Bucket) -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+        self.secret += other.secret
+        self.value += other.value
+        self.personal += other.personal
+        self.refs.extend(other.refs[: max(0, self.max_refs * 4 - len(self.refs))])
+        self.keys |= set(list(other.keys)[: max(0, 2000 - len(self.keys))])
+        self.assets |= other.assets
+        for t in (other.t0, other.t1):
+            if t:
+                self.t0 = t if self.t0 is None or t < self.t0 else self.t0
+                self.t1 = t if self.t1 is None or t > self.t1 else self.t1
+
+
+def file_key(path: str | None) -> str | None:
+    """A file key for correlation across sources when no hash is known: the base name."""
+    if not path:
+        return None
+    return path.replace("/", "\\").rstrip("\\").rsplit("\\", 1)[-1].casefold() or None
+
+
+def mib(n: int) -> str:
+    return f"{n / (1 << 20):,.1f} MiB"
+
+
+def is_block(ev: dict[str, Any]) -> bool:
+    """A DLP, device-control or proxy block (the act did not complete)."""
+    result = str(attr(ev, "result") or "").lower()
+    return (
+        attr(ev, "blocked") is True
+        or result in ("blocked", "denied", "block")
+        or (ev["action"] == "access_denied" and ev["kind"].startswith(("dlp.", "devicecontrol.")))
+    )

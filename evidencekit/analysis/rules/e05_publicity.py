@@ -1,0 +1,119 @@
+"""E05 publicity_check — 非公知性 (map §2.3.3; SIG.NP.01/03/04/05/06; [S2], [P24]).
+
+Inputs: the asset register's ``[public_corpus]`` (description and SHA-256 list of the
+customer-supplied public material: website, catalogues, manuals, patent publications)
+and ``[known_files]`` (NSRL-style hashes). A secret-set hash found in the public
+corpus is a negative fact for that entry only (SIG.NP.03); no match is a weak fact
+about the corpus searched (SIG.NP.01); internal origin is SIG.NP.05; anonymous
+sharing links are negative (SIG.NP.06). Known-file hashes only remove known software
+from the secret set: they say nothing about documents. Without a corpus the element is
+not assessed (GAP.NP.01) and secret content is never sent anywhere to search.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidencekit.analysis.context import Draft, ref
+from evidencekit.analysis.jpcal import LocalTime
+from evidencekit.analysis.rules.base import Rule, rules
+from evidencekit.analysis.rules.common import Bucket
+
+
+@rules.register("E05")
+class PublicityCheck(Rule):
+    """Secret-set hashes against the supplied public corpus."""
+
+    id = "E05"
+    name = "publicity_check"
+    actions = frozenset({"share"})
+    phase = 10
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.anon = Bucket()
+
+    def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
+        if (
+            "anonymouslink" in ev["kind"].casefold()
+            or (ev.get("attributes") or {}).get("anonymous") is True
+        ):
+            self.anon.add(ref(ev, idx, "anonymous_link"))
+
+    def finish(self) -> None:
+        reg = self.ctx.assets
+        corpus = reg.public_corpus
+        if not corpus:
+            self.ctx.not_assessed["E05"] = "no public corpus supplied (GAP.NP.01)"
+            return
+        public = {str(h).lower() for h in corpus.get("sha256", [])}
+        desc = str(corpus.get("description", ""))
+        hit = [a for a in reg.assets if a.sha256 & public]
+        clean = [a for a in reg.assets if a.sha256 and not a.sha256 & public]
+        internal = [a for a in reg.assets if (a.origin or "").casefold() == "internal"]
+        self.ctx.shared["public_hits"] = [a.id for a in hit]
+        for a in hit:
+            self._emit(
+                f"{a.id}のハッシュ値が公開資料コーパス（{desc}）に含まれる。",
+                f"The hash of {a.id} is in the public corpus ({desc}).",
+                [("non_public", "negative", "SIG.NP.03")],
+                "negative",
+                a.id,
+            )
+        if clean:
+            self._emit(
+                f"営業秘密候補{len(clean)}件のハッシュ値は、提供された公開資料コーパス（{desc}、{len(public)}件）に一致しない。",
+                f"The hashes of {len(clean)} secret-set entries match nothing in the supplied public corpus ({desc}, {len(public)} items).",  # noqa: E501 - bilingual wording kept whole
+                [("non_public", "weak_indirect", "SIG.NP.01")],
+                "weak_indirect",
+                None,
+            )
+        if internal:
+            self._emit(
+                f"営業秘密候補{len(internal)}件は社内で作成されたと台帳に記載されている。",
+                f"The register records {len(internal)} secret-set entries as created internally.",
+                [("non_public", "strong_indirect", "SIG.NP.05")],
+                "strong_indirect",
+                None,
+            )
+        if self.anon.files:
+            self._emit(
+                f"匿名共有リンクの作成記録が{self.anon.files}件ある。",
+                f"Records show {self.anon.files} anonymous sharing link(s).",
+                [("non_public", "negative", "SIG.NP.06")],
+                "negative",
+                None,
+                self.anon,
+            )
+
+    def _emit(
+        self,
+        ja: str,
+        en: str,
+        elements: list[tuple[str, str, str | None]],
+        strength: str,
+        asset: str | None,
+        b: Bucket | None = None,
+    ) -> None:
+        self.ctx.emit(
+            Draft(
+                rule="E05",
+                person=None,
+                title_ja="公開資料との照合",
+                title_en="Check against public material",
+                explanation_ja=ja,
+                explanation_en=en,
+                refs=b.refs if b else [],
+                total=b.files if b else 0,
+                elements=elements,
+                strength=strength,
+                severity="info",
+                signals=[e[2] for e in elements if e[2]],
+                facts={
+                    "asset": asset,
+                    "corpus": str((self.ctx.assets.public_corpus or {}).get("description", "")),
+                },
+                inputs=[("assets", "public_corpus")],
+            ),
+            windowed=False,
+        )

@@ -1,0 +1,101 @@
+"""R01 departure_window — 退職予定者ウィンドウ (map §3.3 R01; [S3] Ⅴ.1, Ⅴ.2(3)).
+
+Inputs: HR facts (timeline ``hr_event`` events or ``--hr FILE``): resignation notice,
+severance offer, transfer, contract end, return from leave (triggers), last working
+day, retirement. Windows per trigger T: ``pre`` [T-90 d, T-14 d), ``hot`` [T-14 d,
+last working day], ``exit_leave`` (last working day, retirement], ``post`` after
+retirement (R11). Other findings carry the window tag; this rule states the timing
+facts per person. Without HR data it reports ``not_assessed`` (GAP.BF.01), never
+"no departure". Parameters: ``departure_window.*``.
+"""
+
+from __future__ import annotations
+
+from evidencekit.analysis.context import Draft
+from evidencekit.analysis.rules.base import Rule, rules
+
+_ACTS = ("R02", "R03", "R04", "R05", "R06", "R07", "R10", "R14")
+_JA = {
+    "pre": "退職等の申出前90日以内",
+    "hot": "申出前14日から最終出社日まで",
+    "exit_leave": "最終出社日後の有給消化期間",
+    "post": "退職日後",
+}
+_EN = {
+    "pre": "within 90 days before the trigger",
+    "hot": "from 14 days before the trigger to the last working day",
+    "exit_leave": "paid leave after the last working day",
+    "post": "after the retirement date",
+}
+
+
+@rules.register("R01")
+class DepartureWindow(Rule):
+    """Departure / trigger window: timing of acts relative to HR dates."""
+
+    id = "R01"
+    name = "departure_window"
+    phase = 80
+    needs = ("hr",)
+
+    def finish(self) -> None:
+        if not self.ctx.hr_supplied:
+            self.ctx.not_assessed["R01"] = "HR dates not provided (GAP.BF.01)"
+            return
+        acts = [d for d in self.ctx.drafts_of(*_ACTS) if d.severity != "info"]
+        for person, hr in sorted(self.ctx.hr.items()):
+            trig = hr.triggers()
+            if not trig:
+                continue
+            mine = [d for d in acts if d.person == person and d.window in _JA]
+            windows = sorted({d.window for d in mine if d.window})
+            refs = [f.ref for f in hr.facts if f.ref is not None]
+            t = trig[0]
+            origin = ", ".join(sorted({f.origin for f in hr.facts}))
+            ja = f"人事記録上、{t.day}に{t.hr_type}の記録がある（出典: {origin}）。" + (
+                f"取得・持出し等の記録{len(mine)}件が"
+                + "・".join(_JA[w] for w in windows)
+                + "の期間内にある。"
+                if mine
+                else "この期間内の取得・持出し等の記録はない。"
+            )
+            en = f"HR records show {t.hr_type} on {t.day} (source: {origin}). " + (
+                f"{len(mine)} acquisition/transfer findings fall in: "
+                + "; ".join(_EN[w] for w in windows)
+                + "."
+                if mine
+                else "No acquisition or transfer findings fall inside the windows."
+            )
+            self.ctx.emit(
+                Draft(
+                    rule="R01",
+                    person=person,
+                    title_ja="退職等の時期と行為の時期",
+                    title_en="Timing relative to departure",
+                    explanation_ja=ja,
+                    explanation_en=en,
+                    refs=[r for r in refs if r][: self.ctx.max_refs()],
+                    total=len(hr.facts),
+                    elements=[
+                        (
+                            "bad_faith.tori_kagai",
+                            "strong_indirect" if mine else "context",
+                            "SIG.BF.01",
+                        )
+                    ],
+                    strength="strong_indirect" if mine else "context",
+                    severity="info",
+                    t0=None,
+                    t1=None,
+                    window=windows[-1] if windows else "none",
+                    signals=["SIG.BF.01"],
+                    facts={
+                        "trigger": t.hr_type,
+                        "trigger_day": t.day,
+                        "windows": windows,
+                        "findings_in_window": len(mine),
+                    },
+                    params=dict(self.p["departure_window"]),
+                ),
+                windowed=False,
+            )

@@ -1,0 +1,259 @@
+"""R02 bulk_acquisition — 大量取得 (map §3.3 R02; Denso 「大量の図面データ…」, [S3]).
+
+Inputs: server and cloud reads/downloads (5145/4663, M365, PDM, DB exports with
+``attributes.rows``) by person. Fires on a local day when any holds: hourly files
+>= max(200, 5 x own p95 hourly); daily bytes >= max(2 GiB, 5 x own p95); distinct
+top-level folders >= max(30, 3 x p95); rows in one export >= max(10,000, 10 x p95);
+rolling 30-day count >= 3 x own median 30-day count in the reference period
+[D-150 d, D-60 d] (low and slow). The baseline uses the 60 days before the day,
+excluding days that crossed an absolute minimum. Service accounts and allow-listed
+processes (indexers, antivirus) are skipped; an approved ticket (CI.02) makes it info.
+Severity ``medium``; ``high`` when >= 10 % of files are secret-set or marked.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import date, timedelta
+from statistics import median
+from typing import Any
+
+from evidencekit.analysis.context import Draft, byte_count, file_count, obj_path, ref, top_folder
+from evidencekit.analysis.jpcal import LocalTime
+from evidencekit.analysis.rules.base import Rule, rules
+from evidencekit.analysis.rules.common import Bucket, attr, ci, file_key, has_marking, mib, who
+from evidencekit.analysis.rules.common import span as ref_span
+
+_SERVER_KINDS = (
+    "evtx.security.5145",
+    "evtx.security.4663",
+    "m365.",
+    "gdrive.",
+    "box.",
+    "pdm.",
+    "db.",
+    "fileserver.",
+    "sharepoint.",
+    "nas.",
+)
+
+
+def p95(values: list[int]) -> int:
+    if not values:
+        return 0
+    s = sorted(values)
+    return s[min(len(s) - 1, (len(s) * 95 + 99) // 100 - 1)]
+
+
+class _Day:
+    __slots__ = ("b", "folders", "hours", "rows", "rows_ref")
+
+    def __init__(self) -> None:
+        self.b = Bucket()
+        self.hours = [0] * 24
+        self.folders: set[str] = set()
+        self.rows = 0
+        self.rows_ref: Any = None
+
+
+@rules.register("R02")
+class BulkAcquisition(Rule):
+    """Bulk acquisition against the person's own baseline."""
+
+    id = "R02"
+    name = "bulk_acquisition"
+    actions = frozenset({"read", "download", "access"})
+    needs = ("server_audit",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.days: dict[str, dict[str, _Day]] = {}
+        self.benign = frozenset(self.lists["benign_processes"])
+
+    def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
+        path = obj_path(ev)
+        kind = ev["kind"]
+        rows = attr(ev, "rows")
+        server = (path or "").startswith("\\\\") or kind.startswith(_SERVER_KINDS)
+        if (not server and rows is None) or person is None:
+            return
+        if self.ctx.identities.is_service(person):
+            return
+        proc = ((ev.get("actor") or {}).get("process") or "").replace("/", "\\").rsplit("\\", 1)
+        if proc[-1].lower() in self.benign:
+            return
+        day = self.days.setdefault(person, {}).get(lt.day)
+        if day is None:
+            day = self.days[person][lt.day] = _Day()
+        n = file_count(ev)
+        r = ref(ev, idx, "read")
+        day.b.add(r, n, byte_count(ev), file_key(path))
+        day.hours[lt.hour] += n
+        if path and path.startswith("\\\\") and len(day.folders) < 5000:
+            day.folders.add(top_folder(path))
+        obj = ev.get("object") or {}
+        if self.ctx.assets.match(path, obj.get("sha256")) or has_marking(self.ctx, path):
+            day.b.secret += n
+            names = self.ctx.shared.setdefault("secret_names", set())
+            key = file_key(path)
+            if key and len(names) < 500_000:
+                names.add(key)
+        nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
+        if nrows > day.rows:
+            day.rows, day.rows_ref = nrows, r
+
+    def finish(self) -> None:
+        for person in sorted(self.days):
+            hits = self._hits(person)
+            for run in _runs(sorted(hits)):
+                self._emit(person, run, hits)
+
+    def _hits(self, person: str) -> dict[str, list[str]]:
+        q = self.p["bulk"]
+        days = self.days[person]
+        absolute = {
+            d
+            for d, v in days.items()
+            if max(v.hours) >= q["files_per_hour_min"]
+            or v.b.bytes >= q["bytes_per_day_min"]
+            or v.rows >= q["db_rows_min"]
+            or len(v.folders) >= q["folders_per_day_min"]
+        }
+        hits: dict[str, list[str]] = {}
+        order = sorted(days)
+        cum = _cumulative(days)
+        for i, d in enumerate(order):
+            start = (date.fromisoformat(d) - timedelta(days=q["baseline_days"])).isoformat()
+            lo = bisect_left(order, start, 0, i)
+            base = [days[k] for k in order[lo:i] if k not in absolute]
+            v, why = days[d], []
+            hourly = [h for b in base for h in b.hours if h]
+            if max(v.hours) >= max(q["files_per_hour_min"], q["baseline_multiplier"] * p95(hourly)):
+                why.append("hourly_files")
+            if v.b.bytes >= max(
+                q["bytes_per_day_min"], q["baseline_multiplier"] * p95([b.b.bytes for b in base])
+            ):
+                why.append("daily_bytes")
+            if len(v.folders) >= max(
+                q["folders_per_day_min"], 3 * p95([len(b.folders) for b in base])
+            ):
+                why.append("folders")
+            if v.rows >= max(
+                q["db_rows_min"], q["db_rows_multiplier"] * p95([b.rows for b in base])
+            ):
+                why.append("db_rows")
+            if self._rolling(cum, d):
+                why.append("rolling30")
+            if why:
+                hits[d] = why
+        return hits
+
+    def _rolling(self, cum: tuple[int, list[int]], d: str) -> bool:
+        q = self.p["bulk"]
+        end = date.fromisoformat(d).toordinal()
+        ref_sums = [_sum30(cum, end - k) for k in range(60, 151, 5)]
+        ref_sums = [s for s in ref_sums if s > 0]
+        if len(ref_sums) < 5:
+            return False
+        return bool(_sum30(cum, end) >= q["rolling30_multiplier"] * max(1, int(median(ref_sums))))
+
+    def _emit(self, person: str, run: list[str], hits: dict[str, list[str]]) -> None:
+        days = self.days[person]
+        total = Bucket(self.ctx.max_refs())
+        for d in run:
+            total.merge(days[d].b)
+            if days[d].rows_ref is not None and days[d].rows_ref not in total.refs:
+                total.refs.append(days[d].rows_ref)
+        reasons = sorted({w for d in run for w in hits[d]})
+        rows = max(days[d].rows for d in run)
+        secret_share = 100 * total.secret // max(1, total.files)
+        sev = "high" if secret_share >= self.p["bulk"]["secret_share_percent"] else "medium"
+        ticket = self.ctx.ticket_for(person, total.t0)
+        cis = (
+            [ci("CI.02", note=(f"チケット{ticket['id']}", f"ticket {ticket['id']}"))]
+            if ticket
+            else []
+        )
+        if ticket:
+            sev = "info"
+        wja, wen = who(self.ctx, person)
+        t0, t1 = ref_span(total.refs) if total.t0 is None else (total.t0, total.t1)
+        rows_ja = f"、1回の出力で最大{rows:,}行" if rows else ""
+        rows_en = f", up to {rows:,} rows in one export" if rows else ""
+        self.ctx.emit(
+            Draft(
+                rule="R02",
+                person=person,
+                title_ja="平常時を大きく上回る取得の記録",
+                title_en="Acquisition far above the person's baseline",
+                explanation_ja=(
+                    f"{wja}により、{run[0]}から{run[-1]}までの{len(run)}日間に"
+                    f"{total.files:,}件（{mib(total.bytes)}{rows_ja}）のファイル取得の"
+                    f"記録がある。うち{total.secret:,}件は営業秘密候補または秘密表示のある"
+                    f"ファイルである。本人の平常時の水準を超える（基準: {', '.join(reasons)}）。"
+                ),
+                explanation_en=(
+                    f"Records show {total.files:,} files ({mib(total.bytes)}{rows_en}) "
+                    f"acquired under {wen} over {len(run)} day(s) from {run[0]} to "
+                    f"{run[-1]}; {total.secret:,} are secret-set or marked files. This "
+                    f"exceeds the person's own baseline (criteria: {', '.join(reasons)})."
+                ),
+                refs=total.refs,
+                total=total.files,
+                elements=[
+                    ("misappropriation_act.acquisition", "direct", "SIG.ACT.01"),
+                    ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.04"),
+                ],
+                strength="direct",
+                severity=sev,
+                t0=t0,
+                t1=t1,
+                signals=["SIG.ACT.01", "SIG.BF.04"],
+                indicators=["volume"] + (["secret_set"] if total.secret else []),
+                cis=cis,
+                facts={
+                    "files": total.files,
+                    "bytes": total.bytes,
+                    "days": run,
+                    "criteria": reasons,
+                    "secret_files": total.secret,
+                    "max_rows": rows,
+                },
+                params=dict(self.p["bulk"]),
+                files=set(total.keys),
+            )
+        )
+
+
+def _cumulative(days: dict[str, _Day]) -> tuple[int, list[int]]:
+    """(first day ordinal, cumulative file counts per calendar day) for O(1) 30-day sums."""
+    ords = {date.fromisoformat(k).toordinal(): v.b.files for k, v in days.items()}
+    first, last = min(ords), max(ords)
+    cum, acc = [], 0
+    for o in range(first, last + 1):
+        acc += ords.get(o, 0)
+        cum.append(acc)
+    return first, cum
+
+
+def _sum30(cum: tuple[int, list[int]], end: int) -> int:
+    """Files in the 30 days ending at day ordinal ``end`` (inclusive)."""
+    first, values = cum
+
+    def at(o: int) -> int:
+        if o < first:
+            return 0
+        return values[min(o - first, len(values) - 1)]
+
+    return at(end) - at(end - 30)
+
+
+def _runs(days: list[str], gap: int = 3) -> list[list[str]]:
+    """Group sorted local days into runs with at most ``gap`` days between them."""
+    runs: list[list[str]] = []
+    for d in days:
+        if runs and (date.fromisoformat(d) - date.fromisoformat(runs[-1][-1])).days <= gap:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs

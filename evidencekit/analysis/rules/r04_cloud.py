@@ -1,0 +1,134 @@
+"""R04 personal_cloud_upload — 個人クラウド・ファイル転送サービスへのアップロード (map §3.3 R04).
+
+Inputs: proxy/CASB uploads (``action`` upload, ``object.url`` or ``attributes.host``,
+``attributes.bytes_out``, ``attributes.tenant``), sync clients, SRUM. Destinations
+from ``lists.toml`` ``cloud_personal`` (reviewed date recorded); the company's own
+tenant or host in the asset register's ``[[destination]]`` is CI.03 and never fires.
+Fires per person and day on >= 50 MB to personal destinations, or any upload within
+60 minutes after staging (R06 artefacts) or after reading secret-set files.
+Severity ``high`` with secret-set involvement, else ``medium``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from evidencekit.analysis.context import Draft, byte_count, epoch, obj_path, ref
+from evidencekit.analysis.jpcal import LocalTime
+from evidencekit.analysis.rules.base import Rule, rules
+from evidencekit.analysis.rules.common import Bucket, attr, file_key, host_matches, mib, who
+
+
+def host_of(ev: dict[str, Any]) -> str | None:
+    host = attr(ev, "host") or attr(ev, "domain")
+    if host:
+        return str(host).casefold()
+    url = (ev.get("object") or {}).get("url") or (ev.get("target") or {}).get("url")
+    return urlsplit(url).hostname if url else None
+
+
+@rules.register("R04")
+class PersonalCloudUpload(Rule):
+    """Upload to personal cloud storage or a file-transfer service."""
+
+    id = "R04"
+    name = "personal_cloud_upload"
+    actions = frozenset({"upload", "read", "download", "access"})
+    needs = ("proxy",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.groups: dict[tuple[str, str, str], Bucket] = {}
+        self.secret_reads: dict[str, list[int]] = {}
+
+    def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
+        if person is None:
+            return
+        if ev["action"] != "upload":
+            path = obj_path(ev)
+            if path and self.ctx.assets.match(path, (ev.get("object") or {}).get("sha256")):
+                times = self.secret_reads.setdefault(person, [])
+                if len(times) < 100_000:
+                    times.append(epoch(ev["time"]))
+            return
+        host = host_of(ev)
+        if not host or self.ctx.assets.is_corporate_destination(host):
+            return
+        tenant = attr(ev, "tenant")
+        if tenant and self.ctx.assets.is_corporate_destination(str(tenant)):
+            return
+        listed = host_matches(host, self.lists["cloud_personal"])
+        if listed is None:
+            return
+        b = self.groups.setdefault((person, listed, lt.day), Bucket(self.ctx.max_refs()))
+        name = obj_path(ev)
+        b.add(ref(ev, idx, "upload"), 1, byte_count(ev), file_key(name))
+        if self.ctx.assets.match(name, (ev.get("object") or {}).get("sha256")):
+            b.secret += 1
+
+    def finish(self) -> None:
+        q = self.p["cloud"]
+        staging = self.ctx.shared.get("staging_times", {})
+        for key in sorted(self.groups):
+            person, service, day = key
+            b = self.groups[key]
+            t0 = epoch(b.t0) if b.t0 else 0
+            near = q["after_staging_minutes"] * 60
+            after_staging = any(0 <= t0 - s <= near for s in staging.get(person, []))
+            after_secret = any(0 <= t0 - s <= near for s in self.secret_reads.get(person, []))
+            if b.bytes < q["bytes_per_day_min"] and not (after_staging or after_secret or b.secret):
+                continue
+            sev = "high" if (b.secret or after_secret) else "medium"
+            wja, wen = who(self.ctx, person)
+            self.ctx.emit(
+                Draft(
+                    rule="R04",
+                    person=person,
+                    title_ja="個人向けクラウド・転送サービスへのアップロードの記録",
+                    title_en="Upload to a personal cloud or transfer service",
+                    explanation_ja=(
+                        f"{day}、{wja}により、{service}へ{mib(b.bytes)}（{b.files}回）の"
+                        f"アップロードの記録がある。"
+                        + (
+                            "直前に持出し準備（圧縮・暗号化・拡張子変更）の記録がある。"
+                            if after_staging
+                            else ""
+                        )
+                    ),
+                    explanation_en=(
+                        f"On {day}, records show {b.files} upload(s) totalling {mib(b.bytes)} to "
+                        f"{service} under {wen}."
+                        + (
+                            " Staging artefacts (archive, encryption, renaming) precede it."
+                            if after_staging
+                            else ""
+                        )
+                    ),
+                    refs=b.refs,
+                    total=b.files,
+                    elements=[
+                        ("misappropriation_act.acquisition", "direct", "SIG.ACT.02"),
+                        ("crim.ryotoku", "direct", "SIG.ACT.02"),
+                        ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.02"),
+                        ("remedy.injunction_threat", "strong_indirect", "SIG.ACT.02"),
+                    ],
+                    strength="direct",
+                    severity=sev,
+                    t0=b.t0,
+                    t1=b.t1,
+                    signals=["SIG.ACT.02", "SIG.BF.02"],
+                    indicators=["private_dest"]
+                    + (["secret_set"] if (b.secret or after_secret) else []),
+                    facts={
+                        "service": service,
+                        "bytes": b.bytes,
+                        "uploads": b.files,
+                        "day": day,
+                        "after_staging": after_staging,
+                        "after_secret_read": after_secret,
+                    },
+                    params=dict(q),
+                    files=set(b.keys),
+                )
+            )

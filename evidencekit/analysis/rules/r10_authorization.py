@@ -1,0 +1,213 @@
+"""R10 outside_authorization — 権限外・職務外アクセス (map §3.3 R10; [S3]).
+
+Inputs: access-denied events, reads, logons (``actor.host`` = workstation), HR leave,
+permission changes, identity-map host assignments. Fires on: (a) >= 10 denied
+accesses in an hour on secret-set locations (``medium``; ``high`` when a read of the
+same location follows within 24 h by another path or account); (b) reads of >= 50
+files in repositories the person never touched in the previous 180 days
+(``medium``); (c) the account of person B used from A's assigned host, or while B is
+on leave (``high``); (d) a permission change by the person followed by a read of the
+same object (``high``). Ticketed work (CI.02) is ``info``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from evidencekit.analysis.context import Draft, epoch, file_count, obj_path, ref, top_folder
+from evidencekit.analysis.jpcal import LocalTime
+from evidencekit.analysis.rules.base import Rule, rules
+from evidencekit.analysis.rules.common import Bucket, ci, has_marking, who
+
+_READS = frozenset({"read", "download", "access"})
+
+
+@rules.register("R10")
+class OutsideAuthorization(Rule):
+    """Access outside authorisation or need-to-know."""
+
+    id = "R10"
+    name = "outside_authorization"
+    actions = frozenset(
+        {"read", "download", "access", "access_denied", "logon", "permission_change"}
+    )
+    needs = ("server_audit",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.denied: dict[tuple[str, str], Bucket] = {}
+        self.reads_after: dict[str, list[tuple[int, str, Any, str]]] = {}
+        self.folders: dict[str, dict[str, dict[str, int]]] = {}
+        self.folder_refs: dict[tuple[str, str], Bucket] = {}
+        self.misuse: dict[tuple[str, str], Bucket] = {}
+        self.grants: dict[str, list[tuple[int, str, Any]]] = {}
+        self.selfgrant: dict[str, Bucket] = {}
+
+    def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
+        if person is None:
+            return
+        act, path = ev["action"], obj_path(ev) or ""
+        if act == "logon":
+            self._logon(ev, idx, person, lt)
+        elif act == "access_denied":
+            if self.ctx.assets.match(path, None) or has_marking(self.ctx, path):
+                b = self.denied.setdefault((person, ev["time"][:13]), Bucket())
+                b.add(
+                    ref(ev, idx, "denied"),
+                    key=top_folder(path) if path.startswith("\\\\") else None,
+                )
+        elif act == "permission_change":
+            self.grants.setdefault(person, []).append(
+                (epoch(ev["time"]), path.casefold(), ref(ev, idx, "acl_change"))
+            )
+        elif path.startswith("\\\\") and not self.ctx.identities.is_service(person):
+            self._read(ev, idx, person, lt, path)
+
+    def _logon(self, ev: dict[str, Any], idx: int, person: str, lt: LocalTime) -> None:
+        host = (ev.get("actor") or {}).get("host")
+        owner = self.ctx.identities.host_owner(host)
+        if owner and owner != person and not self.ctx.identities.is_service(person):
+            hr = self.ctx.hr.get(person)
+            role = (
+                "logon_while_owner_on_leave" if hr and hr.on_leave(lt.day) else "logon_other_host"
+            )
+            self.misuse.setdefault((owner, person), Bucket()).add(ref(ev, idx, role))
+
+    def _read(self, ev: dict[str, Any], idx: int, person: str, lt: LocalTime, path: str) -> None:
+        folder = top_folder(path)
+        per = self.folders.setdefault(person, {}).setdefault(folder, {})
+        per[lt.day] = per.get(lt.day, 0) + file_count(ev)
+        b = self.folder_refs.setdefault((person, folder), Bucket())
+        b.add(ref(ev, idx, "read"))
+        low = path.casefold()
+        if self.ctx.assets.match(path, None):
+            rows = self.reads_after.setdefault(folder, [])
+            if len(rows) < 50_000:
+                rows.append((epoch(ev["time"]), person, ref(ev, idx, "read_after_denied"), low))
+        for t, gpath, _ in self.grants.get(person, ()):
+            if gpath and low.startswith(gpath) and 0 <= epoch(ev["time"]) - t <= 86400:
+                self.selfgrant.setdefault(person, Bucket()).add(ref(ev, idx, "read_after_grant"))
+
+    def finish(self) -> None:
+        self._denied()
+        self._need_to_know()
+        for (owner, account), b in sorted(self.misuse.items()):
+            self._emit(
+                owner,
+                b,
+                "c",
+                f"{account}のアカウントが他者の端末又は休暇中に使用された",
+                f"the account of {account} was used from another person's host or while on leave",
+                account_owner=account,
+            )
+        for person, b in sorted(self.selfgrant.items()):
+            refs = [g[2] for g in self.grants.get(person, [])][:4]
+            b.refs[:0] = refs
+            self._emit(
+                person,
+                b,
+                "d",
+                "権限変更の後に同じ対象を閲覧した",
+                "a permission change was followed by reads of the same object",
+            )
+
+    def _denied(self) -> None:
+        q = self.p["denied_burst"]
+        for (person, _hour), b in sorted(self.denied.items()):
+            if b.files < q["count"]:
+                continue
+            t = epoch(b.t0 or "")
+            later = [
+                r
+                for folder in sorted(b.keys)
+                for (rt, _, r, _) in self.reads_after.get(folder, [])
+                if 0 <= rt - t <= q["followup_hours"] * 3600
+            ][:8]
+            b.refs.extend(later)
+            self._emit(
+                person,
+                b,
+                "a",
+                f"1時間に{b.files}件のアクセス拒否"
+                + ("の後、24時間以内に同じ場所の閲覧があった" if later else ""),
+                f"{b.files} access-denied events within an hour"
+                + (", followed within 24 hours by reads of the same location" if later else ""),
+                high=bool(later),
+            )
+
+    def _need_to_know(self) -> None:
+        q = self.p["need_to_know"]
+        for person, folders in sorted(self.folders.items()):
+            first_any = min(min(days) for days in folders.values())
+            for folder, days in sorted(folders.items()):
+                first = min(days)
+                history = (date.fromisoformat(first) - date.fromisoformat(first_any)).days
+                if history < 30:
+                    continue  # not enough history to call the folder new for this person
+                end = (date.fromisoformat(first) + timedelta(days=30)).isoformat()
+                n = sum(v for d, v in days.items() if d <= end)
+                if n >= q["files_min"]:
+                    self._emit(
+                        person,
+                        self.folder_refs[(person, folder)],
+                        "b",
+                        f"過去{q['lookback_days']}日間に利用のないリポジトリ（{folder}）から{n:,}件を閲覧した",
+                        f"{n:,} files were read from a repository ({folder}) not used in the previous {q['lookback_days']} days",  # noqa: E501 - bilingual wording kept whole
+                    )
+
+    def _emit(
+        self,
+        person: str,
+        b: Bucket,
+        cond: str,
+        ja: str,
+        en: str,
+        high: bool | None = None,
+        account_owner: str | None = None,
+    ) -> None:
+        strong = cond in ("c", "d") or bool(high)
+        sev = "high" if strong else "medium"
+        ticket = self.ctx.ticket_for(person, b.t0)
+        wja, wen = who(self.ctx, person)
+        self.ctx.emit(
+            Draft(
+                rule="R10",
+                person=person,
+                title_ja="権限外・職務外のアクセスの記録",
+                title_en="Access outside authorisation or need-to-know",
+                explanation_ja=f"{wja}に関し、{ja}記録がある。",
+                explanation_en=f"Records concerning {wen} show that {en}.",
+                refs=b.refs[: self.ctx.max_refs()],
+                total=b.files,
+                elements=[
+                    (
+                        "misappropriation_act.improper_means",
+                        "direct" if strong else "weak_indirect",
+                        "SIG.ACT.03",
+                    ),
+                    (
+                        "crim.improper_acquisition",
+                        "strong_indirect" if strong else "weak_indirect",
+                        "SIG.ACT.03",
+                    ),
+                    ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.03"),
+                ]
+                + (
+                    [("secrecy_management.measures", "strong_indirect", "SIG.SM.04")]
+                    if cond == "a"
+                    else []
+                ),
+                strength="direct" if strong else "weak_indirect",
+                severity="info" if ticket else sev,
+                t0=b.t0,
+                t1=b.t1,
+                signals=["SIG.ACT.03"],
+                indicators=["outside_auth_strong" if cond in ("c", "d") else "outside_auth"],
+                cis=[ci("CI.02", note=(f"チケット{ticket['id']}", f"ticket {ticket['id']}"))]
+                if ticket
+                else [],
+                facts={"condition": cond, "events": b.files, "account_owner": account_owner},
+                params={**self.p["denied_burst"], **self.p["need_to_know"]},
+            )
+        )
