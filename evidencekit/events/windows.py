@@ -64,7 +64,8 @@ class WinRecord:
         data: EventData/UserData fields (name -> text or list of texts).
         data_clean: True when ``data`` keys already pass :func:`safe_key` and its values
             :func:`clean_value` (readers that clean while they read skip a second pass).
-        system: Other System fields kept as attributes (level, task, opcode, ...).
+        system: Other System fields kept as attributes (level, task, opcode, ...): keys are
+            the reader's own attribute names, values text (copied as they are).
         message: Rendered message, when the export carries one (locale-dependent).
     """
 
@@ -207,8 +208,8 @@ def _base_attributes(rec: WinRecord) -> dict[str, Any]:
         attrs["keywords"] = rec.keywords
     if rec.outcome:
         attrs["outcome"] = rec.outcome
-    for key, value in rec.system.items():
-        attrs[safe_key(key)] = value if type(value) is str else clean_value(value)
+    if rec.system:
+        attrs.update(rec.system)
     if rec.data:
         attrs["data"] = rec.data if rec.data_clean else _clean_map(rec.data)
     if rec.message:

@@ -63,6 +63,7 @@ class EvtxParser:
     name: ClassVar[str] = "evtx"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "log"
+    image_globs: ClassVar[tuple[str, ...]] = ("Windows/System32/winevt/Logs/*.evtx",)
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:
@@ -126,15 +127,27 @@ def _results(
         for start, stop in ranges:
             yield from process_range(path, header, start, stop, source_id)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque[Future[list[ChunkResult]]] = deque()
-        for start, stop in ranges:
-            pending.append(pool.submit(process_range, path, header, start, stop, source_id))
-            if len(pending) > 2 * workers:
-                yield from pending.popleft().result()
-        while pending:
+    pool = _pool(workers)
+    pending: deque[Future[list[ChunkResult]]] = deque()
+    for start, stop in ranges:
+        pending.append(pool.submit(process_range, path, header, start, stop, source_id))
+        if len(pending) > 2 * workers:
             yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool kept for the life of the process (worker start-up costs ~0.5 s)."""
+    pool = _POOLS.get(workers)
+    if pool is None:
+        # spawn, not fork: the parent may hold threads (evtx's own, the CLI's progress)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        _POOLS[workers] = pool
+    return pool
 
 
 def process_range(
@@ -229,48 +242,53 @@ def _decode(
     source_id: str,
     result: ChunkResult,
 ) -> None:
-    pending: dict[int, deque[RawRecord]] = {}
-    for walked in scan.records:
-        pending.setdefault(walked.number, deque()).append(walked)
+    pending, twins = _by_number(scan.records)
     errors: list[str] = []
     for number, text in _evtx_records(header, data, errors):
-        queue = pending.get(number)
-        raw: RawRecord | None = queue.popleft() if queue else None
+        raw = pending.pop(number, None)
+        if raw is None and twins:
+            raw = next((t for t in twins if t.number == number), None)
+            if raw is not None:
+                twins.remove(raw)
         try:
             rec = record_from_json(orjson.loads(text)["Event"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             if raw is not None:
-                queue = pending.setdefault(number, deque())
-                queue.appendleft(raw)
+                twins.append(raw)
             errors.append(f"record {number}: {exc}")
             continue
         content = _content(rec, raw, number, scan, flags, source_id, result)
         if content is not None:
             result.contents.append(content)
-    for queue in pending.values():
-        for raw in queue:
-            why = "; ".join(errors)[:500] or "evtx returned nothing for it"
-            result.issues.append(
-                (
-                    "record_unparsed",
-                    f"record {raw.number} could not be decoded ({why})",
-                    {"record": str(raw.number), "offset": str(raw.offset), "length": raw.size},
-                    _raw(data, scan, raw),
-                    "error",
-                    None,
-                )
-            )
-    if errors and not any(i[0] == "record_unparsed" for i in result.issues):
+    _unparsed(data, scan, [*pending.values(), *twins], errors, result)
+
+
+def _by_number(records: list[RawRecord]) -> tuple[dict[int, RawRecord], list[RawRecord]]:
+    """Walked records by number; a number seen twice in one chunk (damage) goes aside."""
+    pending: dict[int, RawRecord] = {}
+    twins: list[RawRecord] = []
+    for walked in records:
+        if walked.number in pending:
+            twins.append(walked)
+        else:
+            pending[walked.number] = walked
+    return pending, twins
+
+
+def _unparsed(
+    data: bytes, scan: ChunkScan, left: list[RawRecord], errors: list[str], result: ChunkResult
+) -> None:
+    """Every walked record evtx did not decode is an error at its offset."""
+    why = "; ".join(errors)[:500] or "evtx returned nothing for it"
+    for raw in sorted(left, key=lambda r: r.offset):
+        where = {"record": str(raw.number), "offset": str(raw.offset), "length": raw.size}
+        message = f"record {raw.number} could not be decoded ({why})"
         result.issues.append(
-            (
-                "evtx_error",
-                "; ".join(errors)[:500],
-                {"offset": str(scan.offset)},
-                None,
-                "warning",
-                None,
-            )
+            ("record_unparsed", message, where, _raw(data, scan, raw), "error", None)
         )
+    if errors and not left:
+        where = {"offset": str(scan.offset)}
+        result.issues.append(("evtx_error", why, where, None, "warning", None))
 
 
 def _content(
@@ -337,22 +355,22 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
     eid = system.get("EventID")
     extra: dict[str, Any] = {}
     if type(eid) is dict:
-        extra["qualifiers"] = _attrs(eid).get("Qualifiers")
+        extra["qualifiers"] = _text(_attrs(eid).get("Qualifiers"))
         eid = eid.get("#text")
     for key, name in _SYSTEM_EXTRA:
         value = system.get(key)
         if value is not None:
-            extra[name] = value if type(value) is str else clean_value(value)
+            extra[name] = str(value) if type(value) is int else _text(value)
     xattrs = _attrs(system.get("Execution"))
     if xattrs:
-        extra["process_id"] = clean_value(xattrs.get("ProcessID"))
-        extra["thread_id"] = clean_value(xattrs.get("ThreadID"))
+        extra["process_id"] = _text(xattrs.get("ProcessID"))
+        extra["thread_id"] = _text(xattrs.get("ThreadID"))
     rid = system.get("EventRecordID")
     rec = WinRecord(
-        provider=str(pattrs.get("Name") or pattrs.get("EventSourceName") or ""),
-        event_id=int(eid),
-        channel=system.get("Channel") or "",
-        record_id=None if rid is None else str(rid),
+        str(pattrs.get("Name") or pattrs.get("EventSourceName") or ""),
+        int(eid),
+        system.get("Channel") or "",
+        None if rid is None else str(rid),
         computer=system.get("Computer"),
         user_sid=_attrs(system.get("Security")).get("UserID"),
         keywords=system.get("Keywords"),
@@ -363,6 +381,11 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
     )
     _set_time(rec, _attrs(system.get("TimeCreated")).get("SystemTime"))
     return rec
+
+
+def _text(value: Any) -> Any:
+    """A System value as text (nested values cleaned), as the XML form has it."""
+    return str(value) if type(value) is int else clean_value(value)
 
 
 _SYSTEM_EXTRA = (("Version", "version"), ("Level", "level"), ("Task", "task"), ("Opcode", "opcode"))
@@ -425,8 +448,11 @@ def _element_attributes(data: dict[str, Any], attrs: Any) -> None:
 def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:
     keys = KEY_CACHE
     for key, item in fields.items():
-        if type(item) is str:
+        kind = type(item)
+        if kind is str:
             data[keys.get(key) or safe_key(key)] = item
+        elif kind is int:
+            data[keys.get(key) or safe_key(key)] = str(item)
         elif key != "#attributes":
             if type(item) is dict and "#text" in item:
                 item = item["#text"]

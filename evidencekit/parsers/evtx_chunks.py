@@ -16,6 +16,7 @@ import hashlib
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 FILE_MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
@@ -40,8 +41,7 @@ class FileHeader:
     flags: int
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One record found by walking a chunk: id from its header, where it is, its hash."""
 
     number: int

@@ -8,9 +8,11 @@ the undamaged parse tells which records must still be there.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import shutil
 import struct
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 
 from evidencekit.case.ingest import ingest_file
+from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
@@ -332,3 +335,39 @@ def test_ingest_stores_every_record(corpus: Path, tmp_path: Path) -> None:
     assert summary.events == 530 == summary.source.records_read
     assert summary.source.kind == "log"
     assert summary.issues == 1  # the info issue about unused trailing chunks
+
+
+def test_event_log_inside_a_disk_image(corpus: Path, tmp_path: Path) -> None:
+    """An ext4 image (mkfs.ext4 -d) holding a Windows log folder: the image engine hands the
+    .evtx to this reader and every record keeps its place in the image and in the file."""
+    if shutil.which("mkfs.ext4") is None:
+        pytest.skip("mkfs.ext4 (e2fsprogs) is not installed")
+    tree = tmp_path / "tree" / "Windows" / "System32" / "winevt" / "Logs"
+    tree.mkdir(parents=True)
+    shutil.copyfile(
+        corpus / "evtx/sysmon_23_filedelete.evtx",
+        tree / "Microsoft-Windows-Sysmon%4Operational.evtx",
+    )
+    image = tmp_path / "evidence" / "disk.img"
+    image.parent.mkdir()
+    subprocess.run(["truncate", "-s", "8M", str(image)], check=True)
+    subprocess.run(
+        ["mkfs.ext4", "-q", "-F", "-d", str(tmp_path / "tree"), str(image)],
+        check=True,
+        capture_output=True,
+    )
+    case = Case.init(tmp_path / "case", "EK-EVTX-IMG")
+    ingest_image(case, image)
+    lines = [json.loads(line) for line in case.store.event_lines()]
+    events = [e for e in lines if e["kind"].startswith("evtx.")]
+    assert len(events) == 530
+    blob = (corpus / "evtx/sysmon_23_filedelete.evtx").read_bytes()
+    for event in events[::53]:
+        loc = event["locator"]
+        assert loc["path"].endswith("winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx")
+        assert loc["inode"] and loc["record"]
+        raw = blob[int(loc["offset"]) : int(loc["offset"]) + loc["length"]]
+        assert hashlib.sha256(raw).hexdigest() == event["raw_sha256"]
+    assert Counter(e["action"] for e in events if e["attributes"]["event_id"] == 23) == {
+        "delete": 3
+    }

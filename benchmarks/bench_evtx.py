@@ -1,0 +1,90 @@
+"""EVTX reading speed: normalized records/s against the bare ``evtx`` package, same run.
+
+Input: the largest .evtx of ../shared/corpus read N times (``--repeat``; the same bytes
+as N separate files would be; a bigger single file cannot be built from real chunks
+without breaking record numbers). Measured, best of ``--rounds``:
+
+* bare: ``evtx.PyEvtxParser(path).records_json()`` iterated (its default threads), and
+  with ``number_of_threads=1``;
+* ours, one process: ``EvtxParser.parse`` — chunk checks, record walk and SHA-256, JSON
+  decoding, normalization, content dicts ready for the store;
+* ours, two processes: option ``workers=2`` (chunk ranges decoded in two processes, the
+  parent consuming the merged content in order, as ingest does).
+
+Prints records/s and the ratios. Targets (issue 5): >= 0.3x one core, >= 0.5x two cores.
+
+Usage: .venv/bin/python benchmarks/bench_evtx.py [--repeat 20] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import evtx
+
+from evidencekit.parsers.base import ParseContext
+from evidencekit.parsers.evtx import EvtxParser
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "evtx"
+
+
+def bare(path: Path, threads: int) -> int:
+    return sum(1 for _ in evtx.PyEvtxParser(str(path), threads).records_json())
+
+
+def ours(path: Path, **options: int) -> int:
+    ctx = ParseContext(source_id="0" * 16, path=path, parser="evtx", version="1", options=options)
+    return sum(1 for item in EvtxParser().parse(ctx) if isinstance(item, dict))
+
+
+def best(fn: Callable[[], int], rounds: int) -> tuple[int, float]:
+    times, count = [], 0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        count = fn()
+        times.append(time.perf_counter() - start)
+    return count, min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chunks-per-task", type=int, default=8)
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        raise SystemExit(f"{CORPUS} is absent: nothing to measure")
+    path = max(CORPUS.glob("*.evtx"), key=lambda p: p.stat().st_size)
+    paths = [path] * args.repeat
+    ours(path, workers=2, chunks_per_task=args.chunks_per_task)  # start the worker pool
+    runs = {
+        "bare evtx (default threads)": lambda: sum(bare(p, 0) for p in paths),
+        "bare evtx (1 thread)": lambda: sum(bare(p, 1) for p in paths),
+        "evidencekit, 1 process": lambda: sum(ours(p) for p in paths),
+        "evidencekit, 2 processes": lambda: sum(
+            ours(p, workers=2, chunks_per_task=args.chunks_per_task) for p in paths
+        ),
+    }
+    rates = {}
+    print(
+        f"input: {path.name} x {args.repeat} ({path.stat().st_size * args.repeat >> 20} MiB), "
+        f"{os.cpu_count()} CPUs, best of {args.rounds}"
+    )
+    for name, fn in runs.items():
+        count, seconds = best(fn, args.rounds)
+        rates[name] = count / seconds
+        print(f"{name:30s} {count:8d} records {seconds:7.3f} s {rates[name]:10.0f} rec/s")
+    base = rates["bare evtx (default threads)"]
+    for name in ("evidencekit, 1 process", "evidencekit, 2 processes"):
+        print(f"ratio {name} / bare evtx (default threads): {rates[name] / base:.2f}x")
+    one = rates["evidencekit, 1 process"] / rates["bare evtx (1 thread)"]
+    print(f"ratio evidencekit, 1 process / bare evtx (1 thread): {one:.2f}x")
+    print(f"load average after the run: {os.getloadavg()[0]:.2f} (other work on this machine)")
+
+
+if __name__ == "__main__":
+    main()
