@@ -332,3 +332,25 @@ def test_report_replaced_in_a_signed_package(built: Built) -> None:
     assert failed["tag files"] == [
         "metadata/report/report.pdf: present but not listed in tagmanifest-sha256.txt (added file)"
     ]
+
+
+def test_non_canonical_timeline_line(built: Built) -> None:
+    path = built.bag / "metadata/timeline.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'{"event":{', b'{"event": {', 1)
+    path.write_bytes(b"".join(lines))
+    rehash_tags(built.bag)
+    resign(built.bag, built.examiner)
+    failed = built.failures()
+    assert list(failed) == ["timeline"]
+    assert failed["timeline"][0].startswith("metadata/timeline.jsonl: line 2:")
+
+
+def test_duplicate_key_in_manifest_json(built: Built) -> None:
+    path = built.bag / "metadata/manifest.json"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b'{"case_id":', b'{"case_id":"EK-FORGED","case_id":', 1))
+    rehash_tags(built.bag)
+    resign(built.bag, built.examiner)
+    failed = built.failures()
+    assert failed["manifest agreement"][0].startswith("metadata/manifest.json: json: duplicate key")
