@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evidencekit.package import bagit
 from tests.conftest import VECTORS
@@ -133,3 +135,26 @@ def test_copy_of_suite_is_not_modified(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     bagit.check_bag(copy)
     assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+
+
+@given(
+    st.dictionaries(
+        st.text(
+            st.characters(exclude_categories=("Cs",), exclude_characters="/\\\x00"),
+            min_size=1,
+            max_size=12,
+        ).map(lambda s: "data/" + unicodedata.normalize("NFC", s)),
+        st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+        max_size=6,
+    )
+)
+def test_manifest_round_trips_any_safe_name(entries: dict[str, str]) -> None:
+    entries = {k: v for k, v in entries.items() if bagit.path_problem(k) is None}
+    keys = {bagit.collision_key(k) for k in entries}
+    if len(keys) != len(entries):
+        return  # colliding names are refused elsewhere; nothing to round-trip
+    problems: list[str] = []
+    text = bagit.manifest_bytes(entries)
+    assert bagit.parse_manifest(text, "manifest-sha256.txt", problems) == entries
+    assert problems == []
+    assert b"\r" not in text and text.count(b"\n") == len(entries)
