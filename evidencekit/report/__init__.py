@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable, Paragraph, Table
 
 from evidencekit.case.custody import utc_now
 from evidencekit.case.workspace import Case
-from evidencekit.report import sec_analysis, sec_evidence, sec_front, sec_timeline
+from evidencekit.report import sec_analysis, sec_appendix, sec_evidence, sec_front, sec_timeline
 from evidencekit.report.annex import render_annex
 from evidencekit.report.data import ReportData, collect
 from evidencekit.report.doc import ReportDocument, Styles, make_styles, numbered_canvas
@@ -186,6 +186,7 @@ def _story(
         *sec_analysis.gaps(st, data),
         *sec_timeline.sealed_annex(st, annex_sha, len(data.files)),
         *sec_timeline.verification(st, data),
+        *sec_appendix.glossary(st),
         *sec_timeline.event_list(st, data, opt),
     ]
 

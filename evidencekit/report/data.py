@@ -250,6 +250,7 @@ def collect(case: Case, key_limit: int = 60) -> ReportData:
             rows_by_id[event["id"]] = row
         if _is_key(row, wanted) and len(key_events) < key_limit:
             key_events.append(row)
+    _check_citations(analysis, wanted, rows_by_id)
     return ReportData(
         meta=case.meta,
         head=head,
@@ -267,9 +268,37 @@ def collect(case: Case, key_limit: int = 60) -> ReportData:
 
 
 def _finding_event_ids(analysis: AnalysisResult | None) -> set[str]:
+    """Events the findings and their counter-indicators rest on; refuses a finding
+    without evidence references (domain map §9 item 4)."""
     if analysis is None:
         return set()
-    return {ref.event_id for f in analysis.findings for ref in f.evidence}
+    bare = [f.id for f in analysis.findings if not f.evidence]
+    if bare:
+        raise CaseError(f"findings without evidence references cannot be reported: {bare}")
+    ids = {ref.event_id for f in analysis.findings for ref in f.evidence}
+    ids |= {r.event_id for f in analysis.findings for c in f.counter_indicators for r in c.evidence}
+    return ids
+
+
+def _check_citations(
+    analysis: AnalysisResult | None, wanted: set[str], rows: dict[str, EventRow]
+) -> None:
+    """Every cited event is in the sealed timeline at the leaf index the analysis gives."""
+    missing = sorted(wanted - rows.keys())
+    if missing:
+        raise CaseError(f"analysis cites events missing from the sealed timeline: {missing[:5]}")
+    if analysis is None:
+        return
+    wrong = [
+        f"{f.id}: {ref.event_id} at leaf {ref.leaf_index}, timeline has {rows[ref.event_id].leaf}"
+        for f in analysis.findings
+        for ref in f.evidence
+        if rows[ref.event_id].leaf != ref.leaf_index
+    ]
+    if wrong:
+        raise CaseError(
+            "analysis leaf indices disagree with the sealed timeline: " + "; ".join(wrong[:5])
+        )
 
 
 def _is_key(row: EventRow, wanted: set[str]) -> bool:

@@ -38,12 +38,13 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         "'Full event list'; the hash-chained "
         "timeline is in the package.",
     )
+    counter = _counter_ids(data)
     rows = [
         [
             str(r.leaf),
             para(r.event_id, st.mono),
             fmt_time(r.time, st.lang, long=False) + _day_flag(r.time, st),
-            r.action,
+            f"{lane(r.action, r.event_id in counter, st)}\n{r.action}",
             r.kind,
             ev.get(r.source, r.source),
             r.account or "—",
@@ -55,7 +56,7 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         L("葉番号", "Leaf"),
         L("イベントID", "Event id"),
         "JST",
-        L("操作", "Action"),
+        L("区分/操作", "Lane/action"),
         L("種別", "Kind"),
         "EV",
         L("アカウント", "Account"),
@@ -73,6 +74,45 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
     )
     out.append(PageBreak())
     return out
+
+
+LANES: tuple[tuple[str, str, frozenset[str]], ...] = (
+    (
+        "人事・背景",
+        "HR/context",
+        frozenset({"hr_event", "logon", "logoff", "badge_in", "badge_out"}),
+    ),
+    (
+        "アクセス",
+        "access",
+        frozenset({"access", "read", "open", "download", "visit", "access_denied"}),
+    ),
+    (
+        "準備",
+        "staging",
+        frozenset({"copy", "create", "modify", "rename", "move", "metadata_change"}),
+    ),
+    ("持出し", "transfer", frozenset({"upload", "send", "share", "print", "device_connect"})),
+    ("隠蔽", "cover-up", frozenset({"delete", "wipe", "log_cleared", "permission_change"})),
+)
+
+
+def lane(action: str, counter: bool, st: Styles) -> str:
+    """Swimlane of a key event (domain map §5 section 7)."""
+    if counter:
+        return st.labels("反対方向の事情", "counter-indicator")
+    for ja, en, actions in LANES:
+        if action in actions:
+            return st.labels(ja, en)
+    return st.labels("その他", "other")
+
+
+def _counter_ids(data: ReportData) -> set[str]:
+    if data.analysis is None:
+        return set()
+    return {
+        r.event_id for f in data.analysis.findings for c in f.counter_indicators for r in c.evidence
+    }
 
 
 def _day_flag(time: str | None, st: Styles) -> str:
@@ -182,10 +222,9 @@ def verification(st: Styles, data: ReportData) -> list[Flowable]:
         "library). Obtain trust anchors (signer and TSA root certificates) from outside "
         "the package.",
     )
-    steps = _steps(L, head)
-    for title, code in steps:
-        out.append(para(title, st.h2))
-        out.append(Preformatted(code, st.mono))
+    for title, code in _steps(L, head):
+        out.append(KeepTogether([para(title, st.h2), Preformatted(code, st.mono)]))
+    out.append(PageBreak())
     return out
 
 

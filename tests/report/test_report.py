@@ -241,3 +241,23 @@ def test_pdfa_identification_and_every_font_embedded(rendered: dict[str, object]
             profile = intent["/DestOutputProfile"].get_object().data
         assert 'pdfaid:part="2"' in xmp and 'pdfaid:conformance="B"' in xmp
         assert profile[36:40] == b"acsp"  # ICC profile signature
+
+
+def test_findings_must_cite_events_at_their_leaf(tmp_path: Path) -> None:
+    """A finding without evidence, or citing a wrong leaf index, is refused (§9 item 4)."""
+    from evidencekit.errors import CaseError
+
+    built = build_case(tmp_path)
+    good = make_analysis(built.case)
+    finding = good.findings[0]
+    bare = good.model_copy(update={"findings": (finding.model_copy(update={"evidence": ()}),)})
+    write_analysis(built.case, bare)
+    with pytest.raises(CaseError, match="without evidence"):
+        build_report(built.case, "en", options=FIXED)
+    ref = finding.evidence[0]
+    moved = finding.model_copy(
+        update={"evidence": (ref.model_copy(update={"leaf_index": ref.leaf_index + 1}),)}
+    )
+    write_analysis(built.case, good.model_copy(update={"findings": (moved,)}))
+    with pytest.raises(CaseError, match="leaf indices disagree"):
+        build_report(built.case, "en", options=FIXED)
