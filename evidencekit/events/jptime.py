@@ -54,7 +54,7 @@ _ERAS = {  # name: (first day, the day after its last day)
     "令和": (date(2019, 5, 1), date(9999, 12, 31)),
 }
 _ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
-_CACHE_LIMIT = 1 << 16
+_CACHE_LIMIT = 1 << 12  # sequential logs repeat recent times; memory stays small
 _FAST = re.compile(r"^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})$")
 
 

@@ -64,11 +64,16 @@ def base_content(
         "locator": record_locator(record, number),
         "raw_sha256": hashlib.sha256(record.raw).hexdigest(),
     }
+    mark_record(content, record)
+    return content
+
+
+def mark_record(content: EventContent, record: Record) -> None:
+    """Flags of a record read with replaced bytes or holding formula-like fields."""
     if record.replaced:
         add_flag(content, "decode_replaced")
     if record.formula:
         add_flag(content, "csv_formula")
-    return content
 
 
 def add_flag(content: EventContent, flag: str) -> None:

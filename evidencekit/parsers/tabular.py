@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +20,8 @@ from evidencekit.model import ATTRIBUTE_KEY, KIND, Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
 from evidencekit.parsers.logevent import (
     add_flag,
-    base_content,
     issue_at,
+    mark_record,
     problem_issue,
     put,
     set_time,
@@ -117,10 +118,25 @@ class Plan:
             action = p.action_map.get(raw_action, p.action_default)
             if p.kind_from_action and raw_action and _KIND.match(f"{kind}.{raw_action}"):
                 kind = f"{kind}.{raw_action}"
-        content = base_content(ctx, record, number, kind, p.time_role, action)
+        content: EventContent = {
+            "source": ctx.source_id,
+            "kind": kind,
+            "time_role": p.time_role,
+            "action": action,
+            "locator": {
+                "record": str(number),
+                "line": record.line,
+                "offset": str(record.offset),
+                "length": record.length,
+            },
+            "raw_sha256": sha256(record.raw).hexdigest(),
+        }
+        if record.replaced or record.formula:
+            mark_record(content, record)
         for target, constant in p.constants.items():
             put(content, target, constant)
-        groups: dict[str, dict[str, Any]] = {}
+        # Group names (actor, object, target, device, attributes) never collide with the
+        # top-level keys set above, so sub-dicts are created in place.
         for idx, group, key, vmap, convert in self.items:
             value: Any = f[idx]
             if not value:
@@ -130,19 +146,14 @@ class Plan:
             if convert is not None:
                 converted = convert(value)
                 if converted is None:  # kept as found, under attributes."group.key"
-                    groups.setdefault("attributes", {})[f"{group}.{key}"] = value
+                    put(content, f"attributes.{group}.{key}", value)
                     continue
                 value = converted
-            sub = groups.get(group)
+            sub = content.get(group)
             if sub is None:
-                groups[group] = {key: value}
+                content[group] = {key: value}
             else:
                 sub[key] = value
-        for group, values in groups.items():
-            if group in content:
-                content[group].update(values)
-            else:
-                content[group] = values
         return content
 
 
