@@ -200,6 +200,7 @@ def hive_kinds(reader: HiveReader) -> list[str]:
         ("amcache", "\\Root\\InventoryApplicationFile"),
         ("amcache", "\\Root\\File"),
         ("usrclass", "\\Local Settings\\Software\\Microsoft\\Windows\\Shell\\BagMRU"),
+        ("usrclass", "\\Software\\Microsoft\\Windows\\Shell\\BagMRU"),
     )
     kinds: list[str] = []
     for kind, key_path in probes:
@@ -230,6 +231,10 @@ class RegistryParser:
         return head[:4] == b"regf"
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
+        yield from self.parse_kinds(ctx, only=None)
+
+    def parse_kinds(self, ctx: ParseContext, only: str | None) -> Iterator[Event | ParseIssue]:
+        """Run the readers of every kind the hive is (or of ``only`` that kind)."""
         try:
             hive: Any = regipy_registry.RegistryHive(str(ctx.path))  # type: ignore[no-untyped-call]
         except _PARSE_ERRORS as exc:
@@ -241,11 +246,11 @@ class RegistryParser:
             )
             return
         reader = HiveReader(ctx, hive)
-        kinds = hive_kinds(reader)
+        kinds = [k for k in hive_kinds(reader) if only is None or k == only]
         if not kinds:
             yield ctx.issue(
                 "unknown_hive",
-                "no SYSTEM, SOFTWARE, NTUSER or Amcache keys found",
+                f"no {only or 'SYSTEM, SOFTWARE, NTUSER, Amcache or UsrClass'} keys found",
                 Locator(path=reader.path, offset="0"),
                 severity="info",
             )
