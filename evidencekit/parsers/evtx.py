@@ -63,6 +63,8 @@ class EvtxParser:
     name: ClassVar[str] = "evtx"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "log"
+    default_time_zone: ClassVar[str] = "UTC"
+    utc_by_definition: ClassVar[bool] = True  # FILETIMEs: never shifted
     image_globs: ClassVar[tuple[str, ...]] = ("Windows/System32/winevt/Logs/*.evtx",)
 
     @classmethod

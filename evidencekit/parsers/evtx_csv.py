@@ -60,6 +60,7 @@ class EvtxCsvParser:
     name: ClassVar[str] = "evtx_csv"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "log"
+    default_time_zone: ClassVar[str] = DEFAULT_ZONE  # local times of the exporting machine
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:

@@ -62,6 +62,8 @@ class EvtxXmlParser:
     name: ClassVar[str] = "evtx_xml"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "log"
+    default_time_zone: ClassVar[str] = "UTC"
+    utc_by_definition: ClassVar[bool] = True  # SystemTime is UTC with a Z: never shifted
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:

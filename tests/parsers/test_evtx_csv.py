@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 
 import evtx
 import pytest
+from click.testing import CliRunner
 
+from cli.main import cli
+from evidencekit.case.workspace import Case
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.evtx_csv import EvtxCsvParser, parse_local
@@ -273,3 +276,33 @@ def test_time_text_forms() -> None:
     assert parse_local("2024/04/01 午後 9:05:03") == datetime(2024, 4, 1, 21, 5, 3)
     assert parse_local("4/1/2024 12:05:03 AM") == datetime(2024, 4, 1, 0, 5, 3)
     assert parse_local("1/4/2024 21:05:03", "dmy") == datetime(2024, 4, 1, 21, 5, 3)
+
+
+def test_ingest_log_auto_detects_each_windows_export(corpus: Path, tmp_path: Path) -> None:
+    """``evidencekit ingest log --format auto`` picks the right reader and records the zone."""
+    name = "evtx/eventlog_104_1102_log_cleared.evtx"
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    text, _ = _export(corpus / name, "ja")
+    records = [
+        r["data"].split("?>", 1)[-1] for r in evtx.PyEvtxParser(str(corpus / name)).records()
+    ]
+    inputs = {
+        "evtx": corpus / name,
+        "evtx_xml": _write(
+            evidence / "export.xml", "<Events>" + "".join(records) + "</Events>", "utf-8"
+        ),
+        "evtx_csv": _write(evidence / "export.csv", text, "cp932"),
+    }
+    runner = CliRunner()
+    case_dir = tmp_path / "case"
+    assert runner.invoke(cli, ["case", "init", str(case_dir), "--id", "EK-5A"]).exit_code == 0
+    for fmt, path in inputs.items():
+        result = runner.invoke(cli, ["ingest", "log", str(path), "--case", str(case_dir), "--json"])
+        assert result.exit_code == 0, result.output
+        source = json.loads(result.output)["source"]
+        assert source["format"] == fmt
+        assert source["records_read"] == 91 and source["records_failed"] == 0
+        assert source["time_zone"] == ("Asia/Tokyo" if fmt == "evtx_csv" else "UTC")
+    actions = Counter(json.loads(line)["action"] for line in Case(case_dir).store.event_lines())
+    assert actions == {"log_cleared": 91 * 3}
