@@ -25,6 +25,9 @@ from evidencekit.verify.report import PackageVerificationError, VerificationRepo
 from evidencekit.verify.signatures import check_signatures
 from evidencekit.verify.tsa import check_timestamp
 
+#: Signature, public-key and time-stamp files are small; anything larger is refused unread.
+MAX_SIGNATURE_FILE = 1 << 20
+
 
 def verify_package(
     path: Path,
@@ -95,9 +98,14 @@ def _check_signers(
     policy: Policy | None,
 ) -> None:
     folder = bag / SIGNATURES
-    files = (
-        {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
-    )
+    files: dict[str, bytes] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if not path.is_file() or path.is_symlink():
+            continue
+        if path.stat().st_size > MAX_SIGNATURE_FILE:
+            report.add(f"signature {path.name}", ["larger than 1 MiB; not read"], "bounded read")
+            continue
+        files[path.name] = path.read_bytes()
     results = check_signatures(files, tagmanifest, anchors)
     report.signatures = results
     if not results:

@@ -354,3 +354,11 @@ def test_duplicate_key_in_manifest_json(built: Built) -> None:
     resign(built.bag, built.examiner)
     failed = built.failures()
     assert failed["manifest agreement"][0].startswith("metadata/manifest.json: json: duplicate key")
+
+
+def test_oversized_signature_file_is_not_read(built: Built) -> None:
+    path = built.bag / "signatures/Examiner-Yamada.p7s"
+    path.write_bytes(path.read_bytes() + bytes(2 << 20))
+    failed = built.failures()
+    assert failed["signature Examiner-Yamada.p7s"] == ["larger than 1 MiB; not read"]
+    assert failed["signatures"] == ["the package is not signed"]
