@@ -2,7 +2,7 @@
 
 The profile (TOML, layout in ``docs/log-formats.md``) names the time column(s) and
 formats, the source zone, the encoding, column -> field, value -> action and constant
-fields. The profile's path and SHA-256 are recorded in the source's parameters.
+fields. The CLI records the profile's path and SHA-256 in the source's parameters.
 """
 
 from __future__ import annotations

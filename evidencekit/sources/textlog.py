@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from evidencekit.errors import UnreadableInput
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -79,6 +81,41 @@ def detect_encoding(head: bytes) -> Encoding:
     if sjis or euc:
         return Encoding("cp932" if sjis else "euc_jp")
     return Encoding("utf-8")  # undecodable bytes are then reported line by line
+
+
+def sniff_encoding(path: Path, sample: int = 64 * 1024) -> Encoding:
+    """Detect a file's encoding from its head; when the head is plain ASCII, also from
+    samples further in (an English header can precede CP932 or EUC-JP rows)."""
+    with open(path, "rb") as fp:
+        head = fp.read(sample)
+        detected = detect_encoding(head)
+        if detected.name != "utf-8" or detected.bom or not head.isascii():
+            return detected
+        size = fp.seek(0, 2)
+        for k in range(1, 8):
+            if size <= sample:
+                break
+            fp.seek(size * k // 8)
+            chunk = fp.read(sample)
+            chunk = chunk[chunk.find(b"\n") + 1 :]  # start at a line, so at a character
+            if not chunk.isascii():
+                return Encoding(detect_encoding(chunk).name)
+    return detected
+
+
+def _given_encoding(encoding: str, detected: Encoding) -> Encoding:
+    """The encoding named by the user, with the BOM skipped when the file has one."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise UnreadableInput(f"unknown text encoding {encoding!r}") from exc
+    if name == "shift_jis":  # Windows writes CP932 (NEC/IBM extensions such as ① and ㈱)
+        name = "cp932"
+    if name in ("utf-16", "utf-8-sig"):  # the BOM decides the byte order / is skipped
+        base = "utf-8" if name == "utf-8-sig" else "utf-16-le"
+        return detected if detected.bom else Encoding(base)
+    bom = detected.bom if detected.name.replace("_", "-") == name.replace("_", "-") else 0
+    return Encoding(name, bom)
 
 
 def _decodes(data: bytes, name: str) -> bool:
@@ -150,15 +187,11 @@ class TextLog:
     def __init__(self, path: Path, encoding: str = "auto", max_line: int = DEFAULT_MAX_LINE):
         self.path = path
         self.max_line = max_line
-        with open(path, "rb") as fp:
-            head = fp.read(64 * 1024)
-        detected = detect_encoding(head)
+        detected = sniff_encoding(path)
         if encoding == "auto":
             self.encoding = detected
         else:
-            name = codecs.lookup(encoding).name
-            bom = detected.bom if detected.name.replace("_", "-") == name else 0
-            self.encoding = Encoding(name, bom)
+            self.encoding = _given_encoding(encoding, detected)
 
     def lines(self) -> Iterator[tuple[int, int, bytes, str, int | None] | Problem]:
         """Yield ``(line, offset, raw, text, bad)`` per physical line, or a :class:`Problem`.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from evidencekit.errors import UnreadableInput
 from evidencekit.sources.delimited import DelimitedReader
 from evidencekit.sources.textlog import (
     Problem,
@@ -204,3 +205,27 @@ def test_line_records_of_a_plain_log(tmp_path: Path) -> None:
     assert kinds == [("Record", 1), ("Problem", 3), ("Record", 3)]
     third = items[2]
     assert isinstance(third, Record) and third.replaced and third.offset == 14
+
+
+def test_ascii_head_then_cp932_rows_is_detected_as_cp932(tmp_path: Path) -> None:
+    rows = [["2024/04/01 9:05:03", "user", "PC-1", "print", "a.txt"]] * 4000
+    rows += [["2024/04/02 9:05:03", "山田①", "PC-1", "印刷", "設計図㈱.dwg"]] * 10
+    path = tmp_path / "export.csv"
+    body = "".join(",".join(r) + "\r\n" for r in rows)
+    path.write_bytes(b"Date,User,Host,Operation,File\r\n" + body.encode("cp932"))
+    assert path.read_bytes()[: 64 * 1024].isascii()  # the head alone cannot tell
+    records, problems, reader = _records(path)
+    assert reader.encoding == "cp932" and problems == []
+    assert records[-1].fields[1] == "山田①"
+
+
+def test_given_encodings_utf16_sjis_and_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(_csv_bytes(ROWS, "utf-16-le", b"\xff\xfe"))
+    records, problems, reader = _records(path, encoding="utf-16")
+    assert reader.encoding == "utf-16-le" and problems == [] and len(records) == 3
+    path.write_bytes(_csv_bytes([["2024/04/01 9:05:03", "①", "PC", "印刷", "x"]], "cp932"))
+    records, problems, reader = _records(path, encoding="shift_jis")
+    assert reader.encoding == "cp932" and records[0].fields[1] == "①" and problems == []
+    with pytest.raises(UnreadableInput, match="unknown text encoding"):
+        TextLog(path, encoding="klingon-8")
