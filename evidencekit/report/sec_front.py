@@ -88,6 +88,7 @@ def summary(st: Styles, data: ReportData) -> list[Flowable]:
     )
     out += _action_counts(st, data)
     out += _custodians(st, data)
+    out += _findings_headline(st, data)
     out += _mini_matrix(st, data)
     out += _top_gaps(st, data)
     out.append(PageBreak())
@@ -126,6 +127,33 @@ def _custodians(st: Styles, data: ReportData) -> list[Flowable]:
         L("エピソード", "Episodes"),
     ]
     return [para(L("対象者", "Custodians"), st.h2), table(st, header, rows, [2, 1, 1, 3])]
+
+
+def _findings_headline(st: Styles, data: ReportData) -> list[Flowable]:
+    a = data.analysis
+    if a is None or not a.findings:
+        return []
+    L = st.labels
+    rows = [
+        [
+            f.id,
+            f"{L(f.title_ja, f.title_en)} ({f.rule})",
+            f"{fmt_time(f.time_start, st.lang, long=False)} –\n"
+            f"{fmt_time(f.time_end, st.lang, long=False)}",
+            str(f.evidence_total),
+        ]
+        for f in a.findings
+    ]
+    header = [
+        L("所見", "Finding"),
+        L("内容", "Title"),
+        L("期間(JST)", "Period (JST)"),
+        L("イベント数", "Events"),
+    ]
+    return [
+        para(L("所見の一覧（記録された事実）", "Findings (recorded facts)"), st.h2),
+        table(st, header, rows, [0.8, 3.2, 2.0, 0.8]),
+    ]
 
 
 def _mini_matrix(st: Styles, data: ReportData) -> list[Flowable]:

@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Preformatted
 
 from evidencekit.report.chart import activity_chart
 from evidencekit.report.data import ReportData, iter_timeline
-from evidencekit.report.doc import FRAME_WIDTH, Heading, Styles, body, para, table
+from evidencekit.report.doc import FRAME_WIDTH, Heading, Styles, body, hexwrap, para, table
 from evidencekit.report.i18n import Labels, fmt_time, jst
 from evidencekit.report.options import ReportOptions
 from evidencekit.report.sec_evidence import ev_number
@@ -63,7 +63,7 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         L("ファイル", "File"),
     ]
     if rows:
-        out.append(table(st, header, rows, [0.5, 2.75, 1.3, 1.0, 1.15, 0.8, 1.1, 1.4]))
+        out.append(table(st, header, rows, [0.5, 2.65, 1.15, 1.5, 1.05, 0.75, 1.0, 1.4]))
     else:
         out += body(st, "主要イベントの記録はない。", "No key events are recorded.")
     chart = activity_chart(data.activity, st.labels, st.fonts.gothic, FRAME_WIDTH)
@@ -130,7 +130,7 @@ def _day_flag(time: str | None, st: Styles) -> str:
 def _file(st: Styles, ref: str | None, sha: str | None) -> Any:
     if ref is None:
         return "—"
-    return para(f"{ref}\n{sha[:32] + chr(10) + sha[32:] if sha else '(no hash)'}", st.mono)
+    return para(f"{ref}\n{hexwrap(sha, 16) if sha else '(no hash)'}", st.mono)
 
 
 class EventBlock(Flowable):  # type: ignore[misc]

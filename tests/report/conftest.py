@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ SECRET_NAMES = [f"製造条件表_{i:02d}.xlsx" for i in range(6)]
 JST = dt.timezone(dt.timedelta(hours=9))
 
 
+def file_hash(name: str) -> str:
+    """Stand-in content hash of a secret file (the test files have no content)."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
 def _events() -> list[dict[str, Any]]:
     """Four weeks of activity across a national holiday (2025-03-20, 春分の日)."""
     start = dt.datetime(2025, 3, 3, 9, 0, tzinfo=JST)
@@ -37,7 +43,12 @@ def _events() -> list[dict[str, Any]]:
             "action": actions[i % len(actions)],
             "kind": "dlp.file_event",
             "actor": {"user": "tanaka", "domain": "CORP"},
-            "object": {"path": f"{SECRET_DIR}\\{name}", "name": name, "size": 20_000 + i},
+            "object": {
+                "path": f"{SECRET_DIR}\\{name}",
+                "name": name,
+                "size": 20_000 + i,
+                "sha256": file_hash(name),
+            },
         }
         events.append(event)
     events.append(

@@ -17,7 +17,7 @@ from evidencekit.report.fonts import load_fonts
 from evidencekit.report.sec_timeline import MERKLE_SCRIPT
 from evidencekit.report.wording import WordingError, banned_phrases
 from tests.report.analysis_input import make_analysis, timeline_events, write_analysis
-from tests.report.conftest import SECRET_NAMES, BuiltCase, build_case, pdf_text
+from tests.report.conftest import SECRET_NAMES, BuiltCase, build_case, file_hash, pdf_text
 
 FIXED = ReportOptions(created="2025-04-01T01:02:03.000000000Z", package_id="EK-EK-2025-007-0001")
 
@@ -110,6 +110,7 @@ def test_secret_paths_only_in_the_sealed_annex(rendered: dict[str, object]) -> N
             assert name in annex
         assert "設計部" not in body and "設計部" in annex
         assert "FILE-0001" in body and "FILE-0001" in annex
+        assert file_hash(SECRET_NAMES[1]) in body and file_hash(SECRET_NAMES[1]) in annex
 
 
 def test_no_banned_phrase_in_any_report(rendered: dict[str, object]) -> None:
