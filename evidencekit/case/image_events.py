@@ -134,14 +134,17 @@ def mode_string(entry: Entry) -> str:
     return f"{name_char}/{meta_char}{perms}"
 
 
-def body_lines(entry: Entry, md5: str | None, prefix: str, zone: str) -> list[str]:
+def body_lines(
+    entry: Entry, md5: str | None, prefix: str, times: list[dict[str, Any]]
+) -> list[str]:
     """mactime body-file lines as ``fls -m`` writes them (TSK 3+ format): for NTFS a
-    ``($FILE_NAME)`` line first, then the data line, then one line per named stream."""
+    ``($FILE_NAME)`` line first, then the data line, then one line per named stream.
+    ``times`` is what :func:`entry_times` gave for the entry."""
     name = prefix + _body_escape(entry.path)
     suffix = ""
     if entry.deleted:
         suffix = " (deleted)" if not entry.name_allocated else " (deleted-realloc)"
-    seconds = {t["time_role"]: _epoch(t.get("time")) for t in entry_times(entry, zone)}
+    seconds = {t["time_role"]: _epoch(t.get("time")) for t in times}
     addr = str(entry.inode or 0)
     rows: list[tuple[str, str, str, int, str]] = []
     if entry.is_ntfs and entry.fn_attribute:
@@ -155,18 +158,25 @@ def body_lines(entry: Entry, md5: str | None, prefix: str, zone: str) -> list[st
         rows.append(("0", f"{name}:{_body_escape(s.name)}", stream_inode, s.size, "si_"))
     lines = []
     for digest, label, ident, size, pre in rows:
-        times = [seconds.get(pre + r, 0) for r in ("atime", "mtime", "ctime", "crtime")]
+        stamps = [seconds.get(pre + r, 0) for r in ("atime", "mtime", "ctime", "crtime")]
         fields = [digest, label + suffix, ident, mode_string(entry), str(entry.uid or 0),
-                  str(entry.gid or 0), str(size), *map(str, times)]  # fmt: skip
+                  str(entry.gid or 0), str(size), *map(str, stamps)]  # fmt: skip
         lines.append("|".join(fields))
     return lines
 
 
 def _epoch(text: str | None) -> int:
+    """Whole seconds since 1970 of a canonical UTC time (no strptime: this is hot)."""
     if text is None:
         return 0
-    dt = datetime.strptime(text[:19] + "+0000", "%Y-%m-%dT%H:%M:%S%z")
-    return int(dt.timestamp())
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    # Days from civil (H. Hinnant's algorithm), proleptic Gregorian.
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days * 86400 + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
 
 
 def _body_escape(text: str) -> str:

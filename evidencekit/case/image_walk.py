@@ -5,7 +5,9 @@ Used by :mod:`evidencekit.case.ingest_image`; kept apart so each part stays smal
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +25,13 @@ from evidencekit.case.image_events import (
 )
 from evidencekit.case.store import BatchWriter
 from evidencekit.model import Action, Locator, ParseIssue
-from evidencekit.sources.content import ContentResult, read_content
+from evidencekit.sources.content import (
+    ContentResult,
+    classify,
+    finish_content,
+    read_and_classify,
+    read_content,
+)
 from evidencekit.sources.image import DiskImage
 from evidencekit.sources.markings import MarkingScanner
 from evidencekit.sources.volumes import FileSystem, VolumeProblem, open_file_systems, read_layout
@@ -32,6 +40,21 @@ from evidencekit.sources.walk import Entry, Stream, WalkProblem, walk
 PARSER, VERSION = "disk_image", "1"
 _ZONE_ID_MAX = 64 << 10
 _SKIP_STREAMS = {("$BadClus", "$Bad")}  # sparse, as large as the volume, never data
+# libmagic is slow (up to milliseconds a file) but runs without the GIL: entries wait
+# in a short queue while worker threads classify them. The queue is bounded by count
+# and by the bytes of content heads it holds, and is drained in order (deterministic).
+_QUEUE_ENTRIES = 64
+_QUEUE_BYTES = 64 << 20
+
+
+@dataclass
+class _Pending:
+    entry: Entry
+    prefix: str
+    content: ContentResult | None
+    mime: Future[str] | None
+    streams: list[dict[str, Any]]
+    artifact: tuple[str, Path] | None
 
 
 @dataclass
@@ -90,6 +113,9 @@ class ImageRun:
         self.body = _Output(folder / f"{source_id}.body")
         self._multi = False
         self._tick: Callable[[str, int], None] = lambda kind, n: None
+        self._queue: deque[_Pending] = deque()
+        self._queued_bytes = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self, progress: Callable[[str, int], None] | None = None) -> None:
         """Walk every partition's file system; record what could not be read."""
@@ -105,11 +131,15 @@ class ImageRun:
             {"slot": p.slot, "start_sector": p.start_sector, "sectors": p.sectors,
              "description": p.description} for p in layout.partitions
         ]  # fmt: skip
-        for item in open_file_systems(self.image.img, layout):
-            if isinstance(item, VolumeProblem):
-                self._volume_problem(item)
-            else:
-                self._walk_fs(item)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ek-magic") as pool:
+            self._pool = pool
+            for item in open_file_systems(self.image.img, layout):
+                if isinstance(item, VolumeProblem):
+                    self._volume_problem(item)
+                else:
+                    self._walk_fs(item)
+                    self._drain(0)
+        self._pool = None
         self._read_errors()
 
     def _volume_problem(self, problem: VolumeProblem) -> None:
@@ -143,18 +173,42 @@ class ImageRun:
                 self._entry(item, prefix)
 
     def _entry(self, entry: Entry, prefix: str) -> None:
+        """Read the entry's content now; classify it on a worker; finish it in order."""
         self.counts.entries += 1
         self._tick("entries", 1)
-        content = self._content(entry, entry.path, None, entry.size)
-        markings = content.scan.markings if content and content.scan else []
+        content, artifact = self._content(entry)
+        mime = None
+        if content is not None and content.head and self._pool is not None:
+            mime = self._pool.submit(classify, content.head)
+            self._queued_bytes += len(content.head)
         streams = [self._stream(entry, s) for s in entry.streams]
+        self._queue.append(_Pending(entry, prefix, content, mime, streams, artifact))
+        self._drain(_QUEUE_ENTRIES)
+
+    def _drain(self, keep: int) -> None:
+        while self._queue and (len(self._queue) > keep or self._queued_bytes > _QUEUE_BYTES):
+            self._finish(self._queue.popleft())
+
+    def _finish(self, p: _Pending) -> None:
+        entry, content = p.entry, p.content
+        if content is not None:
+            self._queued_bytes -= len(content.head)
+            mime = p.mime.result() if p.mime is not None else None
+            finish_content(content, entry.size or 0, mime, self.scanner)
+            where = self._locator(entry, entry.path, None)
+            for problem in content.scan.problems if content.scan else []:
+                self._issue(problem.split(":", 1)[0], problem, where, "warning")
+            if p.artifact is not None:
+                self._artifact(p.artifact[0], p.artifact[1], where, content)
+        markings = content.scan.markings if content and content.scan else []
         flags = entry_flags(entry, content, markings)
         self._count(entry, flags)
-        record = self._inventory(entry, content, flags, streams)
+        times = entry_times(entry, self.zone)
+        record = self._inventory(entry, content, flags, p.streams, times)
         self.inventory.write(orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n")
-        for line in body_lines(entry, content.md5 if content else None, prefix, self.zone):
+        for line in body_lines(entry, content.md5 if content else None, p.prefix, times):
             self.body.write(line.encode("utf-8") + b"\n")
-        self._events(entry, content, flags, record)
+        self._events(entry, flags, record, times)
 
     def _count(self, entry: Entry, flags: list[str]) -> None:
         c = self.counts
@@ -165,28 +219,41 @@ class ImageRun:
         c.unrecoverable += "unrecoverable" in flags
         c.marked += "marked" in flags
 
-    def _content(
-        self, entry: Entry, path: str, stream: Stream | None, size: int | None
-    ) -> ContentResult | None:
-        """Read a regular file's default stream (or a named stream) once."""
-        if stream is None and (entry.meta_type != "file" or not entry.inode):
-            return None
-        if size is None or entry.handle is None:
-            return None
-        parser = self.hook.match(path) if self.hook.patterns else None
+    def _content(self, entry: Entry) -> tuple[ContentResult | None, tuple[str, Path] | None]:
+        """Read a regular file's default stream once (hashes, head; spooled if an
+        artifact parser wants it)."""
+        if entry.meta_type != "file" or not entry.inode or entry.size is None:
+            return None, None
+        parser = self.hook.match(entry.path) if self.hook.patterns else None
         spool = self.hook.spool() if parser else None
-        attr = (stream.attr_type, stream.attr_id) if stream else None
         try:
-            result = read_content(entry.handle, size, attr, self.scanner, spool)
+            result = read_content(entry.handle, entry.size, None, self.scanner.max_bytes, spool)
         finally:
             if spool is not None:
                 spool.close()
-        self.counts.bytes_hashed += result.read
-        self._tick("bytes", result.read)
+        self._read_done(entry, entry.path, None, result)
+        return result, (parser, Path(spool.name)) if parser and spool is not None else None
+
+    def _read_done(self, entry: Entry, path: str, stream: Stream | None, r: ContentResult) -> None:
+        self.counts.bytes_hashed += r.read
+        self._tick("bytes", r.read)
+        if r.error and not entry.deleted:
+            where = self._locator(entry, path, stream)
+            loc = where.model_copy(update={"offset": str(r.error_offset)})
+            self._issue("content_unreadable", r.error, loc, "error")
+
+    def _stream_content(self, entry: Entry, path: str, stream: Stream) -> ContentResult:
+        """A named stream (NTFS ADS), read and classified here (streams are few)."""
+        parser = self.hook.match(path) if self.hook.patterns else None
+        spool = self.hook.spool() if parser else None
+        attr = (stream.attr_type, stream.attr_id)
+        try:
+            result = read_and_classify(entry.handle, stream.size, attr, self.scanner, spool)
+        finally:
+            if spool is not None:
+                spool.close()
+        self._read_done(entry, path, stream, result)
         where = self._locator(entry, path, stream)
-        if result.error and not entry.deleted:
-            loc = where.model_copy(update={"offset": str(result.error_offset)})
-            self._issue("content_unreadable", result.error, loc, "error")
         for problem in result.scan.problems if result.scan else []:
             self._issue(problem.split(":", 1)[0], problem, where, "warning")
         if parser and spool is not None:
@@ -212,7 +279,7 @@ class ImageRun:
         if (entry.name, stream.name) in _SKIP_STREAMS or stream.attr_type != ADS_TYPE:
             result = None
         else:
-            result = self._content(entry, path, stream, stream.size)
+            result = self._stream_content(entry, path, stream)
         data: dict[str, Any] = {"name": stream.name, "path": path, "size": stream.size,
                                 "attribute": f"{stream.attr_type}-{stream.attr_id}"}  # fmt: skip
         data.update(_content_fields(result))
@@ -226,6 +293,7 @@ class ImageRun:
         content: ContentResult | None,
         flags: list[str],
         streams: list[dict[str, Any]],
+        times: list[dict[str, Any]],
     ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "partition": entry.partition, "fs_type": entry.fs.fs_type, "path": entry.path,
@@ -235,7 +303,7 @@ class ImageRun:
             "meta_allocated": entry.meta_allocated, "deleted": entry.deleted, "size": entry.size,
             "mode": oct(entry.mode) if entry.mode is not None else None, "uid": entry.uid,
             "gid": entry.gid, "security_id": entry.security_id, "flags": flags,
-            "times": {t["time_role"]: t.get("time") for t in entry_times(entry, self.zone)},
+            "times": {t["time_role"]: t.get("time") for t in times},
         }  # fmt: skip
         record.update(_content_fields(content))
         if streams:
@@ -243,7 +311,7 @@ class ImageRun:
         return {k: v for k, v in record.items() if v is not None}
 
     def _events(
-        self, entry: Entry, content: ContentResult | None, flags: list[str], rec: dict[str, Any]
+        self, entry: Entry, flags: list[str], rec: dict[str, Any], times: list[dict[str, Any]]
     ) -> None:
         obj = {k: v for k, v in (("kind", "file" if entry.meta_type == "file" else entry.meta_type),
                ("path", entry.path), ("name", entry.name), ("size", entry.size),
@@ -251,16 +319,16 @@ class ImageRun:
                ("mime", rec.get("mime"))) if v is not None}  # fmt: skip
         attrs = _event_attributes(entry, rec)
         locator = self._locator(entry, entry.path, None).model_dump(exclude_none=True)
-        times = entry_times(entry, self.zone) or [_untimed(entry)]
-        for fields in times:
+        kind = entry_kind(entry)
+        for fields in times or [_untimed(entry)]:
             role = fields["time_role"]
-            action = ACTIONS.get(role.rsplit("_", 1)[-1], Action.OTHER)
-            extra = fields.pop("flags", [])
+            action = fields.get("action") or ACTIONS.get(role.rsplit("_", 1)[-1], Action.OTHER)
             content_dict: dict[str, Any] = {
-                **fields, "action": str(fields.pop("action", action)), "kind": entry_kind(entry),
-                "object": obj, "source": self.source_id, "locator": locator,
-            }  # fmt: skip
-            all_flags = sorted({*flags, *extra})
+                k: v for k, v in fields.items() if k not in ("flags", "action")
+            }
+            content_dict.update(action=str(action), kind=kind, object=obj,
+                                source=self.source_id, locator=locator)  # fmt: skip
+            all_flags = sorted({*flags, *fields.get("flags", ())})
             if all_flags:
                 content_dict["flags"] = all_flags
             if attrs:

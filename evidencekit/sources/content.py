@@ -9,6 +9,7 @@ reported; content that reads short is not hashed as if it were whole.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -17,9 +18,9 @@ import magic
 from evidencekit.sources.markings import MarkingScanner, ScanResult
 
 _CHUNK = 1 << 20
-_MAGIC_HEAD = 1 << 16
+MAGIC_HEAD = 1 << 13
 _SCAN_MIMES = ("text/", "application/pdf", "application/vnd.openxmlformats", "application/zip")
-_magic = magic.Magic(mime=True)
+_local = threading.local()
 
 
 @dataclass
@@ -36,28 +37,29 @@ class ContentResult:
     error: str | None = None
     error_offset: int | None = None
     notes: list[str] = field(default_factory=list)
+    head: bytes = b""
 
 
 def read_content(
     handle: Any,
     size: int,
     attr: tuple[int, int] | None = None,
-    scanner: MarkingScanner | None = None,
+    keep: int = MAGIC_HEAD,
     spool: IO[bytes] | None = None,
 ) -> ContentResult:
-    """Read ``size`` bytes of a TSK file (its default stream, or ``attr`` = (type, id)).
+    """Read ``size`` bytes of a TSK file (its default stream, or ``attr`` = (type, id)),
+    hashing them and keeping the first ``keep`` bytes in ``result.head``.
 
     Args:
         handle: a ``pytsk3.File``.
         size: the stream size the metadata states.
         attr: attribute type and id of a named stream (NTFS ADS), or None.
-        scanner: marking scanner; None skips marking detection.
+        keep: how many leading bytes to keep for libmagic and the marking scanner.
         spool: a binary file to receive a copy of the content, or None.
     """
     result = ContentResult()
     hashers = (hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False),
                hashlib.sha256())  # fmt: skip
-    keep = scanner.max_bytes if scanner is not None else _MAGIC_HEAD
     head = bytearray()
     while result.read < size:
         want = min(_CHUNK, size - result.read)
@@ -79,12 +81,44 @@ def read_content(
     result.complete = result.read == size
     if result.complete:
         result.md5, result.sha1, result.sha256 = (h.hexdigest() for h in hashers)
-    if head:
-        result.mime = _magic.from_buffer(bytes(head[:_MAGIC_HEAD]))
+    result.head = bytes(head)
+    return result
+
+
+def classify(head: bytes) -> str:
+    """libmagic's MIME type of the first bytes (thread-safe: one handle per thread;
+    libmagic runs without the GIL, so callers may classify on worker threads)."""
+    cookie = getattr(_local, "magic", None)
+    if cookie is None:
+        cookie = _local.magic = magic.Magic(mime=True)
+    mime: str = cookie.from_buffer(head[:MAGIC_HEAD])
+    return mime
+
+
+def finish_content(
+    result: ContentResult, size: int, mime: str | None, scanner: MarkingScanner | None
+) -> None:
+    """Record the MIME type and scan the kept head for markings; drop the head."""
+    if result.head:
+        result.mime = mime
         if scanner is not None:
-            result.scan = _scan(scanner, bytes(head), size, result)
+            result.scan = _scan(scanner, result.head, size, result)
     elif result.complete:
         result.mime = "application/x-empty"
+    result.head = b""
+
+
+def read_and_classify(
+    handle: Any,
+    size: int,
+    attr: tuple[int, int] | None = None,
+    scanner: MarkingScanner | None = None,
+    spool: IO[bytes] | None = None,
+) -> ContentResult:
+    """:func:`read_content`, then libmagic and markings, all on this thread."""
+    keep = scanner.max_bytes if scanner is not None else MAGIC_HEAD
+    result = read_content(handle, size, attr, keep, spool)
+    finish_content(result, size, classify(result.head) if result.head else None, scanner)
     return result
 
 

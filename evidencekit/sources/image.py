@@ -27,7 +27,7 @@ from evidencekit.sources.hashing import BLOCK, Hashes, hash_blocks
 RAW_SUFFIXES = (".dd", ".raw", ".img", ".bin", ".dmg", ".iso")
 _SPLIT = re.compile(r"^(?P<stem>.+)\.(?P<num>\d{3})$")
 _EWF = re.compile(r"^(?P<stem>.+)\.(?P<kind>[EeLs])(?P<num>\d{2})$")
-_EWF_READ = 4 << 20
+_EWF_READ = 1 << 20
 
 
 @dataclass(frozen=True)
