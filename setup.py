@@ -10,7 +10,8 @@ setup(
     ext_modules=[
         Extension(
             "evidencekit.timeline._sealcore",
-            ["evidencekit/timeline/_sealcore.c", "evidencekit/timeline/_sortkey.c"],
+            [f"evidencekit/timeline/{name}.c" for name in ("_sealcore", "_sortkey", "_scankey")],
+            depends=["evidencekit/timeline/_sealcore.h"],
             libraries=["crypto"],
             extra_compile_args=["-O2"],
             optional=True,

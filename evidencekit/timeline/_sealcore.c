@@ -17,6 +17,8 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "_sealcore.h"
+
 #define HASH_LEN 32
 #define HEX_LEN 64
 #define MAX_DEPTH 64
@@ -40,14 +42,14 @@ typedef struct {
     int top;
 } SealerObject;
 
-/* _sortkey.c */
-int sealcore_sort_key_init(void);
-PyObject *sealcore_sort_key(PyObject *module, PyObject *const *args, Py_ssize_t n);
-
 static PyMethodDef module_functions[] = {
     {"sort_key", (PyCFunction)(void (*)(void))sealcore_sort_key, METH_FASTCALL,
      "sort_key(fallback, event)\n--\n\n"
      "Timeline sort key of a canonical event dict; ``fallback(event)`` for unusual shapes."},
+    {"sort_item", (PyCFunction)(void (*)(void))sealcore_sort_item, METH_FASTCALL,
+     "sort_item(fallback, line)\n--\n\n"
+     "``key + line + len(key)`` (4 bytes, big-endian) of a canonical event line, read\n"
+     "without building the dict; ``fallback(line)`` for anything unusual."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -297,6 +299,7 @@ static struct PyModuleDef sealcore_module = {
 
 PyMODINIT_FUNC PyInit__sealcore(void) {
     if (PyType_Ready(&SealerType) < 0 || sealcore_sort_key_init() < 0) return NULL;
+    sealcore_scan_init();
     PyObject *m = PyModule_Create(&sealcore_module);
     if (m == NULL) return NULL;
     Py_INCREF(&SealerType);

@@ -11,18 +11,17 @@
 #include <Python.h>
 #include <string.h>
 
-typedef struct {
-    char *data;
-    Py_ssize_t len, cap;
-    char small[512];
-} Buf;
+#include "_sealcore.h"
 
-static int buf_put(Buf *b, const char *src, Py_ssize_t n) {
+int ek_buf_put(Buf *b, const char *src, Py_ssize_t n) {
     if (b->len + n > b->cap) {
         Py_ssize_t cap = (b->len + n) * 2;
         char *grown = b->data == b->small ? PyMem_Malloc((size_t)cap)
                                           : PyMem_Realloc(b->data, (size_t)cap);
-        if (grown == NULL) return -1;
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
         if (b->data == b->small) memcpy(grown, b->small, (size_t)b->len);
         b->data = grown;
         b->cap = cap;
@@ -32,10 +31,30 @@ static int buf_put(Buf *b, const char *src, Py_ssize_t n) {
     return 0;
 }
 
-static int buf_byte(Buf *b, char c) { return buf_put(b, &c, 1); }
+int ek_buf_byte(Buf *b, char c) { return ek_buf_put(b, &c, 1); }
 
-/* Outcome of one piece: 0 done, 1 the Python reference must handle this event, -1 error. */
-enum { DONE = 0, FALLBACK = 1 };
+void ek_buf_init(Buf *b) {
+    b->data = b->small;
+    b->len = 0;
+    b->cap = sizeof b->small;
+}
+
+void ek_buf_free(Buf *b) {
+    if (b->data != b->small) PyMem_Free(b->data);
+}
+
+/* Text: 0x02, the UTF-8 with each NUL doubled as NUL 0xff, then NUL NUL. */
+int ek_put_text(Buf *b, const char *s, Py_ssize_t n) {
+    if (ek_buf_byte(b, 0x02) < 0) return -1;
+    for (const char *end = s + n, *nul; s < end; s = nul + 1) {
+        nul = memchr(s, 0, (size_t)(end - s));
+        if (nul == NULL) nul = end;
+        if (ek_buf_put(b, s, nul - s) < 0) return -1;
+        if (nul == end) break;
+        if (ek_buf_put(b, "\x00\xff", 2) < 0) return -1;
+    }
+    return ek_buf_put(b, "\x00\x00", 2);
+}
 
 static int put_text(Buf *b, PyObject *value) {
     Py_ssize_t n;
@@ -44,25 +63,18 @@ static int put_text(Buf *b, PyObject *value) {
         PyErr_Clear();
         return FALLBACK;
     }
-    if (buf_byte(b, 0x02) < 0) return -1;
-    for (const char *end = s + n, *nul; s < end; s = nul + 1) {
-        nul = memchr(s, 0, (size_t)(end - s));
-        if (nul == NULL) nul = end;
-        if (buf_put(b, s, nul - s) < 0) return -1;
-        if (nul == end) break;
-        if (buf_put(b, "\x00\xff", 2) < 0) return -1;
-    }
-    return buf_put(b, "\x00\x00", 2);
+    return ek_put_text(b, s, n);
 }
 
-static int put_digits(Buf *b, const char *digits, Py_ssize_t n) {
+/* A number: 0x01, the count of digits (leading zeros dropped), the digits. */
+int ek_put_digits(Buf *b, const char *digits, Py_ssize_t n) {
     while (n > 1 && *digits == '0') {
         digits++;
         n--;
     }
     if (n > 255) return FALLBACK;
-    if (buf_byte(b, 0x01) < 0 || buf_byte(b, (char)n) < 0) return -1;
-    return buf_put(b, digits, n);
+    if (ek_buf_byte(b, 0x01) < 0 || ek_buf_byte(b, (char)n) < 0) return -1;
+    return ek_buf_put(b, digits, n);
 }
 
 /* order._value: numbers before text; numbers by length then digits; text NUL-terminated. */
@@ -73,7 +85,7 @@ static int put_value(Buf *b, PyObject *value) {
         if (overflow || v < 0) return FALLBACK;
         char digits[24];
         int n = snprintf(digits, sizeof digits, "%lld", v);
-        return put_digits(b, digits, n);
+        return ek_put_digits(b, digits, n);
     }
     if (!PyUnicode_CheckExact(value)) return FALLBACK;
     if (PyUnicode_IS_ASCII(value)) {
@@ -84,7 +96,7 @@ static int put_value(Buf *b, PyObject *value) {
             /* lstrip("0") or "0": an all-zero string keeps one zero */
             Py_ssize_t z = 0;
             while (z < n && s[z] == '0') z++;
-            return z == n ? put_digits(b, "0", 1) : put_digits(b, s + z, n - z);
+            return z == n ? ek_put_digits(b, "0", 1) : ek_put_digits(b, s + z, n - z);
         }
     }
     return put_text(b, value);
@@ -97,7 +109,7 @@ static int put_str(Buf *b, PyObject *value) {
         PyErr_Clear();
         return FALLBACK;
     }
-    return buf_put(b, s, n);
+    return ek_buf_put(b, s, n);
 }
 
 static const char *const LOCATOR_ORDER[] = {
@@ -127,7 +139,7 @@ static int put_locator(Buf *b, PyObject *locator) {
     for (int i = 0; i < N_LOCATOR; i++) {
         PyObject *value = get(locator, locator_keys[i]);
         if (value == NULL || value == Py_None) continue;
-        if (buf_byte(b, (char)(i + 1)) < 0) return -1;
+        if (ek_buf_byte(b, (char)(i + 1)) < 0) return -1;
         int rc = put_value(b, value);
         if (rc != DONE) return rc;
     }
@@ -140,9 +152,9 @@ static int build_key(Buf *b, PyObject *event) {
     PyObject *time = get(event, field_keys[K_TIME]);
     if (time != NULL && time != Py_None && !PyUnicode_CheckExact(time)) return FALLBACK;
     if (time != NULL && time != Py_None && PyUnicode_GET_LENGTH(time) > 0) {
-        if (buf_byte(b, 0x00) < 0) return -1;
+        if (ek_buf_byte(b, 0x00) < 0) return -1;
         if ((rc = put_str(b, time)) != DONE) return rc;
-    } else if (buf_byte(b, 0x01) < 0) {
+    } else if (ek_buf_byte(b, 0x01) < 0) {
         return -1;
     }
     PyObject *source = get(event, field_keys[K_SOURCE]);
@@ -154,9 +166,9 @@ static int build_key(Buf *b, PyObject *event) {
         if ((rc = put_locator(b, locator)) != DONE) return rc;
     }
     PyObject *kind = get(event, field_keys[K_KIND]);
-    if (buf_byte(b, 0x00) < 0) return -1;
+    if (ek_buf_byte(b, 0x00) < 0) return -1;
     if (kind == NULL) {
-        if (buf_put(b, "\x02\x00\x00", 3) < 0) return -1;
+        if (ek_buf_put(b, "\x02\x00\x00", 3) < 0) return -1;
     } else if ((rc = put_value(b, kind)) != DONE) {
         return rc;
     }
@@ -172,14 +184,14 @@ PyObject *sealcore_sort_key(PyObject *Py_UNUSED(module), PyObject *const *args, 
     }
     PyObject *fallback = args[0], *event = args[1];
     if (!PyDict_CheckExact(event)) return PyObject_CallOneArg(fallback, event);
-    Buf b = {.data = NULL, .len = 0, .cap = sizeof b.small};
-    b.data = b.small;
+    Buf b;
+    ek_buf_init(&b);
     int rc = build_key(&b, event);
     PyObject *key = NULL;
     if (rc == DONE)
         key = PyBytes_FromStringAndSize(b.data, b.len);
     else if (rc == FALLBACK)
         key = PyObject_CallOneArg(fallback, event);
-    if (b.data != b.small) PyMem_Free(b.data);
+    ek_buf_free(&b);
     return key;
 }

@@ -15,7 +15,9 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from evidencekit.timeline.sealcore import C_SORT_KEY
+import orjson
+
+from evidencekit.timeline.sealcore import C_SORT_ITEM, C_SORT_KEY
 
 LOCATOR_ORDER = (
     "partition", "inode", "sequence", "attribute", "path", "record", "line", "offset", "length",
@@ -66,6 +68,27 @@ sort_key: Callable[[dict[str, Any]], bytes] = (
 """Byte key of a canonical event dict (C when built, else :func:`py_sort_key`)."""
 
 
+def py_sort_item(line: bytes) -> bytes:
+    """The sorter's item of a canonical event line: ``key + line + len(key)`` (4 bytes).
+
+    The reference implementation; :data:`sort_item` reads the line in C when it is built.
+
+    Raises:
+        KeyError: The event has no id (it was never keyed).
+    """
+    event = orjson.loads(line)
+    if "id" not in event:
+        raise KeyError("id")
+    key = sort_key(event)
+    return key + line + len(key).to_bytes(4, "big")
+
+
+sort_item: Callable[[bytes], bytes] = (
+    partial(C_SORT_ITEM, py_sort_item) if C_SORT_ITEM is not None else py_sort_item
+)
+"""The sorter's item of a canonical event line (C when built, else :func:`py_sort_item`)."""
+
+
 def key_time_and_source(key: bytes) -> tuple[str | None, str]:
     """Recover an event's time and source id from its sort key (no JSON parsing)."""
     if key[0] == 0:
@@ -92,7 +115,10 @@ class ExternalSorter:
         self.count = 0
 
     def add(self, key: bytes, line: bytes) -> None:
-        item = key + line + len(key).to_bytes(4, "big")
+        self.add_item(key + line + len(key).to_bytes(4, "big"))
+
+    def add_item(self, item: bytes) -> None:
+        """Add a ready ``key + line + len(key)`` item (see :data:`sort_item`)."""
         self._buffer.append(item)
         self._size += len(item) + 41  # bytes object header plus the list slot
         self.count += 1

@@ -28,6 +28,7 @@ from evidencekit.timeline.order import (
     TIME_LEN,
     ExternalSorter,
     key_time_and_source,
+    sort_item,
     sort_key,
 )
 from evidencekit.timeline.sealcore import Sealer
@@ -142,7 +143,7 @@ class _Writer:
 
 _DATED_SOURCE = itemgetter(slice(1 + TIME_LEN, 1 + TIME_LEN + SOURCE_LEN))
 _UNDATED_SOURCE = itemgetter(slice(1, 1 + SOURCE_LEN))
-_BLOCK = 1024
+_BLOCK = 64
 
 
 def seal(
@@ -172,11 +173,7 @@ def seal(
         start = writer.size
         sorter = ExternalSorter(out_dir, buffer_bytes)
         try:
-            loads = orjson.loads
-            for line in events:
-                event = loads(line)
-                if event["id"] not in prefix_ids:
-                    sorter.add(sort_key(event), line)
+            _feed(sorter, events, prefix_ids)
             duplicates = _write_sorted(sorter, writer)
         finally:
             sorter.close()
@@ -188,6 +185,19 @@ def seal(
     partial.replace(out_dir / TIMELINE_FILE)
     _write_atomic(out_dir / HEAD_FILE, head.canonical_bytes() + b"\n")
     return head
+
+
+def _feed(sorter: ExternalSorter, events: Iterable[bytes], prefix_ids: set[str]) -> None:
+    add = sorter.add_item
+    if not prefix_ids:
+        for line in events:
+            add(sort_item(line))
+        return
+    loads = orjson.loads
+    for line in events:
+        event = loads(line)
+        if event["id"] not in prefix_ids:
+            sorter.add(sort_key(event), line)
 
 
 def _write_sorted(sorter: ExternalSorter, writer: _Writer) -> int:

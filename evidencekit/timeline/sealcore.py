@@ -95,16 +95,19 @@ def _check(items: tuple[bytes, ...]) -> None:
             raise ValueError(f"payload {i} contains a newline")
 
 
-def _choose() -> tuple[type[SealerLike], str, Callable[..., bytes] | None]:
+_Native = Callable[..., bytes] | None
+
+
+def _choose() -> tuple[type[SealerLike], str, _Native, _Native]:
     if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return PySealer, "python", None
+        return PySealer, "python", None, None
     try:
         from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
     except ImportError:
-        return PySealer, "python", None
-    return _sealcore.Sealer, "c", _sealcore.sort_key
+        return PySealer, "python", None, None
+    return _sealcore.Sealer, "c", _sealcore.sort_key, _sealcore.sort_item
 
 
-Sealer, IMPLEMENTATION, C_SORT_KEY = _choose()
+Sealer, IMPLEMENTATION, C_SORT_KEY, C_SORT_ITEM = _choose()
 """The active sealer class; ``"c"`` or ``"python"``; the C sort key (``fallback, event``)
-or None."""
+and sort item (``fallback, line``) functions, or None."""

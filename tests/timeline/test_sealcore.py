@@ -23,7 +23,7 @@ from evidencekit.timeline import merkle
 from evidencekit.timeline import seal as seal_module
 from evidencekit.timeline.canonical import dumps_fast
 from evidencekit.timeline.chain import GENESIS, ChainWriter, read_chain
-from evidencekit.timeline.order import py_sort_key
+from evidencekit.timeline.order import py_sort_item, py_sort_key
 from evidencekit.timeline.sealcore import IMPLEMENTATION, PySealer, Sealer
 
 try:
@@ -166,6 +166,73 @@ def _outcome(func: Any, event: dict[str, Any]) -> Any:
 @given(event=event_dicts)
 def test_c_sort_key_equals_python_reference(event: dict[str, Any]) -> None:
     assert _outcome(lambda e: _c.sort_key(py_sort_key, e), event) == _outcome(py_sort_key, event)
+
+
+wide_ints = st.integers(-(2**63), 2**64 - 1)  # what orjson writes as integers
+string_values = st.text(max_size=12) | st.sampled_from(["", "0", "007", "a\x00b", 'q"\\/\n\x1f'])
+line_events = st.fixed_dictionaries(
+    {
+        "source": st.text(max_size=16) | st.none(),
+        "id": st.text(max_size=32) | st.none() | wide_ints,
+        "actor": json_values,
+    },
+    optional={
+        "time": st.none() | st.just("") | st.text(max_size=30) | wide_ints,
+        "locator": st.none()
+        | wide_ints
+        | st.dictionaries(
+            st.sampled_from(["partition", "inode", "line", "offset", "path", "x"]),
+            st.none() | st.booleans() | wide_ints | string_values | json_values,
+        ),
+        "kind": st.none() | st.integers(-3, 10**19) | string_values,
+    },
+)
+
+# The shapes the store writes, which the C scanner reads itself rather than falling back.
+store_events = st.fixed_dictionaries(
+    {"source": st.text(max_size=16), "id": st.text(max_size=32), "actor": json_values},
+    optional={
+        "time": st.none() | st.text(max_size=30),
+        "locator": st.dictionaries(
+            st.sampled_from(["partition", "inode", "sequence", "path", "line", "offset"]),
+            st.integers(0, 10**18) | string_values,
+        ),
+        "kind": string_values | st.integers(0, 10**18),
+    },
+)
+any_events = store_events | line_events
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(event=any_events)
+def test_c_sort_item_of_canonical_lines_equals_python_reference(event: dict[str, Any]) -> None:
+    line = dumps_fast(event)
+    assert _outcome(lambda x: _c.sort_item(py_sort_item, x), line) == _outcome(py_sort_item, line)
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(event=any_events, data=st.data())
+def test_c_sort_item_of_damaged_lines_equals_python_reference(
+    event: dict[str, Any], data: st.DataObject
+) -> None:
+    """Byte changes, insertions and cuts: the C scanner never accepts what orjson refuses."""
+    line = bytearray(dumps_fast(event))
+    for _ in range(data.draw(st.integers(1, 3))):
+        pos = data.draw(st.integers(0, len(line)))
+        op = data.draw(st.sampled_from(["set", "insert", "cut"]))
+        byte = data.draw(
+            st.sampled_from(b'{}[]",:\\0u- \x00\x80\xc3\xa9\xed\xff') | st.integers(0, 255)
+        )
+        if op == "set" and pos < len(line):
+            line[pos] = byte
+        elif op == "insert":
+            line.insert(pos, byte)
+        else:
+            del line[pos:]
+    raw = bytes(line)
+    assert _outcome(lambda x: _c.sort_item(py_sort_item, x), raw) == _outcome(py_sort_item, raw)
 
 
 def _seal_both(tmp: Path, lines: list[bytes]) -> list[bytes]:

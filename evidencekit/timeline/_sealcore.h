@@ -1,0 +1,31 @@
+/* Shared by the C files of evidencekit.timeline._sealcore. */
+#ifndef EK_SEALCORE_H
+#define EK_SEALCORE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Outcome of building a key: done, or the Python reference must handle this event. */
+enum { DONE = 0, FALLBACK = 1 };
+
+/* A growable byte buffer that starts on the stack. */
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+    char small[512];
+} Buf;
+
+void ek_buf_init(Buf *b);
+void ek_buf_free(Buf *b);
+int ek_buf_put(Buf *b, const char *src, Py_ssize_t n);
+int ek_buf_byte(Buf *b, char c);
+/* Pieces of the sort key (order.py _value); 0, FALLBACK, or -1 with an exception set. */
+int ek_put_text(Buf *b, const char *s, Py_ssize_t n);
+int ek_put_digits(Buf *b, const char *digits, Py_ssize_t n);
+
+int sealcore_sort_key_init(void);
+PyObject *sealcore_sort_key(PyObject *module, PyObject *const *args, Py_ssize_t n);
+void sealcore_scan_init(void);
+PyObject *sealcore_sort_item(PyObject *module, PyObject *const *args, Py_ssize_t n);
+
+#endif
