@@ -15,7 +15,8 @@ import pytest
 
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
-from evidencekit.model import Event
+from evidencekit.model import Event, ParseIssue
+from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.logdetect import detect_log_format, log_time_zone
 
 Rows = list[list[str]]
@@ -614,3 +615,45 @@ def test_auto_detection_is_unambiguous(
     path = tmp_path / name
     path.write_bytes(data)
     assert detect_log_format(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "parser", "data"),
+    [
+        (
+            "oplog.csv",
+            "operation_log",
+            _csv(
+                OPLOG_HEADER,
+                [
+                    ["2024/04/01 9:05:03", "u", "PC", "印刷", "=1+1", "", "", ""],
+                    ["bad", "u", "PC", "印刷", "f", "", "", ""],
+                ],
+                "cp932",
+            )
+            + b"x,y\r\n",
+        ),
+        ("access.log", "proxy_squid", SQUID.encode()),
+        ("u_ex.log", "proxy_w3c", W3C.encode()),
+    ],
+)
+def test_same_input_gives_identical_output(
+    tmp_path: Path, name: str, parser: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    def run() -> list[Any]:
+        cls = parsers.get(parser)
+        ctx = ParseContext(
+            source_id="0123456789abcdef",
+            path=path,
+            parser=parser,
+            version=cls.version,
+            time_zone=log_time_zone(parser, None, {}),
+        )
+        out = [i.canonical_dict() if isinstance(i, ParseIssue) else i for i in cls().parse(ctx)]
+        return [orjson.dumps(i, option=orjson.OPT_SORT_KEYS) for i in out]
+
+    first = run()
+    assert first == run() and len(first) > 2
