@@ -302,7 +302,8 @@ class ImageRun:
             "meta_type": entry.meta_type, "name_allocated": entry.name_allocated,
             "meta_allocated": entry.meta_allocated, "deleted": entry.deleted, "size": entry.size,
             "mode": oct(entry.mode) if entry.mode is not None else None, "uid": entry.uid,
-            "gid": entry.gid, "security_id": entry.security_id, "flags": flags,
+            "gid": entry.gid, "security_id": entry.security_id, "owner_sid": entry.owner_sid,
+            "flags": flags,
             "times": {t["time_role"]: t.get("time") for t in times},
         }  # fmt: skip
         record.update(_content_fields(content))
@@ -400,6 +401,7 @@ def _event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
         "fs_type": entry.fs.fs_type, "name_allocated": entry.name_allocated,
         "meta_allocated": entry.meta_allocated, "meta_type": entry.meta_type,
         "uid": entry.uid, "gid": entry.gid, "security_id": entry.security_id,
+        "owner_sid": entry.owner_sid,
         "markings": rec.get("markings"), "content": rec.get("content"),
     }  # fmt: skip
     if entry.fs.fs_type.startswith(("FAT", "exFAT")):

@@ -8,7 +8,7 @@ cannot open is reported as a :class:`VolumeProblem` (it is never silently skippe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytsk3
@@ -79,6 +79,7 @@ class FileSystem:
     fs_type: str
     block_size: int
     block_count: int
+    owners: dict[int, str] = field(default_factory=dict)  # NTFS security id -> owner SID
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,14 @@ from typing import Any
 
 import pytsk3
 
+from evidencekit.sources.ntfs_security import load_secure, owner_sid
 from evidencekit.sources.volumes import FileSystem
 
 _NTFS_SI = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SI)
 _NTFS_FN = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_FNAME)
 _NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
 _NTFS_IDXROOT = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_IDXROOT)
+_NTFS_SEC = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SEC)
 _DIR = int(pytsk3.TSK_FS_META_TYPE_DIR)
 _VIRT_DIR = int(pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
 _NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
@@ -80,6 +82,7 @@ class Entry:
     data_attribute: str | None = None
     fn_attribute: tuple[int, int] | None = None
     security_id: int | None = None
+    owner_sid: str | None = None
     streams: list[Stream] = field(default_factory=list)
     name_problems: list[str] = field(default_factory=list)
     handle: Any = None
@@ -115,6 +118,10 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
     straight after it), deleted entries included."""
     root = int(fs.fs.info.root_inum)
     walked: set[int] = {root}
+    if fs.fs_type == "NTFS":
+        fs.owners, problem = load_secure(fs.fs)
+        if problem:
+            yield WalkProblem(fs.partition.slot, 9, "$Secure", "secure_unreadable", problem)
     opened = _open_dir(fs, root, "")
     if isinstance(opened, WalkProblem):
         yield opened
@@ -238,6 +245,8 @@ def _fill_ntfs(entry: Entry, handle: Any) -> None:
                 entry.data_attribute = entry.data_attribute or f"{kind}-{ident}"
             elif name:
                 entry.streams.append(Stream(name, kind, ident, size))
+        elif kind == _NTFS_SEC and 0 < size <= 65536:
+            entry.owner_sid = owner_sid(_read_attr(handle, kind, ident, size))
         elif kind in (_NTFS_SI, _NTFS_FN) and 0 < size <= 1024:
             raw = _read_attr(handle, kind, ident, size)
             if not raw.strip(b"\0") and entry.inode is not None:
@@ -247,6 +256,8 @@ def _fill_ntfs(entry: Entry, handle: Any) -> None:
                 _parse_si(entry, raw)
             elif len(raw) >= 66:
                 file_names.append((raw[65], ident, raw))
+    if entry.owner_sid is None and entry.security_id is not None:
+        entry.owner_sid = entry.fs.owners.get(entry.security_id)
     if file_names:
         # The Win32 / POSIX name carries the times Windows keeps; the DOS 8.3 name is a copy.
         file_names.sort(key=lambda item: item[0] == 2)

@@ -6,8 +6,12 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+import pyewf
+import pytest
+
 from evidencekit.events.time import from_unix
-from tests.sources.conftest import FIXED_MTIME, NTFS_FILES, ZONE_ID, Built
+from tests.conftest import CORPUS
+from tests.sources.conftest import FIXED_MTIME, NTFS_FILES, ZONE_ID, Built, need_tools
 from tests.sources.helpers import fls_body, ingest, validate_events, without_md5
 
 
@@ -75,3 +79,36 @@ def test_ntfs_body_file_matches_fls(ntfs_image: Built, tmp_path: Path) -> None:
     theirs = [line if line not in mft else "/$MFT|0-128-1|r/rr-xr-xr-x|0|0|67584|0|0|0|0"
               for line in theirs]  # fmt: skip
     assert sorted(ours) == sorted(theirs)
+
+
+def _secaudit_owner(raw: Path, path: str) -> str:
+    """Owner SID as ntfs-3g's ntfssecaudit reads it (an independent implementation)."""
+    text = subprocess.run(["ntfssecaudit", str(raw), "/" + path], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    return next(line.split()[-1] for line in text.splitlines() if "Windows owner" in line)
+
+
+def test_owner_sid_from_resident_descriptor(ntfs_image: Built, tmp_path: Path) -> None:
+    need_tools("ntfssecaudit")
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    expected = _secaudit_owner(ntfs_image.path, "hello.txt")
+    assert result.entry("hello.txt")["owner_sid"] == expected
+    assert result.events_for("hello.txt")["si_mtime"]["attributes"]["owner_sid"] == expected
+
+
+def test_owner_sid_from_secure_sds(tmp_path: Path) -> None:
+    need_tools("ntfssecaudit")
+    e01 = CORPUS / "disk_images" / "velo_ntfs" / "test.ntfs.dd.E01"
+    if not e01.exists():
+        pytest.skip(f"{e01} is absent (../shared/corpus is not beside this checkout)")
+    handle = pyewf.handle()
+    handle.open(pyewf.glob(str(e01)), "r")
+    raw = tmp_path / "velo.raw"
+    raw.write_bytes(handle.read_buffer_at_offset(handle.get_media_size(), 0))
+    handle.close()
+    result = ingest(e01, tmp_path / "case")
+    for path in ("just_a_file.txt", "Folder A/Folder B/Hello world text document.txt",
+                 "System Volume Information/WPSettings.dat"):  # fmt: skip
+        entry = result.entry(path)
+        assert entry["security_id"] >= 256  # a $Secure reference, not a resident descriptor
+        assert entry["owner_sid"] == _secaudit_owner(raw, path), path
