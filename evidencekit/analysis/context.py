@@ -107,7 +107,7 @@ def top_folder(path: str) -> str:
     return norm_path("\\\\" + "\\".join(parts[:3]))
 
 
-_STEP = {"low": "medium", "medium": "high"}
+_STEP = {"medium": "high"}
 
 
 def _iso_utc(value: Any) -> str:

@@ -58,19 +58,26 @@ POINTS: dict[str, tuple[int, str, str]] = {
 
 
 def _groups(items: list[tuple[Draft, str]], gap_s: int) -> list[list[tuple[Draft, str]]]:
+    """Time order; a finding joins the latest episode within ``gap_s``, or any earlier
+    episode it shares file keys with (access → staging → transfer → cover-up)."""
     groups: list[list[tuple[Draft, str]]] = []
+    keys: list[set[str]] = []
     end = 0
-    keys: set[str] = set()
     for d, fid in sorted(items, key=lambda x: (x[0].t0 or "", x[1])):
         start = epoch(d.t0 or "1970-01-01T00:00:00")
-        if groups and (start - end <= gap_s or (d.files and d.files & keys)):
-            groups[-1].append((d, fid))
+        shared = next((i for i, k in enumerate(keys) if d.files and d.files & k), None)
+        if groups and start - end <= gap_s:
+            target = len(groups) - 1
+        elif shared is not None:
+            target = shared
         else:
-            groups.append([(d, fid)])
-            keys = set()
+            groups.append([])
+            keys.append(set())
+            target = len(groups) - 1
+        groups[target].append((d, fid))
+        if len(keys[target]) < 20_000:
+            keys[target] |= d.files
         end = max(end, epoch(d.t1 or d.t0 or "1970-01-01T00:00:00"))
-        if len(keys) < 20_000:
-            keys |= d.files
     return groups
 
 

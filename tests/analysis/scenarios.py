@@ -117,11 +117,15 @@ def build_p1(
         for t in spread(day, "13:00", "23:30", 1900):
             n += 1
             s.add("fileserver", t, "read", path=f"{share}\\B\\drw_{n:05d}.dwg", size=1_800_000, **u)
-    if hr:
-        s.hr("e1", "resignation_notice", "2025-03-03 09:12")
-        s.hr("e1", "last_working_day", "2025-03-14")
-        s.hr("e1", "leave_start", "2025-03-17", end_date="2025-03-31")
-        s.hr("e1", "retirement", "2025-03-31")
+    # HR comes as the HR export CSV (--hr); build_p1(hr=False) leaves it out (§6.5 item 3)
+    s.write(
+        "hr.csv",
+        "person,hr_type,date,end_date\n"
+        "e1,resignation_notice,2025-03-03,\n"
+        "e1,last_working_day,2025-03-14,\n"
+        "e1,leave_start,2025-03-17,2025-03-31\n"
+        "e1,retirement,2025-03-31,\n",
+    )
     s.add("vpn", "2025-03-20 13:40", "logon", attrs={"remote": True, "mfa": True}, **u)
     usb = {"usb_serial": "USB-SN-A1", "drive_type": "removable"}
     s.add(
@@ -174,7 +178,11 @@ def build_p1(
         **u,
     )
     case = s.seal()
-    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+    return case, AnalysisOptions(
+        identities=s.files["ids.toml"],
+        assets=s.files["assets.toml"],
+        hr=s.files["hr.csv"] if hr else None,
+    )
 
 
 def rules_fired(result: Any, min_severity: str = "low") -> dict[str, str]:
@@ -187,3 +195,586 @@ def rules_fired(result: Any, min_severity: str = "low") -> dict[str, str]:
         if rank >= order.index(min_severity) and rank > best:
             out[f.rule] = f.severity
     return out
+
+
+def _ids(s: Scenario, people: str) -> Path:
+    return s.write("ids.toml", people)
+
+
+def build_n1(root: Path, usb_guard: bool = False) -> tuple[Case, AnalysisOptions]:
+    """N1 — nightly backup by a service account to a registered NAS, incl. Golden Week.
+
+    Scaled: 300 files a night (the map's 480,000 would not change the logic: service
+    accounts are outside the baselines). ``usb_guard`` swaps the destination for an
+    unregistered USB stick: allow-lists are keyed on the destination, so R03 must fire.
+    """
+    s = Scenario(root, "N1")
+    _ids(
+        s,
+        '[[person]]\nperson = "svc_backup"\naccounts = ["CORP\\\\svc_backup"]\n'
+        'service_account = true\nrole = "service"\n',
+    )
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-010"
+path = '\\\\fs01\\【秘】設計'
+marking = "秘"
+acl = "restricted"
+
+[[destination]]
+value = '\\\\nas-bk01\\daily'
+""",
+    )
+    u = {
+        "user": "svc_backup",
+        "domain": "CORP",
+        "host": "BK-01",
+        "process": "C:\\Program Files\\Backup\\agent.exe",
+    }
+    usb = {"usb_serial": "USB-SN-X9", "drive_type": "removable"}
+    n = 0
+    for day in days("2025-04-28", "2025-05-11"):
+        for t in spread(day, "02:00", "04:30", 300):
+            n += 1
+            src = f"\\\\fs01\\【秘】設計\\d{n % 900:04d}.dwg"
+            s.add("fileserver", t, "read", path=src, size=4_000_000, **u)
+            if usb_guard:
+                s.add(
+                    "endpoint",
+                    t,
+                    "copy",
+                    path=src,
+                    target=f"F:\\bk\\d{n % 900:04d}.dwg",
+                    device=usb,
+                    **u,
+                )
+            else:
+                s.add(
+                    "endpoint",
+                    t,
+                    "copy",
+                    path=src,
+                    target=f"\\\\nas-bk01\\daily\\d{n % 900:04d}.dwg",
+                    device={"drive_type": "network"},
+                    **u,
+                )
+        if date_of(day).weekday() == 6:
+            s.add(
+                "endpoint",
+                f"{day} 02:00",
+                "delete",
+                path="\\\\nas-bk01\\daily\\old\\",
+                attrs={"file_count": 30000},
+                **u,
+            )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def date_of(day: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(day)
+
+
+def build_n2(root: Path) -> tuple[Case, AnalysisOptions]:
+    """N2 — approved late-night and holiday work before a tender, no copying."""
+    s = Scenario(root, "N2")
+    _ids(
+        s,
+        '[[person]]\nperson = "e9"\naccounts = ["CORP\\\\e9.sato"]\n'
+        'emails = ["e9.sato@corp.example.co.jp"]\n',
+    )
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-020"
+path = '\\\\fs-sales\\案件\\A社提案'
+marking = "社外秘"
+acl = "restricted"
+
+[counterparties]
+domains = ["customer-portal.example.co.jp"]
+""",
+    )
+    s.write(
+        "hr.csv",
+        "person,hr_type,date,end_date\ne9,approved_overtime,2025-11-18,2025-11-20\n"
+        "e9,approved_holiday_work,2025-11-23,\n",
+    )
+    u = {"user": "e9.sato", "domain": "CORP", "host": "PC-0909"}
+    folder = "\\\\fs-sales\\案件\\A社提案\\社外秘_提案書"
+    for day in ("2025-11-18", "2025-11-19", "2025-11-20"):
+        for i, t in enumerate(spread(day, "22:00", "01:30", 36)):
+            s.add("fileserver", t, "modify", path=f"{folder}_{i % 12:02d}.docx", size=400_000, **u)
+    for i, t in enumerate(spread("2025-11-23", "10:10", "15:40", 30)):
+        s.add("fileserver", t, "modify", path=f"{folder}_{i % 12:02d}.docx", size=400_000, **u)
+    s.add(
+        "proxy",
+        "2025-11-21 16:20",
+        "upload",
+        url="https://customer-portal.example.co.jp/upload",
+        size=8_000_000,
+        attrs={"host": "customer-portal.example.co.jp", "bytes_out": 8_000_000},
+        **u,
+    )
+    case = s.seal()
+    return case, AnalysisOptions(
+        identities=s.files["ids.toml"], assets=s.files["assets.toml"], hr=s.files["hr.csv"]
+    )
+
+
+def build_n3(root: Path) -> tuple[Case, AnalysisOptions]:
+    """N3 — ticketed IT migration of file shares to the corporate SharePoint tenant.
+
+    Scaled: 4,000 reads/uploads over the change window (map: 1.2M); the ticket and the
+    registered tenant, not the volume, decide the outcome.
+    """
+    s = Scenario(root, "N3")
+    _ids(s, '[[person]]\nperson = "adm_it01"\naccounts = ["CORP\\\\adm_it01"]\nrole = "it_admin"\n')
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-030"
+path = '\\\\fs01\\【秘】'
+marking = "秘"
+acl = "restricted"
+
+[[destination]]
+value = "contoso.sharepoint.com"
+
+[[ticket]]
+id = "CHG-2025-0412"
+person = "adm_it01"
+start = 2025-05-03T00:00:00+09:00
+end = 2025-05-06T23:59:59+09:00
+
+[[ticket]]
+id = "CHG-2025-0412-T7"
+person = "adm_it01"
+start = 2025-05-20T10:00:00+09:00
+end = 2025-05-20T12:00:00+09:00
+""",
+    )
+    u = {"user": "adm_it01", "domain": "CORP", "host": "MIG-01", "process": "C:\\Tools\\spmt.exe"}
+    for day in days("2025-05-03", "2025-05-06"):
+        for i, t in enumerate(spread(day, "00:30", "23:30", 1000)):
+            path = f"\\\\fs01\\【秘】\\dept{i % 40:02d}\\f{i:05d}.xlsx"
+            s.add("fileserver", t, "read", path=path, size=2_800_000, **u)
+            if i % 10 == 0:
+                s.add(
+                    "proxy",
+                    t,
+                    "upload",
+                    url="https://contoso.sharepoint.com/sites/migr",
+                    attrs={"host": "contoso.sharepoint.com", "bytes_out": 28_000_000},
+                    **u,
+                )
+    s.add(
+        "fileserver",
+        "2025-05-20 10:30",
+        "delete",
+        path="\\\\fs01\\【秘】\\",
+        attrs={"file_count": 1200000},
+        **u,
+    )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_b4(root: Path) -> tuple[Case, AnalysisOptions]:
+    """B4 — a leaver copies personal files to USB under HR supervision on the last day."""
+    s = Scenario(root, "B4")
+    _ids(s, '[[person]]\nperson = "e10"\naccounts = ["CORP\\\\e10.ito"]\nhosts = ["LT-1010"]\n')
+    s.write(
+        "assets.toml", '[[asset]]\nid = "SF-040"\npath = \'\\\\fs-eng\\【秘】\'\nmarking = "秘"\n'
+    )
+    s.hr("e10", "resignation_notice", "2025-09-01")
+    s.hr("e10", "last_working_day", "2025-09-30")
+    s.hr("e10", "exit_checklist", "2025-09-30", witness="HR")
+    u = {"user": "e10.ito", "domain": "CORP", "host": "LT-1010"}
+    usb = {"usb_serial": "USB-SN-J10", "drive_type": "removable"}
+    s.add(
+        "endpoint",
+        "2025-09-30 15:29",
+        "device_connect",
+        kind="evtx.partition.1006",
+        host="LT-1010",
+        device=usb,
+        attrs={"device_class": "storage"},
+    )
+    names = [f"family\\IMG_{i:04d}.jpg" for i in range(418)] + [
+        "2024年分_源泉徴収票.pdf",
+        "給与明細_2025-08.pdf",
+    ]
+    for name, t in zip(names, spread("2025-09-30", "15:30", "15:45", len(names)), strict=True):
+        s.add(
+            "endpoint",
+            t,
+            "copy",
+            path=f"C:\\Users\\e10\\Pictures\\{name}",
+            target=f"E:\\{name}",
+            size=3_000_000,
+            device=usb,
+            **u,
+        )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p3(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P3 — restricted PDM downloads, holiday copying to HDDs, wiping, lost media (Denso).
+
+    No HR data at all (R01 must be not assessed, GAP.BF.01). Scaled: ~150 downloads per
+    working day instead of ~1,100 (still 6x the ~25/day baseline); the HDD copies appear
+    as LNK traces on the removable volumes (the HDDs were never recovered).
+    """
+    s = Scenario(root, "P3")
+    _ids(s, '[[person]]\nperson = "e3"\naccounts = ["DEN\\\\e3.suzuki"]\nhosts = ["LT-0303"]\n')
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-300"
+path = '\\\\pdm-a\\drawings'
+description = "製品系列A-Eの図面（PDM-A）"
+value_class = "cad"
+marking = "極秘"
+acl = "restricted"
+protection = ["acl:PDM-A 3 departments", "marking:title_block 極秘"]
+origin = "internal"
+
+[[governance]]
+type = "work_rules"
+title = "就業規則（秘密保持）"
+date = "2015-04-01"
+""",
+    )
+    s.write("params.toml", '[calendar]\ncompany_extra = ["12-28..01-05"]\n')
+    u = {"user": "e3.suzuki", "domain": "DEN", "host": "LT-0303"}
+    n = 0
+    for day in days("2024-07-01", "2024-09-30", weekdays_only=True):
+        for t in spread(day, "10:00", "17:00", 25):
+            n += 1
+            s.add(
+                "fileserver",
+                t,
+                "download",
+                kind="pdm.download",
+                path=f"\\\\pdm-a\\drawings\\E\\e_{n % 300:04d}.dwg",
+                size=8_000_000,
+                **u,
+            )
+    for day in days("2024-10-01", "2024-12-20", weekdays_only=True):
+        for i, t in enumerate(spread(day, "09:30", "18:30", 150)):
+            n += 1
+            line = "ABCD"[i % 4] if i % 5 < 3 else "E"
+            s.add(
+                "fileserver",
+                t,
+                "download",
+                kind="pdm.download",
+                path=f"\\\\pdm-a\\drawings\\{line}\\x_{n:06d}.dwg",
+                size=8_000_000,
+                **u,
+            )
+    hdd1 = {"usb_serial": "HDD-SN-C1", "drive_type": "removable"}
+    hdd2 = {"usb_serial": "HDD-SN-C2", "drive_type": "removable"}
+    copies = (
+        ("2024-11-02", "15:00", "18:10", hdd1),
+        ("2024-11-03", "10:00", "16:00", hdd1),
+        ("2024-11-04", "09:30", "12:00", hdd1),
+        ("2024-12-28", "13:00", "17:30", hdd2),
+    )
+    m = 8000
+    for day, a, b, dev in copies:
+        s.add(
+            "endpoint",
+            f"{day} {a}",
+            "device_connect",
+            kind="evtx.partition.1006",
+            host="LT-0303",
+            device=dev,
+            attrs={"device_class": "storage"},
+        )
+        for t in spread(day, a, b, 60):
+            m += 1
+            s.add(
+                "endpoint",
+                t,
+                "open",
+                kind="lnk",
+                path=f"E:\\PDM_export\\x_{m:06d}.dwg",
+                device=dev,
+                **u,
+            )
+    s.add(
+        "endpoint",
+        "2025-01-20 19:01",
+        "create",
+        kind="registry.key",
+        path="HKCU\\Software\\Sysinternals\\SDelete\\EulaAccepted",
+        **u,
+    )
+    s.add(
+        "endpoint",
+        "2025-01-20 19:02",
+        "execute",
+        kind="prefetch",
+        path="C:\\Tools\\sdelete64.exe",
+        attrs={"command_line": "sdelete64.exe -s -p 3 C:\\PDM_export"},
+        **u,
+    )
+    for t in spread("2025-01-20", "19:02", "19:38", 38):
+        s.add("endpoint", t, "delete", path="C:\\PDM_export\\", attrs={"file_count": 1000}, **u)
+    s.add(
+        "endpoint",
+        "2025-01-20 19:40",
+        "execute",
+        kind="evtx.security.4688",
+        path="C:\\Windows\\System32\\cipher.exe",
+        attrs={"command_line": "cipher.exe /w:C:\\"},
+        **u,
+    )
+    s.add(
+        "endpoint",
+        "2025-01-20 21:05",
+        "execute",
+        kind="prefetch",
+        path="C:\\Program Files\\CCleaner\\CCleaner64.exe",
+        **u,
+    )
+    case = s.seal()
+    return case, AnalysisOptions(
+        identities=s.files["ids.toml"], assets=s.files["assets.toml"], params=s.files["params.toml"]
+    )
+
+
+def build_p5(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P5 — severance offer, mass copy, encrypted archive to self and to the spouse's company (GM).
+
+    Scaled: 4,000 reads over two evenings (map: 16,200); the 16,200-file USB copy is one
+    endpoint summary plus 100 per-file traces.
+    """
+    s = Scenario(root, "P5")
+    _ids(
+        s,
+        """[[person]]
+person = "e5"
+accounts = ["CORP\\\\e5.kato"]
+emails = ["e5.kato@corp.example.co.jp", "e5.private@gmail.com"]
+hosts = ["LT-0505"]
+""",
+    )
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-500"
+path = '\\\\fs-rd\\HV制御\\極秘'
+value_class = "source"
+marking = "極秘"
+acl = "restricted"
+origin = "internal"
+
+[watch_list]
+domains = ["rival-example.cn"]
+
+[[governance]]
+type = "work_rules"
+title = "就業規則（秘密保持）"
+date = "2018-04-01"
+""",
+    )
+    s.hr("e5", "severance_offer", "2025-01-14 15:00")
+    u = {
+        "user": "e5.kato",
+        "domain": "CORP",
+        "host": "LT-0505",
+        "email": "e5.kato@corp.example.co.jp",
+    }
+    share = "\\\\fs-rd\\HV制御\\極秘"
+    for day in days("2024-11-01", "2025-01-10", weekdays_only=True):
+        for i, t in enumerate(spread(day, "10:00", "17:00", 20)):
+            s.add("fileserver", t, "read", path=f"{share}\\base\\b_{i:03d}.c", size=40_000, **u)
+    s.add(
+        "mail",
+        "2025-01-10 11:00",
+        "receive",
+        kind="calendar.invite",
+        attrs={"from": "pm@rival-example.cn"},
+        **u,
+    )
+    n = 0
+    for day, a, b in (("2025-01-16", "19:30", "23:10"), ("2025-01-17", "18:45", "22:40")):
+        for t in spread(day, a, b, 2000):
+            n += 1
+            ext = (".c", ".h", ".slx", ".csv")[n % 4]
+            s.add("fileserver", t, "read", path=f"{share}\\src\\m_{n:05d}{ext}", size=60_000, **u)
+    s.add("badge", "2025-01-18 09:58", "badge_in", kind="badge.entry", **u)
+    usb = {"usb_serial": "USB-SN-E5", "drive_type": "removable"}
+    s.add(
+        "endpoint",
+        "2025-01-18 10:03",
+        "device_connect",
+        kind="evtx.partition.1006",
+        host="LT-0505",
+        device=usb,
+        attrs={"device_class": "storage"},
+    )
+    s.add(
+        "endpoint",
+        "2025-01-18 10:05",
+        "copy",
+        kind="endpoint.copy",
+        path="C:\\Users\\e5\\src\\",
+        target="F:\\",
+        device=usb,
+        attrs={"file_count": 16200, "bytes": 970000000},
+        **u,
+    )
+    for i, t in enumerate(spread("2025-01-18", "10:05", "12:40", 100), start=1):
+        s.add(
+            "endpoint",
+            t,
+            "create",
+            path=f"C:\\Users\\e5\\src\\m_{i:05d}.c",
+            target=f"F:\\m_{i:05d}.c",
+            device=usb,
+            **u,
+        )
+    s.add(
+        "endpoint",
+        "2025-01-18 12:40",
+        "execute",
+        kind="prefetch",
+        path="C:\\Program Files\\7-Zip\\7z.exe",
+        attrs={"command_line": "7z.exe a -pXXXX -mhe=on hv.7z C:\\Users\\e5\\src\\sel"},
+        **u,
+    )
+    s.add(
+        "mail",
+        "2025-01-18 12:55",
+        "send",
+        attrs={"to": ["e5.private@gmail.com"], "attachments": ["hv.7z"]},
+        **u,
+    )
+    s.add("vpn", "2025-01-19 21:10", "logon", attrs={"remote": True, "mfa": True}, **u)
+    s.add(
+        "mail",
+        "2025-01-19 21:20",
+        "send",
+        attrs={
+            "to": ["info@rival-example.cn"],
+            "attachments": ["m_00002.slx", "m_00006.slx", "m_00010.slx"],
+        },
+        **u,
+    )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p7(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P7 — external request, small targeted copy (258 drawings), CD burn before leaving."""
+    s = Scenario(root, "P7")
+    _ids(s, '[[person]]\nperson = "e7"\naccounts = ["YSK\\\\e7.yamada"]\nhosts = ["PC-0707"]\n')
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-700"
+path = '\\\\fs-press\\図面'
+value_class = "cad"
+marking = "秘"
+acl = "restricted"
+
+[watch_list]
+addresses = ["b.sato.partner@gmail.com"]
+
+[[governance]]
+type = "work_rules"
+title = "就業規則（秘密保持）"
+date = "2017-04-01"
+""",
+    )
+    s.hr("e7", "resignation_notice", "2025-12-01")
+    s.hr("e7", "last_working_day", "2025-12-19")
+    s.hr("e7", "retirement", "2025-12-31")
+    u = {"user": "e7.yamada", "domain": "YSK", "host": "PC-0707"}
+    for day in days("2025-09-01", "2025-10-31", weekdays_only=True):
+        for i, t in enumerate(spread(day, "10:00", "17:00", 10)):
+            s.add(
+                "fileserver",
+                t,
+                "read",
+                path=f"\\\\fs-press\\図面\\own\\p_{i:03d}.dwg",
+                size=900_000,
+                **u,
+            )
+    s.add(
+        "mail",
+        "2025-11-05 12:14",
+        "receive",
+        attrs={"from": "b.sato.partner@gmail.com", "subject_sha256": "ab" * 32},
+        **u,
+    )
+    s.add("mail", "2025-11-05 12:40", "send", attrs={"to": ["b.sato.partner@gmail.com"]}, **u)
+    n = 0
+    tmp = "C:\\Users\\e7\\Documents\\tmp\\"
+    for day in ("2025-11-10", "2025-11-11", "2025-11-12"):
+        for t in spread(day, "17:30", "19:00", 86):
+            n += 1
+            ext = ".dwg" if n % 2 else ".pdf"
+            s.add(
+                "fileserver",
+                t,
+                "read",
+                path=f"\\\\fs-press\\図面\\press\\d_{n:04d}{ext}",
+                size=900_000,
+                **u,
+            )
+            s.add(
+                "endpoint",
+                t,
+                "copy",
+                path=f"\\\\fs-press\\図面\\press\\d_{n:04d}{ext}",
+                target=f"{tmp}d_{n:04d}{ext}",
+                device={"drive_type": "fixed"},
+                **u,
+            )
+    burn = "C:\\Users\\e7\\AppData\\Local\\Microsoft\\Windows\\Burn\\Burn\\"
+    for i, t in enumerate(spread("2025-12-18", "18:10", "18:32", 258), start=1):
+        ext = ".dwg" if i % 2 else ".pdf"
+        s.add(
+            "endpoint",
+            t,
+            "create",
+            path=f"{tmp}d_{i:04d}{ext}",
+            target=f"{burn}d_{i:04d}{ext}",
+            **u,
+        )
+    s.add(
+        "endpoint",
+        "2025-12-18 18:33",
+        "open",
+        kind="lnk",
+        path="D:\\d_0001.dwg",
+        device={"drive_type": "optical", "label": "DATA_1218"},
+        **u,
+    )
+    s.add("endpoint", "2025-12-19 17:50", "delete", path=tmp, attrs={"file_count": 258}, **u)
+    s.add(
+        "endpoint",
+        "2025-12-19 17:52",
+        "delete",
+        kind="recyclebin.empty",
+        path="C:\\$Recycle.Bin",
+        attrs={"operation": "empty_recycle_bin"},
+        **u,
+    )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])

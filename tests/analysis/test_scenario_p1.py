@@ -8,16 +8,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evidencekit.analysis.engine import analyze
 from evidencekit.analysis.model import AnalysisResult
 from evidencekit.timeline.seal import TIMELINE_FILE, prove_event, verify_inclusion_proof
-from tests.analysis.scenarios import build_p1, rules_fired
+from tests.analysis.conftest import Built
+from tests.analysis.scenarios import rules_fired
 
 
 @pytest.fixture(scope="module")
-def p1(tmp_path_factory: pytest.TempPathFactory) -> tuple[AnalysisResult, Path]:
-    case, opts = build_p1(tmp_path_factory.mktemp("p1"))
-    return analyze(case, opts), case.timeline_dir()
+def p1(p1: Built) -> tuple[AnalysisResult, Path]:  # type: ignore[no-redef]
+    return p1[2], p1[0].timeline_dir()
 
 
 def test_expected_rules_fire_and_others_stay_silent(p1: tuple[AnalysisResult, Path]) -> None:

@@ -87,14 +87,42 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+_FOLDED: dict[int, tuple[tuple[str, str], ...]] = {}
+_MARK_CACHE: dict[str, str | None] = {}
+
+
+def _folded_words(words: list[str]) -> tuple[tuple[str, str], ...]:
+    key = id(words)
+    hit = _FOLDED.get(key)
+    if hit is None:
+        hit = _FOLDED[key] = tuple((str(w), nfkc(str(w))) for w in words)
+    return hit
+
+
 def has_marking(ctx: Context, text: str | None) -> str | None:
-    """The first marking word (SIG.SM.01 dictionary) in a name or text, if any."""
+    """The first marking word (SIG.SM.01 dictionary) in a name or text, if any.
+
+    The folder part is cached: paths repeat their folders far more than their names.
+    """
     if not text:
         return None
+    folder, _, name = text.rpartition("\\")
+    if folder:
+        if folder not in _MARK_CACHE:
+            if len(_MARK_CACHE) > 100_000:
+                _MARK_CACHE.clear()
+            _MARK_CACHE[folder] = _scan(ctx, folder)
+        found = _MARK_CACHE[folder]
+        if found:
+            return found
+    return _scan(ctx, name)
+
+
+def _scan(ctx: Context, text: str) -> str | None:
     folded = nfkc(text)
-    for word in ctx.lists["markings"]:
-        if nfkc(word) in folded:
-            return str(word)
+    for word, fw in _folded_words(ctx.lists["markings"]):
+        if fw in folded:
+            return word
     return None
 
 

@@ -50,6 +50,9 @@ class DepartureWindow(Rule):
             mine = [d for d in acts if d.person == person and d.window in _JA]
             windows = sorted({d.window for d in mine if d.window})
             refs = [f.ref for f in hr.facts if f.ref is not None]
+            lines = [
+                ("hr", f"line {f.origin.rsplit(':', 1)[1]}") for f in hr.facts if f.ref is None
+            ]
             t = trig[0]
             origin = ", ".join(sorted({f.origin for f in hr.facts}))
             ja = f"人事記録上、{t.day}に{t.hr_type}の記録がある（出典: {origin}）。" + (
@@ -96,6 +99,7 @@ class DepartureWindow(Rule):
                         "findings_in_window": len(mine),
                     },
                     params=dict(self.p["departure_window"]),
+                    inputs=lines,
                 ),
                 windowed=False,
             )

@@ -18,7 +18,15 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
-from evidencekit.analysis.context import Draft, byte_count, file_count, obj_path, ref, top_folder
+from evidencekit.analysis.context import (
+    Draft,
+    byte_count,
+    epoch,
+    file_count,
+    obj_path,
+    ref,
+    top_folder,
+)
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, attr, ci, file_key, has_marking, mib, who
@@ -94,6 +102,9 @@ class BulkAcquisition(Rule):
         obj = ev.get("object") or {}
         if self.ctx.assets.match(path, obj.get("sha256")) or has_marking(self.ctx, path):
             day.b.secret += n
+            times = self.ctx.shared.setdefault("secret_read_times", {}).setdefault(person, [])
+            if len(times) < 100_000:
+                times.append((epoch(ev["time"]), file_key(path)))
             names = self.ctx.shared.setdefault("secret_names", set())
             key = file_key(path)
             if key and len(names) < 500_000:

@@ -119,6 +119,10 @@ class RemovableCopy(Rule):
             else:
                 sev = "info"
             registered = self.ctx.assets.is_registered_device(device)
+            if personal:  # personal subset: only the destination counts (B4, P2)
+                sev = "info" if registered else "low"
+                self._emit(person, device, medium, day, personal, b, sev, registered)
+                continue
             if not registered:
                 sev = bump(sev)
             first = self.first_seen.get(device)

@@ -40,6 +40,7 @@ class OffHoursHoliday(Rule):
             "create",
             "modify",
             "logon",
+            "open",
             "wipe",
             "print",
         }

@@ -18,7 +18,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, epoch, file_count, obj_path, ref, top_folder
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, ci, has_marking, who
+from evidencekit.analysis.rules.common import Bucket, ci, file_key, has_marking, who
 
 _READS = frozenset({"read", "download", "access"})
 
@@ -79,7 +79,7 @@ class OutsideAuthorization(Rule):
         per = self.folders.setdefault(person, {}).setdefault(folder, {})
         per[lt.day] = per.get(lt.day, 0) + file_count(ev)
         b = self.folder_refs.setdefault((person, folder), Bucket())
-        b.add(ref(ev, idx, "read"))
+        b.add(ref(ev, idx, "read"), key=file_key(path))
         low = path.casefold()
         if self.ctx.assets.match(path, None):
             rows = self.reads_after.setdefault(folder, [])
@@ -208,6 +208,7 @@ class OutsideAuthorization(Rule):
                 if ticket
                 else [],
                 facts={"condition": cond, "events": b.files, "account_owner": account_owner},
+                files=set(b.keys),
                 params={**self.p["denied_burst"], **self.p["need_to_know"]},
             )
         )

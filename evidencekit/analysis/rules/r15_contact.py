@@ -59,6 +59,9 @@ class CompetitorContact(Rule):
         for (person, party), b in sorted(self.hits.items()):
             t = epoch(b.t0 or "")
             later = [d for d in acts if d.person == person and 0 <= epoch(d.t0 or "") - t <= days]
+            reads = self.ctx.shared.get("secret_read_times", {}).get(person, [])
+            read_keys = {k for r, k in reads if 0 <= r - t <= days and k}
+            secret_reads = len(read_keys)
             wja, wen = who(self.ctx, person)
             self.ctx.emit(
                 Draft(
@@ -84,13 +87,19 @@ class CompetitorContact(Rule):
                         ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.09"),
                         ("crim.former_employee", "strong_indirect", "SIG.BF.09"),
                     ],
-                    strength="strong_indirect" if later else "context",
-                    severity="high" if later else "info",
+                    strength="strong_indirect" if (later or secret_reads) else "context",
+                    severity="high" if (later or secret_reads) else "info",
                     t0=b.t0,
                     t1=b.t1,
                     signals=["SIG.BF.09"],
-                    indicators=["contact"] if later else [],
-                    facts={"party": party, "messages": b.files, "followed_by": len(later)},
+                    indicators=["contact"] if (later or secret_reads) else [],
+                    files=set(list(read_keys)[:2000]) | {k for d in later for k in d.files},
+                    facts={
+                        "party": party,
+                        "messages": b.files,
+                        "followed_by": len(later),
+                        "secret_reads_within_30d": secret_reads,
+                    },
                     params=dict(self.p["contact"]),
                 ),
                 windowed=False,

@@ -1,0 +1,72 @@
+"""P3, P5, P7 (Denso, GM and Yoshitsuka patterns): rules, elements, gaps and tiers as the
+domain map's §6.3 "Expected" lines state them."""
+
+from __future__ import annotations
+
+from tests.analysis.conftest import Built, rerun, statuses
+from tests.analysis.scenarios import rules_fired
+
+
+def test_p3_no_hr_data_means_not_assessed_never_silence(p3: Built) -> None:
+    result = p3[2]
+    fired = rules_fired(result)
+    assert fired["R02"] == "high" and fired["R03"] == "high" and fired["R08"] == "high"
+    assert fired["R10"] == "medium"  # need-to-know deviation (product lines never used)
+    assert fired["R07"] == "medium"  # (b) mass deletion; (a) is silent: 23 days after the copy
+    assert fired["R17"] == "low" and fired["R09"] == "low"
+    r07 = next(f for f in result.findings if f.rule == "R07")
+    assert r07.facts["conditions"] == ["b"]
+    r01 = next(r for r in result.rules if r.rule == "R01")
+    assert r01.status == "not_assessed" and "GAP.BF.01" in (r01.reason or "")
+    assert "GAP.BF.01" in {g.id for g in result.gaps}
+    assert {f.window for f in result.findings if f.rule.startswith("R") and f.window} == {
+        "not_assessed"
+    }
+
+
+def test_p3_holidays_national_and_company(p3: Built) -> None:
+    r09 = [f for f in p3[2].findings if f.rule == "R09" and f.severity == "low"]
+    holidays = {f.facts["day"]: f.facts["holiday"] for f in r09}
+    assert holidays.get("2024-11-04") == "振替休日"
+    company = {f.facts["day"] for f in r09 if f.facts["company_day"]}
+    assert "2024-12-28" in company  # this org's calendar: 12-28..01-05 (params file)
+
+
+def test_p3_elements_tier_and_dtsa_seizure(p3: Built) -> None:
+    status = statuses(p3[2])
+    assert status["secrecy_management.measures"] == "supported"
+    assert "GAP.ACT.04" in {g.id for g in p3[2].gaps}
+    assert p3[2].persons[0].tier == "重大"
+    criminal = statuses(rerun(p3, legal="jp_ucpa_criminal"))
+    assert criminal["crim.ryotoku"] == "supported"
+    dtsa = statuses(rerun(p3, legal="us_dtsa_civil"))
+    assert dtsa["dtsa.seizure_grounds"] == "supported"
+
+
+def test_p5_severance_offer_and_transmissions(p5: Built) -> None:
+    result = p5[2]
+    fired = rules_fired(result)
+    for rule in ("R02", "R03", "R05", "R06", "R15"):
+        assert fired[rule] == "high", rule
+    assert fired["R09"] == "low" and fired["R17"] == "low"
+    assert not {"R04", "R07", "R08"} & set(fired)
+    kinds = {f.facts["recipient_kind"] for f in result.findings if f.rule == "R05"}
+    assert kinds == {"self", "competitor"}
+    assert {f.window for f in result.findings if f.rule in ("R02", "R03", "R05")} == {"hot"}
+    assert statuses(result)["misappropriation_act.disclosure"] == "supported"
+    assert result.persons[0].tier == "重大"
+
+
+def test_p7_small_targeted_theft_is_still_seen(p7: Built) -> None:
+    result = p7[2]
+    fired = rules_fired(result)
+    assert "R02" not in fired  # 86 files an hour stays below the bulk thresholds
+    assert fired["R15"] == "high" and fired["R03"] == "high" and fired["R07"] == "high"
+    optical = [f for f in result.findings if f.rule == "R03" and f.facts["medium"] == "optical"]
+    assert optical and max(f.facts["files"] for f in optical) == 258
+    windows = {f.rule: f.window for f in result.findings if f.rule in ("R15", "R03")}
+    assert windows == {"R15": "pre", "R03": "hot"}
+    criminal = rerun(p7, legal="jp_ucpa_criminal")
+    former = next(e for e in criminal.elements if e.element == "crim.former_employee")
+    assert former.strength == "strong_indirect"
+    assert result.persons[0].tier == "重大"
