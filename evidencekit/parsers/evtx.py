@@ -417,6 +417,10 @@ def _set_time(rec: WinRecord, text: Any) -> None:
 
 def _event_data(event: dict[str, Any]) -> dict[str, Any]:
     """EventData/UserData (and any other payload element) as cleaned name -> text."""
+    if len(event) == 2:  # System and one payload element: the common case
+        reused = _reuse(event.get("EventData"))
+        if reused is not None:
+            return reused
     data: dict[str, Any] = {}
     for part, value in event.items():
         if part in _SKIP or value is None:
@@ -437,6 +441,26 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
 
 
 _SKIP = frozenset({"System", "#attributes", "RenderingInfo"})
+_SAFE: set[str] = set()  # EventData names already checked by safe_key (bounded)
+
+
+def _reuse(fields: Any) -> dict[str, Any] | None:
+    """The decoded EventData dict itself when its names are safe and its values text or
+    integers (made text in place); None when it needs the general path."""
+    if type(fields) is not dict:
+        return None
+    safe = _SAFE
+    for key, item in fields.items():
+        if key not in safe:
+            if len(safe) > 65536 or safe_key(key) != key:
+                return None
+            safe.add(key)
+        kind = type(item)
+        if kind is not str:
+            if kind is not int:
+                return None
+            fields[key] = str(item)  # a value change, not a key change: safe while iterating
+    return fields
 
 
 def _element_attributes(data: dict[str, Any], attrs: Any) -> None:

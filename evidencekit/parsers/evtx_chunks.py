@@ -26,6 +26,8 @@ CHUNK_SIZE = 65536
 CHUNK_HEADER = 512
 _RECORD_MIN = 28  # header (24) + trailing size copy (4)
 _ZERO_CHUNK = bytes(CHUNK_SIZE)
+_RECORD_HEAD = struct.Struct("<4sIQ")  # signature, size, record number
+_U32 = struct.Struct("<I")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,18 +120,18 @@ def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
     pos = CHUNK_HEADER
     end = min(end, CHUNK_SIZE)
     while pos + _RECORD_MIN <= end:
-        if data[pos : pos + 4] != RECORD_MAGIC:
+        magic, size, number = _RECORD_HEAD.unpack_from(data, pos)
+        if magic != RECORD_MAGIC:
             if data[pos:end].strip(b"\x00"):
                 scan.walk_stop = (scan.offset + pos, "no record signature")
             return
-        size, number = struct.unpack_from("<IQ", data, pos + 4)
         if size < _RECORD_MIN or pos + size > CHUNK_SIZE:
             scan.walk_stop = (scan.offset + pos, f"record size {size} out of bounds")
             return
         if pos + size > len(data):
             scan.walk_stop = (scan.offset + pos, "record cut off by the end of the file")
             return
-        if struct.unpack_from("<I", data, pos + size - 4)[0] != size:
+        if _U32.unpack_from(data, pos + size - 4)[0] != size:
             scan.walk_stop = (scan.offset + pos, "trailing size copy does not match")
             return
         raw = data[pos : pos + size]
