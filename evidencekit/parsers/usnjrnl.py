@@ -9,16 +9,18 @@ Reference: Microsoft Learn "USN_RECORD_V2 structure", "USN_RECORD_V3 structure".
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import re
 import struct
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evidencekit.model import Action, Event, Locator, ObjectRef, ParseIssue
-from evidencekit.parsers.base import ParseContext, parsers
-from evidencekit.parsers.winutil import filetime_event, in_image_path
+from evidencekit.model import Action, Locator, ParseIssue
+from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.parsers.winutil import in_image_path, time_content
 
 REASONS = (
     (0x00000001, "DATA_OVERWRITE"),
@@ -58,11 +60,38 @@ _V3 = struct.Struct("<IHH16s16sqQIIIIHH")
 _MAX_RECORD = 4096
 
 
+@lru_cache(maxsize=4096)
+def _reason_names(reason: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in REASONS if reason & bit)
+
+
 def reason_flags(reason: int) -> list[str]:
     """Names of the USN reason bits set in ``reason``, in bit order."""
-    return [name for bit, name in REASONS if reason & bit]
+    return list(_reason_names(reason))
 
 
+@lru_cache(maxsize=4096)
+def _second(filetime_seconds: int) -> dict[str, Any]:
+    """Time fields of a whole FILETIME second (journals hold long runs of equal seconds)."""
+    return time_content(filetime_seconds * 10**7)
+
+
+def fast_time(filetime: int) -> dict[str, Any]:
+    """:func:`time_content` with the date part cached per second."""
+    if filetime <= 0:
+        return time_content(filetime)
+    base = _second(filetime // 10**7)
+    if "time" not in base:
+        return time_content(filetime)
+    frac = filetime % 10**7
+    return {
+        **base,
+        "time": f"{base['time'][:20]}{frac:07d}00Z",
+        "time_original": f"filetime:{filetime}",
+    }
+
+
+@lru_cache(maxsize=4096)
 def reason_action(reason: int) -> Action:
     """The single action a reason mask stands for (delete > create > rename > data)."""
     return next((action for bits, action in _ACTIONS if reason & bits), Action.METADATA_CHANGE)
@@ -93,14 +122,16 @@ class UsnJrnlParser:
             60 <= length <= _MAX_RECORD and length % 8 == 0 and (major, minor) in ((2, 0), (3, 0))
         )
 
-    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
+    def parse(self, ctx: ParseContext) -> Iterator[EventContent | ParseIssue]:
         size = ctx.path.stat().st_size
         if size == 0:
             return
         with open(ctx.path, "rb") as fp, mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as m:
             yield from self._scan(ctx, m, size)
 
-    def _scan(self, ctx: ParseContext, m: mmap.mmap, size: int) -> Iterator[Event | ParseIssue]:
+    def _scan(
+        self, ctx: ParseContext, m: mmap.mmap, size: int
+    ) -> Iterator[EventContent | ParseIssue]:
         path = in_image_path(ctx)
         pos, bad_start = 0, -1
         while pos + 8 <= size:
@@ -137,7 +168,7 @@ class UsnJrnlParser:
 
     def _record(
         self, ctx: ParseContext, m: mmap.mmap, pos: int, length: int, size: int, path: str
-    ) -> Event | None:
+    ) -> EventContent | None:
         if length < 60 or length > _MAX_RECORD or length % 8 or pos + length > size:
             return None
         raw = bytes(m[pos : pos + length])
@@ -171,21 +202,22 @@ class UsnJrnlParser:
             "security_id": sec,
             "record_version": f"{major}.{minor}",
         }
-        return filetime_event(
-            ctx,
-            ts,
-            role="usn_changed",
-            action=reason_action(reason),
-            kind="ntfs.usn",
-            locator=Locator(
-                path=path,
-                inode=str(entry),
-                sequence=seq,
-                record=str(max(usn, 0)),
-                offset=str(pos),
-                length=length,
-            ),
-            raw=raw,
-            object=ObjectRef(kind="file", name=name),
-            attributes=attributes,
-        )
+        locator: dict[str, Any] = {
+            "path": path,
+            "inode": str(entry),
+            "sequence": seq,
+            "record": str(max(usn, 0)),
+            "offset": str(pos),
+            "length": length,
+        }
+        return {
+            "time_role": "usn_changed",
+            "action": reason_action(reason).value,
+            "kind": "ntfs.usn",
+            "source": ctx.source_id,
+            "locator": locator,
+            "raw_sha256": hashlib.sha256(raw).hexdigest(),
+            "object": {"kind": "file", "name": name},
+            "attributes": attributes,
+            **fast_time(ts),
+        }

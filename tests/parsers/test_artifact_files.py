@@ -11,8 +11,12 @@ from typing import Any
 
 import pylnk
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidencekit.model import Action
+from evidencekit.parsers.usnjrnl import fast_time
+from evidencekit.parsers.winutil import time_content
 from tests.writers.artifacts import corpus_file, facts_for, run_parser, to7
 from tests.writers.lnk_writer import write_lnk
 
@@ -185,3 +189,43 @@ def test_usnjrnl_sparse_prefix_and_damaged_region(corpus: Path, tmp_path: Path) 
         ("damaged_region", str(65536 + 224), 24)
     ]
     assert events[0].locator.offset == "65536"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=-(2**10), max_value=2**64 - 1))
+def test_usn_fast_time_equals_reference(filetime: int) -> None:
+    assert fast_time(filetime) == time_content(filetime)
+
+
+def test_usn_record_v3(tmp_path: Path) -> None:
+    name = "plan.docx".encode("utf-16-le")
+    length = (76 + len(name) + 7) & ~7
+    fref = (7 << 48 | 1234).to_bytes(8, "little") + bytes(8)
+    pref = (5 << 48 | 5).to_bytes(8, "little") + bytes(8)
+    record = (
+        struct.pack(
+            "<IHH16s16sqQIIIIHH",
+            length,
+            3,
+            0,
+            fref,
+            pref,
+            4096,
+            133560000000000000,
+            0x200,
+            0,
+            0,
+            0x20,
+            len(name),
+            76,
+        )
+        + name
+    )
+    path = tmp_path / "$J"
+    path.write_bytes(record.ljust(length, b"\x00"))
+    events, issues, _ = run_parser("usnjrnl", path)
+    assert issues == [] and len(events) == 1
+    (event,) = events
+    assert event.action is Action.DELETE and event.attributes["record_version"] == "3.0"
+    assert event.attributes["file_reference"] == "1234-7" and event.locator.inode == "1234"
+    assert event.object is not None and event.object.name == "plan.docx"
