@@ -115,10 +115,15 @@ def _load_private_key(data: bytes, passphrase: bytes | None, path: Path) -> obje
         raise SigningKeyError(f"{path}: no PEM private key found")
     block = match[0]
     encrypted = match[1].startswith(b"ENCRYPTED")
-    if encrypted and not passphrase:
+    if not encrypted:
+        raise SigningKeyError(
+            f"{path}: the private key is not encrypted; keys must be kept encrypted "
+            "(e.g. openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY -out KEY.enc)"
+        )
+    if not passphrase:
         raise SigningKeyError(f"{path}: the key is encrypted; give its passphrase")
     try:
-        return serialization.load_pem_private_key(block, passphrase if encrypted else None)
+        return serialization.load_pem_private_key(block, passphrase)
     except (ValueError, TypeError) as exc:
         raise SigningKeyError(
             f"{path}: cannot load the private key (wrong passphrase?): {exc}"

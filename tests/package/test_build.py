@@ -169,6 +169,23 @@ def test_encrypted_key_without_passphrase_is_refused(pki: Pki) -> None:
         load_signer(pki.examiner.sign_spec, b"not it")
 
 
+def test_unencrypted_private_key_is_refused(pki: Pki, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from evidencekit.package.signing import SigningKeyError
+
+    plain = tmp_path / "plain.key.pem"
+    plain.write_bytes(
+        pki.examiner.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    with pytest.raises(SigningKeyError, match="not encrypted; keys must be kept encrypted"):
+        load_signer(f"{pki.examiner.cert_pem}:{plain}", None)
+
+
 def test_inventories_analysis_and_report_are_packaged(
     make_case: MakeCase, pki: Pki, tmp_path: Path
 ) -> None:
