@@ -139,6 +139,44 @@ def profile_from_dict(data: dict[str, Any], where: str) -> Profile:
     problems: list[str] = []
     time = _table(data, "time", problems)
     action = _table(data, "action", problems)
+    maps = _mappings(data, action, problems)
+    kind = str(data.get("kind", ""))
+    if not _KIND.match(kind):
+        problems.append(f"kind {kind!r} must match {KIND}")
+    time_columns, formats = _time(data, time, problems)
+    delimiter = str(data.get("delimiter", "auto"))
+    if delimiter != "auto" and len(delimiter) != 1:
+        problems.append(f"delimiter {delimiter!r} must be one character or 'auto'")
+    skip_lines = data.get("skip_lines", 0)
+    if not isinstance(skip_lines, int) or skip_lines < 0:
+        problems.append("skip_lines must be a whole number")
+    if problems:
+        raise ProfileError(where, problems)
+    return Profile(
+        name=str(data.get("name", Path(where).stem)),
+        kind=kind,
+        description=str(data.get("description", "")),
+        encoding=str(data.get("encoding", "auto")),
+        delimiter=delimiter,
+        skip_lines=skip_lines,
+        columns=tuple(str(c) for c in data.get("columns", ())),
+        detect=tuple(str(c) for c in data.get("detect", ())),
+        time_zone=str(data.get("time_zone", DEFAULT_ZONE)),
+        utc=bool(data.get("utc", False)),
+        time_columns=time_columns,
+        time_formats=formats,
+        time_role=str(time.get("role", "logged")),
+        action_column=action.get("column"),
+        action_default=str(action.get("default", "other")),
+        kind_from_action=bool(action.get("kind_from_action", False)),
+        ignore=tuple(str(c) for c in data.get("ignore", ())),
+        source=where,
+        **maps,
+    )
+
+
+def _mappings(data: dict[str, Any], action: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Fields, value maps, constants, attribute names and the action map, checked."""
     fields = _strings(data.get("fields", {}), "fields", problems)
     values = {
         k: _strings(v, f"values.{k}", problems) for k, v in _table(data, "values", problems).items()
@@ -159,44 +197,31 @@ def profile_from_dict(data: dict[str, Any], where: str) -> Profile:
         for key in attributes.values()
         if not ATTRIBUTE_KEY.match(key)
     )
-    kind = str(data.get("kind", ""))
-    if not _KIND.match(kind):
-        problems.append(f"kind {kind!r} must match {KIND}")
-    time_columns = time.get("columns") or ([time["column"]] if "column" in time else [])
-    if not time_columns:
+    return {
+        "fields": fields,
+        "values": values,
+        "constants": constants,
+        "action_map": action_map,
+        "attributes": attributes,
+    }
+
+
+def _time(
+    data: dict[str, Any], time: dict[str, Any], problems: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Time columns and formats, checked (formats and zone by building a parser)."""
+    columns = time.get("columns") or ([time["column"]] if "column" in time else [])
+    if not columns:
         problems.append("time.column (or time.columns) is required")
-    formats = tuple(time.get("formats", ["auto"]))
+    formats = tuple(str(f) for f in time.get("formats", ["auto"]))
     try:
         TimeParser(formats, str(data.get("time_zone", DEFAULT_ZONE)), bool(data.get("utc")))
-    except (ValueError, KeyError) as exc:  # unknown format or unknown zone
+    except ValueError as exc:  # unknown format or unknown zone
         problems.append(f"time: {exc}")
-    if problems:
-        raise ProfileError(where, problems)
-    return Profile(
-        name=str(data.get("name", Path(where).stem)),
-        kind=kind,
-        description=str(data.get("description", "")),
-        encoding=str(data.get("encoding", "auto")),
-        delimiter=str(data.get("delimiter", "auto")),
-        skip_lines=int(data.get("skip_lines", 0)),
-        columns=tuple(data.get("columns", ())),
-        detect=tuple(data.get("detect", ())),
-        time_zone=str(data.get("time_zone", DEFAULT_ZONE)),
-        utc=bool(data.get("utc", False)),
-        time_columns=tuple(time_columns),
-        time_formats=formats,
-        time_role=str(time.get("role", "logged")),
-        action_column=action.get("column"),
-        action_map=action_map,
-        action_default=str(action.get("default", "other")),
-        kind_from_action=bool(action.get("kind_from_action", False)),
-        fields=fields,
-        values=values,
-        constants=constants,
-        attributes=attributes,
-        ignore=tuple(str(c) for c in data.get("ignore", ())),
-        source=where,
-    )
+    role = str(time.get("role", "logged"))
+    if not _KIND.match(role):
+        problems.append(f"time.role {role!r} must match {KIND}")
+    return tuple(str(c) for c in columns), formats
 
 
 def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:

@@ -103,21 +103,32 @@ class Plan:
                 key = f"col_{i + 1}"
                 self.renamed.append(f"{key}={name}")
             self.items.append((i, "attributes", key, None, None))
+        # Plain column copies, grouped, are built with one comprehension per group.
+        self.plain: dict[str, list[tuple[int, str]]] = {}
+        self.special = [item for item in self.items if item[3] is not None or item[4] is not None]
+        for idx, group, key, vmap, convert in self.items:
+            if vmap is None and convert is None:
+                self.plain.setdefault(group, []).append((idx, key))
 
     def column(self, fields: list[str], name: str) -> str:
         """The value of column ``name`` in a record ('' when the file lacks the column)."""
         idx = self.index.get(name)
         return fields[idx] if idx is not None else ""
 
+    def _action_kind(self, fields: list[str]) -> tuple[str, str]:
+        p = self.profile
+        raw_action = fields[self.action_idx or 0]
+        action = p.action_map.get(raw_action, p.action_default)
+        if p.kind_from_action and raw_action and _KIND.match(f"{p.kind}.{raw_action}"):
+            return action, f"{p.kind}.{raw_action}"
+        return action, p.kind
+
     def content(self, ctx: ParseContext, record: Record, number: int) -> EventContent:
         """Event content of one record (time not yet placed)."""
         p, f = self.profile, record.fields
-        action, kind = p.action_default, p.kind
-        if self.action_idx is not None:
-            raw_action = f[self.action_idx]
-            action = p.action_map.get(raw_action, p.action_default)
-            if p.kind_from_action and raw_action and _KIND.match(f"{kind}.{raw_action}"):
-                kind = f"{kind}.{raw_action}"
+        action, kind = (
+            self._action_kind(f) if self.action_idx is not None else (p.action_default, p.kind)
+        )
         content: EventContent = {
             "source": ctx.source_id,
             "kind": kind,
@@ -137,7 +148,15 @@ class Plan:
             put(content, target, constant)
         # Group names (actor, object, target, device, attributes) never collide with the
         # top-level keys set above, so sub-dicts are created in place.
-        for idx, group, key, vmap, convert in self.items:
+        for group, pairs in self.plain.items():
+            sub = {key: f[idx] for idx, key in pairs if f[idx]}
+            if sub:
+                have = content.get(group)
+                if have is None:
+                    content[group] = sub
+                else:
+                    have.update(sub)
+        for idx, group, key, vmap, convert in self.special:
             value: Any = f[idx]
             if not value:
                 continue
@@ -149,11 +168,7 @@ class Plan:
                     put(content, f"attributes.{group}.{key}", value)
                     continue
                 value = converted
-            sub = content.get(group)
-            if sub is None:
-                content[group] = {key: value}
-            else:
-                sub[key] = value
+            put(content, f"{group}.{key}", value)
         return content
 
 

@@ -87,6 +87,16 @@ def web_content(
     actor = {k: v for k, v in (("user", request.user), ("ip", request.client_ip)) if v}
     if actor:
         content["actor"] = actor
+    attributes = _attributes(request, host)
+    content["attributes"] = attributes
+    for category in categories:
+        add_flag(content, f"domain.{category}")
+    if unknown_size:
+        add_flag(content, "request_size_unknown")
+    return content
+
+
+def _attributes(request: WebRequest, host: str) -> dict[str, Any]:
     texts = (
         ("method", request.method),
         ("host", host),
@@ -97,9 +107,4 @@ def web_content(
     sizes = (("request_bytes", request.request_bytes), ("response_bytes", request.response_bytes))
     attributes: dict[str, Any] = {k: v for k, v in texts if v}
     attributes.update({k: v for k, v in sizes if v is not None})
-    content["attributes"] = attributes
-    for category in categories:
-        add_flag(content, f"domain.{category}")
-    if unknown_size:
-        add_flag(content, "request_size_unknown")
-    return content
+    return attributes
