@@ -76,13 +76,16 @@ class EvtxParser:
         with open(ctx.path, "rb") as fp:
             header = fp.read(HEADER_SIZE)
         yield from _header_issues(ctx, header, size)
-        if size <= HEADER_SIZE:
+        if len(header) < HEADER_SIZE:
             return
         scans: list[ChunkScan] = []
         workers = int(ctx.options.get("workers", 1))
         per_task = int(ctx.options.get("chunks_per_task", _BATCH))
         chunks = chunk_count(size)
-        for result in _results(ctx.path, header, chunks, workers, per_task, ctx.source_id):
+        # evtx reads chunks only behind a header that has the signature: give it one (in the
+        # in-memory view only; the file is never written)
+        view = header if header[:8] == FILE_MAGIC else FILE_MAGIC + header[8:]
+        for result in _results(ctx.path, view, chunks, workers, per_task, ctx.source_id):
             ctx.records_read += len(result.contents)
             yield from result.contents
             for code, message, loc, raw, severity, lost in result.issues:

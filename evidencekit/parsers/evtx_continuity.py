@@ -46,6 +46,7 @@ def continuity_issues(scans: list[Any], header: FileHeader) -> list[Gap]:
                 )
             )
         out.extend(_inside(scan))
+    out.extend(_missing_chunks(scans, header))
     ranges = sorted(
         (s.records[0].number, s.records[-1].number, s.index)
         for s in scans
@@ -68,6 +69,23 @@ def continuity_issues(scans: list[Any], header: FileHeader) -> list[Gap]:
                 )
             )
     return out
+
+
+def _missing_chunks(scans: list[Any], header: FileHeader) -> list[Gap]:
+    """Chunks the file header counts that are not in the file at all (cut file)."""
+    if not header.valid_magic or len(scans) >= header.chunk_count:
+        return []
+    end = 4096 + len(scans) * 65536
+    return [
+        (
+            "chunks_missing",
+            f"file header counts {header.chunk_count} chunks; the file holds "
+            f"{len(scans)} (cut short)",
+            {"offset": str(end)},
+            None,
+            "error",
+        )
+    ]
 
 
 def _inside(scan: Any) -> list[Gap]:

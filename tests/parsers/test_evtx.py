@@ -371,3 +371,20 @@ def test_event_log_inside_a_disk_image(corpus: Path, tmp_path: Path) -> None:
     assert Counter(e["action"] for e in events if e["attributes"]["event_id"] == 23) == {
         "delete": 3
     }
+
+
+def test_damaged_file_header(corpus: Path, tmp_path: Path) -> None:
+    src = (corpus / "evtx/security_4663_file_read_browser_creds.evtx").read_bytes()
+    cases = {
+        "empty": (b"", 0, ["file_truncated"]),
+        "header_only": (src[:4096], 0, ["chunks_missing"]),
+        "no_signature": (b"XXXXXXXX" + src[8:], 5, ["file_header_signature"]),
+        "header_crc": (src[:20] + bytes([src[20] ^ 0xFF]) + src[21:], 5, ["file_header_crc"]),
+    }
+    for name, (blob, read, codes) in cases.items():
+        path = tmp_path / f"{name}.evtx"
+        path.write_bytes(blob)
+        ctx, events, issues = _parse(path)
+        assert (len(events), ctx.records_read) == (read, read), name
+        assert [i.code for i in issues] == codes, name
+        assert issues[0].locator.offset in ("0", "4096"), name
