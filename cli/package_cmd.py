@@ -98,17 +98,29 @@ def package_group(
 
 
 @package_group.command("countersign")
-@click.argument("package", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("package", type=click.Path(exists=True, path_type=Path))
 @click.option("--sign", "sign", multiple=True, required=True, help=_SIGN_HELP)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    help="For an archive: the new archive (default <name>-countersigned.tar).",
+)
 @click.option("--tsa", "tsa_url", default=None, help="Add a time stamp if there is none.")
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Record in custody.")
 @json_option
 def countersign_cmd(
-    package: Path, sign: tuple[str, ...], tsa_url: str | None, case_dir: Path | None, as_json: bool
+    package: Path,
+    sign: tuple[str, ...],
+    out_file: Path | None,
+    tsa_url: str | None,
+    case_dir: Path | None,
+    as_json: bool,
 ) -> None:
-    """Add a reviewer's signature to an existing package after checking its integrity."""
+    """Add a reviewer's signature to an existing package (folder, or archive written anew)
+    after checking its integrity."""
     case = Case(case_dir) if case_dir else None
-    written = countersign(package, _signers(sign), tsa_url)
+    written = countersign(package, _signers(sign), tsa_url, out_file)
     if case is not None:
         case.custody.append(
             "verification",

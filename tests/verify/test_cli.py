@@ -163,3 +163,14 @@ def test_prove_unknown_event_is_an_error(signed: dict[str, Path], tmp_path: Path
     with pytest.raises(ProofError, match=r"no event with id 0+ in timeline version 1"):
         run("prove", signed["bag"], "0" * 32, "-o", tmp_path / "p.json")
     assert not (tmp_path / "p.json").exists()
+
+
+def test_countersign_an_archive_writes_a_new_one(signed: dict[str, Path], pki: Pki) -> None:
+    original = signed["tar"].read_bytes()
+    done = run("package", "countersign", signed["tar"], "--sign", pki.reviewer.sign_spec)
+    assert done.exit_code == 0, done.output
+    new = signed["tar"].with_name("EK-2026-007-001-countersigned.tar")
+    assert signed["tar"].read_bytes() == original
+    both = ("--trust", pki.examiner.cert_pem, "--trust", pki.reviewer.cert_pem, "--require-all")
+    assert run("verify", new, *both).exit_code == 0
+    assert run("verify", signed["tar"], *both).exit_code == 1
