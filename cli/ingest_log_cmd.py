@@ -14,6 +14,8 @@ from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.parsers.logdetect import detect_log_format, log_formats, log_time_zone
 
+_COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
+
 
 @ingest_group.command("log")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -36,6 +38,19 @@ from evidencekit.parsers.logdetect import detect_log_format, log_formats, log_ti
     "Asia/Tokyo for Japanese exports). Formats that record UTC are never shifted.",
 )
 @click.option("--encoding", help="Text encoding (default: detected).")
+@click.option(
+    "--domains",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Domain category list (TOML, like evidencekit/parsers/data/domains.toml).",
+)
+@click.option(
+    "-o",
+    "--option",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Parser option, e.g. internal_domains=example.co.jp or upload_min_bytes=1024.",
+)
 @click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
 @json_option
@@ -45,6 +60,8 @@ def log(
     mapping: Path | None,
     tz: str | None,
     encoding: str | None,
+    domains: Path | None,
+    extra: tuple[str, ...],
     case_dir: Path,
     force: bool,
     as_json: bool,
@@ -67,6 +84,16 @@ def log(
         raise click.UsageError(f"unknown log format {fmt!r}; known: {', '.join(log_formats())}")
     if encoding:
         options["encoding"] = encoding
+    if domains is not None:
+        options["domains_file"] = str(domains)
+        options["domains_sha256"] = hashlib.sha256(domains.read_bytes()).hexdigest()
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise click.UsageError(f"--option takes KEY=VALUE, not {item!r}")
+        if key in _COUNT_OPTIONS and not value.isdigit():
+            raise click.UsageError(f"--option {key} takes a whole number, not {value!r}")
+        options[key] = int(value) if key in _COUNT_OPTIONS else value
     zone = log_time_zone(fmt, tz, options)
     case = Case(case_dir)
     with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:

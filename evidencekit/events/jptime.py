@@ -341,6 +341,12 @@ def _strptime(text: str, pattern: str) -> _Fields | None:
     if dt.tzinfo is not None and (off := dt.utcoffset()) is not None:
         minutes = int(off.total_seconds() // 60)
         offset = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    elif "%Z" in pattern:
+        # strptime accepts UTC/GMT and the host's own zone names for %Z but drops them;
+        # only UTC/GMT can be placed without guessing.
+        if not any(name in text for name in ("UTC", "GMT")):
+            raise TimeError(f"zone name in {text!r} cannot be placed; give --tz or an offset")
+        offset = "Z"
     has_time = any(c in pattern for c in ("%H", "%I", "%M", "%S", "%X", "%c"))
     if not has_time:
         return _Fields(dt.year, dt.month, dt.day, offset=offset)

@@ -219,3 +219,50 @@ def test_networkminer_csv_from_the_corpus(tmp_path: Path) -> None:
     for event in events:
         start, length = int(event["locator"]["offset"]), event["locator"]["length"]
         assert hashlib.sha256(data[start : start + length]).hexdigest() == event["raw_sha256"]
+
+
+def test_domain_list_and_parser_options(tmp_path: Path) -> None:
+    domains = tmp_path / "domains.toml"
+    domains.write_text('[categories]\nfile_transfer = ["example.net"]\n', encoding="utf-8")
+    lines = [
+        {
+            "timestamp": "2024-04-01T00:05:03Z",
+            "method": "POST",
+            "url": "https://up.example.net/",
+            "bytes_out": 2048,
+        },
+        {
+            "timestamp": "2024-04-01T00:05:04Z",
+            "method": "POST",
+            "url": "https://up.example.net/",
+            "bytes_out": 8192,
+        },
+    ]
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    path = folder / "proxy.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    case_dir = _case(tmp_path)
+    result = _run(
+        "ingest",
+        "log",
+        str(path),
+        "--domains",
+        str(domains),
+        "-o",
+        "upload_min_bytes=4096",
+        "--case",
+        str(case_dir),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    parameters = json.loads(result.output)["source"]["parameters"]
+    assert parameters["upload_min_bytes"] == 4096
+    assert parameters["domains_sha256"] == hashlib.sha256(domains.read_bytes()).hexdigest()
+    events = _events(case_dir)
+    assert [e["action"] for e in events] == ["visit", "upload"]
+    assert all(e["flags"] == ["domain.file_transfer"] for e in events)
+    bad = CliRunner().invoke(
+        cli, ["ingest", "log", str(path), "-o", "upload_min_bytes=lots", "--case", str(case_dir)]
+    )
+    assert bad.exit_code == 2 and "whole number" in bad.output

@@ -240,10 +240,22 @@ def test_google_drive_audit(tmp_path: Path) -> None:
             "private",
             "",
         ],
+        [
+            "Apr 1, 2024, 9:08:03 AM GMT+09:00",
+            "print",
+            "hanako@example.co.jp",
+            "2XyZ",
+            "設計",
+            "PDF",
+            "x@example.co.jp",
+            "private",
+            "",
+        ],
     ]
     data = _csv(header, rows)
     events, issues, _ = ingest(tmp_path, "drive.csv", data, "gws_drive")
-    assert [e["action"] for e in events] == ["download", "share", "read"]
+    assert [e["action"] for e in events] == ["download", "share", "read", "print"]
+    assert events[3]["time"] == "2024-04-01T00:08:03.000000000Z"
     assert [e["kind"] for e in events][:2] == ["gws.drive.download", "gws.drive.change_user_access"]
     assert events[0]["time"] == "2024-04-01T00:05:03.000000000Z"
     assert events[0]["object"] == {"name": "顧客リスト", "kind": "Google Sheets"}

@@ -144,3 +144,10 @@ def test_cached_fast_path_agrees_with_zoneinfo(local: datetime, zone: str) -> No
     # Another second of the same minute comes from the cached minute prefix.
     other = first.replace(second=(local.second + 17) % 60)
     assert parser.parse(other.strftime("%Y/%m/%d %H:%M:%S")).time == _utc(other)
+
+
+def test_strptime_zone_names_and_offsets() -> None:
+    gmt = TimeParser(["%b %d, %Y, %I:%M:%S %p GMT%z"]).parse("Apr 1, 2024, 9:05:03 AM GMT+09:00")
+    assert (gmt.time, gmt.offset, gmt.zone) == ("2024-04-01T00:05:03.000000000Z", "+09:00", None)
+    utc = TimeParser(["%b %d, %Y, %I:%M:%S %p %Z"]).parse("Apr 1, 2024, 9:05:03 AM UTC")
+    assert (utc.time, utc.offset) == ("2024-04-01T09:05:03.000000000Z", "Z")
