@@ -78,7 +78,8 @@ def build_package(case: Case, options: PackageOptions) -> PackageResult:
             fails verification.
     """
     out = options.out.resolve()
-    check_output(out, options.exhibits, force=options.force)
+    evidence = [*options.exhibits, *(Path(s.path) for s in case.store.sources())]
+    check_output(out, evidence, force=options.force)
     partial = out.with_name(out.name + ".partial")
     if out.exists() or partial.exists():
         raise CaseError(f"{out} (or {partial.name}) exists; choose a new package folder")

@@ -218,3 +218,14 @@ def test_inventories_analysis_and_report_are_packaged(
         + next(line.split()[0] for line in tags.splitlines() if "report.pdf" in line)
         + ")"
     ]
+
+
+def test_package_inside_an_evidence_folder_is_refused(
+    make_case: MakeCase, pki: Pki, tmp_path: Path
+) -> None:
+    from evidencekit.errors import EvidenceWriteRefused
+
+    case = make_case()
+    with pytest.raises(EvidenceWriteRefused, match="evidence is read-only"):
+        _package(case, tmp_path / "evidence-case" / "pkg", pki)
+    assert not (tmp_path / "evidence-case" / "pkg").exists()
