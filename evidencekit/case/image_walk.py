@@ -5,6 +5,7 @@ Used by :mod:`evidencekit.case.ingest_image`; kept apart so each part stays smal
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,6 +35,7 @@ from evidencekit.sources.content import (
 )
 from evidencekit.sources.image import DiskImage
 from evidencekit.sources.markings import MarkingScanner
+from evidencekit.sources.records import RecordReader
 from evidencekit.sources.volumes import FileSystem, VolumeProblem, open_file_systems, read_layout
 from evidencekit.sources.walk import Entry, Stream, WalkProblem, walk
 
@@ -116,6 +118,7 @@ class ImageRun:
         self._queue: deque[_Pending] = deque()
         self._queued_bytes = 0
         self._pool: ThreadPoolExecutor | None = None
+        self._records: RecordReader | None = None
 
     def run(self, progress: Callable[[str, int], None] | None = None) -> None:
         """Walk every partition's file system; record what could not be read."""
@@ -155,6 +158,7 @@ class ImageRun:
              "block_count": str(fs.block_count)}
         )  # fmt: skip
         prefix = f"/p{fs.partition.slot}/" if self._multi else "/"
+        self._records = RecordReader(fs, self.image.read)
         end = fs.partition.offset + fs.block_count * fs.block_size
         if end > self.image.media_size:
             msg = (
@@ -205,6 +209,14 @@ class ImageRun:
         self._count(entry, flags)
         times = entry_times(entry, self.zone)
         record = self._inventory(entry, content, flags, p.streams, times)
+        real = entry.meta_type not in (None, "virtual", "virtual_dir")
+        raw = (
+            self._records.raw(entry.inode)
+            if self._records and real and entry.inode is not None
+            else None
+        )
+        if raw is not None:
+            record["record_sha256"] = hashlib.sha256(raw).hexdigest()
         self.inventory.write(orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n")
         for line in body_lines(entry, content.md5 if content else None, p.prefix, times):
             self.body.write(line.encode("utf-8") + b"\n")
@@ -329,6 +341,8 @@ class ImageRun:
             }
             content_dict.update(action=str(action), kind=kind, object=obj,
                                 source=self.source_id, locator=locator)  # fmt: skip
+            if "record_sha256" in rec:
+                content_dict["raw_sha256"] = rec["record_sha256"]
             all_flags = sorted({*flags, *fields.get("flags", ())})
             if all_flags:
                 content_dict["flags"] = all_flags

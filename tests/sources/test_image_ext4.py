@@ -4,6 +4,8 @@ a directory loop, markings in EUC-JP and UTF-16."""
 from __future__ import annotations
 
 import hashlib
+import re
+import subprocess
 from pathlib import Path
 
 from tests.sources.conftest import (
@@ -90,3 +92,25 @@ def test_directory_loop_is_reported_and_walk_continues(tmp_path: Path) -> None:
     assert (
         result.entry("keep.txt")["sha256"] == hashlib.sha256(ext4_files()["keep.txt"]).hexdigest()
     )
+
+
+def _debugfs(image: Path, request: str) -> str:
+    return subprocess.run(["debugfs", "-R", request, str(image)], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+
+
+def test_raw_sha256_is_the_on_disk_inode(ext4_image: Built, tmp_path: Path) -> None:
+    result = ingest(ext4_image.path, tmp_path / "case")
+    stats = _debugfs(ext4_image.path, "stats")
+    block = int(re.search(r"Block size:\s+(\d+)", stats).group(1))  # type: ignore[union-attr]
+    isize = int(re.search(r"Inode size:\s+(\d+)", stats).group(1))  # type: ignore[union-attr]
+    for path in ("keep.txt", "data/big.bin", "data"):
+        where = _debugfs(ext4_image.path, f"imap /{path}")
+        m = re.search(r"located at block (\d+), offset (0x[0-9a-f]+)", where)
+        assert m is not None, where
+        start = int(m.group(1)) * block + int(m.group(2), 16)
+        with open(ext4_image.path, "rb") as fp:
+            fp.seek(start)
+            expected = hashlib.sha256(fp.read(isize)).hexdigest()
+        assert result.entry(path)["record_sha256"] == expected
+        assert {e["raw_sha256"] for e in result.events_for(path).values()} == {expected}

@@ -112,3 +112,15 @@ def test_owner_sid_from_secure_sds(tmp_path: Path) -> None:
         entry = result.entry(path)
         assert entry["security_id"] >= 256  # a $Secure reference, not a resident descriptor
         assert entry["owner_sid"] == _secaudit_owner(raw, path), path
+
+
+def test_raw_sha256_is_the_mft_record(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    mft = subprocess.run(["icat", str(ntfs_image.path), "0"], check=True,
+                         capture_output=True).stdout  # fmt: skip
+    for path in ("hello.txt", "photo.bin", "$MFT"):
+        inode = int(result.entry(path)["inode"])
+        expected = hashlib.sha256(mft[inode * 1024 : (inode + 1) * 1024]).hexdigest()
+        assert mft[inode * 1024 : inode * 1024 + 4] == b"FILE"
+        assert result.entry(path)["record_sha256"] == expected
+        assert result.events_for(path)["fn_crtime"]["raw_sha256"] == expected

@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidencekit.errors import UnreadableInput
 from evidencekit.sources.delimited import DelimitedReader
@@ -229,3 +232,42 @@ def test_given_encodings_utf16_sjis_and_unknown(tmp_path: Path) -> None:
     assert reader.encoding == "cp932" and records[0].fields[1] == "①" and problems == []
     with pytest.raises(UnreadableInput, match="unknown text encoding"):
         TextLog(path, encoding="klingon-8")
+
+
+_CELL = st.text(alphabet=st.sampled_from(list('ab,"\n\r 山田①=-+@\t')), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=20))
+def test_round_trip_of_anything_csv_writer_writes(rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([["x", "y", "z"], *rows])
+    data = buffer.getvalue().encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        records, problems, _ = _records(path, encoding="utf-8")
+    assert problems == [r for r in problems if r.code == "repeated_header"]
+    expected = [r for r in rows if r != ["x", "y", "z"]]
+    assert [r.fields for r in records] == expected
+    for record in records:
+        assert data[record.offset : record.offset + record.length] == record.raw
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400).map(lambda b: b"a,b,c\n" + b.replace(b"\x00", b'"')))
+def test_every_byte_of_hostile_input_is_accounted_for(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        items = list(DelimitedReader(path, encoding="utf-8", max_line=64).records())
+    covered = bytearray(len(data))
+    covered[:6] = b"\x01" * 6  # the header line
+    for item in items:
+        if isinstance(item, Problem) and item.code == "undecodable_bytes":
+            continue  # points inside a record that is also yielded
+        for i in range(item.offset, item.offset + item.length):
+            assert not covered[i], "two results claim the same byte"
+            covered[i] = 1
+    # What no record or problem claims is line terminators and blank lines only.
+    assert all(data[i] in b"\r\n" for i, c in enumerate(covered) if not c)
