@@ -18,35 +18,12 @@ Gap = tuple[str, str, dict[str, Any], int | None, str]
 def continuity_issues(scans: list[Any], header: FileHeader) -> list[Gap]:
     """Issues for zero chunks inside the file, record-id gaps and overlaps between
     chunks, records missing inside a chunk and at the end of the log."""
-    out: list[Gap] = []
-    used = [s.index for s in scans if s.state != "zero"]
-    last_used = max(used, default=-1)
-    trailing = [s for s in scans if s.state == "zero" and s.index > last_used]
-    if trailing:
-        out.append(
-            (
-                "unused_chunks",
-                f"{len(trailing)} all-zero chunk(s) after the last used "
-                "chunk (preallocated space, or wiped records)",
-                {"offset": str(trailing[0].offset)},
-                None,
-                "info",
-            )
-        )
-    by_index = {s.index: s for s in scans}
+    last_used = max((s.index for s in scans if s.state != "zero"), default=-1)
+    out = _zero_chunks(scans, last_used)
     for scan in scans:
-        if scan.state == "zero" and scan.index < last_used:
-            out.append(
-                (
-                    "chunk_zero",
-                    "chunk is all zero bytes between used chunks",
-                    {"offset": str(scan.offset), "length": 65536},
-                    None,
-                    "warning",
-                )
-            )
         out.extend(_inside(scan))
     out.extend(_missing_chunks(scans, header))
+    by_index = {s.index: s for s in scans}
     ranges = sorted(
         (s.records[0].number, s.records[-1].number, s.index)
         for s in scans
@@ -58,16 +35,30 @@ def continuity_issues(scans: list[Any], header: FileHeader) -> list[Gap]:
         top = max(r[1] for r in ranges)
         if 0 < header.next_record - 1 - top < 2**32:
             lost = header.next_record - 1 - top
-            out.append(
-                (
-                    "records_missing_at_end",
-                    f"file header expects records up to "
-                    f"{header.next_record - 1}; the last record found is {top}",
-                    {"offset": str(by_index[last_used].offset)},
-                    lost,
-                    "error",
-                )
+            message = (
+                f"file header expects records up to {header.next_record - 1}; "
+                f"the last record found is {top}"
             )
+            where = {"offset": str(by_index[last_used].offset)}
+            out.append(("records_missing_at_end", message, where, lost, "error"))
+    return out
+
+
+def _zero_chunks(scans: list[Any], last_used: int) -> list[Gap]:
+    """All-zero chunks: a warning each between used chunks, one note for the tail."""
+    out: list[Gap] = []
+    for scan in scans:
+        if scan.state == "zero" and scan.index < last_used:
+            where = {"offset": str(scan.offset), "length": 65536}
+            out.append(("chunk_zero", "chunk is all zero bytes between used chunks", where,
+                        None, "warning"))  # fmt: skip
+    trailing = [s for s in scans if s.state == "zero" and s.index > last_used]
+    if trailing:
+        message = (
+            f"{len(trailing)} all-zero chunk(s) after the last used chunk "
+            "(preallocated space, or wiped records)"
+        )
+        out.append(("unused_chunks", message, {"offset": str(trailing[0].offset)}, None, "info"))
     return out
 
 
