@@ -40,6 +40,13 @@ from evidencekit.sources.volumes import FileSystem, VolumeProblem, open_file_sys
 from evidencekit.sources.walk import Entry, Stream, WalkProblem, walk
 
 PARSER, VERSION = "disk_image", "1"
+# How TSK found a deleted file's content: what a reader of "recovered" must know.
+RECOVERY_BASIS = {
+    "FAT12": "fat_contiguous_clusters_assumed", "FAT16": "fat_contiguous_clusters_assumed",
+    "FAT32": "fat_contiguous_clusters_assumed", "exFAT": "fat_contiguous_clusters_assumed",
+    "NTFS": "mft_runlist", "ext2": "inode_block_pointers", "ext3": "inode_block_pointers",
+    "ext4": "inode_extents",
+}  # fmt: skip
 _ZONE_ID_MAX = 64 << 10
 _SKIP_STREAMS = {("$BadClus", "$Bad")}  # sparse, as large as the volume, never data
 # libmagic is slow (up to milliseconds a file) but runs without the GIL: entries wait
@@ -421,6 +428,8 @@ def _event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
     if entry.fs.fs_type.startswith(("FAT", "exFAT")):
         attrs["time_semantics"] = "local_wall_clock"
         attrs["crtime_resolution"] = "10ms"
+    if entry.deleted and rec.get("content") == "complete":
+        attrs["recovery_basis"] = RECOVERY_BASIS.get(entry.fs.fs_type, "tsk_metadata")
     if rec.get("streams"):
         attrs["streams"] = [{k: s[k] for k in ("name", "size", "sha256", "zone_identifier")
                              if k in s} for s in rec["streams"]]  # fmt: skip

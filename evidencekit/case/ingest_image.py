@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evidencekit.case.image_artifacts import ArtifactHook
 from evidencekit.case.image_walk import ImageRun, RunCounts
 from evidencekit.case.ingest import source_id_for
 from evidencekit.case.workspace import Case
-from evidencekit.errors import EvidenceChanged
+from evidencekit.errors import EvidenceChanged, EvidenceKitError
 from evidencekit.model import Source
 from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import Hashes, hash_file, hash_files
@@ -72,6 +73,10 @@ def ingest_image(
     """
     check_output(case.root, [path], force=force)
     zone = time_zone or case.meta.time_zone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise EvidenceKitError(f"unknown time zone {zone!r} (use an IANA name)") from exc
     image = open_image(path)
     try:
         check_output(case.root, list(image.segments), force=force)

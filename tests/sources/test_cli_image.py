@@ -56,3 +56,13 @@ def test_ingest_image_custom_markings(fat_image: Built, tmp_path: Path) -> None:
     data = json.loads(runner.invoke(cli, args).output)
     assert data["marked"] == 1
     assert data["source"]["parameters"]["markings"] == ["Quarterly"]
+
+
+def test_ingest_image_unknown_zone_is_refused(fat_image: Built, tmp_path: Path) -> None:
+    runner = CliRunner()
+    _case(runner, tmp_path / "case")
+    args = ["ingest", "image", str(fat_image.path), "--case", str(tmp_path / "case"),
+            "--tz", "Mars/Olympus"]  # fmt: skip
+    result = runner.invoke(cli, args)
+    assert result.exit_code != 0
+    assert "unknown time zone 'Mars/Olympus'" in str(result.exception)

@@ -25,6 +25,9 @@ def test_fat_files_hashes_and_deleted_recovered(fat_image: Built, tmp_path: Path
     assert gone["sha256"] == hashlib.sha256(data).hexdigest()
     assert "recovered" in gone["flags"] and "unrecoverable" not in gone["flags"]
     assert result.summary.counts.deleted == 1 and result.summary.counts.recovered == 1
+    recovered_event = result.events_for(gone["path"])["mtime"]
+    # TSK reads a deleted FAT file from contiguous clusters: say so beside "recovered".
+    assert recovered_event["attributes"]["recovery_basis"] == "fat_contiguous_clusters_assumed"
     assert result.issues == []
     validate_events(result.events)
     s = result.summary.source
@@ -91,3 +94,5 @@ def test_fat_outputs_deterministic_and_in_custody(fat_image: Built, tmp_path: Pa
         rel = path.relative_to(one.case.root).as_posix()
         assert entry.evidence[rel] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert rel.startswith("store/inventories/")
+    head = one.case.seal()
+    assert head.size == len(one.events) == one.summary.events
