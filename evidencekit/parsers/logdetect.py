@@ -12,6 +12,7 @@ from typing import Any
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.parsers.base import parsers
+from evidencekit.parsers.tabular import ProfileParser
 
 HEAD_BYTES = 64 * 1024
 
@@ -59,8 +60,6 @@ def detect_log_format(path: Path) -> str:
 def log_time_zone(name: str, tz: str | None, options: dict[str, Any]) -> str | None:
     """The zone a parser will read local times in: ``UTC`` for formats that are UTC by
     definition, else ``tz`` or the profile's zone (None when the parser has no profile)."""
-    from evidencekit.parsers.tabular import ProfileParser
-
     cls = parsers.get(name)
     if getattr(cls, "utc_by_definition", False):
         return "UTC"
