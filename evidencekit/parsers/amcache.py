@@ -31,7 +31,7 @@ def _entry(
         Action.EXECUTE,
         "registry.amcache",
         path,
-        flags=tuple(tool_flags(reader.ctx, target)),
+        flags=tuple(tool_flags(reader.ctx, target, sha1=sha1)),
         object=ObjectRef(
             kind="file", path=target or None, name=windows_name(target) or None, sha1=sha1
         ),

@@ -205,27 +205,69 @@ def usb_storage(reader: HiveReader) -> Iterator[Event]:
     yield from _usbstor(reader, ccs, usb)
 
 
-@handler("system")
-def shimcache(reader: HiveReader) -> Iterator[Event]:
-    """ShimCache (AppCompatCache) entries of Windows 7/2008 R2 (x86 and x64 layouts);
-    the time is the executable's last-modified time, not an execution time."""
-    ccs = current_control_set(reader)
-    path = f"{ccs}\\Control\\Session Manager\\AppCompatCache"
-    data = hex_bytes(reader.values(reader.key(path), path).get("AppCompatCache"))
-    if not data or len(data) < 128 or struct.unpack_from("<I", data)[0] != 0xBADC0FEE:
-        return
+def _win7_entries(data: bytes) -> Iterator[tuple[str, int, bytes]]:
+    """Windows 7 / 2008 R2 (magic 0xBADC0FEE): fixed-size entries, x86 or x64."""
     count = struct.unpack_from("<I", data, 4)[0]
     x64 = len(data) >= 136 and struct.unpack_from("<I", data, 132)[0] == 0  # x64 pads the offset
     size = 48 if x64 else 32
     for index in range(count):
         entry = data[128 + index * size : 128 + (index + 1) * size]
         if len(entry) < size:
-            break
-        if x64:
-            length, _, offset, mtime = struct.unpack_from("<HHxxxxQQ", entry)
-        else:
-            length, _, offset, mtime = struct.unpack_from("<HHIQ", entry)
-        name = data[offset : offset + length].decode("utf-16-le", "replace")
+            return
+        layout = "<HHxxxxQQ" if x64 else "<HHIQ"
+        length, _, offset, mtime = struct.unpack_from(layout, entry)
+        yield data[offset : offset + length].decode("utf-16-le", "replace"), mtime, entry
+
+
+def _win10_entries(data: bytes) -> Iterator[tuple[str, int, bytes]]:
+    """Windows 10/11 (header of 0x30 or 0x34 bytes, then ``10ts`` entries)."""
+    pos = struct.unpack_from("<I", data)[0]
+    while pos + 12 <= len(data) and data[pos : pos + 4] == b"10ts":
+        size = struct.unpack_from("<I", data, pos + 8)[0]
+        entry = data[pos : pos + 12 + size]
+        if len(entry) < 12 + size or size < 10:
+            return
+        length = struct.unpack_from("<H", entry, 12)[0]
+        if 14 + length + 8 > len(entry):
+            return
+        mtime = struct.unpack_from("<Q", entry, 14 + length)[0]
+        yield entry[14 : 14 + length].decode("utf-16-le", "replace"), mtime, entry
+        pos += 12 + size
+
+
+def shimcache_entries(data: bytes) -> tuple[str, Iterator[tuple[str, int, bytes]]] | None:
+    """The layout name and entries (path, last-modified FILETIME, raw) of a cache value."""
+    if len(data) >= 128 and struct.unpack_from("<I", data)[0] == 0xBADC0FEE:
+        return "win7", _win7_entries(data)
+    if len(data) >= 0x38 and struct.unpack_from("<I", data)[0] in (0x30, 0x34):
+        start = struct.unpack_from("<I", data)[0]
+        if data[start : start + 4] == b"10ts":
+            return "win10", _win10_entries(data)
+    return None
+
+
+@handler("system")
+def shimcache(reader: HiveReader) -> Iterator[Event]:
+    """ShimCache (AppCompatCache) entries, Windows 7/2008 R2 and Windows 10/11 layouts;
+    the time is the executable's last-modified time, not an execution time."""
+    ccs = current_control_set(reader)
+    path = f"{ccs}\\Control\\Session Manager\\AppCompatCache"
+    data = hex_bytes(reader.values(reader.key(path), path).get("AppCompatCache"))
+    found = shimcache_entries(data or b"")
+    if data and found is None:
+        reader.issues.append(
+            reader.ctx.issue(
+                "unsupported_shimcache",
+                f"{path}: AppCompatCache layout not recognised (first bytes {data[:8].hex()})",
+                reader.locator(path, "AppCompatCache"),
+                reader.raw(path, "AppCompatCache", data),
+                severity="info",
+            )
+        )
+    if found is None:
+        return
+    layout, entries = found
+    for index, (name, mtime, entry) in enumerate(entries):
         name = name.removeprefix("\\??\\")
         reader.ctx.records_read += 1
         yield reader.event(
@@ -238,5 +280,5 @@ def shimcache(reader: HiveReader) -> Iterator[Event]:
             entry,
             flags=tuple(tool_flags(reader.ctx, name)),
             object=ObjectRef(kind="file", path=name, name=windows_name(name)),
-            attributes={"cache_position": index},
+            attributes={"cache_position": index, "cache_layout": layout},
         )

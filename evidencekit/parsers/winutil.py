@@ -153,20 +153,26 @@ def domain_list(ctx: ParseContext | None = None) -> dict[str, Any]:
     return _load_toml(str(custom or DATA / "domains.toml"))
 
 
-def tool_flags(ctx: ParseContext | None, path_or_name: str, sha256: str | None = None) -> list[str]:
+def tool_flags(
+    ctx: ParseContext | None,
+    path_or_name: str,
+    sha256: str | None = None,
+    sha1: str | None = None,
+) -> list[str]:
     """Flags such as ``tool.wiper`` for an executable known from the tools list.
 
     Matches on the executable's file name (case-insensitive), on a path fragment,
-    or on a SHA-256 listed for the tool.
+    or on a SHA-256 / SHA-1 listed for the tool (keys ``sha256`` / ``sha1``).
     """
     text = path_or_name.replace("/", "\\").lower()
     name = text.rsplit("\\", 1)[-1]
+    digests = {h.lower() for h in (sha256, sha1) if h}
     flags: set[str] = set()
     for tool in tool_list(ctx).get("tool", []):
         names = {n.lower() for n in tool.get("names", [])}
         paths = [p.lower() for p in tool.get("paths", [])]
-        hashes = {h.lower() for h in tool.get("sha256", [])}
-        if name in names or any(p in text for p in paths) or (sha256 and sha256 in hashes):
+        hashes = {h.lower() for h in (*tool.get("sha256", []), *tool.get("sha1", []))}
+        if name in names or any(p in text for p in paths) or digests & hashes:
             flags.add(f"tool.{tool['category']}")
     return sorted(flags)
 

@@ -45,3 +45,17 @@ def test_amcache_entries_and_tool_flags(tmp_path: Path) -> None:
     assert wiper.flags == ("tool.wiper",) and wiper.object is not None
     assert wiper.object.sha1 == SHA1
     assert wiper.attributes["volume_guid"] == "11111111-2222-3333-4444-555555555555"
+
+
+def test_tool_matched_by_sha1_only(tmp_path: Path) -> None:
+    root = Key("ROOT", T)
+    entry = root.path("Root\\InventoryApplicationFile\\renamed.exe|1", T)
+    entry.sz("LowerCaseLongPath", "c:\\users\\bob\\renamed.exe").sz("FileId", "0000" + SHA1)
+    path = tmp_path / "Amcache.hve"
+    path.write_bytes(write_hive(root, "Amcache.hve"))
+    tools = tmp_path / "tools.toml"
+    tools.write_text(f'[[tool]]\nname = "x"\ncategory = "wiper"\nsha1 = ["{SHA1.upper()}"]\n')
+    events, _, _ = run_parser("registry", path, tools_file=str(tools))
+    assert [e.flags for e in events] == [("tool.wiper",)]
+    events, _, _ = run_parser("registry", path)
+    assert [e.flags for e in events] == [()]

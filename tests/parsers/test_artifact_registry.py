@@ -4,6 +4,7 @@ with a broken subkey list must yield a located issue while the rest is read."""
 
 from __future__ import annotations
 
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from regipy.registry import NKRecord, RegistryHive
 
 from evidencekit.model import Action, Event
 from tests.writers.artifacts import corpus_file, decompress_xz, facts_for, run_parser, to7
+from tests.writers.regf_writer import Key, write_hive
 
 pytestmark = pytest.mark.corpus
 SYSTEM = "registry/win7_SYSTEM_usb_hp_v100w.xz"
@@ -153,3 +155,42 @@ def test_not_a_hive(tmp_path: Path) -> None:
     bad.write_bytes(b"regf" + b"\x00" * 100)
     events, issues, ctx = run_parser("registry", bad)
     assert events == [] and issues[0].code == "unreadable_hive" and ctx.records_failed == 1
+
+
+def _win10_cache(entries: list[tuple[str, int]]) -> bytes:
+    """AppCompatCache value in the Windows 10 (Creators Update+) layout: a 0x34-byte
+    header, then ``10ts`` entries (path length, UTF-16 path, FILETIME, data size, data)."""
+    body = b""
+    for path, mtime in entries:
+        name = path.encode("utf-16-le")
+        rest = struct.pack("<H", len(name)) + name + struct.pack("<QI", mtime, 0)
+        body += b"10ts" + struct.pack("<II", 0, len(rest)) + rest
+    return struct.pack("<I", 0x34) + b"\x00" * 0x30 + body
+
+
+def test_shimcache_win10_layout(tmp_path: Path) -> None:
+    root = Key("ROOT", 133_560_000_000_000_000)
+    root.key("Select").dword("Current", 1)
+    cache = [
+        ("C:\\Tools\\VeraCrypt\\VeraCrypt.exe", 133_500_000_000_000_000),
+        ("C:\\Windows\\System32\\notepad.exe", 133_400_000_000_000_000),
+    ]
+    root.path("ControlSet001\\Control\\Session Manager\\AppCompatCache").binary(
+        "AppCompatCache", _win10_cache(cache)
+    )
+    path = tmp_path / "SYSTEM"
+    path.write_bytes(write_hive(root, "SYSTEM"))
+    plugin = ShimCachePlugin(RegistryHive(str(path)), as_json=True)
+    plugin.run()
+    theirs = [(e["path"], e["last_mod_date"][:19]) for e in plugin.entries]
+    events, issues, _ = run_parser("registry", path)
+    assert issues == []
+    ours = [
+        (e.object.path, (e.time or "")[:19])
+        for e in events
+        if e.kind == "registry.shimcache" and e.object
+    ]
+    assert [p for p, _ in ours] == [p for p, _ in cache] == [p for p, _ in theirs]
+    assert [t for _, t in ours] == [t.replace(" ", "T") for _, t in theirs]
+    flags = [e.flags for e in events if e.kind == "registry.shimcache"]
+    assert flags == [("tool.encryptor",), ()]
