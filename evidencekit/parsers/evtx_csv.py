@@ -11,7 +11,9 @@ is kept undated. Option ``date_order`` (``mdy`` default, or ``dmy``) resolves
 ``d/m/yyyy`` dates; ``yyyy/mm/dd`` is always year first.
 
 The export holds no EventData: events are normalized from the provider, event id, level
-(audit success/failure) and, for object access, the access mask found in the message.
+(audit success/failure) and the fields found in the rendered message under the labels of
+``data/windows_message_labels.json`` (English and Japanese renderings); events with such
+fields are flagged ``fields_from_message`` and keep the whole message.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
 import re
 from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -46,6 +50,9 @@ LEVELS = {
     "audit failure": "audit_failure", "失敗の監査": "audit_failure",
 }  # fmt: skip
 _MAX_RECORD = 16 << 20  # a record (row with its message) larger than this is refused
+_LABELS = Path(__file__).parent / "data" / "windows_message_labels.json"
+_FIELD = re.compile(r"^[ \t]+(\S[^\t]*?)\s*[:：]\t+(.*)$")
+_TOP_FIELD = re.compile(r"^(\S[^\t]*?)\s*[:：]\t+(.*)$")
 _TIME = re.compile(
     r"^\s*(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})\s+(午前|午後)?\s*(\d{1,2}):(\d{2})"
     r"(?::(\d{2}))?\s*(AM|PM|午前|午後)?\s*$",
@@ -256,6 +263,8 @@ class _Rows:
             yield issue
         loc = where.model_dump(exclude_none=True)
         flags = ("text_replaced",) if bad else ()
+        if rec.data:
+            flags = (*flags, "fields_from_message")
         yield normalize(rec, self.ctx.source_id, loc, hashlib.sha256(body).hexdigest(), flags)
 
     def _win_record(self, row: list[str], cols: dict[str, int], event_id: int) -> WinRecord:
@@ -269,6 +278,7 @@ class _Rows:
             event_id=event_id,
             outcome=outcome,
             system=system,
+            data=message_fields(message) if message else {},
             message=message or None,
             time_precision="1s",
         )
@@ -323,3 +333,32 @@ def parse_local(text: str, order: str = "mdy") -> datetime:
         return datetime(year, month, day, h, int(minute), int(second or 0))  # noqa: DTZ001
     except ValueError as exc:
         raise TimeError(f"impossible time {text[:60]!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def _labels() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    data = json.loads(_LABELS.read_text(encoding="utf-8"))
+    return data["sections"], data["fields"]
+
+
+def message_fields(message: str) -> dict[str, str]:
+    """EventData fields read from a rendered message (``Subject:`` / ``\tAccount Name:\tx``).
+
+    Labels repeat across sections (``Account Name`` of the subject and of the new logon),
+    so a label counts only under a known section; the first value of a field wins.
+    """
+    sections, fields = _labels()
+    section, out = "", {}
+    for line in message.splitlines():
+        if not line.strip():
+            continue
+        indented = line[0] in " \t"
+        m = (_FIELD if indented else _TOP_FIELD).match(line)
+        if not indented and m is None:
+            section = sections.get(line.strip().rstrip(":：").strip(), "?")
+            continue
+        if m is not None:
+            name = fields.get(section if indented else "", {}).get(m.group(1))
+            if name and name not in out:
+                out[name] = m.group(2).strip()
+    return out

@@ -306,3 +306,103 @@ def test_ingest_log_auto_detects_each_windows_export(corpus: Path, tmp_path: Pat
         assert source["time_zone"] == ("Asia/Tokyo" if fmt == "evtx_csv" else "UTC")
     actions = Counter(json.loads(line)["action"] for line in Case(case_dir).store.event_lines())
     assert actions == {"log_cleared": 91 * 3}
+
+
+MSG_4663_EN = """An attempt was made to access an object.
+
+Subject:
+\tSecurity ID:\t\tS-1-5-21-1-2-3-1104
+\tAccount Name:\t\tyamada
+\tAccount Domain:\t\tCORP
+\tLogon ID:\t\t0x3E7A1
+
+Object:
+\tObject Server:\t\tSecurity
+\tObject Type:\t\tFile
+\tObject Name:\t\tD:\\設計\\図面A.dwg
+\tHandle ID:\t\t0x1a4
+\tResource Attributes:\t
+
+Process Information:
+\tProcess ID:\t\t0x1f0
+\tProcess Name:\t\tC:\\Windows\\explorer.exe
+
+Access Request Information:
+\tAccesses:\t\tDELETE
+\t\t\t\t
+\tAccess Mask:\t\t0x10000"""
+
+MSG_4663_JA = """オブジェクトへのアクセスが試行されました。
+
+サブジェクト:
+\tセキュリティ ID:\t\tS-1-5-21-1-2-3-1104
+\tアカウント名:\t\tyamada
+\tアカウント ドメイン:\t\tCORP
+\tログオン ID:\t\t0x3E7A1
+
+オブジェクト:
+\tオブジェクト サーバー:\tSecurity
+\tオブジェクトの種類:\tFile
+\tオブジェクト名:\tD:\\設計\\図面A.dwg
+\tハンドル ID:\t0x1a4
+
+プロセス情報:
+\tプロセス ID:\t0x1f0
+\tプロセス名:\tC:\\Windows\\explorer.exe
+
+アクセス要求情報:
+\tアクセス:\tReadData (または ListDirectory)
+\t\t\t\t
+\tアクセス マスク:\t0x1"""
+
+MSG_4624_EN = """An account was successfully logged on.
+
+Subject:
+\tSecurity ID:\t\tS-1-5-18
+\tAccount Name:\t\tPC01$
+\tAccount Domain:\t\tCORP
+
+Logon Information:
+\tLogon Type:\t\t10
+
+New Logon:
+\tSecurity ID:\t\tS-1-5-21-1-2-3-1104
+\tAccount Name:\t\tyamada
+\tAccount Domain:\t\tCORP
+
+Network Information:
+\tWorkstation Name:\tPC01
+\tSource Network Address:\t10.0.0.9
+\tSource Port:\t\t50112"""
+
+
+def test_fields_are_read_from_rendered_messages(tmp_path: Path) -> None:
+    def row(level: str, when: str, eid: int, message: str) -> str:
+        return f'{level},{when},Microsoft-Windows-Security-Auditing,{eid},x,"{message}"'
+
+    rows = [
+        HEAD["en"],
+        row("Audit Success", "4/1/2024 9:05:03 AM", 4663, MSG_4663_EN),
+        row("Audit Success", "4/1/2024 9:05:04 AM", 4624, MSG_4624_EN),
+        row("Audit Failure", "4/1/2024 9:05:05 AM", 4663, MSG_4663_EN),
+    ]
+    ja = [
+        HEAD["ja"],
+        f'成功の監査,2024/04/01 9:05:03,Microsoft-Windows-Security-Auditing,4663,x,"{MSG_4663_JA}"',
+    ]
+    en_events = _parse(_write(tmp_path / "en.csv", "\r\n".join(rows) + "\r\n", "utf-8"))[1]
+    (ja_event,) = _parse(_write(tmp_path / "ja.csv", "\r\n".join(ja) + "\r\n", "cp932"))[1]
+    deleted, logon, denied = en_events
+    assert deleted["action"] == "delete" and denied["action"] == "access_denied"
+    assert deleted["object"] == {"kind": "file", "path": "D:\\設計\\図面A.dwg"}
+    assert deleted["actor"] == {
+        "user": "yamada",
+        "domain": "CORP",
+        "sid": "S-1-5-21-1-2-3-1104",
+        "process": "C:\\Windows\\explorer.exe",
+    }
+    assert "fields_from_message" in deleted["flags"]
+    assert logon["action"] == "logon" and logon["actor"]["user"] == "yamada"
+    assert logon["attributes"]["logon_type"] == 10 and logon["actor"]["ip"] == "10.0.0.9"
+    assert ja_event["action"] == "read"
+    assert ja_event["object"] == deleted["object"] and ja_event["actor"] == deleted["actor"]
