@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,35 @@ def test_ingest_artifact_says_which_kind(tmp_path: Path) -> None:
         cli, ["ingest", "artifact", str(unknown), "--case", str(tmp_path / "case")]
     )
     assert run.exit_code != 0 and "not recognised" in run.output
+
+
+def test_inventory_users_from_mountpoints2(tmp_path: Path) -> None:
+    from evidencekit.events.devices import build_inventory
+    from tests.writers.artifacts import run_parser
+
+    guid = "0b233deb-95f5-11e0-a8e8-806e6f6e6963"
+    system = Key("ROOT", T0)
+    system.key("Select").dword("Current", 1)
+    system.path(f"ControlSet001\\Enum\\USBSTOR\\{DEVICE_ID}\\{SERIAL}&0", T0)
+    mounted = f"_??_USBSTOR#{DEVICE_ID}#{SERIAL}&0#{{53f56307-b6bf-11d0-94f2-00a0c91efb8b}}"
+    system.key("MountedDevices").binary(f"\\??\\Volume{{{guid}}}", mounted.encode("utf-16-le"))
+    user = Key("ROOT", T0)
+    explorer = "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer"
+    user.path(f"{explorer}\\MountPoints2\\{{{guid}}}", ARRIVAL)
+    user.path(f"{explorer}\\RecentDocs")
+    events = []
+    for name, root, image_path in (
+        ("SYSTEM", system, "Windows/System32/config/SYSTEM"),
+        ("NTUSER.DAT", user, "Users/alice/NTUSER.DAT"),
+    ):
+        path = _checked_hive(write_hive(root, name), tmp_path / name, "\\")
+        found, issues, _ = run_parser("registry", path, image_path=image_path)
+        assert issues == []
+        events += [
+            dict(e.canonical_dict(), id=f"{len(events) + i:032x}") for i, e in enumerate(found)
+        ]
+    (row,) = build_inventory(events)
+    assert row.usb_serial == SERIAL and row.volume_guids == {guid}
+    assert row.users == {"alice"}
+    arrival = datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=ARRIVAL // 10)
+    assert row.last_seen == arrival.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
