@@ -33,6 +33,12 @@ HR_TYPES = frozenset(
         "hire",
         "approved_overtime",
         "approved_holiday_work",
+        # Also known to the analysis stage (evidencekit.analysis.hr):
+        "exit_pledge",
+        "exit_checklist",
+        "warning_letter",
+        "competitor_offer_accepted",
+        "return_from_leave",
     }
 )
 
@@ -51,7 +57,9 @@ class HrEvents(ProfileParser):
     ) -> Iterator[ParseIssue]:
         attributes = content.setdefault("attributes", {})
         hr_type = attributes.get("hr_type")
-        if hr_type not in HR_TYPES:
+        if hr_type in HR_TYPES:
+            content["kind"] = f"hr.{hr_type}"
+        else:
             if hr_type is not None:
                 attributes["hr_type_text"] = attributes.pop("hr_type")
             yield issue_at(

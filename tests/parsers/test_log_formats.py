@@ -256,7 +256,7 @@ def test_google_drive_audit(tmp_path: Path) -> None:
     events, issues, _ = ingest(tmp_path, "drive.csv", data, "gws_drive")
     assert [e["action"] for e in events] == ["download", "share", "read", "print"]
     assert events[3]["time"] == "2024-04-01T00:08:03.000000000Z"
-    assert [e["kind"] for e in events][:2] == ["gws.drive.download", "gws.drive.change_user_access"]
+    assert [e["kind"] for e in events][:2] == ["gdrive.download", "gdrive.change_user_access"]
     assert events[0]["time"] == "2024-04-01T00:05:03.000000000Z"
     assert events[0]["object"] == {"name": "顧客リスト", "kind": "Google Sheets"}
     assert [i["code"] for i in issues] == ["missing_columns"]  # optional columns, info only
@@ -355,7 +355,7 @@ def test_purview_activity_and_alerts(tmp_path: Path) -> None:
     events, _, _ = ingest(tmp_path, "purview.csv", _csv(header, rows), "purview")
     assert [e["action"] for e in events] == ["copy", "upload"]
     assert events[0]["device"] == {"drive_type": "removable"}
-    assert events[0]["kind"] == "purview.FileCopiedToRemovableMedia"
+    assert events[0]["kind"] == "dlp.purview.FileCopiedToRemovableMedia"
     alerts = _csv(
         ["Alert ID", "Time detected", "User", "Policy", "Severity", "Status"],
         [
@@ -520,6 +520,13 @@ def test_hr_events_contract(tmp_path: Path) -> None:
     assert first["time"] == "2024-03-14T15:00:00.000000000Z"
     assert first["time_precision"] == "1d" and first["flags"] == ["date_only"]
     assert first["attributes"]["person"] == "E1001"
+    assert [e["kind"] for e in events] == [
+        "hr.resignation_notice",
+        "hr.last_working_day",
+        "hr.retirement",
+        "hr.approved_holiday_work",
+        "hr.event",
+    ]
     assert first["actor"] == {"user": "山田太郎", "email": "taro@example.co.jp"}
     assert events[3]["time_precision"] == "1min" and "flags" not in events[3]
     assert events[4]["attributes"]["hr_type_text"] == "昇給"
