@@ -4,7 +4,7 @@ Time semantics by file system:
 
 * NTFS: ``$STANDARD_INFORMATION`` (``si_*``) and ``$FILE_NAME`` (``fn_*``) FILETIMEs,
   UTC, 100 ns; the FILETIME is kept as ``time_original``.
-* FAT / exFAT: the clock wrote local wall time. TSK turns it into seconds with the
+* FAT / exFAT / ISO 9660: the clock wrote local wall time. TSK turns it into seconds with the
   process's local zone; that is undone here and the wall time is placed in the zone
   the FAT clock ran in (``--tz``; default the case zone), which is recorded. Created
   time has 10 ms resolution (recorded as 1 s precision plus an attribute, never
@@ -31,7 +31,10 @@ from evidencekit.sources.walk import Entry
 ACTIONS = {"crtime": Action.CREATE, "mtime": Action.MODIFY, "atime": Action.ACCESS,
            "ctime": Action.METADATA_CHANGE}  # fmt: skip
 ADS_TYPE = 128  # NTFS $DATA: a named one is an alternate data stream
-LOCAL_TIME_FS = ("FAT12", "FAT16", "FAT32", "exFAT")
+FAT_FS = ("FAT12", "FAT16", "FAT32", "exFAT")
+# ISO 9660 records local time plus a GMT offset, but TSK ignores the offset (as it
+# ignores exFAT's): for both, the wall clock is all we have, placed in the given zone.
+LOCAL_TIME_FS = (*FAT_FS, "ISO9660")
 _FAT_PRECISION = {"crtime": TimePrecision.S, "mtime": TimePrecision.S2, "atime": TimePrecision.DAY}
 _TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
                "sock": "s", "shadow": "h", "whiteout": "w", "virtual": "v",
@@ -47,7 +50,8 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
             filetimes.setdefault(role, s * 10**7 + n // 100 + FILETIME_EPOCH_OFFSET)
         return [_filetime(role, value) for role, value in sorted(filetimes.items())]
     if entry.fs.fs_type in LOCAL_TIME_FS:
-        return [_fat_time(role, s, n, zone) for role, (s, n) in sorted(entry.times.items())]
+        fat = entry.fs.fs_type in FAT_FS
+        return [_wall_time(role, s, n, zone, fat) for role, (s, n) in sorted(entry.times.items())]
     precision = TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S
     return [
         {
@@ -74,11 +78,11 @@ def _filetime(role: str, value: int) -> dict[str, Any]:
     return fields
 
 
-def _fat_time(role: str, seconds: int, nanos: int, zone: str) -> dict[str, Any]:
+def _wall_time(role: str, seconds: int, nanos: int, zone: str, fat: bool) -> dict[str, Any]:
     # TSK built these seconds with mktime() in this process's zone; localtime undoes it.
     wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
     original = wall.strftime("%Y-%m-%d %H:%M:%S")
-    if role == "crtime":
+    if fat and role == "crtime":
         original += f".{nanos // 10**7:02d}"
     fields: dict[str, Any] = {"time_role": role, "time_original": original, "time_zone": zone}
     try:
@@ -86,7 +90,8 @@ def _fat_time(role: str, seconds: int, nanos: int, zone: str) -> dict[str, Any]:
     except TimeError:
         fields["flags"] = ["time_unparseable"]
         return fields
-    fields["time_precision"] = _FAT_PRECISION.get(role, TimePrecision.S).value
+    precision = _FAT_PRECISION.get(role, TimePrecision.S) if fat else TimePrecision.S
+    fields["time_precision"] = precision.value
     return fields
 
 

@@ -19,6 +19,8 @@ from evidencekit.case.image_artifacts import ArtifactHook
 from evidencekit.case.image_events import (
     ACTIONS,
     ADS_TYPE,
+    FAT_FS,
+    LOCAL_TIME_FS,
     body_lines,
     entry_flags,
     entry_kind,
@@ -425,8 +427,9 @@ def _event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
         "owner_sid": entry.owner_sid,
         "markings": rec.get("markings"), "content": rec.get("content"),
     }  # fmt: skip
-    if entry.fs.fs_type.startswith(("FAT", "exFAT")):
+    if entry.fs.fs_type in LOCAL_TIME_FS:
         attrs["time_semantics"] = "local_wall_clock"
+    if entry.fs.fs_type in FAT_FS:
         attrs["crtime_resolution"] = "10ms"
     if entry.deleted and rec.get("content") == "complete":
         attrs["recovery_basis"] = RECOVERY_BASIS.get(entry.fs.fs_type, "tsk_metadata")

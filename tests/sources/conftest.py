@@ -225,3 +225,31 @@ def ext4_image(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def ntfs_image(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build_ntfs(tmp_path_factory.mktemp("ntfs") / "evidence")
+
+
+ISO_FILES = {"readme.txt": b"hello\n", "sub/design.txt": b"Proprietary design notes\n"}
+
+
+def build_iso(folder: Path, zone: str = "Asia/Tokyo") -> Built:
+    """ISO 9660 (+ Rock Ridge, Joliet) from a folder; genisoimage runs in ``zone``."""
+    need_tools("genisoimage")
+    src = folder / "src"
+    for name, data in ISO_FILES.items():
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    image = folder / "disc.iso"
+    run("genisoimage", "-quiet", "-R", "-J", "-V", "TESTISO", "-o", image, src,
+        env={**os.environ, "TZ": zone})  # fmt: skip
+    return Built(image, dict(ISO_FILES))
+
+
+def build_exfat(folder: Path) -> Built:
+    """An empty exFAT volume (exfatprogs cannot add files without mounting)."""
+    need_tools("mkfs.exfat")
+    folder.mkdir(parents=True, exist_ok=True)
+    image = folder / "exfat.img"
+    run("truncate", "-s", "8M", image)
+    run("mkfs.exfat", "-L", "EXVOL", image)
+    return Built(image)
