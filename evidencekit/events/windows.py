@@ -218,10 +218,21 @@ def _base_attributes(rec: WinRecord) -> dict[str, Any]:
 
 
 def _clean_map(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        safe_key(key): value if type(value) is str else clean_value(value)
-        for key, value in data.items()
-    }
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        put_unique(out, safe_key(key), value if type(value) is str else clean_value(value))
+    return out
+
+
+def put_unique(out: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``out[key]``; a name that two fields share after :func:`safe_key` gets a
+    numbered twin (``Param_1_2``) so that no value is lost."""
+    if key in out:
+        n = 2
+        while f"{key[:76]}_{n}" in out:
+            n += 1
+        key = f"{key[:76]}_{n}"
+    out[key] = value
 
 
 KEY_CACHE: dict[str, str] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evidencekit.events.time import TimeError, parse_iso
-from evidencekit.events.windows import KEY_CACHE, WinRecord, clean_value, safe_key
+from evidencekit.events.windows import KEY_CACHE, WinRecord, clean_value, put_unique, safe_key
 
 
 def record_from_json(event: dict[str, Any]) -> WinRecord:
@@ -88,7 +88,7 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
         if part in _SKIP or value is None:
             continue
         if type(value) is not dict:
-            data[safe_key(part)] = clean_value(value)
+            put_unique(data, safe_key(part), clean_value(value))
             continue
         if part == "UserData":
             for element, inner in value.items():
@@ -96,7 +96,7 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
                     _element_attributes(data, inner.get("#attributes"))
                     _put_fields(data, inner)
                 else:
-                    data[safe_key(element)] = clean_value(inner)
+                    put_unique(data, safe_key(element), clean_value(inner))
         else:
             _put_fields(data, value)
     return data
@@ -130,18 +130,25 @@ def _element_attributes(data: dict[str, Any], attrs: Any) -> None:
     if type(attrs) is dict:
         for key, value in attrs.items():
             if not key.startswith("xmlns"):
-                data[safe_key(key)] = clean_value(value)
+                put_unique(data, safe_key(key), clean_value(value))
 
 
 def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:
     keys = KEY_CACHE
     for key, item in fields.items():
+        if key == "#attributes":
+            continue
         kind = type(item)
         if kind is str:
-            data[keys.get(key) or safe_key(key)] = item
+            pass
         elif kind is int:
-            data[keys.get(key) or safe_key(key)] = str(item)
-        elif key != "#attributes":
-            if type(item) is dict and "#text" in item:
+            item = str(item)
+        else:
+            if kind is dict and "#text" in item:
                 item = item["#text"]
-            data[keys.get(key) or safe_key(key)] = clean_value(item)
+            item = clean_value(item)
+        safe = keys.get(key) or safe_key(key)
+        if safe in data:
+            put_unique(data, safe, item)
+        else:
+            data[safe] = item

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from xml.parsers import expat
 
 from evidencekit.events.time import TimeError, parse_iso
-from evidencekit.events.windows import WinRecord, normalize
+from evidencekit.events.windows import WinRecord, normalize, put_unique
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
 
@@ -290,8 +290,8 @@ class _Reader:
             return
         self.ctx.records_read += 1
         loc = where.model_dump(exclude_none=True)
-        if rec.record_id is not None and rec.record_id.isdigit():
-            loc = {"record": rec.record_id, **loc}
+        if rec.record_id is not None and rec.record_id.isascii() and rec.record_id.isdigit():
+            loc = {"record": str(int(rec.record_id)), **loc}
         self.out.append(normalize(rec, self.ctx.source_id, loc, hashlib.sha256(raw).hexdigest()))
 
 
@@ -315,7 +315,7 @@ def record_from_node(event: Node) -> WinRecord:
         raise ValueError("event without <System>")
     values = {c.tag: c for c in system.children}
     eid = values.get("EventID")
-    if eid is None or not eid.value().strip().isdigit():
+    if eid is None or not (eid.value().strip().isascii() and eid.value().strip().isdigit()):
         raise ValueError("event without a numeric <EventID>")
     extra: dict[str, Any] = {}
     if eid.attrs.get("Qualifiers"):
@@ -383,11 +383,13 @@ def _payload(event: Node) -> dict[str, Any]:
             _event_data(part, data)
         elif part.tag == "UserData":
             for element in part.children:
-                data.update((k, v) for k, v in element.attrs.items() if not k.startswith("xmlns"))
+                for key, value in element.attrs.items():
+                    if not key.startswith("xmlns"):
+                        put_unique(data, key, value)
                 for item in element.children:
-                    data[item.tag] = _tree(item)
+                    put_unique(data, item.tag, _tree(item))
         else:
-            data[part.tag] = _tree(part)
+            put_unique(data, part.tag, _tree(part))
     return data
 
 
@@ -396,13 +398,13 @@ def _event_data(part: Node, data: dict[str, Any]) -> None:
     for item in part.children:
         name = item.attrs.get("Name")
         if item.tag == "Data" and name:
-            data[name] = item.value()
+            put_unique(data, name, item.value())
         elif item.tag == "Data":
             unnamed.append(item.value())
         else:
-            data[item.tag] = _tree(item)
+            put_unique(data, item.tag, _tree(item))
     if unnamed:
-        data["Data"] = unnamed[0] if len(unnamed) == 1 else unnamed
+        put_unique(data, "Data", unnamed[0] if len(unnamed) == 1 else unnamed)
 
 
 def _tree(node: Node) -> Any:

@@ -482,3 +482,16 @@ def test_mask_helpers_and_direct_use() -> None:
         and content["attributes"]["data"]["n"] == "1.5"
     )
     assert normalize_event(rec, SID, {"record": "1"}, None).action == "modify"
+
+
+def test_no_field_is_lost_to_a_name_clash(tmp_path: Path) -> None:
+    payload = (
+        "<EventData><Data Name='Param 1'>a</Data><Data Name='Param_1'>b</Data>"
+        "<Data Name='Dup'>c</Data><Data Name='Dup'>d</Data><Data Name='001'>e</Data></EventData>"
+    )
+    doc = _event("Vendor App", 3, payload, "0x80000000000000", "Application")
+    (event,) = _read(tmp_path, doc.replace("<EventRecordID>77<", "<EventRecordID>0077<"))
+    expected = {"Param_1": "a", "Param_1_2": "b", "Dup": "c", "Dup_2": "d", "001": "e"}
+    assert event["attributes"]["data"] == expected
+    assert event["locator"]["record"] == "77"
+    assert event["action"] == "other" and event["kind"] == "evtx.vendor_app.3"
