@@ -266,3 +266,30 @@ def test_domain_list_and_parser_options(tmp_path: Path) -> None:
         cli, ["ingest", "log", str(path), "-o", "upload_min_bytes=lots", "--case", str(case_dir)]
     )
     assert bad.exit_code == 2 and "whole number" in bad.output
+
+
+def test_headerless_export_with_profile_columns(tmp_path: Path) -> None:
+    profile = tmp_path / "vpn.toml"
+    profile.write_text(
+        'name = "vpn"\nkind = "vpn.session"\ncolumns = ["when", "who", "what", "from"]\n'
+        'delimiter = ","\n[time]\ncolumn = "when"\nformats = ["jp"]\n'
+        '[action]\ncolumn = "what"\nmap = { "接続" = "logon", "切断" = "logoff" }\n'
+        '[fields]\n"actor.user" = "who"\n"actor.ip" = "from"\n',
+        encoding="utf-8",
+    )
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    path = folder / "vpn.csv"
+    path.write_bytes("令和6年4月6日 22時01分,yamada,接続,198.51.100.7\n".encode("euc_jp"))
+    case_dir = _case(tmp_path)
+    result = _run("ingest", "log", str(path), "--mapping", str(profile), "--case", str(case_dir))
+    assert result.exit_code == 0, result.output
+    [event] = _events(case_dir)
+    assert event["time"] == "2024-04-06T13:01:00.000000000Z" and event["action"] == "logon"
+    assert event["actor"] == {"user": "yamada", "ip": "198.51.100.7"}
+    assert event["locator"] == {
+        "record": "1",
+        "line": 1,
+        "offset": "0",
+        "length": len(path.read_bytes()) - 1,
+    }
