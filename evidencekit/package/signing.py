@@ -1,9 +1,9 @@
 """Signers of the tag manifest: X.509 (detached CMS) and Ed25519 keys.
 
-X.509 signers give a PEM certificate (plus any intermediates) and a PKCS#8 PEM
-private key (RSA or EC), possibly encrypted; the result is a detached CMS
-signature in DER that ``openssl cms -verify -binary`` checks. Ed25519 signers
-give an (encrypted) PKCS#8 key; the result is the raw 64-byte signature, which
+X.509 signers give a PEM certificate (plus any intermediates) and an encrypted
+PKCS#8 PEM private key (RSA or EC); the result is a detached CAdES-BES signature
+in DER (:mod:`evidencekit.package.cades`) that ``openssl cms -verify -binary`` checks.
+Ed25519 signers give an (encrypted) PKCS#8 key; the result is the raw 64-byte signature, which
 ``openssl pkeyutl -verify -rawin`` checks, with the public key beside it for
 display only (a key the package carries is never trusted by itself).
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
 
 from evidencekit.errors import EvidenceKitError
+from evidencekit.package.cades import sign_detached
 
 _PEM_KEY = re.compile(
     rb"-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----.*?-----END \1-----", re.DOTALL
@@ -52,12 +52,8 @@ class Signer:
             }
         if self.certificate is None:
             raise SigningKeyError(f"{self.name}: an RSA or EC key needs its X.509 certificate")
-        builder = pkcs7.PKCS7SignatureBuilder().set_data(data)
-        builder = builder.add_signer(self.certificate, self.key, hashes.SHA256())
-        for cert in self.chain:
-            builder = builder.add_certificate(cert)
-        options = [pkcs7.PKCS7Options.Binary, pkcs7.PKCS7Options.DetachedSignature]
-        return {f"{self.name}.p7s": builder.sign(serialization.Encoding.DER, options)}
+        der = sign_detached(data, self.certificate, self.key, self.chain)
+        return {f"{self.name}.p7s": der}
 
 
 def key_fingerprint(key: object) -> str:

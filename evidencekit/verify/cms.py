@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha256": hashes.SHA256(),
@@ -79,6 +80,15 @@ def _check_signer(
     digest = hashlib.new(algorithm, content).digest()
     if "message_digest" not in values or values["message_digest"].native != digest:
         problems.append("signed digest does not match tagmanifest-sha256.txt (signs other content)")
+    if "signing_certificate_v2" in values:
+        ids = values["signing_certificate_v2"]["certs"]
+        cert_der = cert.public_bytes(Encoding.DER)
+        ess_hash = ids[0]["hash_algorithm"]["algorithm"].native if ids else "sha256"
+        if (
+            ess_hash not in _HASHES
+            or ids[0]["cert_hash"].native != hashlib.new(ess_hash, cert_der).digest()
+        ):
+            problems.append("signing-certificate-v2 does not name the signer certificate")
     signing_time = values["signing_time"].native if "signing_time" in values else None
     signed_bytes = b"\x31" + attrs.dump()[1:]  # signed over as SET OF, not as [0]
     why = _verify_raw(cert, si["signature"].native, signed_bytes, _HASHES[algorithm])

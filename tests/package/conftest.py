@@ -53,6 +53,7 @@ class Identity:
 class Pki:
     root: Identity
     examiner: Identity
+    rsa_examiner: Identity
     reviewer: Identity
     expired: Identity
     no_signing_usage: Identity
@@ -149,6 +150,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(
         root=root,
         examiner=ident("examiner", "Examiner Yamada", root),
+        rsa_examiner=ident("rsa-examiner", "Examiner Kato", root, rsa_key=True),
         reviewer=ident("reviewer", "Reviewer Suzuki", root),
         expired=ident("expired", "Expired Examiner", root, days=(-400, -30)),
         no_signing_usage=ident("nousage", "Encryption Only", root, usage="encrypt"),
@@ -222,22 +224,27 @@ def write_jsonl(path: Path, items: list[dict[str, Any]], extra_lines: tuple[str,
 MakeCase = Callable[..., Case]
 
 
+def build_case(root: Path, name: str = "case", n: int = 12) -> Case:
+    """Init a case under ``root``, ingest two event files (one with a malformed line,
+    giving one parse issue) from ``root/evidence-<name>``, and seal."""
+    case = Case.init(
+        root / name, "EK-2026-007", title="設計図面持ち出し",
+        examiner="Examiner Yamada", organisation="Test Law Office",
+    )  # fmt: skip
+    evidence = root / f"evidence-{name}"
+    a = write_jsonl(evidence / "fileserver.jsonl", events(n), ('{"broken": ',))
+    b = write_jsonl(evidence / "vpn.jsonl", events(3, user="e2"))
+    ingest_file(case, a, "events_jsonl")
+    ingest_file(case, b, "events_jsonl")
+    case.seal()
+    return case
+
+
 @pytest.fixture
 def make_case(tmp_path: Path) -> MakeCase:
-    """Build a case through the public API: init, ingest two event files (one with a
-    malformed line, giving one parse issue), seal."""
+    """Build a case through the public API (see :func:`build_case`)."""
 
     def make(name: str = "case", n: int = 12) -> Case:
-        case = Case.init(
-            tmp_path / name, "EK-2026-007", title="設計図面持ち出し",
-            examiner="Examiner Yamada", organisation="Test Law Office",
-        )  # fmt: skip
-        evidence = tmp_path / f"evidence-{name}"
-        a = write_jsonl(evidence / "fileserver.jsonl", events(n), ('{"broken": ',))
-        b = write_jsonl(evidence / "vpn.jsonl", events(3, user="e2"))
-        ingest_file(case, a, "events_jsonl")
-        ingest_file(case, b, "events_jsonl")
-        case.seal()
-        return case
+        return build_case(tmp_path, name, n)
 
     return make

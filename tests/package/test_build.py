@@ -134,7 +134,7 @@ def test_sha256sum_openssl_cms_and_ts_accept_the_package(
         )
         assert done.returncode == 0, done.stdout + done.stderr
     cms = subprocess.run(
-        ["openssl", "cms", "-verify", "-binary", "-inform", "DER",
+        ["openssl", "cms", "-verify", "-cades", "-binary", "-inform", "DER",
          "-in", "signatures/Examiner-Yamada.p7s", "-content", "tagmanifest-sha256.txt",
          "-CAfile", str(pki.root.cert_pem), "-out", "/dev/null"],
         cwd=bag, capture_output=True, text=True,
@@ -229,3 +229,20 @@ def test_package_inside_an_evidence_folder_is_refused(
     with pytest.raises(EvidenceWriteRefused, match="evidence is read-only"):
         _package(case, tmp_path / "evidence-case" / "pkg", pki)
     assert not (tmp_path / "evidence-case" / "pkg").exists()
+
+
+def test_rsa_signer_gives_cades_that_openssl_and_we_accept(
+    make_case: MakeCase, pki: Pki, tmp_path: Path
+) -> None:
+    signer = load_signer(pki.rsa_examiner.sign_spec, PASSPHRASE)
+    result = _package(make_case(), tmp_path / "pkg", pki, signers=[signer])
+    cms = subprocess.run(
+        ["openssl", "cms", "-verify", "-cades", "-binary", "-inform", "DER",
+         "-in", "signatures/Examiner-Kato.p7s", "-content", "tagmanifest-sha256.txt",
+         "-CAfile", str(pki.root.cert_pem), "-out", "/dev/null"],
+        cwd=result.path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert cms.returncode == 0, cms.stderr
+    report = verify_package(result.path, load_anchors(str(pki.root.cert_pem)))
+    (sig,) = report.signatures
+    assert sig.kind == "cms" and "CN=Examiner Kato" in sig.signer and sig.signing_time

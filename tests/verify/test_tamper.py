@@ -17,7 +17,7 @@ from evidencekit.package.signing import Signer, load_signer
 from evidencekit.verify.package import verify_package
 from evidencekit.verify.policy import Anchor, load_anchors
 from evidencekit.verify.report import PackageVerificationError, VerificationReport
-from tests.package.conftest import PASSPHRASE, MakeCase, Pki
+from tests.package.conftest import PASSPHRASE, Pki, build_case
 
 
 @dataclass
@@ -39,21 +39,30 @@ class Built:
         return {c.name: list(c.problems) for c in report.checks if c.status == "failed"}
 
 
-@pytest.fixture
-def built(make_case: MakeCase, pki: Pki, tsa_url: str, tmp_path: Path) -> Built:
+@pytest.fixture(scope="module")
+def pristine(pki: Pki, tsa_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two signed, time-stamped packages of two cases, built once for this module."""
+    root = tmp_path_factory.mktemp("pristine")
     examiner = load_signer(pki.examiner.sign_spec, PASSPHRASE)
     packages = []
     for name in ("a", "b"):
-        case = make_case(name, n=10 if name == "a" else 7)
-        exhibit = tmp_path / f"evidence-{name}" / "vpn.jsonl"
+        case = build_case(root, name, n=10 if name == "a" else 7)
+        exhibit = root / f"evidence-{name}" / "vpn.jsonl"
         options = PackageOptions(
-            out=tmp_path / f"pkg-{name}", signers=[examiner], tsa_url=tsa_url, exhibits=[exhibit]
+            out=root / f"pkg-{name}", signers=[examiner], tsa_url=tsa_url, exhibits=[exhibit]
         )
         packages.append(build_package(case, options).path)
+    return packages[0], packages[1]
+
+
+@pytest.fixture
+def built(pristine: tuple[Path, Path], pki: Pki, tmp_path: Path) -> Built:
+    """A fresh copy of the pristine packages for one test to tamper with."""
+    bag, other = (shutil.copytree(p, tmp_path / p.name) for p in pristine)
+    examiner = load_signer(pki.examiner.sign_spec, PASSPHRASE)
     tsa_root = x509.load_pem_x509_certificate(pki.tsa_root.cert_pem.read_bytes())
-    result = Built(
-        packages[0], packages[1], load_anchors(str(pki.root.cert_pem)), [tsa_root], examiner
-    )
+    anchors = load_anchors(str(pki.root.cert_pem))
+    result = Built(bag, other, anchors, [tsa_root], examiner)
     result.verify()  # the untouched package passes
     return result
 
