@@ -14,12 +14,13 @@ in column order as SQLite returned them (SQLite does not expose record bytes).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from evidencekit.events.time import TimeError, from_unix
 from evidencekit.model import Action, Event, Locator, ObjectRef, ParseIssue, TimePrecision
@@ -70,7 +71,7 @@ def url_flags(ctx: ParseContext, url: str | None) -> tuple[str, ...]:
     category = domain_category(ctx, parts.hostname or "")
     if category is None:
         return ()
-    upload = bool(_UPLOAD_PATH.search(parts.path + "?" + parts.query))
+    upload = bool(_UPLOAD_PATH.search(f"{parts.path}?{parts.query}#{parts.fragment}"))
     return (f"domain.{category}", "upload_page") if upload else (f"domain.{category}",)
 
 
@@ -215,6 +216,76 @@ def _firefox(ctx: ParseContext, db: sqlite3.Connection) -> Iterator[Event]:
             {"visit_type": visit_type, "from_visit": from_visit},
             url,
         )
+    yield from _firefox_downloads(ctx, db)
+
+
+def file_uri_path(uri: str) -> str:
+    """``file:///C:/Users/a%20b/x.zip`` -> ``C:\\Users\\a b\\x.zip`` (POSIX paths kept)."""
+    path = unquote(urlsplit(uri).path)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":
+        return path[1:].replace("/", "\\")
+    return path
+
+
+def _firefox_downloads(ctx: ParseContext, db: sqlite3.Connection) -> Iterator[Event]:
+    """Firefox 26+ downloads: ``moz_annos`` destinationFileURI (+ metaData JSON)."""
+    names = dict(db.execute("SELECT name, id FROM moz_anno_attributes"))
+    dest_id, meta_id = names.get("downloads/destinationFileURI"), names.get("downloads/metaData")
+    if dest_id is None:
+        return
+    meta = {}
+    if meta_id is not None:
+        for place, content in db.execute(
+            "SELECT place_id, content FROM moz_annos WHERE anno_attribute_id = ?", (meta_id,)
+        ):
+            try:
+                meta[place] = json.loads(content)
+            except (TypeError, ValueError):
+                meta[place] = {}
+    rows = _Rows(ctx, "moz_annos", webkit=False)
+    query = (
+        "SELECT a.id, a.place_id, a.content, a.dateAdded, p.url FROM moz_annos a "
+        "LEFT JOIN moz_places p ON a.place_id = p.id WHERE a.anno_attribute_id = ? "
+        "ORDER BY a.id"
+    )
+    for row in db.execute(query, (dest_id,)):
+        ctx.records_read += 1
+        aid, place, content, added, url = row
+        info = meta.get(place) or {}
+        target = file_uri_path(str(content or ""))
+        size = info.get("fileSize") if isinstance(info.get("fileSize"), int) else None
+        obj = ObjectRef(
+            kind="file",
+            path=target or None,
+            name=_basename(target) or None,
+            url=url,
+            size=size if size is None or size >= 0 else None,
+        )
+        attrs = {"state": info.get("state"), "destination_uri": content}
+        yield rows.event(
+            row,
+            aid,
+            added,
+            "download_started",
+            Action.DOWNLOAD,
+            "browser.firefox.download",
+            obj,
+            attrs,
+            url,
+        )
+        end = info.get("endTime")
+        if isinstance(end, int):
+            yield rows.event(
+                row,
+                aid,
+                end * 1000,
+                "download_finished",
+                Action.DOWNLOAD,
+                "browser.firefox.download",
+                obj,
+                attrs,
+                url,
+            )
 
 
 @parsers.register("browser")

@@ -84,3 +84,54 @@ def test_truncated_database(corpus: Path, tmp_path: Path) -> None:
     assert len(issues) == 1 and issues[0].severity == "error"
     assert len(events) == ctx.records_read
     assert issues[0].code in ("damaged_database", "not_a_database")
+
+
+def _firefox_db(path: Path) -> None:
+    """A places.sqlite written with SQLite itself, in Firefox's schema (tables and
+    columns as in Firefox 26+; only those the parser and the checks need)."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url LONGVARCHAR, title LONGVARCHAR,
+            rev_host LONGVARCHAR, visit_count INTEGER DEFAULT 0, hidden INTEGER DEFAULT 0,
+            typed INTEGER DEFAULT 0, frecency INTEGER DEFAULT -1, last_visit_date INTEGER);
+        CREATE TABLE moz_historyvisits (id INTEGER PRIMARY KEY, from_visit INTEGER,
+            place_id INTEGER, visit_date INTEGER, visit_type INTEGER, session INTEGER);
+        CREATE TABLE moz_anno_attributes (id INTEGER PRIMARY KEY, name VARCHAR(32) UNIQUE);
+        CREATE TABLE moz_annos (id INTEGER PRIMARY KEY, place_id INTEGER,
+            anno_attribute_id INTEGER, content LONGVARCHAR, flags INTEGER DEFAULT 0,
+            expiration INTEGER DEFAULT 0, type INTEGER DEFAULT 0, dateAdded INTEGER DEFAULT 0,
+            lastModified INTEGER DEFAULT 0);
+        INSERT INTO moz_places (id, url, title) VALUES
+            (1, 'https://www.dropbox.com/s/abc/secret.zip?dl=1', 'secret.zip'),
+            (2, 'https://mail.google.com/mail/u/0/#compose', 'Gmail');
+        INSERT INTO moz_historyvisits VALUES (1, 0, 2, 1711533000000000, 1, 0);
+        INSERT INTO moz_anno_attributes VALUES (1, 'downloads/destinationFileURI'),
+            (2, 'downloads/metaData');
+        INSERT INTO moz_annos (id, place_id, anno_attribute_id, content, dateAdded) VALUES
+            (1, 1, 1, 'file:///C:/Users/bob/Downloads/secret%20plans.zip', 1711533600000000),
+            (2, 1, 2, '{"state":1,"endTime":1711533605000,"fileSize":4096}', 1711533605000000);
+    """)
+    db.commit()
+    db.close()
+
+
+def test_firefox_downloads_and_webmail_compose(tmp_path: Path) -> None:
+    path = tmp_path / "places.sqlite"
+    _firefox_db(path)
+    events, issues, ctx = run_parser("browser", path)
+    assert issues == [] and ctx.records_read == 2
+    visit = next(e for e in events if e.action is Action.VISIT)
+    assert visit.flags == ("domain.webmail", "upload_page")
+    assert visit.time == "2024-03-27T09:50:00.000000000Z"  # 1711533000 s since 1970
+    started, finished = [e for e in events if e.action is Action.DOWNLOAD]
+    assert started.object is not None
+    assert started.object.path == "C:\\Users\\bob\\Downloads\\secret plans.zip"
+    assert started.object.size == 4096 and started.object.name == "secret plans.zip"
+    assert started.object.url == "https://www.dropbox.com/s/abc/secret.zip?dl=1"
+    assert started.flags == ("domain.cloud_storage",)
+    assert (started.time, finished.time) == (
+        "2024-03-27T10:00:00.000000000Z",
+        "2024-03-27T10:00:05.000000000Z",
+    )
