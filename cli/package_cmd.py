@@ -25,7 +25,8 @@ def _default_out(case: Case) -> Path:
     folder = case.root / "packages"
     taken = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
     n = 1
-    while any(re.fullmatch(rf"{case.meta.case_id}-{n:03d}(\.tar|\.partial)?", t) for t in taken):
+    stem = re.escape(case.meta.case_id)
+    while any(re.fullmatch(rf"{stem}-{n:03d}(\.tar|\.partial)?", t) for t in taken):
         n += 1
     return folder / f"{case.meta.case_id}-{n:03d}"
 

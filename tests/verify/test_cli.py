@@ -174,3 +174,13 @@ def test_countersign_an_archive_writes_a_new_one(signed: dict[str, Path], pki: P
     both = ("--trust", pki.examiner.cert_pem, "--trust", pki.reviewer.cert_pem, "--require-all")
     assert run("verify", new, *both).exit_code == 0
     assert run("verify", signed["tar"], *both).exit_code == 1
+
+
+def test_default_package_names_count_up(make_case: MakeCase, pki: Pki) -> None:
+    case = make_case()
+    for expected in ("EK-2026-007-001", "EK-2026-007-002"):
+        done = run("package", "--case", case.root, "--sign", pki.examiner.sign_spec, "--json")
+        assert done.exit_code == 0, done.output
+        assert Path(json.loads(done.output)["package"]) == case.root / "packages" / expected
+    missing = run("package", "--case", case.root)
+    assert missing.exit_code == 2 and "needs --case DIR and at least one --sign" in missing.output
