@@ -85,8 +85,10 @@ def build_p1(
 ) -> tuple[Case, AnalysisOptions]:
     """P1 — post-notice bulk download, USB copy on 春分の日 during paid leave, clean-up (Mazak).
 
-    Volumes as in the map: 17,600 + 3,800 reads; the 21,400-file copy is one endpoint summary
-    record plus 200 per-file traces on the USB volume (names link them to the reads).
+    Reads scaled to 600 an evening or weekend day (map: 17,600 + 3,800) with 4 MB drawings,
+    so the daily-bytes criterion (>= 2 GiB) carries R02 where the hourly one does in the map;
+    the 21,400-file copy is one endpoint summary record plus 200 per-file traces on the USB
+    volume (their names link them to the reads).
     """
     s = Scenario(root, "P1")
     _p1_inputs(s, corpus)
@@ -107,16 +109,16 @@ def build_p1(
     bulk = list(days("2025-03-04", "2025-03-13", weekdays_only=True))
     n = 0
     for day in bulk:
-        for t in spread(day, "18:30", "23:50", 2200):
+        for t in spread(day, "18:30", "23:50", 600):
             n += 1
             ext = (".dwg", ".sldprt", ".icd")[n % 3]
             s.add(
-                "fileserver", t, "read", path=f"{share}\\B\\drw_{n:05d}{ext}", size=1_800_000, **u
+                "fileserver", t, "read", path=f"{share}\\B\\drw_{n:05d}{ext}", size=4_000_000, **u
             )
     for day in ("2025-03-08", "2025-03-09"):
-        for t in spread(day, "13:00", "23:30", 1900):
+        for t in spread(day, "13:00", "23:30", 600):
             n += 1
-            s.add("fileserver", t, "read", path=f"{share}\\B\\drw_{n:05d}.dwg", size=1_800_000, **u)
+            s.add("fileserver", t, "read", path=f"{share}\\B\\drw_{n:05d}.dwg", size=4_000_000, **u)
     # HR comes as the HR export CSV (--hr); build_p1(hr=False) leaves it out (§6.5 item 3)
     s.write(
         "hr.csv",
@@ -204,7 +206,7 @@ def _ids(s: Scenario, people: str) -> Path:
 def build_n1(root: Path, usb_guard: bool = False) -> tuple[Case, AnalysisOptions]:
     """N1 — nightly backup by a service account to a registered NAS, incl. Golden Week.
 
-    Scaled: 300 files a night (the map's 480,000 would not change the logic: service
+    Scaled: 150 files a night (the map's 480,000 would not change the logic: service
     accounts are outside the baselines). ``usb_guard`` swaps the destination for an
     unregistered USB stick: allow-lists are keyed on the destination, so R03 must fire.
     """
@@ -236,7 +238,7 @@ value = '\\\\nas-bk01\\daily'
     usb = {"usb_serial": "USB-SN-X9", "drive_type": "removable"}
     n = 0
     for day in days("2025-04-28", "2025-05-11"):
-        for t in spread(day, "02:00", "04:30", 300):
+        for t in spread(day, "02:00", "04:30", 150):
             n += 1
             src = f"\\\\fs01\\【秘】設計\\d{n % 900:04d}.dwg"
             s.add("fileserver", t, "read", path=src, size=4_000_000, **u)
@@ -429,8 +431,8 @@ def build_b4(root: Path) -> tuple[Case, AnalysisOptions]:
 def build_p3(root: Path) -> tuple[Case, AnalysisOptions]:
     """P3 — restricted PDM downloads, holiday copying to HDDs, wiping, lost media (Denso).
 
-    No HR data at all (R01 must be not assessed, GAP.BF.01). Scaled: ~150 downloads per
-    working day instead of ~1,100 (still 6x the ~25/day baseline); the HDD copies appear
+    No HR data at all (R01 must be not assessed, GAP.BF.01). Scaled: ~100 downloads per
+    working day instead of ~1,100 (still 6x the ~15/day baseline); the HDD copies appear
     as LNK traces on the removable volumes (the HDDs were never recovered).
     """
     s = Scenario(root, "P3")
@@ -458,7 +460,7 @@ date = "2015-04-01"
     u = {"user": "e3.suzuki", "domain": "DEN", "host": "LT-0303"}
     n = 0
     for day in days("2024-07-01", "2024-09-30", weekdays_only=True):
-        for t in spread(day, "10:00", "17:00", 25):
+        for t in spread(day, "10:00", "17:00", 15):
             n += 1
             s.add(
                 "fileserver",
@@ -470,7 +472,7 @@ date = "2015-04-01"
                 **u,
             )
     for day in days("2024-10-01", "2024-12-20", weekdays_only=True):
-        for i, t in enumerate(spread(day, "09:30", "18:30", 150)):
+        for i, t in enumerate(spread(day, "09:30", "18:30", 100)):
             n += 1
             line = "ABCD"[i % 4] if i % 5 < 3 else "E"
             s.add(
