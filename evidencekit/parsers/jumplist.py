@@ -33,6 +33,7 @@ from evidencekit.parsers.winutil import (
     artifact_name,
     filetime_event,
     in_image_path,
+    oversize_issue,
     read_bounded,
     u16,
     u32,
@@ -102,6 +103,9 @@ class JumpListParser:
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
         data = read_bounded(ctx.path)
+        oversized = oversize_issue(ctx, data)
+        if oversized:
+            yield oversized
         if data.startswith(OLECF):
             yield from self._automatic(ctx, data)
         else:

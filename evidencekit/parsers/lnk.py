@@ -22,6 +22,7 @@ from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.winutil import (
     filetime_event,
     in_image_path,
+    oversize_issue,
     read_bounded,
     tool_flags,
     u16,
@@ -41,6 +42,8 @@ DRIVE_TYPES = {
     5: "optical",
     6: "ram",
 }
+MAX_LNK = 4 << 20
+"""Largest shell link read (real links are a few KiB)."""
 _STRING_FLAGS = (0x04, 0x08, 0x10, 0x20, 0x40)  # name, relpath, workdir, args, icon
 
 
@@ -285,7 +288,10 @@ class LnkParser:
         return head.startswith(HEADER)
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
-        data = read_bounded(ctx.path)
+        data = read_bounded(ctx.path, MAX_LNK)
+        oversized = oversize_issue(ctx, data)
+        if oversized:
+            yield oversized
         path = in_image_path(ctx)
         f, end = read_link(data)
         if not f.flags and f.problems:

@@ -19,6 +19,7 @@ from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.winutil import (
     filetime_event,
     in_image_path,
+    oversize_issue,
     read_bounded,
     time_fields,
     tool_flags,
@@ -71,6 +72,9 @@ class PrefetchParser:
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
         data = read_bounded(ctx.path, _MAX_PF)
+        oversized = oversize_issue(ctx, data)
+        if oversized:
+            yield oversized
         path = in_image_path(ctx)
         locator = Locator(path=path, offset="0", length=len(data))
         pf = pyscca.file()

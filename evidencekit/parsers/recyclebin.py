@@ -19,6 +19,7 @@ from evidencekit.parsers.winutil import (
     artifact_name,
     filetime_event,
     in_image_path,
+    oversize_issue,
     read_bounded,
     u32,
     u64,
@@ -67,6 +68,9 @@ class RecycleBinParser:
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
         info2 = artifact_name(ctx).upper() == "INFO2"
         data = read_bounded(ctx.path, 64 << 20 if info2 else _MAX_I_FILE)
+        oversized = oversize_issue(ctx, data)
+        if oversized:
+            yield oversized
         if info2 or (u32(data, 12) == _INFO2_RECORD and u64(data, 0) not in (1, 2)):
             yield from self._info2(ctx, data)
         else:

@@ -15,7 +15,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from evidencekit.events.time import TimeError, from_filetime
-from evidencekit.model import Action, Event, Locator, TimePrecision
+from evidencekit.model import Action, Event, Locator, ParseIssue, TimePrecision
 from evidencekit.parsers.base import ParseContext
 
 DATA = Path(__file__).parent / "data"
@@ -27,6 +27,19 @@ def read_bounded(path: Path, limit: int = MAX_ARTIFACT) -> bytes:
     """Read at most ``limit`` bytes of ``path`` (callers report truncation)."""
     with open(path, "rb") as fp:
         return fp.read(limit)
+
+
+def oversize_issue(ctx: ParseContext, data: bytes) -> ParseIssue | None:
+    """An issue when ``data`` (a bounded read) is shorter than the file: the rest is
+    not read, and the report says so rather than dropping it silently."""
+    size = ctx.path.stat().st_size
+    if size <= len(data):
+        return None
+    return ctx.issue(
+        "oversized",
+        f"file is {size} bytes; only the first {len(data)} are read (bound against hostile input)",
+        Locator(path=in_image_path(ctx), offset=str(len(data)), length=size - len(data)),
+    )
 
 
 def u16(data: bytes, off: int) -> int | None:

@@ -229,3 +229,16 @@ def test_usn_record_v3(tmp_path: Path) -> None:
     assert event.action is Action.DELETE and event.attributes["record_version"] == "3.0"
     assert event.attributes["file_reference"] == "1234-7" and event.locator.inode == "1234"
     assert event.object is not None and event.object.name == "plan.docx"
+
+
+def test_oversized_link_is_reported_not_dropped(tmp_path: Path) -> None:
+    from evidencekit.parsers.lnk import MAX_LNK
+
+    data = write_lnk("C:\\a.txt", size=1, ctime=1, atime=1, mtime=1)
+    path = tmp_path / "huge.lnk"
+    path.write_bytes(data + b"\x00" * MAX_LNK)
+    events, issues, _ = run_parser("lnk", path)
+    assert len(events) == 3
+    (oversized,) = [i for i in issues if i.code == "oversized"]
+    assert oversized.locator.offset == str(MAX_LNK)
+    assert oversized.locator.length == len(data)
