@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import tarfile
+import tempfile
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidencekit.package.archive import ArchiveError, ExtractLimits, safe_extract
 from evidencekit.package.build import PackageOptions, build_package
@@ -134,3 +138,24 @@ def test_two_top_folders_are_refused(tmp_path: Path) -> None:
     path = _tar(tmp_path / "t.tar", [_file("one/a"), _file("two/b")])
     with pytest.raises(ArchiveError, match="exactly one top folder"):
         safe_extract(path, tmp_path / "out")
+
+
+_NAME_PARTS = st.sampled_from(["bag", "a", "A", "..", ".", "", "~", "/", "\\", "C:", "ｂ", "%"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_NAME_PARTS, min_size=1, max_size=4).map("/".join), max_size=4))
+def test_extraction_never_writes_outside_its_folder(names: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        archive = root / "a.tar"
+        try:
+            _tar(archive, [_file(n) for n in names], dict.fromkeys(names, b"x"))
+        except (ValueError, OSError):
+            return  # tarfile itself cannot write such a name
+        dest = root / "out" / "inner"
+        with contextlib.suppress(ArchiveError):
+            safe_extract(archive, dest)
+        outside = [p for p in root.rglob("*") if p != archive and dest not in (p, *p.parents)
+                   and p not in (root / "out",)]  # fmt: skip
+        assert outside == []
