@@ -16,6 +16,7 @@ Reference: libevtx "Windows XML Event Log (EVTX) format"; events normalized by
 from __future__ import annotations
 
 import io
+import marshal
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ class ChunkResult:
     scan: ChunkScan
     contents: list[EventContent] = field(default_factory=list)
     issues: list[IssueArgs] = field(default_factory=list)
+    packed: bytes | None = None  # contents marshalled on their way from a worker
 
 
 @parsers.register("evtx")
@@ -135,11 +137,31 @@ def _results(
     pool = _pool(workers)
     pending: deque[Future[list[ChunkResult]]] = deque()
     for start, stop in ranges:
-        pending.append(pool.submit(process_range, path, header, start, stop, source_id))
+        pending.append(pool.submit(_packed_range, path, header, start, stop, source_id))
         if len(pending) > 2 * workers:
-            yield from pending.popleft().result()
+            yield from _unpacked(pending.popleft().result())
     while pending:
-        yield from pending.popleft().result()
+        yield from _unpacked(pending.popleft().result())
+
+
+def _packed_range(
+    path: Path, header: bytes, start: int, stop: int, source_id: str
+) -> list[ChunkResult]:
+    """:func:`process_range` in a worker: content travels marshalled (about twice as fast
+    as pickled dicts; it holds only dicts, lists, text and integers)."""
+    results = process_range(path, header, start, stop, source_id)
+    for result in results:
+        result.packed = marshal.dumps(result.contents)
+        result.contents = []
+    return results
+
+
+def _unpacked(results: list[ChunkResult]) -> Iterator[ChunkResult]:
+    for result in results:
+        if result.packed is not None:
+            result.contents = marshal.loads(result.packed)  # noqa: S302 - our own worker's output
+            result.packed = None
+        yield result
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -186,6 +208,7 @@ def process_chunk(header: bytes, index: int, data: bytes, source_id: str) -> Chu
                 found or None,
             )
         )
+        scan.slim()
         return result
     flags = _chunk_flags(scan, result, where, data)
     if scan.walk_stop is not None:
@@ -202,6 +225,7 @@ def process_chunk(header: bytes, index: int, data: bytes, source_id: str) -> Chu
             )
         )
     _decode(header, data, scan, flags, source_id, result)
+    scan.slim()
     return result
 
 

@@ -66,6 +66,12 @@ class ChunkScan:
     records: list[RawRecord] = field(default_factory=list)
     walk_stop: tuple[int, str] | None = None  # (file offset, reason) when the walk broke off
 
+    def slim(self) -> None:
+        """Keep only the first and last record once the chunk is decoded (the continuity
+        check needs no more; a multi-GB log would otherwise hold every record here)."""
+        if len(self.records) > 2:
+            self.records = [self.records[0], self.records[-1]]
+
 
 def read_file_header(head: bytes) -> FileHeader:
     """Decode the file header from the first bytes of the file (short input tolerated)."""
