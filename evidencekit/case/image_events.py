@@ -26,7 +26,7 @@ from evidencekit.events.time import (
 )
 from evidencekit.model import Action, TimePrecision
 from evidencekit.sources.content import ContentResult
-from evidencekit.sources.walk import Entry
+from evidencekit.sources.walk import Entry, Stream
 
 ACTIONS = {"crtime": Action.CREATE, "mtime": Action.MODIFY, "atime": Action.ACCESS,
            "ctime": Action.METADATA_CHANGE}  # fmt: skip
@@ -93,6 +93,15 @@ def _wall_time(role: str, seconds: int, nanos: int, zone: str, fat: bool) -> dic
     precision = _FAT_PRECISION.get(role, TimePrecision.S) if fat else TimePrecision.S
     fields["time_precision"] = precision.value
     return fields
+
+
+# How TSK found a deleted file's content: what a reader of "recovered" must know.
+RECOVERY_BASIS = {
+    "FAT12": "fat_contiguous_clusters_assumed", "FAT16": "fat_contiguous_clusters_assumed",
+    "FAT32": "fat_contiguous_clusters_assumed", "exFAT": "fat_contiguous_clusters_assumed",
+    "NTFS": "mft_runlist", "ext2": "inode_block_pointers", "ext3": "inode_block_pointers",
+    "ext4": "inode_extents",
+}  # fmt: skip
 
 
 def entry_kind(entry: Entry) -> str:
@@ -187,3 +196,56 @@ def _epoch(text: str | None) -> int:
 def _body_escape(text: str) -> str:
     """The body file is '|'-separated lines: control characters and '|' become '^'."""
     return "".join("^" if ord(c) < 32 or c in "|\x7f" else c for c in text)
+
+
+def content_fields(result: ContentResult | None) -> dict[str, Any]:
+    if result is None:
+        return {"content": "not_read"}
+    data: dict[str, Any] = {"content": "complete" if result.complete else "incomplete",
+                            "bytes_read": result.read}  # fmt: skip
+    for key in ("md5", "sha1", "sha256", "mime", "error", "error_offset"):
+        if getattr(result, key) is not None:
+            data[key] = getattr(result, key)
+    if result.scan is not None:
+        data["scanned_as"] = result.scan.kind
+        if result.scan.markings:
+            data["markings"] = [m.as_dict() for m in result.scan.markings]
+    if result.notes:
+        data["notes"] = list(result.notes)
+    return data
+
+
+def event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "fs_type": entry.fs.fs_type, "name_allocated": entry.name_allocated,
+        "meta_allocated": entry.meta_allocated, "meta_type": entry.meta_type,
+        "uid": entry.uid, "gid": entry.gid, "security_id": entry.security_id,
+        "owner_sid": entry.owner_sid,
+        "markings": rec.get("markings"), "content": rec.get("content"),
+    }  # fmt: skip
+    if entry.fs.fs_type in LOCAL_TIME_FS:
+        attrs["time_semantics"] = "local_wall_clock"
+    if entry.fs.fs_type in FAT_FS:
+        attrs["crtime_resolution"] = "10ms"
+    if entry.deleted and rec.get("content") == "complete":
+        attrs["recovery_basis"] = RECOVERY_BASIS.get(entry.fs.fs_type, "tsk_metadata")
+    if rec.get("streams"):
+        attrs["streams"] = [{k: s[k] for k in ("name", "size", "sha256", "zone_identifier")
+                             if k in s} for s in rec["streams"]]  # fmt: skip
+    return {k: v for k, v in attrs.items() if v is not None}
+
+
+def untimed(entry: Entry) -> dict[str, Any]:
+    role = "deleted_name" if entry.deleted else "entry"
+    action = Action.DELETE if entry.deleted else Action.OTHER
+    return {"time_role": role, "action": action, "flags": ["time_missing"]}
+
+
+def zone_identifier(entry: Entry, stream: Stream) -> dict[str, str]:
+    try:
+        raw: bytes = entry.handle.read_random(0, stream.size, stream.attr_type, stream.attr_id)
+    except OSError:
+        return {}
+    text = raw.decode("utf-8", "replace").replace("\x00", "")
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs if k.strip().isidentifier()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +19,14 @@ from evidencekit.case.image_artifacts import ArtifactHook
 from evidencekit.case.image_events import (
     ACTIONS,
     ADS_TYPE,
-    FAT_FS,
-    LOCAL_TIME_FS,
     body_lines,
+    content_fields,
     entry_flags,
     entry_kind,
     entry_times,
+    event_attributes,
+    untimed,
+    zone_identifier,
 )
 from evidencekit.case.store import BatchWriter
 from evidencekit.model import Action, Locator, ParseIssue
@@ -42,13 +44,6 @@ from evidencekit.sources.volumes import FileSystem, VolumeProblem, open_file_sys
 from evidencekit.sources.walk import Entry, Stream, WalkProblem, walk
 
 PARSER, VERSION = "disk_image", "1"
-# How TSK found a deleted file's content: what a reader of "recovered" must know.
-RECOVERY_BASIS = {
-    "FAT12": "fat_contiguous_clusters_assumed", "FAT16": "fat_contiguous_clusters_assumed",
-    "FAT32": "fat_contiguous_clusters_assumed", "exFAT": "fat_contiguous_clusters_assumed",
-    "NTFS": "mft_runlist", "ext2": "inode_block_pointers", "ext3": "inode_block_pointers",
-    "ext4": "inode_extents",
-}  # fmt: skip
 _ZONE_ID_MAX = 64 << 10
 _SKIP_STREAMS = {("$BadClus", "$Bad")}  # sparse, as large as the volume, never data
 # libmagic is slow (up to milliseconds a file) but runs without the GIL: entries wait
@@ -303,9 +298,9 @@ class ImageRun:
             result = self._stream_content(entry, path, stream)
         data: dict[str, Any] = {"name": stream.name, "path": path, "size": stream.size,
                                 "attribute": f"{stream.attr_type}-{stream.attr_id}"}  # fmt: skip
-        data.update(_content_fields(result))
+        data.update(content_fields(result))
         if stream.name.lower() == "zone.identifier" and stream.size <= _ZONE_ID_MAX:
-            data["zone_identifier"] = _zone_identifier(entry, stream)
+            data["zone_identifier"] = zone_identifier(entry, stream)
         return data
 
     def _inventory(
@@ -327,7 +322,7 @@ class ImageRun:
             "flags": flags,
             "times": {t["time_role"]: t.get("time") for t in times},
         }  # fmt: skip
-        record.update(_content_fields(content))
+        record.update(content_fields(content))
         if streams:
             record["streams"] = streams
         return {k: v for k, v in record.items() if v is not None}
@@ -339,10 +334,10 @@ class ImageRun:
                ("path", entry.path), ("name", entry.name), ("size", entry.size),
                ("md5", rec.get("md5")), ("sha1", rec.get("sha1")), ("sha256", rec.get("sha256")),
                ("mime", rec.get("mime"))) if v is not None}  # fmt: skip
-        attrs = _event_attributes(entry, rec)
+        attrs = event_attributes(entry, rec)
         locator = self._locator(entry, entry.path, None).model_dump(exclude_none=True)
         kind = entry_kind(entry)
-        for fields in times or [_untimed(entry)]:
+        for fields in times or [untimed(entry)]:
             role = fields["time_role"]
             action = fields.get("action") or ACTIONS.get(role.rsplit("_", 1)[-1], Action.OTHER)
             content_dict: dict[str, Any] = {
@@ -402,65 +397,5 @@ class ImageRun:
             out.partial.unlink(missing_ok=True)
 
 
-def _content_fields(result: ContentResult | None) -> dict[str, Any]:
-    if result is None:
-        return {"content": "not_read"}
-    data: dict[str, Any] = {"content": "complete" if result.complete else "incomplete",
-                            "bytes_read": result.read}  # fmt: skip
-    for key in ("md5", "sha1", "sha256", "mime", "error", "error_offset"):
-        if getattr(result, key) is not None:
-            data[key] = getattr(result, key)
-    if result.scan is not None:
-        data["scanned_as"] = result.scan.kind
-        if result.scan.markings:
-            data["markings"] = [m.as_dict() for m in result.scan.markings]
-    if result.notes:
-        data["notes"] = list(result.notes)
-    return data
-
-
-def _event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
-    attrs: dict[str, Any] = {
-        "fs_type": entry.fs.fs_type, "name_allocated": entry.name_allocated,
-        "meta_allocated": entry.meta_allocated, "meta_type": entry.meta_type,
-        "uid": entry.uid, "gid": entry.gid, "security_id": entry.security_id,
-        "owner_sid": entry.owner_sid,
-        "markings": rec.get("markings"), "content": rec.get("content"),
-    }  # fmt: skip
-    if entry.fs.fs_type in LOCAL_TIME_FS:
-        attrs["time_semantics"] = "local_wall_clock"
-    if entry.fs.fs_type in FAT_FS:
-        attrs["crtime_resolution"] = "10ms"
-    if entry.deleted and rec.get("content") == "complete":
-        attrs["recovery_basis"] = RECOVERY_BASIS.get(entry.fs.fs_type, "tsk_metadata")
-    if rec.get("streams"):
-        attrs["streams"] = [{k: s[k] for k in ("name", "size", "sha256", "zone_identifier")
-                             if k in s} for s in rec["streams"]]  # fmt: skip
-    return {k: v for k, v in attrs.items() if v is not None}
-
-
-def _untimed(entry: Entry) -> dict[str, Any]:
-    role = "deleted_name" if entry.deleted else "entry"
-    action = Action.DELETE if entry.deleted else Action.OTHER
-    return {"time_role": role, "action": action, "flags": ["time_missing"]}
-
-
-def _zone_identifier(entry: Entry, stream: Stream) -> dict[str, str]:
-    try:
-        raw: bytes = entry.handle.read_random(0, stream.size, stream.attr_type, stream.attr_id)
-    except OSError:
-        return {}
-    text = raw.decode("utf-8", "replace").replace("\x00", "")
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
-    return {k.strip(): v.strip() for k, v in pairs if k.strip().isidentifier()}
-
-
 def _digits(value: int | None) -> str | None:
     return None if value is None else str(value)
-
-
-def iter_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """Read back an inventory file."""
-    with open(path, "rb") as fp:
-        for line in fp:
-            yield orjson.loads(line)
