@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,41 @@ def test_not_a_compound_file(tmp_path: Path) -> None:
     events, issues, ctx = run_parser("jumplist", path)
     assert events == [] and [i.code for i in issues] == ["unreadable_olecf"]
     assert ctx.records_failed == 1
+
+
+def _destlist_v4(entries: list[tuple[int, str, int, int, int, str]]) -> bytes:
+    """DestList stream, version 4 (Windows 10), per libyal/dtformats "Jump lists format":
+    32-byte header; entries with host name at 72, entry number at 88, last access at 100,
+    pin status at 108, access count at 116, path size at 128, path at 130, 4 trailing bytes."""
+    out = struct.pack("<IIIfIIII", 4, len(entries), 0, 0.0, 0, 0, 0, 0)
+    for number, host, access, pin, count, path in entries:
+        entry = bytearray(130)
+        entry[72 : 72 + len(host)] = host.encode("ascii")
+        struct.pack_into("<IQQiIIQH", entry, 88, number, 0, access, pin, 0, count, 0, len(path))
+        out += bytes(entry) + path.encode("utf-16-le") + b"\x00" * 4
+    return out
+
+
+def test_destlist_v4() -> None:
+    data = _destlist_v4(
+        [
+            (3, "desktop-7", 133500000000000000, -1, 5, "E:\\leak.xlsx"),
+            (9, "desktop-7", 133400000000000000, 0, 1, "C:\\x.txt"),
+        ]
+    )
+    version, entries, stopped = parse_destlist(data)
+    assert version == 4 and stopped is None
+    assert [
+        (
+            e["entry_number"],
+            e["hostname"],
+            e["last_access"],
+            e["pinned"],
+            e["access_count"],
+            e["path"],
+        )
+        for e in entries
+    ] == [
+        (3, "desktop-7", 133500000000000000, False, 5, "E:\\leak.xlsx"),
+        (9, "desktop-7", 133400000000000000, True, 1, "C:\\x.txt"),
+    ]
