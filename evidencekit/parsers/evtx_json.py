@@ -79,7 +79,7 @@ def _set_time(rec: WinRecord, text: Any) -> None:
 
 def _event_data(event: dict[str, Any]) -> dict[str, Any]:
     """EventData/UserData (and any other payload element) as cleaned name -> text."""
-    if len(event) == 2:  # System and one payload element: the common case
+    if len(event) - ("#attributes" in event) == 2:  # System and one payload: the common case
         reused = _reuse(event.get("EventData"))
         if reused is not None:
             return reused
@@ -119,9 +119,12 @@ def _reuse(fields: Any) -> dict[str, Any] | None:
             safe.add(key)
         kind = type(item)
         if kind is not str:
-            if kind is not int:
+            if kind is int:
+                fields[key] = str(item)  # a value change, not a key change: safe here
+            elif item is None:
+                fields[key] = ""
+            else:
                 return None
-            fields[key] = str(item)  # a value change, not a key change: safe while iterating
     return fields
 
 
