@@ -80,7 +80,10 @@ def _filetime(role: str, value: int) -> dict[str, Any]:
 
 def _wall_time(role: str, seconds: int, nanos: int, zone: str, fat: bool) -> dict[str, Any]:
     # TSK built these seconds with mktime() in this process's zone; localtime undoes it.
-    wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
+    try:
+        wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
+    except (OverflowError, OSError, ValueError):
+        return {"time_role": role, "time_original": str(seconds), "flags": ["time_unparseable"]}
     original = wall.strftime("%Y-%m-%d %H:%M:%S")
     if fat and role == "crtime":
         original += f".{nanos // 10**7:02d}"

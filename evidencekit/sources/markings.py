@@ -21,6 +21,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,7 +113,7 @@ class MarkingScanner:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             members = archive.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
             result.problems.append(f"ooxml_unreadable: {exc}")
             return result
         refusal = self._zip_refusal(members)
@@ -139,7 +140,8 @@ class MarkingScanner:
         try:
             with archive.open(info) as fp:
                 xml = fp.read(self.max_part + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError,
+                EOFError, zlib.error) as exc:  # fmt: skip
             out.problems.append(f"ooxml_part_unreadable: {info.filename}: {exc}")
             return
         if len(xml) > self.max_part:

@@ -133,7 +133,13 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
         if handle is None:
             stack.pop()
             continue
-        item = _entry(fs, handle, prefix)
+        try:
+            item = _entry(fs, handle, prefix)
+        except (OSError, ValueError, OverflowError, struct.error) as exc:
+            # A damaged record must not end the walk: say where it is and go on.
+            addr = _safe_addr(handle)
+            yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", str(exc))
+            continue
         if item is None:
             continue
         yield from _name_problems(item)
@@ -148,6 +154,13 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
                 yield sub
             else:
                 stack.append((sub, child[1], child[2]))
+
+
+def _safe_addr(handle: Any) -> int | None:
+    try:
+        return int(handle.info.name.meta_addr)
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _open_dir(fs: FileSystem, inode: int, path: str) -> Iterator[Any] | WalkProblem:

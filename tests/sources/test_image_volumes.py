@@ -107,3 +107,26 @@ def test_case_inside_evidence_folder_is_refused(tmp_path: Path) -> None:
     case = Case.init(evidence / "case", "c")
     with pytest.raises(EvidenceWriteRefused):
         ingest_image(case, image)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_randomly_damaged_images_never_stop_the_ingest(seed: int, tmp_path: Path) -> None:
+    """Bytes flipped in the metadata areas of FAT and ext4: every run ends with a stored
+    batch whose source hash is the damaged file's; what could not be read is an issue."""
+    import random
+
+    from tests.sources.conftest import build_ext4, build_fat
+
+    rng = random.Random(seed)
+    for built in (build_fat(tmp_path / f"fat{seed}"), build_ext4(tmp_path / f"ext{seed}")):
+        data = bytearray(built.path.read_bytes())
+        for _ in range(400):
+            data[rng.randrange(512, 64 * 1024)] = rng.randrange(256)
+        evidence = tmp_path / f"evidence-{built.path.stem}-{seed}"
+        evidence.mkdir()
+        damaged = evidence / "damaged.img"
+        damaged.write_bytes(bytes(data))
+        result = ingest(damaged, tmp_path / f"case-{built.path.stem}-{seed}")
+        assert result.summary.source.sha256 == hashlib.sha256(data).hexdigest()
+        validate_events(result.events)
+        assert result.summary.counts.entries + len(result.issues) > 0

@@ -105,3 +105,11 @@ def test_damaged_zip_is_a_problem_not_a_crash() -> None:
     result = scanner.scan(data[: len(data) // 2])
     assert result.kind == "ooxml"
     assert result.problems and result.problems[0].startswith("ooxml_unreadable")
+
+
+def test_corrupt_deflate_stream_is_a_problem_not_a_crash() -> None:
+    data = bytearray(make_docx("社外秘", "x" * 2000))
+    header_at = data.find(b"word/header1.xml") + len("word/header1.xml")
+    data[header_at + 5 : header_at + 25] = b"\xff" * 20  # inside the compressed bytes
+    result = scanner.scan(bytes(data))
+    assert any(p.startswith("ooxml_part_unreadable: word/header1.xml") for p in result.problems)
