@@ -6,6 +6,7 @@ Each writer is deterministic: the same scenario gives the same bytes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import datetime
@@ -209,8 +210,19 @@ def identities(path: Path) -> None:
     path.write_bytes(_csv(rows, "utf-8"))
 
 
+def _public_catalogue_hashes() -> list[str]:
+    """SHA-256 of the company's published material (catalogue, web pages, patent gazette
+    copies) that the client searched, stood in for by fixed sample documents."""
+    names = ["総合カタログ2024.pdf", "製品ページ_筐体シリーズ.html", "特許公報_特開2021-012345.pdf"]
+    return [hashlib.sha256(f"public:{n}".encode()).hexdigest() for n in names]
+
+
 def assets(path: Path) -> None:
     """Asset register: the drawing share is the trade secret, with its protections."""
+    drawing_hashes = ",\n  ".join(
+        f'"{hashlib.sha256(s.drawing_bytes(i)).hexdigest()}"' for i in range(len(s.COPIED))
+    )
+    public = ", ".join(f'"{h}"' for h in _public_catalogue_hashes())
     path.write_text(
         f"""# Trade-secret asset register (営業秘密管理台帳), sample case
 [[asset]]
@@ -239,12 +251,19 @@ confirmed = true
 [[asset]]
 id = "A-003"
 path = 'C:\\Users\\tanaka\\Documents\\設計'
-description = "設計担当者の作業用コピー"
+description = "設計担当者の作業用コピー（図面 120 件、ハッシュ値で特定）"
 value_class = "technical"
 protection = ["marking"]
 acl = "restricted"
 marking = "社外秘"
 origin = "internal"
+sha256 = [
+  {drawing_hashes}
+]
+
+[public_corpus]
+description = "自社総合カタログ2024、製品ウェブページ、関連特許公報（依頼者提供、2025-04-01 検索）"
+sha256 = [{public}]
 
 [[governance]]
 type = "confidentiality_pledge"
