@@ -25,6 +25,7 @@ PUBLIC_MODELS: dict[str, str] = {
     "custody-entry": "evidencekit.case.custody:CustodyEntry",
     "case": "evidencekit.case.workspace:CaseMeta",
     "store-batch": "evidencekit.case.store:BatchRecord",
+    "case-definition": "evidencekit.case.definition:CaseDefinition",
     "analysis": "evidencekit.analysis.model:json_schema",
     "manifest": "evidencekit.package.manifest:PackageManifest",
 }
