@@ -13,6 +13,7 @@ into a parse issue.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,10 @@ RAW_SUFFIXES = (".dd", ".raw", ".img", ".bin", ".dmg", ".iso")
 _SPLIT = re.compile(r"^(?P<stem>.+)\.(?P<num>\d{3})$")
 _EWF = re.compile(r"^(?P<stem>.+)\.(?P<kind>[EeLs])(?P<num>\d{2})$")
 _EWF_READ = 1 << 20
+# TSK reads metadata in many small pieces; each call into libewf from Python costs
+# far more than the copy, so small reads are served from whole cached chunks.
+_CACHE_SMALL = 64 << 10
+_CACHE_CHUNKS = 256
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class DiskImage:
     metadata: dict[str, str] = field(default_factory=dict)
     read_errors: list[ReadError] = field(default_factory=list)
     _ewf: Any = None
+    _cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
+    _chunk: int = 32768
 
     def read(self, offset: int, length: int) -> bytes:
         """Read media bytes (never past the end of the media)."""
@@ -190,12 +197,38 @@ def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
         stored_hashes=_stored_hashes(handle),
         metadata=_header_values(handle),
         _ewf=handle,
+        _chunk=int(handle.get_chunk_size() or 32768),
     )
     image.img = _ExternalImage(image)
     return image
 
 
 def _ewf_read(image: DiskImage, offset: int, length: int) -> bytes:
+    if length > _CACHE_SMALL:
+        return _ewf_read_direct(image, offset, length)
+    chunk = image._chunk
+    first, last = offset // chunk, (offset + length - 1) // chunk
+    parts = [_cached_chunk(image, n, chunk) for n in range(first, last + 1)]
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    start = offset - first * chunk
+    return data[start : start + length]
+
+
+def _cached_chunk(image: DiskImage, number: int, chunk: int) -> bytes:
+    cache = image._cache
+    data = cache.get(number)
+    if data is not None:
+        cache.move_to_end(number)
+        return data
+    start = number * chunk
+    data = _ewf_read_direct(image, start, min(chunk, image.media_size - start))
+    cache[number] = data
+    if len(cache) > _CACHE_CHUNKS:
+        cache.popitem(last=False)
+    return data
+
+
+def _ewf_read_direct(image: DiskImage, offset: int, length: int) -> bytes:
     handle = image._ewf
     try:
         data: bytes = handle.read_buffer_at_offset(length, offset)
