@@ -42,8 +42,12 @@ class UsbContext:
 
 def current_control_set(reader: HiveReader) -> str:
     """``\\ControlSet00N`` named by ``Select\\Current`` (ControlSet001 if unreadable)."""
+    if reader.control_set is not None:
+        return reader.control_set
     current = reader.values(reader.key("\\Select"), "\\Select").get("Current")
-    return f"\\ControlSet{int(current):03d}" if isinstance(current, int) else "\\ControlSet001"
+    found = f"\\ControlSet{int(current):03d}" if isinstance(current, int) else "\\ControlSet001"
+    reader.control_set = found
+    return found
 
 
 def split_device_id(device_id: str) -> dict[str, str]:

@@ -87,6 +87,7 @@ class HiveReader:
         self.hive = hive
         self.path = in_image_path(ctx)
         self.issues: list[ParseIssue] = []
+        self.control_set: str | None = None
         found = _PROFILE.search(self.path.replace("\\", "/"))
         self.user = found.group(1) if found else None
         """The profile owner when the hive is a user's NTUSER.DAT / UsrClass.dat in an image."""

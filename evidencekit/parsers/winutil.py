@@ -166,6 +166,22 @@ def domain_list(ctx: ParseContext | None = None) -> dict[str, Any]:
     return _load_toml(str(custom or DATA / "domains.toml"))
 
 
+@lru_cache(maxsize=8)
+def _compiled_tools(
+    path: str,
+) -> tuple[tuple[str, frozenset[str], tuple[str, ...], frozenset[str]], ...]:
+    """(flag, names, path fragments, hashes) per listed tool, lower-cased once."""
+    return tuple(
+        (
+            f"tool.{tool['category']}",
+            frozenset(n.lower() for n in tool.get("names", [])),
+            tuple(p.lower() for p in tool.get("paths", [])),
+            frozenset(h.lower() for h in (*tool.get("sha256", []), *tool.get("sha1", []))),
+        )
+        for tool in _load_toml(path).get("tool", [])
+    )
+
+
 def tool_flags(
     ctx: ParseContext | None,
     path_or_name: str,
@@ -177,17 +193,17 @@ def tool_flags(
     Matches on the executable's file name (case-insensitive), on a path fragment,
     or on a SHA-256 / SHA-1 listed for the tool (keys ``sha256`` / ``sha1``).
     """
+    custom = ctx.options.get("tools_file") if ctx else None
     text = path_or_name.replace("/", "\\").lower()
     name = text.rsplit("\\", 1)[-1]
     digests = {h.lower() for h in (sha256, sha1) if h}
-    flags: set[str] = set()
-    for tool in tool_list(ctx).get("tool", []):
-        names = {n.lower() for n in tool.get("names", [])}
-        paths = [p.lower() for p in tool.get("paths", [])]
-        hashes = {h.lower() for h in (*tool.get("sha256", []), *tool.get("sha1", []))}
-        if name in names or any(p in text for p in paths) or digests & hashes:
-            flags.add(f"tool.{tool['category']}")
-    return sorted(flags)
+    return sorted(
+        {
+            flag
+            for flag, names, paths, hashes in _compiled_tools(str(custom or DATA / "tools.toml"))
+            if name in names or any(p in text for p in paths) or digests & hashes
+        }
+    )
 
 
 def domain_category(ctx: ParseContext | None, host: str) -> str | None:
