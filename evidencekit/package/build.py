@@ -24,6 +24,7 @@ from evidencekit.model import Source
 from evidencekit.package import bagit
 from evidencekit.package.archive import write_archive
 from evidencekit.package.bagit import SIGNATURES, TAGMANIFEST
+from evidencekit.package.cades import add_signature_timestamp, signature_value
 from evidencekit.package.manifest import (
     Counts,
     ExhibitEntry,
@@ -114,13 +115,20 @@ def build_package(case: Case, options: PackageOptions) -> PackageResult:
 def sign_into(
     bag: Path, tagmanifest: bytes, signers: Sequence[Signer], tsa_url: str | None
 ) -> list[str]:
-    """Write each signer's signature (and a time stamp) under ``signatures/``; never
-    overwrite an existing file. Return the names written."""
+    """Write each signer's signature under ``signatures/``; never overwrite a file.
+
+    With ``tsa_url`` each CMS signature gets a time stamp over its signature value
+    (CAdES-T), and the package one over the tag manifest (if it has none yet).
+    Return the names written."""
     folder = bag / SIGNATURES
     folder.mkdir(exist_ok=True)
     files: dict[str, bytes] = {}
     for signer in signers:
         files.update(signer.signature_files(tagmanifest))
+    if tsa_url:
+        for name in [n for n in files if n.endswith(".p7s")]:  # CAdES-BES -> CAdES-T
+            stamp = request_timestamp(tsa_url, signature_value(files[name]))
+            files[name] = add_signature_timestamp(files[name], stamp)
     if tsa_url and not (folder / TSR_NAME).exists():
         files[TSR_NAME] = request_timestamp(tsa_url, tagmanifest)
     for name in files:

@@ -100,3 +100,22 @@ def _signed_attributes(
     ]
     # DER orders a SET OF by the encodings of its members; verifiers re-encode to check.
     return cms.CMSAttributes(sorted(attributes, key=lambda a: a.dump()))
+
+
+def signature_value(der: bytes) -> bytes:
+    """The signature value of the one signer of a CMS signature (what CAdES-T stamps)."""
+    info = cms.ContentInfo.load(der)
+    return bytes(info["content"]["signer_infos"][0]["signature"].native)
+
+
+def add_signature_timestamp(der: bytes, tsr: bytes) -> bytes:
+    """Embed the time-stamp token of the RFC 3161 response ``tsr`` (over the signature
+    value) as the unsigned signature-time-stamp attribute: CAdES-BES becomes CAdES-T.
+    The signed attributes and signature keep their bytes."""
+    token = tsp.TimeStampResp.load(tsr)["time_stamp_token"]
+    info = cms.ContentInfo.load(der)
+    signer_info = info["content"]["signer_infos"][0]
+    signer_info["unsigned_attrs"] = cms.CMSAttributes(
+        [cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})]
+    )
+    return bytes(info.dump(force=False))

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import cms
+from asn1crypto import cms, tsp
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +34,8 @@ class CmsSignature:
     carried: tuple[x509.Certificate, ...]
     signing_time: datetime | None
     problems: tuple[str, ...]
+    value: bytes = b""
+    stamp_response: bytes | None = None  # the CAdES-T token, wrapped as an RFC 3161 response
 
 
 def check_detached(der: bytes, content: bytes) -> CmsSignature:
@@ -94,7 +96,18 @@ def _check_signer(
     why = _verify_raw(cert, si["signature"].native, signed_bytes, _HASHES[algorithm])
     if why:
         problems.append(why)
-    return CmsSignature(cert, carried, signing_time, tuple(problems))
+    value = bytes(si["signature"].native)
+    return CmsSignature(cert, carried, signing_time, tuple(problems), value, _stamp(si))
+
+
+def _stamp(si: cms.SignerInfo) -> bytes | None:
+    """The signature-time-stamp token (unsigned attribute), as a granted TimeStampResp."""
+    for attr in si["unsigned_attrs"] or []:
+        if attr["type"].native == "signature_time_stamp_token":
+            status = tsp.PKIStatusInfo({"status": "granted"})
+            response = tsp.TimeStampResp({"status": status, "time_stamp_token": attr["values"][0]})
+            return bytes(response.dump())
+    return None
 
 
 def _verify_raw(

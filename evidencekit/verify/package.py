@@ -85,7 +85,7 @@ def _verify_bag(
     report.add("tag files", found.tags, f"{found.tag_count} files match tagmanifest-sha256.txt")
     report.add("signatures folder", found.signatures_dir, "only allowed signature files")
     tagmanifest = (bag / TAGMANIFEST).read_bytes() if (bag / TAGMANIFEST).is_file() else b""
-    _check_signers(bag, tagmanifest, report, anchors, policy)
+    _check_signers(bag, tagmanifest, report, (anchors, tsa_roots), policy)
     _check_stamp(bag, tagmanifest, report, tsa_roots)
     check_contents(bag, report, found.tag_digests)
 
@@ -94,9 +94,10 @@ def _check_signers(
     bag: Path,
     tagmanifest: bytes,
     report: VerificationReport,
-    anchors: Sequence[Anchor],
+    trust: tuple[Sequence[Anchor], Sequence[x509.Certificate]],
     policy: Policy | None,
 ) -> None:
+    anchors, tsa_roots = trust
     folder = bag / SIGNATURES
     files: dict[str, bytes] = {}
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -106,14 +107,16 @@ def _check_signers(
             report.add(f"signature {path.name}", ["larger than 1 MiB; not read"], "bounded read")
             continue
         files[path.name] = path.read_bytes()
-    results = check_signatures(files, tagmanifest, anchors)
+    results = check_signatures(files, tagmanifest, anchors, tsa_roots)
     report.signatures = results
     if not results:
         report.add("signatures", ["the package is not signed"], "at least one signature")
     for r in results:
         when = f", signed {r.signing_time}" if r.signing_time else ""
-        trust = f"; trusted via {', '.join(r.trusted_by)}" if r.trusted_by else "; not trusted"
-        detail = f"{r.signer}, key {r.key_fingerprint}{when}{trust}"
+        if "signature time stamp" in r.details:
+            when += f", time-stamped {r.details['signature time stamp']}"
+        vouched = f"; trusted via {', '.join(r.trusted_by)}" if r.trusted_by else "; not trusted"
+        detail = f"{r.signer}, key {r.key_fingerprint}{when}{vouched}"
         report.add(f"signature {r.file}", list(r.problems), detail)
     if not anchors:
         report.add(

@@ -96,7 +96,7 @@ def verify_event_proof(
     report = VerificationReport(package="event proof")
     tagmanifest = bundle.tagmanifest.encode("utf-8")
     files = {k: base64.b64decode(v, validate=True) for k, v in bundle.signatures.items()}
-    results = check_signatures(files, tagmanifest, anchors)
+    results = check_signatures(files, tagmanifest, anchors, tsa_roots)
     report.signatures = results
     for r in results:
         report.add(f"signature {r.file}", list(r.problems), f"{r.signer}, key {r.key_fingerprint}")

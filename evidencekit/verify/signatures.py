@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from evidencekit.package.signing import cert_fingerprint, key_fingerprint
-from evidencekit.verify.cms import check_detached
+from evidencekit.verify.cms import CmsSignature, check_detached
 from evidencekit.verify.policy import Anchor, SignatureResult
+from evidencekit.verify.tsa import check_timestamp
 from evidencekit.verify.x509path import (
     describe,
     signer_usage_problem,
@@ -21,13 +23,21 @@ from evidencekit.verify.x509path import (
 
 
 def check_signatures(
-    files: dict[str, bytes], tagmanifest: bytes, anchors: Sequence[Anchor]
+    files: dict[str, bytes],
+    tagmanifest: bytes,
+    anchors: Sequence[Anchor],
+    tsa_roots: Sequence[x509.Certificate] = (),
 ) -> list[SignatureResult]:
-    """One result per ``*.p7s`` / ``*.ed25519.sig`` in ``files`` (name -> bytes)."""
+    """One result per ``*.p7s`` / ``*.ed25519.sig`` in ``files`` (name -> bytes).
+
+    A CMS signature's certificate is checked at the time of its signature time stamp
+    (CAdES-T) when a TSA root in ``tsa_roots`` vouches for it, else at the signing time
+    the signature claims.
+    """
     results = []
     for name in sorted(files):
         if name.endswith(".p7s"):
-            results.append(_check_cms(name, files[name], tagmanifest, anchors))
+            results.append(_check_cms(name, files[name], tagmanifest, anchors, tsa_roots))
         elif name.endswith(".ed25519.sig"):
             pub = files.get(name[: -len(".sig")] + ".pub")
             results.append(_check_ed25519(name, files[name], pub, tagmanifest, anchors))
@@ -35,14 +45,19 @@ def check_signatures(
 
 
 def _check_cms(
-    name: str, der: bytes, tagmanifest: bytes, anchors: Sequence[Anchor]
+    name: str,
+    der: bytes,
+    tagmanifest: bytes,
+    anchors: Sequence[Anchor],
+    tsa_roots: Sequence[x509.Certificate],
 ) -> SignatureResult:
     sig = check_detached(der, tagmanifest)
     if sig.signer is None:
         return SignatureResult(name, "cms", "unknown", "", False, sig.problems)
     cert = sig.signer
-    at = sig.signing_time or datetime.now(UTC)
     problems = list(sig.problems)
+    details: dict[str, str] = {"certificate": cert_fingerprint(cert)}
+    at = _trusted_time(sig, tsa_roots, problems, details) or sig.signing_time or datetime.now(UTC)
     problems.extend(p for p in (validity_problem(cert, at), signer_usage_problem(cert)) if p)
     trusted: list[str] = []
     untrusted: list[str] = []
@@ -54,7 +69,6 @@ def _check_cms(
             if path is not None:
                 trusted.append(anchor.label)
             untrusted.extend(why)
-    details = {"certificate": cert_fingerprint(cert)}
     if untrusted and not trusted:
         details["not trusted because"] = "; ".join(dict.fromkeys(untrusted))
     return SignatureResult(
@@ -68,6 +82,25 @@ def _check_cms(
         signing_time=f"{at:%Y-%m-%dT%H:%M:%SZ}" if sig.signing_time else None,
         details=details,
     )
+
+
+def _trusted_time(
+    sig: CmsSignature,
+    roots: Sequence[x509.Certificate],
+    problems: list[str],
+    details: dict[str, str],
+) -> datetime | None:
+    """The signature time stamp's time when trusted; records its problems and status."""
+    if sig.stamp_response is None:
+        return None
+    stamp = check_timestamp(sig.stamp_response, sig.value, roots, "the signature value")
+    problems.extend(f"signature time stamp: {p}" for p in stamp.problems)
+    if stamp.trusted:
+        details["signature time stamp"] = f"{stamp.time} by {stamp.tsa} (trusted)"
+        return stamp.when
+    if not stamp.problems:
+        details["signature time stamp"] = f"{stamp.time} by {stamp.tsa} (no --tsa-root to check)"
+    return None
 
 
 def _check_ed25519(

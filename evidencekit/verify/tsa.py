@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
@@ -23,10 +24,14 @@ class StampResult:
     tsa: str
     problems: tuple[str, ...]
     trusted: bool
+    when: datetime | None = None
 
 
-def check_timestamp(tsr: bytes, data: bytes, roots: Sequence[x509.Certificate]) -> StampResult:
-    """Check ``tsr`` over ``data``; ``trusted`` only when a root in ``roots`` vouches for it."""
+def check_timestamp(
+    tsr: bytes, data: bytes, roots: Sequence[x509.Certificate], what: str = "tagmanifest-sha256.txt"
+) -> StampResult:
+    """Check ``tsr`` over ``data`` (named ``what`` in messages); ``trusted`` only when a root
+    in ``roots`` vouches for it."""
     try:
         response = decode_timestamp_response(tsr)
         info = response.tst_info
@@ -38,7 +43,7 @@ def check_timestamp(tsr: bytes, data: bytes, roots: Sequence[x509.Certificate]) 
     if imprint.hash_algorithm.dotted_string != "2.16.840.1.101.3.4.2.1":
         return StampResult(gen_time, tsa, ("time stamp does not use SHA-256",), False)
     if imprint.message != hashlib.sha256(data).digest():
-        problem = "time stamp is over a different digest than tagmanifest-sha256.txt"
+        problem = f"time stamp is over a different digest than {what}"
         return StampResult(gen_time, tsa, (problem,), False)
     if not roots:
         return StampResult(gen_time, tsa, (), False)
@@ -49,7 +54,7 @@ def check_timestamp(tsr: bytes, data: bytes, roots: Sequence[x509.Certificate]) 
         except (VerificationError, ValueError) as exc:
             failures.append(f"{root.subject.rfc4514_string()}: {exc}")
             continue
-        return StampResult(gen_time, tsa, (), True)
+        return StampResult(gen_time, tsa, (), True, info.gen_time)
     return StampResult(gen_time, tsa, tuple(f"TSA not trusted: {f}" for f in failures), False)
 
 

@@ -10,6 +10,7 @@ DummyTimeStamper behind an HTTP server on 127.0.0.1 started by the test itself.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -56,6 +57,7 @@ class Pki:
     rsa_examiner: Identity
     reviewer: Identity
     expired: Identity
+    short_lived: Identity
     no_signing_usage: Identity
     attacker_root: Identity
     forged_examiner: Identity
@@ -153,6 +155,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         rsa_examiner=ident("rsa-examiner", "Examiner Kato", root, rsa_key=True),
         reviewer=ident("reviewer", "Reviewer Suzuki", root),
         expired=ident("expired", "Expired Examiner", root, days=(-400, -30)),
+        short_lived=ident("short", "Short Lived", root, days=(-1, 100)),
         no_signing_usage=ident("nousage", "Encryption Only", root, usage="encrypt"),
         attacker_root=attacker,
         forged_examiner=ident("forged", "Examiner Yamada", attacker),
@@ -179,9 +182,8 @@ class _TsaHandler(BaseHTTPRequestHandler):
         return
 
 
-@pytest.fixture(scope="session")
-def tsa_url(pki: Pki) -> Iterator[str]:
-    """URL of a local RFC 3161 TSA running in a thread for this session."""
+def stamper(pki: Pki, fixed: dt.datetime | None = None) -> DummyTimeStamper:
+    """pyHanko's test TSA signing with the session's TSA certificate (at ``fixed`` time)."""
     cert = asn1_x509.Certificate.load(pki.tsa.cert.public_bytes(serialization.Encoding.DER))
     key = asn1_keys.PrivateKeyInfo.load(
         pki.tsa.key.private_bytes(
@@ -190,7 +192,28 @@ def tsa_url(pki: Pki) -> Iterator[str]:
             serialization.NoEncryption(),
         )
     )
-    handler = type("Handler", (_TsaHandler,), {"stamper": DummyTimeStamper(cert, key)})
+    return DummyTimeStamper(cert, key, fixed_dt=fixed)
+
+
+def stamp_locally(pki: Pki, data: bytes, fixed: dt.datetime | None = None) -> bytes:
+    """An RFC 3161 response over SHA-256(``data``) from the test TSA, without HTTP."""
+    request = asn1_tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(data).digest(),
+            },
+            "cert_req": True,
+        }
+    )
+    return bytes(stamper(pki, fixed).request_tsa_response(request).dump())
+
+
+@pytest.fixture(scope="session")
+def tsa_url(pki: Pki) -> Iterator[str]:
+    """URL of a local RFC 3161 TSA running in a thread for this session."""
+    handler = type("Handler", (_TsaHandler,), {"stamper": stamper(pki)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

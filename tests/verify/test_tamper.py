@@ -206,8 +206,12 @@ def test_time_stamp_checked_only_against_outside_tsa_roots(built: Built, pki: Pk
     other_root = x509.load_pem_x509_certificate(pki.other_tsa_root.cert_pem.read_bytes())
     with pytest.raises(PackageVerificationError) as info:
         verify_package(built.bag, built.anchors, [other_root])
-    (check,) = [c for c in info.value.report.checks if c.status == "failed"]
-    assert check.name == "time stamp" and check.problems[0].startswith("TSA not trusted")
+    failed = {c.name: c.problems for c in info.value.report.checks if c.status == "failed"}
+    assert sorted(failed) == ["signature Examiner-Yamada.p7s", "signer trust", "time stamp"]
+    assert failed["time stamp"][0].startswith("TSA not trusted")
+    assert failed["signature Examiner-Yamada.p7s"][0].startswith(
+        "signature time stamp: TSA not trusted"
+    )
     report = verify_package(built.bag, built.anchors, [])  # no roots: the stamp is only shown
     stamp = next(c for c in report.checks if c.name == "time stamp")
     assert stamp.status == "skipped" and "no --tsa-root" in stamp.detail
@@ -371,3 +375,51 @@ def test_oversized_signature_file_is_not_read(built: Built) -> None:
     failed = built.failures()
     assert failed["signature Examiner-Yamada.p7s"] == ["larger than 1 MiB; not read"]
     assert failed["signatures"] == ["the package is not signed"]
+
+
+def _cms_token_response(der: bytes) -> bytes:
+    """The embedded signature time stamp of a CAdES-T signature, as an RFC 3161 response."""
+    from asn1crypto import cms, tsp
+
+    si = cms.ContentInfo.load(der)["content"]["signer_infos"][0]
+    token = si["unsigned_attrs"][0]["values"][0]
+    response = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+    return bytes(response.dump())
+
+
+def test_signatures_carry_a_trusted_signature_time_stamp(built: Built) -> None:
+    (sig,) = built.verify().signatures
+    assert sig.details["signature time stamp"].endswith("(trusted)")
+
+
+def test_signature_time_stamp_moved_from_another_signature(built: Built) -> None:
+    from evidencekit.package.cades import add_signature_timestamp
+
+    path = built.bag / "signatures/Examiner-Yamada.p7s"
+    other = (built.other / "signatures/Examiner-Yamada.p7s").read_bytes()
+    path.write_bytes(add_signature_timestamp(path.read_bytes(), _cms_token_response(other)))
+    failed = built.failures()
+    assert failed["signature Examiner-Yamada.p7s"] == [
+        "signature time stamp: time stamp is over a different digest than the signature value"
+    ]
+
+
+def test_certificate_checked_at_the_trusted_stamp_time(built: Built, pki: Pki) -> None:
+    # The signature claims a signing time inside the certificate's life, but the trusted
+    # time stamp over the signature is from after the certificate expired.
+    import datetime as dt
+
+    from evidencekit.package.cades import add_signature_timestamp, signature_value
+    from tests.package.conftest import stamp_locally
+
+    shutil.rmtree(built.bag / "signatures")
+    signer = load_signer(pki.short_lived.sign_spec, PASSPHRASE)
+    sign_into(built.bag, (built.bag / "tagmanifest-sha256.txt").read_bytes(), [signer], None)
+    path = built.bag / "signatures/Short-Lived.p7s"
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=200)
+    tsr = stamp_locally(pki, signature_value(path.read_bytes()), later)
+    path.write_bytes(add_signature_timestamp(path.read_bytes(), tsr))
+    failed = built.failures()
+    (problem,) = failed["signature Short-Lived.p7s"]
+    assert problem.startswith("certificate 'Short Lived' expired")
+    assert f"before {later:%Y-%m-%d}" in problem
