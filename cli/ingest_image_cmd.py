@@ -64,7 +64,7 @@ def _report(summary: ImageIngestSummary, as_json: bool) -> None:
         out.print(
             f"  {c.entries} entries: {c.files} files, {c.dirs} directories, {c.deleted} deleted "
             f"({c.recovered} recovered, {c.unrecoverable} unrecoverable), {c.marked} marked, "
-            f"{c.streams} named streams"
+            f"{c.streams} alternate data streams"
         )
         out.print(f"  {summary.events} events, {summary.issues} parse issues")
         out.print(f"  inventory {summary.inventory}\n  body file {summary.body}")
@@ -80,9 +80,10 @@ def _report(summary: ImageIngestSummary, as_json: bool) -> None:
 
 @ingest_group.command("image")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path),
+              help="The case folder (from 'case init').")  # fmt: skip
 @click.option("--tz", "time_zone", default=None,
-              help="Zone the FAT/exFAT clock ran in (default: the case zone).")  # fmt: skip
+              help="Zone the FAT/exFAT/ISO 9660 clock ran in (default: case zone).")  # fmt: skip
 @click.option("--marking", "markings", multiple=True,
               help="Marking term to look for (repeatable; replaces the default list).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")

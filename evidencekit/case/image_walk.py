@@ -291,7 +291,7 @@ class ImageRun:
 
     def _stream(self, entry: Entry, stream: Stream) -> dict[str, Any]:
         path = f"{entry.path}:{stream.name}"
-        self.counts.streams += 1
+        self.counts.streams += stream.attr_type == ADS_TYPE
         if (entry.name, stream.name) in _SKIP_STREAMS or stream.attr_type != ADS_TYPE:
             result = None
         else:

@@ -124,3 +124,16 @@ def test_raw_sha256_is_the_mft_record(ntfs_image: Built, tmp_path: Path) -> None
         assert mft[inode * 1024 : inode * 1024 + 4] == b"FILE"
         assert result.entry(path)["record_sha256"] == expected
         assert result.events_for(path)["fn_crtime"]["raw_sha256"] == expected
+
+
+def test_ads_count_excludes_index_streams(ntfs_image: Built, tmp_path: Path) -> None:
+    result = ingest(ntfs_image.path, tmp_path / "case")
+    data_streams = sorted(s["path"] for r in result.inventory for s in r.get("streams", [])
+                          if s["attribute"].startswith("128-"))  # fmt: skip
+    assert data_streams == [
+        "$BadClus:$Bad", "$Secure:$SDS", "$UpCase:$Info", "hello.txt:Zone.Identifier"
+    ]  # fmt: skip
+    assert result.summary.counts.streams == len(data_streams)
+    index_streams = {s["path"] for r in result.inventory for s in r.get("streams", [])
+                     if s["attribute"].startswith("144-")}  # fmt: skip
+    assert "$Secure:$SII" in index_streams
