@@ -11,7 +11,7 @@ from cryptography import x509
 from cli.output import emit, json_option, out
 from evidencekit.case.workspace import Case
 from evidencekit.verify.package import verify_package
-from evidencekit.verify.policy import Anchor, load_anchors, policy_for
+from evidencekit.verify.policy import Anchor, load_anchors, policy_for, policy_for_groups
 from evidencekit.verify.proof import read_bundle, verify_event_proof
 from evidencekit.verify.report import PackageVerificationError, VerificationReport
 
@@ -70,7 +70,9 @@ def _run(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Trusted root certificate of the time-stamp authority (PEM). Repeatable.",
 )
-@click.option("--require-all", is_flag=True, help="Every --trust anchor must have signed.")
+@click.option(
+    "--require-all", is_flag=True, help="A signer trusted through every --trust must have signed."
+)
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Record in custody.")
 @json_option
 def verify(
@@ -86,9 +88,10 @@ def verify(
     Trust comes only from --trust and --tsa-root, never from the package itself.
     Exit 1: contents intact but signer not trusted; exit 2: a check failed.
     """
-    anchors = _anchors(trust)
+    groups = [load_anchors(spec) for spec in trust]
+    anchors = [a for group in groups for a in group]
     roots = _roots(tsa_roots)
-    policy = policy_for(anchors, require_all)
+    policy = policy_for_groups(groups, require_all)
     _run(
         lambda: verify_package(package, anchors, roots, policy),
         as_json,

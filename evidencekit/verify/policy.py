@@ -143,3 +143,12 @@ def policy_for(anchors: Sequence[Anchor], require_all: bool = False) -> Policy:
     """``AnyOf`` (or ``AllOf`` with ``require_all``) of ``SignedBy`` each anchor."""
     members = tuple(SignedBy(a) for a in anchors)
     return AllOf(members) if require_all else AnyOf(members)
+
+
+def policy_for_groups(groups: Sequence[Sequence[Anchor]], require_all: bool = False) -> Policy:
+    """One member per group of anchors (e.g. per ``--trust`` file, which may hold a CA
+    bundle): a group is met by a signature trusted through any of its anchors."""
+    members: tuple[Policy, ...] = tuple(
+        AnyOf(tuple(SignedBy(a) for a in group)) for group in groups
+    )
+    return AllOf(members) if require_all else AnyOf(members)

@@ -184,3 +184,17 @@ def test_default_package_names_count_up(make_case: MakeCase, pki: Pki) -> None:
         assert Path(json.loads(done.output)["package"]) == case.root / "packages" / expected
     missing = run("package", "--case", case.root)
     assert missing.exit_code == 2 and "needs --case DIR and at least one --sign" in missing.output
+
+
+def test_require_all_counts_each_trust_argument_once(
+    signed: dict[str, Path], pki: Pki, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca-bundle.pem"  # a CA bundle: only one of its roots issued the signer
+    bundle.write_bytes(pki.tsa_root.cert_pem.read_bytes() + pki.root.cert_pem.read_bytes())
+    done = run(
+        "verify", signed["bag"], "--trust", bundle, "--trust", signed["pub"], "--require-all"
+    )
+    assert done.exit_code == 0, done.output
+    alone = run("verify", signed["bag"], "--trust", pki.tsa_root.cert_pem, "--trust",
+                signed["pub"], "--require-all")  # fmt: skip
+    assert alone.exit_code == 1 and "no valid signature by a signer trusted through" in alone.output
