@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.parsers.base import parsers
 from evidencekit.parsers.tabular import ProfileParser
 
 HEAD_BYTES = 64 * 1024
+
+
+class InvalidTimeZone(EvidenceKitError, ValueError):
+    """A source time zone that is not an IANA zone name."""
 
 
 class FormatNotRecognised(EvidenceKitError):
@@ -60,6 +65,13 @@ def detect_log_format(path: Path) -> str:
 def log_time_zone(name: str, tz: str | None, options: dict[str, Any]) -> str | None:
     """The zone a parser will read local times in: ``UTC`` for formats that are UTC by
     definition, else ``tz`` or the profile's zone (None when the parser has no profile)."""
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidTimeZone(
+                f"unknown time zone {tz!r} (use an IANA name such as Asia/Tokyo)"
+            ) from exc
     cls = parsers.get(name)
     if getattr(cls, "utc_by_definition", False):
         return "UTC"

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from evidencekit.case.workspace import Case
 from evidencekit.model import Event
+from evidencekit.parsers.logdetect import InvalidTimeZone, log_time_zone
 from evidencekit.parsers.profile import ProfileError, load_profile
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -293,3 +294,15 @@ def test_headerless_export_with_profile_columns(tmp_path: Path) -> None:
         "offset": "0",
         "length": len(path.read_bytes()) - 1,
     }
+
+
+def test_unknown_tz_is_a_clear_error(tmp_path: Path) -> None:
+    path = _export(tmp_path, "oplog.tsv", [["日時", "ユーザー名", "PC名", "操作"]])
+    with pytest.raises(InvalidTimeZone, match="Mars/Olympus"):
+        log_time_zone("operation_log", "Mars/Olympus", {})
+    case_dir = _case(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["ingest", "log", str(path), "--tz", "Mars/Olympus", "--case", str(case_dir)]
+    )
+    assert result.exit_code != 0 and isinstance(result.exception, InvalidTimeZone)
+    assert Case(case_dir).store.sources() == []  # nothing half-ingested
