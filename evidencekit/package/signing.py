@@ -11,6 +11,7 @@ display only (a key the package carries is never trusted by itself).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,8 +163,8 @@ def generate_ed25519(out_stem: Path, passphrase: bytes) -> tuple[Path, Path, str
     pub = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    with open(key_path, "xb") as fp:
-        key_path.chmod(0o600)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fp:
         fp.write(pem)
     pub_path.write_bytes(pub)
     return key_path, pub_path, key_fingerprint(key)
