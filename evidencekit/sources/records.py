@@ -19,6 +19,8 @@ from evidencekit.sources.volumes import FileSystem
 
 _EXT = ("ext2", "ext3", "ext4")
 _INCOMPAT_64BIT = 0x80
+_PAGE = 64 << 10  # records are read in cached pages: neighbours share them
+_PAGES = 32
 
 
 class RecordReader:
@@ -29,6 +31,7 @@ class RecordReader:
         self._read = read
         self._locate: Callable[[int], tuple[int, int] | None] | None = None
         self._mft: Any = None
+        self._pages: dict[int, bytes] = {}
         try:
             if fs.fs_type == "NTFS":
                 self._setup_ntfs()
@@ -40,18 +43,39 @@ class RecordReader:
     def raw(self, inode: int) -> bytes | None:
         """The record bytes of ``inode``, or None."""
         if self._mft is not None:
-            try:
-                data: bytes = self._mft.read_random(inode * self._size, self._size)
-            except OSError:
-                return None
-            return data if len(data) == self._size else None
-        if self._locate is None:
+            where: tuple[int, int] | None = (inode * self._size, self._size)
+        elif self._locate is not None:
+            where = self._locate(inode)
+        else:
             return None
-        where = self._locate(inode)
         if where is None:
             return None
-        data = self._read(*where)
-        return data if len(data) == where[1] else None
+        offset, length = where
+        page = offset // _PAGE
+        if (offset + length - 1) // _PAGE != page:
+            data = self._raw_read(offset, length)
+        else:
+            block = self._page(page)
+            data = block[offset - page * _PAGE : offset - page * _PAGE + length]
+        return data if len(data) == length else None
+
+    def _page(self, number: int) -> bytes:
+        data = self._pages.get(number)
+        if data is None:
+            if len(self._pages) >= _PAGES:
+                self._pages.pop(next(iter(self._pages)))
+            data = self._pages[number] = self._raw_read(number * _PAGE, _PAGE)
+        return data
+
+    def _raw_read(self, offset: int, length: int) -> bytes:
+        try:
+            if self._mft is not None:
+                data: bytes = self._mft.read_random(offset, length)
+            else:
+                data = self._read(offset, length)
+        except OSError:
+            return b""
+        return data
 
     def _setup_ntfs(self) -> None:
         boot = self._read(self.fs.partition.offset, 512)
