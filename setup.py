@@ -10,7 +10,10 @@ setup(
     ext_modules=[
         Extension(
             "evidencekit.timeline._sealcore",
-            [f"evidencekit/timeline/{name}.c" for name in ("_sealcore", "_sortkey", "_scankey")],
+            [
+                f"evidencekit/timeline/{name}.c"
+                for name in ("_sealcore", "_sortkey", "_scankey", "_shani")
+            ],
             depends=["evidencekit/timeline/_sealcore.h"],
             libraries=["crypto"],
             extra_compile_args=["-O2"],

@@ -42,7 +42,21 @@ typedef struct {
     int top;
 } SealerObject;
 
+/* SHA-256 through the x86 SHA extensions when the CPU has them (see _shani.c). */
+static int use_shani;
+
+static PyObject *sealcore_sha_ni(PyObject *Py_UNUSED(module), PyObject *args) {
+    int enable = -1;
+    if (!PyArg_ParseTuple(args, "|p:_sha_ni", &enable)) return NULL;
+    if (enable >= 0) use_shani = enable && ek_shani_available();
+    return PyBool_FromLong(use_shani);
+}
+
 static PyMethodDef module_functions[] = {
+    {"_sha_ni", sealcore_sha_ni, METH_VARARGS,
+     "_sha_ni([enable])\n--\n\n"
+     "Whether SHA-256 runs on the x86 SHA extensions (else OpenSSL); a flag switches\n"
+     "(tests compare both)."},
     {"sort_key", (PyCFunction)(void (*)(void))sealcore_sort_key, METH_FASTCALL,
      "sort_key(fallback, event)\n--\n\n"
      "Timeline sort key of a canonical event dict; ``fallback(event)`` for unusual shapes."},
@@ -83,16 +97,27 @@ static int sha256_3(SealerObject *s, const void *a, size_t alen, const void *b, 
     return EVP_DigestFinal_ex(s->ctx, out, NULL);
 }
 
+
+/* RFC 9162 node hash H(0x01 || left || right) into out (which may alias right). */
+static int node_hash(SealerObject *s, const unsigned char *left, const unsigned char *right,
+                     unsigned char *out) {
+    unsigned char node[1 + 2 * HASH_LEN];
+    node[0] = 0x01;
+    memcpy(node + 1, left, HASH_LEN);
+    memcpy(node + 1 + HASH_LEN, right, HASH_LEN);
+    if (use_shani) {
+        ek_shani_sha256(node, sizeof node, out);
+        return 1;
+    }
+    return sha256_3(s, node, sizeof node, NULL, 0, NULL, 0, out);
+}
+
 static int merkle_append(SealerObject *s, const unsigned char *leaf) {
-    static const unsigned char NODE = 0x01;
     unsigned char h[HASH_LEN];
     memcpy(h, leaf, HASH_LEN);
     for (uint64_t n = s->size; n & 1; n >>= 1) {
         s->top--;
-        unsigned char left[1 + HASH_LEN];
-        left[0] = NODE;
-        memcpy(left + 1, s->stack[s->top], HASH_LEN);
-        if (!sha256_3(s, left, sizeof left, h, HASH_LEN, NULL, 0, h)) return 0;
+        if (!node_hash(s, s->stack[s->top], h, h)) return 0;
     }
     memcpy(s->stack[s->top++], h, HASH_LEN);
     return 1;
@@ -111,12 +136,19 @@ static size_t seal_one(SealerObject *s, const char *payload, size_t plen, char *
     memcpy(p, SEQ, LIT(SEQ)); p += LIT(SEQ);
     p += put_u64(p, s->size);
     *p = '}';  /* the hashed object ends here; overwritten by the sha256 member below */
-    if (!sha256_3(s, out, (size_t)(p - out) + 1, NULL, 0, NULL, 0, digest)) return 0;
+    size_t body = (size_t)(p - out) + 1;
+    if (use_shani) {
+        /* The leaf H(0x00 || payload) is read from the line, its ':' standing for 0x00. */
+        const unsigned char *line = (const unsigned char *)out;
+        ek_shani_pair(line, body, digest, line + LIT(OPEN) - 1, plen + 1, LEAF, leaf);
+    } else if (!sha256_3(s, out, body, NULL, 0, NULL, 0, digest) ||
+               !sha256_3(s, &LEAF, 1, payload, plen, NULL, 0, leaf)) {
+        return 0;
+    }
     to_hex(digest, s->prev);
     memcpy(p, SHA, LIT(SHA)); p += LIT(SHA);
     memcpy(p, s->prev, HEX_LEN); p += HEX_LEN;
     memcpy(p, END, LIT(END)); p += LIT(END);
-    if (!sha256_3(s, &LEAF, 1, payload, plen, NULL, 0, leaf)) return 0;
     if (!merkle_append(s, leaf)) return 0;
     s->size++;
     return (size_t)(p - out);
@@ -218,7 +250,6 @@ static PyObject *Sealer_add_block(SealerObject *self, PyObject *args, PyObject *
 
 static PyObject *Sealer_root(SealerObject *self, PyObject *Py_UNUSED(ignored)) {
     unsigned char h[HASH_LEN];
-    static const unsigned char NODE = 0x01;
     if (!ready(self)) return NULL;
     if (self->top == 0) {
         if (!sha256_3(self, NULL, 0, NULL, 0, NULL, 0, h)) goto fail;
@@ -226,7 +257,7 @@ static PyObject *Sealer_root(SealerObject *self, PyObject *Py_UNUSED(ignored)) {
     }
     memcpy(h, self->stack[self->top - 1], HASH_LEN);
     for (int i = self->top - 2; i >= 0; i--) {
-        if (!sha256_3(self, &NODE, 1, self->stack[i], HASH_LEN, h, HASH_LEN, h)) goto fail;
+        if (!node_hash(self, self->stack[i], h, h)) goto fail;
     }
     return PyBytes_FromStringAndSize((const char *)h, HASH_LEN);
 fail:
@@ -300,6 +331,7 @@ static struct PyModuleDef sealcore_module = {
 PyMODINIT_FUNC PyInit__sealcore(void) {
     if (PyType_Ready(&SealerType) < 0 || sealcore_sort_key_init() < 0) return NULL;
     sealcore_scan_init();
+    use_shani = ek_shani_available();
     PyObject *m = PyModule_Create(&sealcore_module);
     if (m == NULL) return NULL;
     Py_INCREF(&SealerType);

@@ -23,6 +23,13 @@ int ek_buf_byte(Buf *b, char c);
 int ek_put_text(Buf *b, const char *s, Py_ssize_t n);
 int ek_put_digits(Buf *b, const char *digits, Py_ssize_t n);
 
+/* _shani.c: SHA-256 with the x86 SHA extensions (only call when available). */
+int ek_shani_available(void);
+void ek_shani_sha256(const unsigned char *data, size_t len, unsigned char out[32]);
+/* Two messages at once; b_first >= 0 replaces the first byte of b. */
+void ek_shani_pair(const unsigned char *a, size_t alen, unsigned char out_a[32],
+                   const unsigned char *b, size_t blen, int b_first, unsigned char out_b[32]);
+
 int sealcore_sort_key_init(void);
 PyObject *sealcore_sort_key(PyObject *module, PyObject *const *args, Py_ssize_t n);
 void sealcore_scan_init(void);

@@ -10,12 +10,13 @@ from __future__ import annotations
 import importlib
 import io
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evidencekit.events.keys import EventKeyer
@@ -35,7 +36,9 @@ needs_c = pytest.mark.skipif(
     reason="C extension evidencekit.timeline._sealcore is not built (no C compiler or "
     "OpenSSL headers when the package was installed); the Python sealer is in use",
 )
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text()
 json_values = st.recursive(
@@ -83,7 +86,19 @@ def test_python_sealer_matches_chain_and_merkle(payloads: list[bytes], cuts: lis
     assert (read[-1][1] if read else GENESIS) == head
 
 
-@needs_c
+@pytest.fixture(params=["sha-ni", "openssl"])
+def c_backend(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The C sealer with SHA-256 on the x86 SHA extensions, then on OpenSSL."""
+    if _c is None:
+        pytest.skip("C extension evidencekit.timeline._sealcore is not built")
+    before = _c._sha_ni()
+    if request.param == "sha-ni" and not _c._sha_ni(True):
+        pytest.skip("this CPU has no SHA extensions")
+    _c._sha_ni(request.param == "sha-ni")
+    yield _c
+    _c._sha_ni(before)
+
+
 @SETTINGS
 @given(
     payloads=payload_lists,
@@ -91,11 +106,17 @@ def test_python_sealer_matches_chain_and_merkle(payloads: list[bytes], cuts: lis
     cuts_py=st.lists(st.integers(0, 100), max_size=6),
 )
 def test_c_and_python_sealers_are_byte_identical(
-    payloads: list[bytes], cuts_c: list[int], cuts_py: list[int]
+    c_backend: Any, payloads: list[bytes], cuts_c: list[int], cuts_py: list[int]
 ) -> None:
-    c_result = _run(_c.Sealer, _blocks(payloads, cuts_c))
+    c_result = _run(c_backend.Sealer, _blocks(payloads, cuts_c))
     assert c_result == _run(PySealer, _blocks(payloads, cuts_py))
     assert c_result[3] == merkle.root([merkle.leaf_hash(p) for p in payloads])
+
+
+def test_every_sha256_block_boundary(c_backend: Any) -> None:
+    """Payloads of 0-300 bytes put lines and leaves on every padding case (55/56/64...)."""
+    payloads = [b"", b"1", *(b'"%s"' % (b"x" * n) for n in range(299))]
+    assert _run(c_backend.Sealer, [payloads]) == _run(PySealer, [payloads])
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 32, 33, 1000])
