@@ -10,6 +10,7 @@ truncated archive.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tarfile
 from dataclasses import dataclass
@@ -69,8 +70,18 @@ def _walk(bag: Path) -> list[str]:
     return found
 
 
-def safe_extract(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> Path:
+def safe_extract(
+    archive: Path,
+    dest: Path,
+    limits: ExtractLimits | None = None,
+    payload_digests: dict[str, str] | None = None,
+) -> Path:
     """Extract ``archive`` into the empty folder ``dest``; return the bag folder inside.
+
+    With ``payload_digests`` (a dict to fill), payload files (``<top>/data/...``) are not
+    written: they are hashed while read and stand on disk as sparse placeholders of the
+    right size, and the dict maps their bag-relative paths to their SHA-256. A large
+    archive is then read once and needs no room for a second copy of its payload.
 
     Raises:
         ArchiveError: naming the first hostile entry, or saying the archive is truncated.
@@ -98,7 +109,7 @@ def safe_extract(archive: Path, dest: Path, limits: ExtractLimits | None = None)
                     raise ArchiveError(
                         f"expands beyond {budget} bytes (decompression or size bomb)"
                     )
-                _extract_one(tar, member, dest)
+                _extract_one(tar, member, dest, payload_digests)
             end = tar.offset
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ArchiveError(f"{archive}: archive is truncated or corrupt: {exc}") from exc
@@ -141,7 +152,9 @@ def _check_member(member: tarfile.TarInfo, seen: dict[str, str]) -> None:
     seen[key] = name.rstrip("/")
 
 
-def _extract_one(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path) -> None:
+def _extract_one(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path, digests: dict[str, str] | None
+) -> None:
     target = dest / member.name
     if member.isdir():
         target.mkdir(parents=True, exist_ok=True)
@@ -150,11 +163,21 @@ def _extract_one(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path) -> N
     source = tar.extractfile(member)
     if source is None:
         raise ArchiveError(f"{member.name!r}: cannot be read")
+    relative = member.name.split("/", 1)[-1]
+    hash_only = digests is not None and relative.startswith("data/")
+    digest = hashlib.sha256()
     left = member.size
     with open(target, "xb") as out:
         while left > 0:
             chunk = source.read(min(_COPY, left))
             if not chunk:
                 raise ArchiveError(f"{member.name!r}: archive is truncated (data ends early)")
-            out.write(chunk)
+            if hash_only:
+                digest.update(chunk)
+            else:
+                out.write(chunk)
             left -= len(chunk)
+        if hash_only:
+            out.truncate(member.size)  # sparse: right size for Payload-Oxum, no data
+    if digests is not None and hash_only:
+        digests[relative] = digest.hexdigest()

@@ -10,7 +10,7 @@ collected and raised together.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -54,13 +54,14 @@ def verify_package(
     report = VerificationReport(package=str(path))
     if path.is_file():
         with tempfile.TemporaryDirectory(prefix="evidencekit-verify-") as tmp:
+            streamed: dict[str, str] = {}
             try:
-                bag = safe_extract(path, Path(tmp) / "x", limits)
+                bag = safe_extract(path, Path(tmp) / "x", limits, streamed)
             except ArchiveError as exc:
                 report.add("archive", [str(exc)], "read and extract the archive safely")
                 raise PackageVerificationError(report) from exc
             report.add("archive", [], f"{path.name}: safe to extract (no hostile entries)")
-            _verify_bag(bag, report, anchors, tsa_roots, policy)
+            _verify_bag(bag, report, anchors, tsa_roots, policy, streamed)
     else:
         _verify_bag(path, report, anchors, tsa_roots, policy)
     if not report.passed:
@@ -74,8 +75,9 @@ def _verify_bag(
     anchors: Sequence[Anchor],
     tsa_roots: Sequence[x509.Certificate],
     policy: Policy | None,
+    streamed: dict[str, str] | None = None,
 ) -> None:
-    found = bagit.check_bag(bag)
+    found = bagit.check_bag(bag, _hasher(streamed) if streamed is not None else bagit.hash_files)
     report.add("bag declaration", found.declaration, "BagIt 1.0, one SHA-256 manifest set")
     report.add(
         "payload files",
@@ -88,6 +90,16 @@ def _verify_bag(
     _check_signers(bag, tagmanifest, report, (anchors, tsa_roots), policy)
     _check_stamp(bag, tagmanifest, report, tsa_roots)
     check_contents(bag, report, found.tag_digests)
+
+
+def _hasher(streamed: dict[str, str]) -> Callable[[Path, list[str]], dict[str, str]]:
+    """Payload digests taken while the archive was read; other files hashed on disk."""
+
+    def hasher(root: Path, names: list[str]) -> dict[str, str]:
+        rest = [n for n in names if n not in streamed]
+        return {**bagit.hash_files(root, rest), **{n: streamed[n] for n in names if n in streamed}}
+
+    return hasher
 
 
 def _check_signers(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import io
 import tarfile
 import tempfile
@@ -49,7 +50,10 @@ def _special(name: str, kind: bytes, link: str = "") -> tarfile.TarInfo:
 @pytest.fixture
 def archive(make_case: MakeCase, pki: Pki, tmp_path: Path) -> Path:
     signer = load_signer(pki.examiner.sign_spec, PASSPHRASE)
-    options = PackageOptions(out=tmp_path / "EK-pkg", signers=[signer], archive=True)
+    exhibit = tmp_path / "evidence-case" / "vpn.jsonl"
+    options = PackageOptions(
+        out=tmp_path / "EK-pkg", signers=[signer], archive=True, exhibits=[exhibit]
+    )
     result = build_package(make_case(), options)
     assert result.archive is not None
     return result.archive
@@ -59,6 +63,33 @@ def test_verify_reads_the_archive_directly(archive: Path, pki: Pki) -> None:
     report = verify_package(archive, load_anchors(str(pki.root.cert_pem)))
     assert report.passed
     assert report.checks[0].name == "archive" and report.checks[0].status == "passed"
+
+
+def test_payload_byte_flipped_inside_the_archive(archive: Path, pki: Pki, tmp_path: Path) -> None:
+    with tarfile.open(archive) as tar:
+        member = tar.getmember("EK-pkg/data/exhibits/E0001.jsonl")
+    data = bytearray(archive.read_bytes())
+    data[member.offset_data + 10] ^= 0x01
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(PackageVerificationError) as info:
+        verify_package(bad, load_anchors(str(pki.root.cert_pem)))
+    failed = {c.name: c.problems for c in info.value.report.checks if c.status == "failed"}
+    assert list(failed) == ["payload files"]
+    assert "data/exhibits/E0001.jsonl: SHA-256" in failed["payload files"][0]
+
+
+def test_streamed_extraction_hashes_payload_without_writing_it(
+    archive: Path, tmp_path: Path
+) -> None:
+    digests: dict[str, str] = {}
+    bag = safe_extract(archive, tmp_path / "out", payload_digests=digests)
+    placeholder = bag / "data/exhibits/E0001.jsonl"
+    original = (tmp_path / "evidence-case" / "vpn.jsonl").read_bytes()
+    assert placeholder.stat().st_size == len(original)
+    assert placeholder.read_bytes() == bytes(len(original))  # never written
+    assert digests == {"data/exhibits/E0001.jsonl": hashlib.sha256(original).hexdigest()}
+    assert (bag / "metadata/manifest.json").read_bytes().startswith(b"{")  # tag files written
 
 
 @pytest.mark.parametrize("where", ["middle", "inside the last member"])
