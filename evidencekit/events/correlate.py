@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,9 +220,15 @@ def store_correlations(store: Any, events: Iterable[dict[str, Any]]) -> tuple[So
     Returns the source and the number of events stored now (0 when the same derived
     source is already in the case, or when nothing correlates).
     """
-    listed = list(events)
-    findings = find_copies(listed)
-    source = derived_source(findings, len(listed))
+    seen = [0]
+
+    def counted() -> Iterator[dict[str, Any]]:
+        for event in events:  # streamed: only the events the rule needs are kept
+            seen[0] += 1
+            yield event
+
+    findings = find_copies(counted())
+    source = derived_source(findings, seen[0])
     if not findings or store.find_source(source.id) is not None:
         return source, 0
     with store.batch(source.id) as batch:
