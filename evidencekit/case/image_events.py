@@ -15,13 +15,13 @@ Time semantics by file system:
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from evidencekit.events.time import (
     FILETIME_EPOCH_OFFSET,
     TimeError,
     format_ns,
-    from_filetime,
     from_local,
 )
 from evidencekit.model import Action, TimePrecision
@@ -56,7 +56,7 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     return [
         {
             "time_role": role,
-            "time": format_ns(s * 10**9 + n),
+            "time": _utc_text(s, n),
             "time_original": f"{s}.{n:09d}",
             "time_offset": "Z",
             "time_precision": precision.value,
@@ -65,9 +65,22 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     ]
 
 
+@lru_cache(maxsize=1 << 16)
+def _second_text(seconds: int) -> str:
+    return format_ns(seconds * 10**9)[:19]
+
+
+def _utc_text(seconds: int, nanos: int) -> str:
+    """``format_ns`` for (seconds, nanoseconds); file systems repeat seconds a lot."""
+    if not 0 <= nanos < 10**9:
+        return format_ns(seconds * 10**9 + nanos)
+    return f"{_second_text(seconds)}.{nanos:09d}Z"
+
+
 def _filetime(role: str, value: int) -> dict[str, Any]:
     try:
-        text = from_filetime(value)
+        seconds, ticks = divmod(value - FILETIME_EPOCH_OFFSET, 10**7)
+        text: str | None = _utc_text(seconds, ticks * 100)  # = from_filetime(value), cached
     except TimeError:
         text = None
     fields: dict[str, Any] = {"time_role": role, "time_original": str(value)}

@@ -12,6 +12,7 @@ location; the walk goes on.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ NAME_TYPES = {
     for k, v in _TYPE_NAMES.items()
     if hasattr(pytsk3, f"TSK_FS_NAME_TYPE_{k}")
 }
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
 _SI_ROLES = ("si_crtime", "si_mtime", "si_ctime", "si_atime")
 
@@ -314,7 +316,7 @@ def decode_name(raw: bytes) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         name = raw.decode("utf-8", "replace")
         problems.append(f"name_invalid_encoding: raw bytes {raw.hex()}")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if _CONTROL.search(name):
         problems.append(f"name_control_characters: raw bytes {raw.hex()}")
     return name, problems
 
