@@ -86,17 +86,21 @@ def build_package(case: Case, options: PackageOptions) -> PackageResult:
         raise CaseError(f"{out} (or {partial.name}) exists; choose a new package folder")
     (partial / "data").mkdir(parents=True)
     (partial / "metadata").mkdir()
+    recorded = False
     try:
         exhibits = _copy_exhibits(options.exhibits, partial)
         manifest = _write_metadata(case, partial, options, exhibits)
         manifest_sha = bagit.sha256_file(partial / "metadata" / "manifest.json")
         _record_custody(case, manifest, manifest_sha, out.name)
+        recorded = True
         shutil.copyfile(case.custody.path, partial / "metadata" / "custody.jsonl")
         _write_bag_files(case, partial, manifest, options)
         tagmanifest = (partial / TAGMANIFEST).read_bytes()
         written = sign_into(partial, tagmanifest, options.signers, options.tsa_url)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(partial, ignore_errors=True)
+        if recorded:  # the log is append-only: say that this package was never completed
+            case.custody.append("note", f"package {out.name} was not completed: {exc}")
         raise
     partial.replace(out)
     archive = None
@@ -124,7 +128,10 @@ def sign_into(
     folder.mkdir(exist_ok=True)
     files: dict[str, bytes] = {}
     for signer in signers:
-        files.update(signer.signature_files(tagmanifest))
+        produced = signer.signature_files(tagmanifest)
+        if files.keys() & produced.keys():
+            raise CaseError(f"two signers are both named {signer.name!r}; rename one")
+        files.update(produced)
     if tsa_url:
         for name in [n for n in files if n.endswith(".p7s")]:  # CAdES-BES -> CAdES-T
             stamp = request_timestamp(tsa_url, signature_value(files[name]))

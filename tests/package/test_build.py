@@ -246,3 +246,26 @@ def test_rsa_signer_gives_cades_that_openssl_and_we_accept(
     report = verify_package(result.path, load_anchors(str(pki.root.cert_pem)))
     (sig,) = report.signatures
     assert sig.kind == "cms" and "CN=Examiner Kato" in sig.signer and sig.signing_time
+
+
+def test_failed_signing_leaves_no_package_and_says_so_in_custody(
+    make_case: MakeCase, pki: Pki, tmp_path: Path
+) -> None:
+    from evidencekit.package.timestamp import TimeStampError
+
+    case = make_case()
+    with pytest.raises(TimeStampError, match="time-stamp authority"):
+        _package(case, tmp_path / "pkg", pki, tsa_url="http://127.0.0.1:9/unreachable")
+    assert not (tmp_path / "pkg").exists() and not (tmp_path / "pkg.partial").exists()
+    last = case.custody.entries()[-2:]
+    assert [e.action for e in last] == ["packaging", "note"]
+    assert last[1].what.startswith("package pkg was not completed: time-stamp authority")
+
+
+def test_two_signers_of_one_name_are_refused(make_case: MakeCase, pki: Pki, tmp_path: Path) -> None:
+    from evidencekit.errors import CaseError
+
+    one = load_signer(pki.examiner.sign_spec, PASSPHRASE)
+    two = load_signer(pki.reviewer.sign_spec, PASSPHRASE, name=one.name)
+    with pytest.raises(CaseError, match="two signers are both named 'Examiner-Yamada'"):
+        _package(make_case(), tmp_path / "pkg", pki, signers=[one, two])
