@@ -19,7 +19,7 @@ from evidencekit.case.workspace import Case
 from evidencekit.report import sec_analysis, sec_appendix, sec_evidence, sec_front, sec_timeline
 from evidencekit.report.annex import render_annex
 from evidencekit.report.data import ReportData, collect
-from evidencekit.report.doc import ReportDocument, Styles, make_styles, numbered_canvas
+from evidencekit.report.doc import ReportDocument, Styles, TableRun, make_styles, numbered_canvas
 from evidencekit.report.fonts import FontSet, load_fonts
 from evidencekit.report.i18n import Lang, parse_utc
 from evidencekit.report.options import ReportOptions
@@ -198,8 +198,9 @@ def story_texts(story: list[Flowable]) -> list[str]:
     def walk(item: object) -> None:
         if isinstance(item, Paragraph):
             texts.append(item.getPlainText())
-        elif isinstance(item, Table):
-            for row in item._cellvalues:
+        elif isinstance(item, Table | TableRun):
+            rows = item.cell_values() if isinstance(item, TableRun) else item._cellvalues
+            for row in rows:
                 for cell in row:
                     walk(cell)
         elif isinstance(item, list | tuple):

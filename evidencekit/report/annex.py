@@ -15,6 +15,7 @@ from evidencekit.report.doc import (
     ReportDocument,
     Styles,
     body,
+    hexwrap,
     mono_for,
     numbered_canvas,
     para,
@@ -42,8 +43,8 @@ def annex_story(st: Styles, data: ReportData) -> list[Flowable]:
             f.ref,
             f.path,
             f.name or "—",
-            para(f.sha256 or "—", st.mono),
-            str(f.size) if f.size is not None else "—",
+            hexwrap(f.sha256, 32) if f.sha256 else "-",
+            str(f.size) if f.size is not None else "-",
             str(f.events),
         ]
         for f in data.files.values()
@@ -56,7 +57,17 @@ def annex_story(st: Styles, data: ReportData) -> list[Flowable]:
         L("サイズ", "Size"),
         L("イベント", "Events"),
     ]
-    out.append(table(st, header, rows or [["—"] * 6], [0.9, 3.2, 1.6, 2.4, 0.7, 0.6]))
+    widths = [0.9, 3.0, 1.6, 2.6, 0.7, 0.6]
+    out.append(
+        table(
+            st,
+            header,
+            rows or [["-"] * 6],
+            widths,
+            plain_cols=frozenset({0, 3, 4, 5}),
+            fit_cols=frozenset({1, 2}),
+        )
+    )
     if data.analysis is not None and data.analysis.findings:
         out.append(Heading(L("B. 所見の詳細事実", "B. Detailed facts of findings"), st.h2, 0))
         for f in data.analysis.findings:

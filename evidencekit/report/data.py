@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from evidencekit.analysis.model import AnalysisResult
+from evidencekit.analysis.model import AnalysisResult, Finding
 from evidencekit.case.custody import CustodyEntry
 from evidencekit.case.workspace import Case, CaseMeta
 from evidencekit.errors import CaseError
@@ -272,12 +272,17 @@ def _finding_event_ids(analysis: AnalysisResult | None) -> set[str]:
     without evidence references (domain map §9 item 4)."""
     if analysis is None:
         return set()
-    bare = [f.id for f in analysis.findings if not f.evidence]
+    bare = [f.id for f in analysis.findings if not f.evidence and not _document_based(f, analysis)]
     if bare:
         raise CaseError(f"findings without evidence references cannot be reported: {bare}")
     ids = {ref.event_id for f in analysis.findings for ref in f.evidence}
     ids |= {r.event_id for f in analysis.findings for c in f.counter_indicators for r in c.evidence}
     return ids
+
+
+def _document_based(finding: Finding, analysis: AnalysisResult) -> bool:
+    """Builder findings (E01–E06) may rest on the analysis input files instead of events."""
+    return finding.rule.startswith("E") and bool(analysis.inputs)
 
 
 def _check_citations(

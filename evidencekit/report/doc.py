@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -11,6 +12,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -116,38 +118,116 @@ def hexwrap(value: str | None, width: int = 32) -> str:
     return "\n".join(value[i : i + width] for i in range(0, len(value), width))
 
 
+CHUNK_ROWS = 30  # rows per table piece: splitting one huge platypus Table is quadratic
+
+
 def table(
     st: Styles,
     header: list[str],
     rows: list[list[Any]],
     widths: list[float],
     mono_cols: frozenset[int] = frozenset(),
-) -> Table:
-    """A grid table with a repeating header; strings become wrapped paragraphs."""
+    plain_cols: frozenset[int] = frozenset(),
+    fit_cols: frozenset[int] = frozenset(),
+) -> Flowable:
+    """A grid table with a repeating header; strings become wrapped paragraphs.
+
+    Args:
+        st: Styles.
+        header: Column headings.
+        rows: Cells: strings (wrapped paragraphs) or flowables.
+        widths: Relative column widths (scaled to the frame).
+        mono_cols: Columns set in the fixed-width font.
+        plain_cols: Columns of short ASCII strings drawn without paragraph layout
+            (much faster for long tables; use explicit line breaks).
+        fit_cols: Columns of text broken into lines by character width and drawn
+            without paragraph layout (fast, for long tables of paths and names).
+
+    Returns:
+        One table, or a run of tables of ``CHUNK_ROWS`` rows for long content.
+    """
     scale = FRAME_WIDTH / sum(widths)
     cols = [w * scale for w in widths]
-    data: list[list[Any]] = [[para(h, st.cell_head) for h in header]]
-    data.extend(
+    head = [para(h, st.cell_head) for h in header]
+    fit = {i: cols[i] - 6 for i in fit_cols}  # minus the cell padding
+    cells = [
         [
-            para(c, st.mono if i in mono_cols else st.cell) if isinstance(c, str) else c
+            c if i in plain_cols or not isinstance(c, str)
+            else fit_lines(c, st.fonts.gothic, 7.5, fit[i]) if i in fit
+            else para(c, st.mono if i in mono_cols else st.cell)
             for i, c in enumerate(row)
         ]
         for row in rows
-    )
+    ]  # fmt: skip
+    pieces = [
+        _grid(st, [head, *cells[i : i + CHUNK_ROWS]], cols, plain_cols)
+        for i in range(0, max(len(cells), 1), CHUNK_ROWS)
+    ]
+    return pieces[0] if len(pieces) == 1 else TableRun(pieces)
+
+
+@lru_cache(maxsize=65536)
+def _char_width(char: str, font: str, size: float) -> float:
+    return float(stringWidth(char, font, size))
+
+
+def fit_lines(text: str, font: str, size: float, width: float) -> str:
+    """``text`` broken into lines no wider than ``width`` (any character may break,
+    as in CJK wrapping; paths have no spaces to break at)."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for char in text:
+        w = _char_width(char, font, size)
+        if line and used + w > width:
+            lines.append("".join(line))
+            line, used = [], 0.0
+        line.append(char)
+        used += w
+    lines.append("".join(line))
+    return "\n".join(lines)
+
+
+def _grid(st: Styles, data: list[list[Any]], cols: list[float], plain: frozenset[int]) -> Table:
+    """One table piece; ``plain`` columns are set in the fixed-width font."""
     tbl = Table(data, colWidths=cols, repeatRows=1, splitByRow=True, spaceAfter=6)
-    tbl.setStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), st.fonts.gothic, 7.5),  # else Helvetica, unembedded
-            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ]
-    )
+    commands: list[Any] = [
+        ("FONT", (0, 0), (-1, -1), st.fonts.gothic, 7.5),  # else Helvetica, unembedded
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    commands += [("FONT", (c, 1), (c, -1), st.fonts.mono, 6.5, 8.5) for c in sorted(plain)]
+    tbl.setStyle(commands)
     return tbl
+
+
+class TableRun(Flowable):  # type: ignore[misc]
+    """Consecutive table pieces laid out as one long table (each piece splits cheaply)."""
+
+    def __init__(self, pieces: list[Table]) -> None:
+        super().__init__()
+        self.pieces = pieces
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return avail_width, avail_height + 1  # never fits whole: the frame asks to split
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        first, rest = self.pieces[0], self.pieces[1:]
+        tail: list[Flowable] = [TableRun(rest) if len(rest) > 1 else rest[0]] if rest else []
+        _, height = first.wrap(avail_width, avail_height)
+        if height <= avail_height:
+            return [first, *tail]
+        parts: list[Flowable] = first.split(avail_width, avail_height)
+        return [*parts, *tail] if parts else []
+
+    def cell_values(self) -> list[list[Any]]:
+        """Every row of every piece (for text checks)."""
+        return [row for piece in self.pieces for row in piece._cellvalues]
 
 
 class Heading(Paragraph):  # type: ignore[misc]

@@ -54,7 +54,7 @@ def methodology(st: Styles, data: ReportData) -> list[Flowable]:
     )
     if data.analysis is None:
         return [*out, PageBreak()]
-    out += _rules(st, data) + _thresholds(st, data) + _identities(st, data)
+    out += _rules(st, data) + _thresholds(st, data) + _identities(st, data) + _inputs(st, data)
     out.append(PageBreak())
     return out
 
@@ -148,6 +148,18 @@ def _identities(st: Styles, data: ReportData) -> list[Flowable]:
     return [
         Heading("5.3 " + L("同一人物の対応表", "Identity map"), st.h2, 1),
         table(st, header, rows, [1, 1.2, 2.6, 2, 0.7]),
+    ]
+
+
+def _inputs(st: Styles, data: ReportData) -> list[Flowable]:
+    L, a = st.labels, data.analysis
+    if a is None or not a.inputs:
+        return []
+    rows = [[i.role, i.name, para(i.sha256, st.mono), str(i.records)] for i in a.inputs]
+    header = [L("役割", "Role"), L("ファイル", "File"), "SHA-256", L("レコード", "Records")]
+    return [
+        Heading("5.4 " + L("解析への入力", "Analysis inputs"), st.h2, 1),
+        table(st, header, rows, [1.2, 1.8, 3.6, 0.7]),
     ]
 
 
@@ -260,7 +272,7 @@ def findings(st: Styles, data: ReportData) -> list[Flowable]:
 
 def finding_block(st: Styles, data: ReportData, f: Finding) -> list[Flowable]:
     """One finding: title, plain explanation, strength, events (id + leaf), counter-indicators."""
-    L, red, ev = st.labels, redactor(data), ev_number(data)
+    L, red = st.labels, redactor(data)
     subject = L("アカウント", "account") if f.attribution == "account" else L("人物", "person")
     head = f"{f.id}  {red(L(f.title_ja, f.title_en))}  [{f.rule} {f.rule_name} v{f.rule_version}]"
     out: list[Flowable] = [para(head, st.cell_head)]
@@ -276,6 +288,26 @@ def finding_block(st: Styles, data: ReportData, f: Finding) -> list[Flowable]:
         f"{L('該当イベント数', 'Events matched')}: {f.evidence_total}",
     ] + [f"{k}: {v}" for k, v in sorted(f.facts.items()) if isinstance(v, int)]
     out.append(para(" / ".join(meta), st.small))
+    out.append(_evidence(st, data, f))
+    for ci in f.counter_indicators:
+        refs = ", ".join(f"#{r.leaf_index} {r.event_id}" for r in ci.evidence)
+        note = L(ci.note_ja or "", ci.note_en or "")
+        text = f"{L(ci.label_ja, ci.label_en)} {red(note)} {refs}"
+        out.append(para(f"{L('反対方向の事情', 'Counter-indicator')} {ci.id}: {text}", st.small))
+    return out
+
+
+def _evidence(st: Styles, data: ReportData, f: Finding) -> Flowable:
+    """The events a finding rests on (leaf index + id), or its input-document basis."""
+    L, ev = st.labels, ev_number(data)
+    if not f.evidence:
+        return para(
+            L(
+                "根拠：解析への入力文書（5.4参照、内容は別紙）",
+                "Basis: analysis input documents (see 5.4; details in the sealed annex)",
+            ),
+            st.small,
+        )
     rows = [
         [
             str(r.leaf_index),
@@ -295,19 +327,7 @@ def finding_block(st: Styles, data: ReportData, f: Finding) -> list[Flowable]:
         "EV",
         L("役割", "Role"),
     ]
-    out.append(table(st, header, rows, [0.7, 2.4, 1.5, 1.8, 0.8, 1.4]))
-    for ci in f.counter_indicators:
-        refs = ", ".join(f"#{r.leaf_index} {r.event_id}" for r in ci.evidence)
-        note = L(ci.note_ja or "", ci.note_en or "")
-        out.append(
-            para(
-                f"{L('反対方向の事情', 'Counter-indicator')} {ci.id}: "
-                f"{L(ci.label_ja, ci.label_en)} "
-                f"{red(note)} {refs}",
-                st.small,
-            )
-        )
-    return out
+    return table(st, header, rows, [0.7, 2.4, 1.5, 1.8, 0.8, 1.4])
 
 
 def art52(st: Styles, data: ReportData) -> list[Flowable]:
