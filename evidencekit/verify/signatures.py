@@ -79,7 +79,7 @@ def _check_cms(
         valid=not problems,
         problems=tuple(dict.fromkeys(problems)),
         trusted_by=tuple(trusted) if not problems else (),
-        signing_time=f"{at:%Y-%m-%dT%H:%M:%SZ}" if sig.signing_time else None,
+        signing_time=f"{sig.signing_time:%Y-%m-%dT%H:%M:%SZ}" if sig.signing_time else None,
         details=details,
     )
 
