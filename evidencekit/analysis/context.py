@@ -19,36 +19,29 @@ from evidencekit.analysis.identities import IdentityMap
 from evidencekit.analysis.jpcal import Calendar, LocalTime
 from evidencekit.analysis.model import CounterIndicator, EvidenceRef
 
-Ref = tuple[str, int, str | None, str, str, str, str | None, str | None]
-"""(event_id, leaf_index, time, source, kind, action, raw_sha256, role)."""
+Ref = tuple[int, str | None, str | None]
+"""(leaf_index, time, role): kept small; the event's id, source, kind and hash are read
+back from the timeline for the refs that end up in findings (:func:`resolve_refs`)."""
 
 _HOUR_EPOCH: dict[str, int] = {}
 
 
 def ref(ev: dict[str, Any], idx: int, role: str | None = None) -> Ref:
     """A compact evidence reference to the event at Merkle leaf ``idx``."""
-    return (
-        ev["id"],
-        idx,
-        ev.get("time"),
-        ev["source"],
-        ev["kind"],
-        ev["action"],
-        ev.get("raw_sha256"),
-        role,
-    )
+    return (idx, ev.get("time"), role)
 
 
-def to_evidence(r: Ref) -> EvidenceRef:
+def to_evidence(r: Ref, ev: dict[str, Any]) -> EvidenceRef:
+    """The full reference, from the compact one and the event read back at its leaf."""
     return EvidenceRef(
-        event_id=r[0],
-        leaf_index=r[1],
-        time=r[2],
-        source=r[3],
-        kind=r[4],
-        action=r[5],
-        raw_sha256=r[6],
-        role=r[7],
+        event_id=ev["id"],
+        leaf_index=r[0],
+        time=ev.get("time"),
+        source=ev["source"],
+        kind=ev["kind"],
+        action=ev["action"],
+        raw_sha256=ev.get("raw_sha256"),
+        role=r[2],
     )
 
 

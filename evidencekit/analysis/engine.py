@@ -39,7 +39,7 @@ from evidencekit.analysis.rules import Rule, rules
 from evidencekit.analysis.wording import check_text
 from evidencekit.case.workspace import Case
 from evidencekit.timeline.canonical import dumps
-from evidencekit.timeline.seal import TIMELINE_FILE
+from evidencekit.timeline.seal import TIMELINE_FILE, TimelineHead
 
 
 @dataclass
@@ -152,7 +152,25 @@ def _hr_event(ctx: Context, ev: dict[str, Any], idx: int) -> None:
     )
 
 
-def _findings(ctx: Context, inputs: list[InputFile]) -> list[tuple[Draft, Finding]]:
+def resolve_refs(path: Path, drafts: list[Draft]) -> dict[int, dict[str, Any]]:
+    """Read back the events the findings cite (a second pass parsing only those lines)."""
+    wanted = {r[0] for d in drafts for r in d.refs}
+    found: dict[int, dict[str, Any]] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with open(path, "rb", buffering=1 << 20) as fp:
+        for idx, line in enumerate(fp):
+            if idx in wanted:
+                found[idx] = orjson.loads(line)["event"]
+            if idx >= last:
+                break
+    return found
+
+
+def _findings(
+    ctx: Context, inputs: list[InputFile], events: dict[int, dict[str, Any]]
+) -> list[tuple[Draft, Finding]]:
     """Deterministic ids (F-0001…) in order of time, rule, person, text."""
     files = {i.role: i for i in inputs}
     attributed = ctx.shared.get("attributed", set())
@@ -162,7 +180,7 @@ def _findings(ctx: Context, inputs: list[InputFile]) -> list[tuple[Draft, Findin
     )
     out = []
     for n, d in enumerate(order, start=1):
-        refs = tuple(to_evidence(r) for r in dict.fromkeys(d.refs))
+        refs = tuple(to_evidence(r, events[r[0]]) for r in dict.fromkeys(d.refs))
         irefs = tuple(
             InputRef(role=role, name=files[role].name, sha256=files[role].sha256, entry=entry)
             for role, entry in d.inputs
@@ -209,17 +227,33 @@ def _findings(ctx: Context, inputs: list[InputFile]) -> list[tuple[Draft, Findin
 
 
 def analyze(case: Case, opts: AnalysisOptions) -> AnalysisResult:
-    """Run every registered rule over the latest (or chosen) sealed timeline."""
+    """Run every registered rule over the latest (or chosen) sealed timeline.
+
+    Args:
+        case: An open case with at least one sealed timeline version.
+        opts: Profile, HR file, identity map, asset register, parameter overrides.
+
+    Returns:
+        The analysis result (also checked against the banned-phrase list).
+
+    Raises:
+        AnalysisError: Bad inputs, or a timeline file that differs from its head.
+    """
     head = case.head(opts.version)
-    profile = load_profile(opts.legal)
-    ctx, inputs = build_context(case.meta.time_zone, opts)
-    ctx.timeline_version = head.version
     timeline = case.timeline_dir(opts.version) / TIMELINE_FILE
+    return analyze_timeline(timeline, head, case.meta.time_zone, opts)
+
+
+def analyze_timeline(
+    timeline: Path, head: TimelineHead, zone: str, opts: AnalysisOptions
+) -> AnalysisResult:
+    """Analyse one sealed ``timeline.jsonl`` described by ``head`` (used by benchmarks too)."""
+    profile = load_profile(opts.legal)
+    ctx, inputs = build_context(zone, opts)
+    ctx.timeline_version = head.version
     hr_prepass(ctx, timeline)
     instances = [cls(ctx) for _, cls in rules]
-    stats = stream(
-        ctx, case.timeline_dir(opts.version) / TIMELINE_FILE, head.timeline_sha256, instances
-    )
+    stats = stream(ctx, timeline, head.timeline_sha256, instances)
     coverage = summarise(
         ctx.kinds,
         ctx.hr_supplied,
@@ -228,7 +262,7 @@ def analyze(case: Case, opts: AnalysisOptions) -> AnalysisResult:
     ctx.available = {c.kind for c in coverage if c.available}
     for rule in sorted(instances, key=lambda r: (r.phase, r.id)):
         rule.finish()
-    pairs = _findings(ctx, inputs)
+    pairs = _findings(ctx, inputs, resolve_refs(timeline, ctx.drafts))
     findings = [f for _, f in pairs]
     episodes = c01.correlate([(d, f.id) for d, f in pairs], ctx.params)
     persons = c01.person_summaries(

@@ -79,7 +79,7 @@ def _local_minute(ctx: Context, utc_text: str) -> int:
 
 
 def span(refs: list[Ref]) -> tuple[str | None, str | None]:
-    times = [r[2] for r in refs if r[2]]
+    times = [r[1] for r in refs if r[1]]
     return (min(times), max(times)) if times else (None, None)
 
 
@@ -119,11 +119,12 @@ def has_marking(ctx: Context, text: str | None) -> str | None:
 
 
 def _scan(ctx: Context, text: str) -> str | None:
+    words = _folded_words(ctx.lists["markings"])
+    if text.isascii():  # NFKC leaves ASCII unchanged: only the ASCII words can match
+        low = text.lower()
+        return next((w for w, fw in words if fw.isascii() and fw in low), None)
     folded = nfkc(text)
-    for word, fw in _folded_words(ctx.lists["markings"]):
-        if fw in folded:
-            return word
-    return None
+    return next((w for w, fw in words if fw in folded), None)
 
 
 def is_value_class(ctx: Context, path: str | None) -> bool:
@@ -172,6 +173,7 @@ class Bucket:
         "bytes",
         "files",
         "keys",
+        "max_keys",
         "max_refs",
         "personal",
         "refs",
@@ -181,7 +183,7 @@ class Bucket:
         "value",
     )
 
-    def __init__(self, max_refs: int = 8) -> None:
+    def __init__(self, max_refs: int = 8, max_keys: int = 2000) -> None:
         self.files = 0
         self.bytes = 0
         self.secret = 0
@@ -193,15 +195,16 @@ class Bucket:
         self.t0: str | None = None
         self.t1: str | None = None
         self.max_refs = max_refs
+        self.max_keys = max_keys
 
     def add(self, r: Ref, files: int = 1, nbytes: int = 0, key: str | None = None) -> None:
         self.files += files
         self.bytes += nbytes
         if len(self.refs) < self.max_refs:
             self.refs.append(r)
-        if key and len(self.keys) < 2000:
+        if key and len(self.keys) < self.max_keys:
             self.keys.add(key)
-        t = r[2]
+        t = r[1]
         if t:
             if self.t0 is None or t < self.t0:
                 self.t0 = t

@@ -48,7 +48,7 @@ class Attribution(Rule):
                 days[lt.day] = ref(ev, idx, "badge_in")
         else:
             host = (ev.get("actor") or {}).get("host")
-            if host and self.ctx.identities.host_owner(host) == person and person not in self.sole:
+            if person not in self.sole and host and self.ctx.identities.host_owner(host) == person:
                 self.sole[person] = Bucket(2)
                 self.sole[person].add(ref(ev, idx, "sole_use_host"))
 

@@ -21,7 +21,6 @@ from typing import Any
 from evidencekit.analysis.context import (
     Draft,
     byte_count,
-    epoch,
     file_count,
     obj_path,
     ref,
@@ -57,7 +56,7 @@ class _Day:
     __slots__ = ("b", "folders", "hours", "rows", "rows_ref")
 
     def __init__(self) -> None:
-        self.b = Bucket()
+        self.b = Bucket(3, 200)
         self.hours = [0] * 24
         self.folders: set[str] = set()
         self.rows = 0
@@ -95,18 +94,17 @@ class BulkAcquisition(Rule):
             day = self.days[person][lt.day] = _Day()
         n = file_count(ev)
         r = ref(ev, idx, "read")
-        day.b.add(r, n, byte_count(ev), file_key(path))
+        day.b.add(r, n, byte_count(ev))
         day.hours[lt.hour] += n
         if path and path.startswith("\\\\") and len(day.folders) < 5000:
             day.folders.add(top_folder(path))
         obj = ev.get("object") or {}
         if self.ctx.assets.match(path, obj.get("sha256")) or has_marking(self.ctx, path):
             day.b.secret += n
-            times = self.ctx.shared.setdefault("secret_read_times", {}).setdefault(person, [])
-            if len(times) < 100_000:
-                times.append((epoch(ev["time"]), file_key(path)))
-            names = self.ctx.shared.setdefault("secret_names", set())
             key = file_key(path)
+            if key and len(day.b.keys) < day.b.max_keys:
+                day.b.keys.add(key)
+            names = self.ctx.shared.setdefault("secret_names", set())
             if key and len(names) < 500_000:
                 names.add(key)
         nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
@@ -134,6 +132,10 @@ class BulkAcquisition(Rule):
         order = sorted(days)
         cum = _cumulative(days)
         for i, d in enumerate(order):
+            if d not in absolute:
+                if self._rolling(cum, d):
+                    hits[d] = ["rolling30"]
+                continue  # below every absolute minimum: no baseline can make it fire
             start = (date.fromisoformat(d) - timedelta(days=q["baseline_days"])).isoformat()
             lo = bisect_left(order, start, 0, i)
             base = [days[k] for k in order[lo:i] if k not in absolute]

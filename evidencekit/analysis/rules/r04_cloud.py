@@ -40,7 +40,8 @@ class PersonalCloudUpload(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.groups: dict[tuple[str, str, str], Bucket] = {}
-        self.secret_reads: dict[str, list[int]] = {}
+        self.last_secret: dict[str, int] = {}
+        self.flags: dict[tuple[str, str, str], list[bool]] = {}
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -48,9 +49,7 @@ class PersonalCloudUpload(Rule):
         if ev["action"] != "upload":
             path = obj_path(ev)
             if path and self.ctx.assets.match(path, (ev.get("object") or {}).get("sha256")):
-                times = self.secret_reads.setdefault(person, [])
-                if len(times) < 100_000:
-                    times.append(epoch(ev["time"]))
+                self.last_secret[person] = epoch(ev["time"])
             return
         host = host_of(ev)
         if not host or self.ctx.assets.is_corporate_destination(host):
@@ -61,7 +60,14 @@ class PersonalCloudUpload(Rule):
         listed = host_matches(host, self.lists["cloud_personal"])
         if listed is None:
             return
-        b = self.groups.setdefault((person, listed, lt.day), Bucket(self.ctx.max_refs()))
+        key = (person, listed, lt.day)
+        b = self.groups.setdefault(key, Bucket(self.ctx.max_refs()))
+        now, near = epoch(ev["time"]), self.p["cloud"]["after_staging_minutes"] * 60
+        flags = self.flags.setdefault(key, [False, False])
+        flags[0] |= (
+            0 <= now - self.ctx.shared.get("last_staging", {}).get(person, -(10**12)) <= near
+        )
+        flags[1] |= 0 <= now - self.last_secret.get(person, -(10**12)) <= near
         name = obj_path(ev)
         b.add(ref(ev, idx, "upload"), 1, byte_count(ev), file_key(name))
         if self.ctx.assets.match(name, (ev.get("object") or {}).get("sha256")):
@@ -69,14 +75,10 @@ class PersonalCloudUpload(Rule):
 
     def finish(self) -> None:
         q = self.p["cloud"]
-        staging = self.ctx.shared.get("staging_times", {})
         for key in sorted(self.groups):
             person, service, day = key
             b = self.groups[key]
-            t0 = epoch(b.t0) if b.t0 else 0
-            near = q["after_staging_minutes"] * 60
-            after_staging = any(0 <= t0 - s <= near for s in staging.get(person, []))
-            after_secret = any(0 <= t0 - s <= near for s in self.secret_reads.get(person, []))
+            after_staging, after_secret = self.flags[key]
             if b.bytes < q["bytes_per_day_min"] and not (after_staging or after_secret or b.secret):
                 continue
             sev = "high" if (b.secret or after_secret) else "medium"

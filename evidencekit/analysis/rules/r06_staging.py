@@ -46,7 +46,7 @@ class StagingObfuscation(Rule):
         super().__init__(ctx)
         self.renames: dict[tuple[str, str], Bucket] = {}
         self.archives: dict[tuple[str, str], Bucket] = {}
-        ctx.shared.setdefault("staging_times", {})
+        ctx.shared.setdefault("last_staging", {})
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -83,9 +83,7 @@ class StagingObfuscation(Rule):
         return False
 
     def _mark(self, person: str, ev: dict[str, Any]) -> None:
-        times = self.ctx.shared["staging_times"].setdefault(person, [])
-        if len(times) < 100_000:
-            times.append(epoch(ev["time"]))
+        self.ctx.shared["last_staging"][person] = epoch(ev["time"])
 
     def finish(self) -> None:
         transfers = [d for d in self.ctx.drafts_of("R03", "R04", "R05") if d.t0]

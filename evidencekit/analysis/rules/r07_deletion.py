@@ -19,6 +19,7 @@ from evidencekit.analysis.context import Draft, Ref, epoch, file_count, obj_path
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import attr, file_key, who
+from evidencekit.analysis.rules.r03_removable import destination
 
 _Del = tuple[int, str, str | None, int, Ref, bool]  # epoch, path, name key, files, ref, recycle
 
@@ -29,51 +30,72 @@ class DeletionAfterExfil(Rule):
 
     id = "R07"
     name = "deletion_after_exfil"
-    actions = frozenset({"delete", "wipe"})
+    actions = frozenset({"delete", "wipe", "copy", "move", "create", "upload", "send"})
     needs = ("endpoint",)
     phase = 35
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.dels: dict[str, list[_Del]] = {}
-        self.hours: dict[tuple[str, str], list[Any]] = {}
+        self.hour: dict[str, list[Any]] = {}  # person -> [utc hour, files, bytes, refs]
+        self.mass: dict[str, list[Ref]] = {}
+        self.last_transfer: dict[str, int] = {}
         self.cleanup = tuple(self.lists["cleanup_paths"])
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or self.ctx.identities.is_service(person):
             return
+        if ev["action"] not in ("delete", "wipe"):
+            # Only deletions after a possible transfer are kept (the stream is time-ordered),
+            # which bounds memory; R03/R04/R05 decide at the end which transfers count.
+            if ev["action"] in ("upload", "send") or destination(ev) is not None:
+                self.last_transfer[person] = epoch(ev["time"])
+            return
         path = (obj_path(ev) or "").replace("/", "\\")
         low = path.casefold()
-        recycle = attr(ev, "operation") == "empty_recycle_bin"
         if any(c in low for c in self.cleanup) or self.ctx.assets.is_corporate_destination(path):
             return
         if self.ctx.ticket_for(person, ev["time"]):
             return
-        n = file_count(ev)
+        n, now = file_count(ev), epoch(ev["time"])
         r = ref(ev, idx, "delete")
-        rows = self.dels.setdefault(person, [])
-        if len(rows) < 200_000:
-            rows.append((epoch(ev["time"]), low, file_key(path), n, r, recycle))
-        hour = self.hours.setdefault((person, ev["time"][:13]), [0, 0, []])
-        hour[0] += n
-        hour[1] += int(attr(ev, "bytes") or (ev.get("object") or {}).get("size") or 0)
-        if len(hour[2]) < 8:
-            hour[2].append(r)
+        window = self.p["deletion_after_exfil"]["window_days"] * 86400
+        if 0 <= now - self.last_transfer.get(person, -(10**12)) <= window:
+            rows = self.dels.setdefault(person, [])
+            recycle = attr(ev, "operation") == "empty_recycle_bin"
+            if len(rows) < 200_000:
+                rows.append((now, low, file_key(path), n, r, recycle))
+        self._hour(person, ev, n, r)
+
+    def _hour(self, person: str, ev: dict[str, Any], n: int, r: Ref) -> None:
+        """Per-person running hour (condition b), closed when the hour changes."""
+        key = ev["time"][:13]
+        cur = self.hour.get(person)
+        if cur is None or cur[0] != key:
+            if cur is not None:
+                self._close(person, cur)
+            cur = self.hour[person] = [key, 0, 0, []]
+        cur[1] += n
+        cur[2] += int(attr(ev, "bytes") or (ev.get("object") or {}).get("size") or 0)
+        if len(cur[3]) < 8:
+            cur[3].append(r)
+
+    def _close(self, person: str, cur: list[Any]) -> None:
+        q = self.p["deletion_after_exfil"]
+        if cur[1] >= q["mass_files"] or cur[2] >= q["mass_bytes"]:
+            self.mass.setdefault(person, []).extend(cur[3])
 
     def finish(self) -> None:
         q = self.p["deletion_after_exfil"]
         transfers = [
             d for d in self.ctx.drafts_of("R03", "R04", "R05") if d.t0 and d.severity != "info"
         ]
-        for person in sorted(self.dels):
+        for person, cur in list(self.hour.items()):
+            self._close(person, cur)
+        for person in sorted(set(self.dels) | set(self.mass)):
             mine = [d for d in transfers if d.person == person]
             a, c = self._after_transfer(person, mine, q)
-            b = [
-                r
-                for (p, _), h in sorted(self.hours.items())
-                if p == person and (h[0] >= q["mass_files"] or h[1] >= q["mass_bytes"])
-                for r in h[2]
-            ]
+            b = self.mass.get(person, [])
             if a or b or c:
                 self._emit(person, a, b, c, q)
 
@@ -86,7 +108,7 @@ class DeletionAfterExfil(Rule):
             t = epoch(d.t1 or d.t0)
             paths = {k[5:] for k in d.files if k.startswith("path:")}
             names = {k for k in d.files if not k.startswith("path:")}
-            for row in self.dels[person]:
+            for row in self.dels.get(person, []):
                 dt = row[0] - t
                 if row[5] and 0 <= dt <= q["recycle_hours"] * 3600:
                     c.append(row)
@@ -105,7 +127,7 @@ class DeletionAfterExfil(Rule):
         files = sum(row[3] for row in a)
         conds = [k for k, v in (("a", a), ("b", b), ("c", c)) if v]
         wja, wen = who(self.ctx, person)
-        times = sorted(r[2] for r in refs if r[2])
+        times = sorted(r[1] for r in refs if r[1])
         self.ctx.emit(
             Draft(
                 rule="R07",

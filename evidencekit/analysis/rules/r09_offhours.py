@@ -57,13 +57,17 @@ class OffHoursHoliday(Rule):
         key = (person, lt.day)
         entry = self.days.get(key)
         if entry is None:
-            entry = self.days[key] = (Bucket(), lt, lt.hour)
+            entry = self.days[key] = (Bucket(3, 0), lt, lt.hour)
         entry[0].add(ref(ev, idx, "off_hours"))
 
     def finish(self) -> None:
         acts = [d for d in self.ctx.drafts_of(*_COMBINE) if d.severity != "info" and d.t0]
+        by_day: dict[tuple[str | None, str], list[Any]] = {}
+        for d in acts:
+            for day in _days(self, d):
+                by_day.setdefault((d.person, day), []).append(d)
         for (person, day), (b, lt, _hour) in sorted(self.days.items()):
-            linked = [d for d in acts if d.person == person and day in _days(self, d)]
+            linked = by_day.get((person, day), [])
             cis = self._cis(person, day, lt, b)
             if not linked and not cis:
                 continue  # alone it only colours the timeline (report stage)

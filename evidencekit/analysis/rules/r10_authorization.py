@@ -40,6 +40,7 @@ class OutsideAuthorization(Rule):
         self.reads_after: dict[str, list[tuple[int, str, Any, str]]] = {}
         self.folders: dict[str, dict[str, dict[str, int]]] = {}
         self.folder_refs: dict[tuple[str, str], Bucket] = {}
+        self.last_denied: dict[str, int] = {}  # folder -> last access-denied time
         self.misuse: dict[tuple[str, str], Bucket] = {}
         self.grants: dict[str, list[tuple[int, str, Any]]] = {}
         self.selfgrant: dict[str, Bucket] = {}
@@ -52,6 +53,8 @@ class OutsideAuthorization(Rule):
             self._logon(ev, idx, person, lt)
         elif act == "access_denied":
             if self.ctx.assets.match(path, None) or has_marking(self.ctx, path):
+                if path.startswith("\\\\"):
+                    self.last_denied[top_folder(path)] = epoch(ev["time"])
                 b = self.denied.setdefault((person, ev["time"][:13]), Bucket())
                 b.add(
                     ref(ev, idx, "denied"),
@@ -78,10 +81,14 @@ class OutsideAuthorization(Rule):
         folder = top_folder(path)
         per = self.folders.setdefault(person, {}).setdefault(folder, {})
         per[lt.day] = per.get(lt.day, 0) + file_count(ev)
-        b = self.folder_refs.setdefault((person, folder), Bucket())
+        b = self.folder_refs.get((person, folder))
+        if b is None:
+            b = self.folder_refs[(person, folder)] = Bucket(3, 200)
         b.add(ref(ev, idx, "read"), key=file_key(path))
         low = path.casefold()
-        if self.ctx.assets.match(path, None):
+        followup = self.p["denied_burst"]["followup_hours"] * 3600
+        recent = 0 <= epoch(ev["time"]) - self.last_denied.get(folder, -(10**12)) <= followup
+        if recent and self.ctx.assets.match(path, None):
             rows = self.reads_after.setdefault(folder, [])
             if len(rows) < 50_000:
                 rows.append((epoch(ev["time"]), person, ref(ev, idx, "read_after_denied"), low))

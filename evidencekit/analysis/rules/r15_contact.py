@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidencekit.analysis.context import Draft, epoch, ref
+from evidencekit.analysis.context import Draft, epoch, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, domain_of, who
+from evidencekit.analysis.rules.common import Bucket, attr, domain_of, file_key, has_marking, who
 from evidencekit.analysis.rules.r05_mail import recipients
 
 
@@ -25,17 +25,22 @@ class CompetitorContact(Rule):
 
     id = "R15"
     name = "competitor_contact"
-    actions = frozenset({"send", "receive", "share"})
+    actions = frozenset({"send", "receive", "share", "read", "download", "copy"})
     needs = ("mail",)
     phase = 36
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.hits: dict[tuple[str, str], Bucket] = {}
+        self.open: dict[str, int] = {}  # person -> last contact time (30-day window)
+        self.reads: dict[str, list[tuple[int, str]]] = {}  # secret reads inside a window
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         a = self.ctx.assets
         if person is None or not (a.watch_domains or a.watch_addresses):
+            return
+        if ev["action"] in ("read", "download", "copy"):
+            self._read(ev, person)
             return
         parties = [*recipients(ev), str(attr(ev, "from") or "").casefold()]
         hit = next(
@@ -48,6 +53,22 @@ class CompetitorContact(Rule):
         )
         if hit:
             self.hits.setdefault((person, hit), Bucket()).add(ref(ev, idx, "contact"))
+            self.open[person] = epoch(ev["time"])
+
+    def _read(self, ev: dict[str, Any], person: str) -> None:
+        """Secret-set reads within 30 days after a contact (the stream is time-ordered)."""
+        start = self.open.get(person)
+        if start is None:
+            return
+        now = epoch(ev["time"])
+        if now - start > self.p["contact"]["before_days"] * 86400:
+            return
+        path = obj_path(ev)
+        if self.ctx.assets.match(path, None) or has_marking(self.ctx, path):
+            rows = self.reads.setdefault(person, [])
+            key = file_key(path)
+            if key and len(rows) < 20_000:
+                rows.append((now, key))
 
     def finish(self) -> None:
         days = self.p["contact"]["before_days"] * 86400
@@ -59,7 +80,7 @@ class CompetitorContact(Rule):
         for (person, party), b in sorted(self.hits.items()):
             t = epoch(b.t0 or "")
             later = [d for d in acts if d.person == person and 0 <= epoch(d.t0 or "") - t <= days]
-            reads = self.ctx.shared.get("secret_read_times", {}).get(person, [])
+            reads = self.reads.get(person, [])
             read_keys = {k for r, k in reads if 0 <= r - t <= days and k}
             secret_reads = len(read_keys)
             wja, wen = who(self.ctx, person)
