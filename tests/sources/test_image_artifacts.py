@@ -4,11 +4,17 @@ with locators that start at the image location and keep the parser's inner posit
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from evidencekit.case.image_artifacts import glob_regex
+from evidencekit.case.ingest_image import ingest_image
+from evidencekit.case.workspace import Case
+from evidencekit.errors import EvidenceChanged
+from evidencekit.model import Event
+from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.events_jsonl import EventsJsonl
 from tests.conftest import CORPUS
 from tests.sources.conftest import MTOOLS_ENV, build_fat, run
@@ -75,3 +81,37 @@ def test_recycle_bin_record_inside_image(tmp_path: Path) -> None:
     assert all(e["locator"]["inode"] == result.entry(where)["inode"] for e in found)
     assert {e["source"] for e in found} == {result.summary.source.id}
     assert any("bunnies.jpg" in json.dumps(e, ensure_ascii=False) for e in found)
+
+
+def test_evidence_changed_during_ingest_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that changes while it is read (simulated by a parser that writes to it)
+    fails the ingest: no batch, no inventory, no body file are kept."""
+    built = build_fat(tmp_path / "evidence")
+    _add(built.path, tmp_path, "exports/trigger.jsonl", b"{}\n")
+
+    class Tamper:
+        name = "tamper_test"
+        version = "1"
+        source_kind = "artifact"
+        image_globs = ("exports/trigger.jsonl",)
+
+        @classmethod
+        def check(cls, head: bytes, path: Path) -> bool:
+            return False
+
+        def parse(self, ctx: ParseContext) -> Iterator[Event]:
+            with open(built.path, "r+b") as fp:
+                fp.seek(100)
+                byte = fp.read(1)
+                fp.seek(100)
+                fp.write(bytes([byte[0] ^ 0xFF]))
+            return iter(())
+
+    monkeypatch.setitem(parsers._items, "tamper_test", Tamper)
+    case = Case.init(tmp_path / "case", "c")
+    with pytest.raises(EvidenceChanged):
+        ingest_image(case, built.path)
+    assert case.store.batches() == []
+    assert list((case.root / "store" / "inventories").iterdir()) == []
