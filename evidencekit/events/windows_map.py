@@ -36,10 +36,22 @@ ACCESS_RIGHTS: tuple[tuple[int, str], ...] = (
     (0x40000000, "GENERIC_WRITE"),
     (0x80000000, "GENERIC_READ"),
 )
-_DELETE_BITS = 0x10000 | 0x40
-_WRITE_BITS = 0x2 | 0x4 | 0x40000000 | 0x10000000
-_META_BITS = 0x10 | 0x100 | 0x40000 | 0x80000
-_READ_BITS = 0x1 | 0x80000000
+KEY_RIGHTS: tuple[tuple[int, str], ...] = (
+    (0x1, "QueryValue"),
+    (0x2, "SetValue"),
+    (0x4, "CreateSubKey"),
+    (0x8, "EnumerateSubKeys"),
+    (0x10, "Notify"),
+    (0x20, "CreateLink"),
+)
+_STANDARD = tuple(r for r in ACCESS_RIGHTS if r[0] >= 0x10000)
+_FILE_TYPES = frozenset({"", "File", "Directory"})
+# (delete, modify, metadata change, read) bits per object family
+_FILE_BITS = (0x10000 | 0x40, 0x2 | 0x4 | 0x40000000 | 0x10000000, 0x10 | 0x100 | 0x40000 | 0x80000,
+              0x1 | 0x80000000)  # fmt: skip
+_KEY_BITS = (0x10000, 0x2 | 0x4 | 0x20 | 0x40000000 | 0x10000000, 0x40000 | 0x80000,
+             0x1 | 0x8 | 0x80000000)  # fmt: skip
+_OTHER_BITS = (0x10000, 0x40000000 | 0x10000000, 0x40000 | 0x80000, 0x80000000)
 LOGON_TYPES = {
     2: "Interactive",
     3: "Network",
@@ -87,27 +99,38 @@ class Ctx:
                 target[key] = value
 
 
-def decode_access_mask(text: str | None) -> tuple[int, list[str]] | None:
-    """Hex access mask text (``0x10080``) -> (value, right names in bit order)."""
+def decode_access_mask(
+    text: str | None, object_type: str | None = None
+) -> tuple[int, list[str]] | None:
+    """Hex access mask text (``0x10080``) -> (value, right names in bit order).
+
+    The low 16 bits are object-specific: file/directory names for ``File`` objects (and
+    when the type is unknown), registry names for ``Key``; for other types they are given
+    as ``Specific:0x...``. Standard and generic rights are named for every type.
+    """
     if not text:
         return None
     try:
         value = int(text.strip(), 16)
     except ValueError:
         return None
-    return value, [name for bit, name in ACCESS_RIGHTS if value & bit]
+    kind = object_type or ""
+    if kind in _FILE_TYPES:
+        return value, [name for bit, name in ACCESS_RIGHTS if value & bit]
+    table = KEY_RIGHTS if kind == "Key" else ()
+    names = [name for bit, name in table if value & bit]
+    if not table and value & 0xFFFF:
+        names.append(f"Specific:{value & 0xFFFF:#x}")
+    return value, names + [name for bit, name in _STANDARD if value & bit]
 
 
-def mask_action(mask: int) -> str:
+def mask_action(mask: int, object_type: str | None = None) -> str:
     """The action an access mask implies: delete > modify > metadata change > read > access."""
-    if mask & _DELETE_BITS:
-        return "delete"
-    if mask & _WRITE_BITS:
-        return "modify"
-    if mask & _META_BITS:
-        return "metadata_change"
-    if mask & _READ_BITS:
-        return "read"
+    kind = object_type or ""
+    bits = _FILE_BITS if kind in _FILE_TYPES else _KEY_BITS if kind == "Key" else _OTHER_BITS
+    for bit_set, action in zip(bits, ("delete", "modify", "metadata_change", "read"), strict=True):
+        if mask & bit_set:
+            return action
     return "access"
 
 
@@ -161,13 +184,14 @@ def _who(ctx: Ctx, prefix: str, process: str | None = None) -> None:
 
 
 def _mask_attrs(ctx: Ctx) -> int | None:
-    decoded = decode_access_mask(ctx.d("AccessMask"))
-    if decoded is None and ctx.rec.message:
+    text = ctx.d("AccessMask")
+    if decode_access_mask(text) is None and ctx.rec.message:
         m = re.search(r"(?:Access Mask|アクセス マスク):\s*(0x[0-9A-Fa-f]+)", ctx.rec.message)
-        decoded = decode_access_mask(m.group(1)) if m else None
-    if decoded is None:
+        text = m.group(1) if m else None
+    decoded = decode_access_mask(text, ctx.d("ObjectType"))
+    if text is None or decoded is None:
         return None
-    ctx.attrs["access_mask"] = hex(decoded[0])
+    ctx.attrs["access_mask"] = text.strip()  # as recorded
     ctx.attrs["access_rights"] = decoded[1]
     return decoded[0]
 
@@ -185,7 +209,7 @@ def _object_access(ctx: Ctx) -> str:
     mask = _mask_attrs(ctx)
     if ctx.failed:
         return "access_denied"
-    return mask_action(mask) if mask is not None else "access"
+    return mask_action(mask, ctx.d("ObjectType")) if mask is not None else "access"
 
 
 def _object_deleted(ctx: Ctx) -> str:

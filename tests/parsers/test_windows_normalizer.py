@@ -495,3 +495,25 @@ def test_no_field_is_lost_to_a_name_clash(tmp_path: Path) -> None:
     assert event["attributes"]["data"] == expected
     assert event["locator"]["record"] == "77"
     assert event["action"] == "other" and event["kind"] == "evtx.vendor_app.3"
+
+
+@pytest.mark.parametrize(
+    ("object_type", "mask", "action", "rights"),
+    [
+        ("Key", "0x2", "modify", ["SetValue"]),
+        ("Key", "0x20019", "read", ["QueryValue", "EnumerateSubKeys", "Notify", "READ_CONTROL"]),
+        ("SAM_ALIAS", "0x10004", "delete", ["Specific:0x4", "DELETE"]),
+        ("SAM_DOMAIN", "0x205", "access", ["Specific:0x205"]),
+        ("File", "0x00010080", "delete", ["ReadAttributes", "DELETE"]),
+    ],
+)
+def test_mask_names_depend_on_the_object_type(
+    tmp_path: Path, object_type: str, mask: str, action: str, rights: list[str]
+) -> None:
+    doc = _file_access(4656, mask).replace(
+        "<Data Name='ObjectType'>File<", f"<Data Name='ObjectType'>{object_type}<"
+    )
+    (event,) = _read(tmp_path, doc)
+    assert (event["action"], event["attributes"]["access_rights"]) == (action, rights)
+    assert event["attributes"]["access_mask"] == mask  # kept as recorded
+    assert event["object"]["kind"] == object_type.lower()
