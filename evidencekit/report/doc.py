@@ -163,6 +163,8 @@ def table(
         _grid(st, [head, *cells[i : i + CHUNK_ROWS]], cols, plain_cols)
         for i in range(0, max(len(cells), 1), CHUNK_ROWS)
     ]
+    for piece in pieces[:-1]:
+        piece.spaceAfter = 0  # pieces join up as one table
     return pieces[0] if len(pieces) == 1 else TableRun(pieces)
 
 
