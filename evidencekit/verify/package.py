@@ -154,7 +154,11 @@ def _check_stamp(
 ) -> None:
     tsr = bag / SIGNATURES / TSR_NAME
     if not tsr.is_file():
-        report.skip("time stamp", "no RFC 3161 time stamp in the package")
+        if roots:  # stamps sit outside the manifests: one removed must not pass unnoticed
+            problem = "a --tsa-root was given, but the package has no time stamp"
+            report.add("time stamp", [problem], "RFC 3161 stamp over the tag manifest")
+        else:
+            report.skip("time stamp", "no RFC 3161 time stamp in the package")
         return
     result = check_timestamp(tsr.read_bytes(), tagmanifest, roots)
     report.timestamp = result.time

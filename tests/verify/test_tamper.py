@@ -423,3 +423,9 @@ def test_certificate_checked_at_the_trusted_stamp_time(built: Built, pki: Pki) -
     (problem,) = failed["signature Short-Lived.p7s"]
     assert problem.startswith("certificate 'Short Lived' expired")
     assert f"before {later:%Y-%m-%d}" in problem
+
+
+def test_time_stamp_removed_while_counsel_expects_one(built: Built) -> None:
+    (built.bag / "signatures/tagmanifest-sha256.txt.tsr").unlink()
+    failed = built.failures()
+    assert failed == {"time stamp": ["a --tsa-root was given, but the package has no time stamp"]}
