@@ -103,12 +103,15 @@ class Plan:
                 key = f"col_{i + 1}"
                 self.renamed.append(f"{key}={name}")
             self.items.append((i, "attributes", key, None, None))
-        # Plain column copies, grouped, are built with one comprehension per group.
-        self.plain: dict[str, list[tuple[int, str]]] = {}
-        self.special = [item for item in self.items if item[3] is not None or item[4] is not None]
+        # Plain column copies: a group of several is built with one comprehension; a group
+        # of one (the usual case) with a plain test, which is cheaper than a comprehension.
+        plain: dict[str, list[tuple[int, str]]] = {}
         for idx, group, key, vmap, convert in self.items:
             if vmap is None and convert is None:
-                self.plain.setdefault(group, []).append((idx, key))
+                plain.setdefault(group, []).append((idx, key))
+        self.singles = [(g, p[0][0], p[0][1]) for g, p in plain.items() if len(p) == 1]
+        self.groups = [(g, p) for g, p in plain.items() if len(p) > 1]
+        self.special = [item for item in self.items if item[3] is not None or item[4] is not None]
 
     def column(self, fields: list[str], name: str) -> str:
         """The value of column ``name`` in a record ('' when the file lacks the column)."""
@@ -148,7 +151,20 @@ class Plan:
             put(content, target, constant)
         # Group names (actor, object, target, device, attributes) never collide with the
         # top-level keys set above, so sub-dicts are created in place.
-        for group, pairs in self.plain.items():
+        self._fill(content, f)
+        return content
+
+    def _fill(self, content: EventContent, f: list[str]) -> None:
+        """Copy the mapped columns of one record into ``content``'s groups."""
+        for group, idx, key in self.singles:
+            value = f[idx]
+            if value:
+                have = content.get(group)
+                if have is None:
+                    content[group] = {key: value}
+                else:
+                    have[key] = value
+        for group, pairs in self.groups:
             sub = {key: f[idx] for idx, key in pairs if f[idx]}
             if sub:
                 have = content.get(group)
@@ -157,19 +173,22 @@ class Plan:
                 else:
                     have.update(sub)
         for idx, group, key, vmap, convert in self.special:
-            value: Any = f[idx]
-            if not value:
+            special: Any = f[idx]
+            if not special:
                 continue
             if vmap is not None:
-                value = vmap.get(value, value)
+                special = vmap.get(special, special)
             if convert is not None:
-                converted = convert(value)
+                converted = convert(special)
                 if converted is None:  # kept as found, under attributes."group.key"
-                    put(content, f"attributes.{group}.{key}", value)
+                    put(content, f"attributes.{group}.{key}", special)
                     continue
-                value = converted
-            put(content, f"{group}.{key}", value)
-        return content
+                special = converted
+            have = content.get(group)
+            if have is None:
+                content[group] = {key: special}
+            else:
+                have[key] = special
 
 
 @cache
