@@ -47,6 +47,8 @@ NAME_TYPES = {
     for k, v in _TYPE_NAMES.items()
     if hasattr(pytsk3, f"TSK_FS_NAME_TYPE_{k}")
 }
+_TSK_ROLES = ("crtime", "mtime", "atime", "ctime")
+_SI_TSK_ROLES = ("si_crtime", "si_mtime", "si_atime", "si_ctime")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
 _SI_ROLES = ("si_crtime", "si_mtime", "si_ctime", "si_atime")
@@ -62,7 +64,7 @@ class Stream:
     size: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One directory entry and what the file system says about it."""
 
@@ -197,12 +199,13 @@ def _descend(
 
 def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
     info = handle.info
-    raw_name: bytes = info.name.name
+    tsk_name = info.name
+    raw_name: bytes = tsk_name.name
     if raw_name in (b".", b".."):
         return None
     name, problems = decode_name(raw_name)
     meta = info.meta
-    meta_addr = int(info.name.meta_addr)
+    meta_addr = int(tsk_name.meta_addr)
     if meta is None and meta_addr:
         # Orphan entries come without their metadata loaded; fls loads it by address.
         handle, meta = _open_meta(fs, meta_addr, handle)
@@ -211,10 +214,10 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
         path=prefix + name,
         name=name,
         inode=meta_addr,
-        sequence=int(info.name.meta_seq) if fs.fs_type == "NTFS" else None,
-        name_type=NAME_TYPES.get(int(info.name.type), "unknown"),
+        sequence=int(tsk_name.meta_seq) if fs.fs_type == "NTFS" else None,
+        name_type=NAME_TYPES.get(int(tsk_name.type), "unknown"),
         meta_type=None,
-        name_allocated=not int(info.name.flags) & _NAME_UNALLOC,
+        name_allocated=not int(tsk_name.flags) & _NAME_UNALLOC,
         meta_allocated=None,
         name_problems=problems,
         handle=handle,
@@ -239,11 +242,14 @@ def _fill_meta(entry: Entry, meta: Any) -> None:
     entry.meta_allocated = bool(int(meta.flags) & _META_ALLOC)
     entry.size, entry.mode = int(meta.size), int(meta.mode)
     entry.uid, entry.gid = int(meta.uid), int(meta.gid)
-    prefix = "si_" if entry.is_ntfs else ""
-    for role in ("crtime", "mtime", "atime", "ctime"):
-        seconds, nanos = int(getattr(meta, role)), int(getattr(meta, f"{role}_nano"))
+    stamps = (
+        (meta.crtime, meta.crtime_nano), (meta.mtime, meta.mtime_nano),
+        (meta.atime, meta.atime_nano), (meta.ctime, meta.ctime_nano),
+    )  # fmt: skip
+    roles = _SI_TSK_ROLES if entry.is_ntfs else _TSK_ROLES
+    for role, (seconds, nanos) in zip(roles, stamps, strict=True):
         if seconds or nanos:
-            entry.times[prefix + role] = (seconds, nanos)
+            entry.times[role] = (int(seconds), int(nanos))
 
 
 def _fill_ntfs(entry: Entry, handle: Any) -> None:
