@@ -12,7 +12,7 @@ setup(
             "evidencekit.timeline._sealcore",
             [
                 f"evidencekit/timeline/{name}.c"
-                for name in ("_sealcore", "_sortkey", "_scankey", "_shani")
+                for name in ("_sealcore", "_sortkey", "_scankey", "_shani", "_runs")
             ],
             depends=["evidencekit/timeline/_sealcore.h"],
             libraries=["crypto"],

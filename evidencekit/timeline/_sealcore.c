@@ -60,6 +60,13 @@ static PyMethodDef module_functions[] = {
     {"sort_key", (PyCFunction)(void (*)(void))sealcore_sort_key, METH_FASTCALL,
      "sort_key(fallback, event)\n--\n\n"
      "Timeline sort key of a canonical event dict; ``fallback(event)`` for unusual shapes."},
+    {"pack_items", sealcore_pack_items, METH_O,
+     "pack_items(items)\n--\n\nItems of a run file, each after its 4-byte length."},
+    {"unpack_items", sealcore_unpack_items, METH_O,
+     "unpack_items(data)\n--\n\n(items, bytes used) of the whole records at the start of data."},
+    {"split_sorted", (PyCFunction)(void (*)(void))sealcore_split_sorted, METH_FASTCALL,
+     "split_sorted(items, previous)\n--\n\n"
+     "(keys, lines, duplicates, conflict) of sorted items; see order.py_split_sorted."},
     {"sort_item", (PyCFunction)(void (*)(void))sealcore_sort_item, METH_FASTCALL,
      "sort_item(fallback, line)\n--\n\n"
      "``key + line + len(key)`` (4 bytes, big-endian) of a canonical event line, read\n"

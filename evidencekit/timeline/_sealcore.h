@@ -35,4 +35,9 @@ PyObject *sealcore_sort_key(PyObject *module, PyObject *const *args, Py_ssize_t 
 void sealcore_scan_init(void);
 PyObject *sealcore_sort_item(PyObject *module, PyObject *const *args, Py_ssize_t n);
 
+/* _runs.c */
+PyObject *sealcore_pack_items(PyObject *module, PyObject *arg);
+PyObject *sealcore_unpack_items(PyObject *module, PyObject *arg);
+PyObject *sealcore_split_sorted(PyObject *module, PyObject *const *args, Py_ssize_t n);
+
 #endif

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import heapq
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from evidencekit.timeline.sealcore import C_SORT_ITEM, C_SORT_KEY
+from evidencekit.timeline.sealcore import C_SORT_ITEM, C_SORT_KEY, NATIVE
 
 LOCATOR_ORDER = (
     "partition", "inode", "sequence", "attribute", "path", "record", "line", "offset", "length",
@@ -98,6 +98,75 @@ def key_time_and_source(key: bytes) -> tuple[str | None, str]:
     return None, key[1 : 1 + SOURCE_LEN].decode()
 
 
+def py_pack_items(items: Sequence[bytes]) -> bytes:
+    """Items as stored in a run file: each after its length, 4 bytes big-endian."""
+    for i, item in enumerate(items):
+        if type(item) is not bytes or len(item) > 0xFFFFFFFF:
+            raise ValueError(f"item {i} is not bytes below 4 GiB")
+    return b"".join([len(item).to_bytes(4, "big") + item for item in items])
+
+
+def py_unpack_items(data: bytes) -> tuple[list[bytes], int]:
+    """The whole items at the start of run-file ``data``, and how many bytes they use."""
+    items: list[bytes] = []
+    pos = 0
+    while len(data) - pos >= 4:
+        end = pos + 4 + int.from_bytes(data[pos : pos + 4], "big")
+        if end > len(data):
+            break
+        items.append(data[pos + 4 : end])
+        pos = end
+    return items, pos
+
+
+def _key_length(item: bytes, what: str) -> int:
+    klen = int.from_bytes(item[-4:], "big")
+    if len(item) < 4 or klen > len(item) - 4:
+        raise ValueError(f"{what} is not key + line + key length")
+    return klen
+
+
+def py_split_sorted(
+    items: Sequence[bytes], previous: bytes
+) -> tuple[list[bytes], list[bytes], int, int]:
+    """Keys and lines of sorted items, exact repeats (of each other or of ``previous``, the
+    last item before them) dropped.
+
+    Returns:
+        ``(keys, lines, duplicates, conflict)``: ``conflict`` is the index of the first item
+        whose key repeats with a different line (processing stops there), else -1.
+    """
+    if type(previous) is not bytes:
+        raise TypeError("previous must be bytes (b'' for none)")
+    keys: list[bytes] = []
+    lines: list[bytes] = []
+    duplicates = 0
+    last_key = previous[: _key_length(previous, "previous")] if previous else None
+    for i, item in enumerate(items):
+        klen = _key_length(item, f"item {i}")
+        key = item[:klen]
+        if key == last_key:
+            if item != previous:
+                return keys, lines, duplicates, i
+            duplicates += 1
+            continue
+        keys.append(key)
+        lines.append(item[klen:-4])
+        previous, last_key = item, key
+    return keys, lines, duplicates, -1
+
+
+pack_items: Callable[[Sequence[bytes]], bytes] = NATIVE.pack_items if NATIVE else py_pack_items
+unpack_items: Callable[[bytes], tuple[list[bytes], int]] = (
+    NATIVE.unpack_items if NATIVE else py_unpack_items
+)
+split_sorted: Callable[[Sequence[bytes], bytes], tuple[list[bytes], list[bytes], int, int]] = (
+    NATIVE.split_sorted if NATIVE else py_split_sorted
+)
+_PACK_BLOCK = 4096
+_READ_CHUNK = 256 << 10
+
+
 class ExternalSorter:
     """Sorts (key, line) pairs with bounded memory, spilling sorted runs to disk.
 
@@ -128,37 +197,43 @@ class ExternalSorter:
     def _spill(self) -> None:
         self._buffer.sort()
         path = Path(self._tmp.name) / f"run{len(self._runs):05d}"
+        buffer = self._buffer
         with open(path, "wb") as fp:
-            fp.writelines(len(item).to_bytes(4, "big") + item for item in self._buffer)
+            for start in range(0, len(buffer), _PACK_BLOCK):
+                fp.write(pack_items(buffer[start : start + _PACK_BLOCK]))
         self._runs.append(path)
         self._buffer = []
         self._size = 0
 
-    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+    def items(self) -> Iterator[bytes]:
+        """Every ``key + line + len(key)`` item, in order."""
         self._buffer.sort()
         if not self._runs:
-            items: Iterator[bytes] = iter(self._buffer)
-            yield from (_split(item) for item in items)
+            yield from self._buffer
             return
-        files = [open(p, "rb", buffering=1 << 20) for p in self._runs]  # noqa: SIM115
+        files = [open(p, "rb", buffering=0) for p in self._runs]  # noqa: SIM115
         try:
-            merged = heapq.merge(self._buffer, *(_read_run(f) for f in files))
-            yield from (_split(item) for item in merged)
+            yield from heapq.merge(self._buffer, *(_read_run(f) for f in files))
         finally:
             for f in files:
                 f.close()
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        for item in self.items():
+            klen = int.from_bytes(item[-4:], "big")
+            yield item[:klen], item[klen:-4]
 
     def close(self) -> None:
         self._buffer = []
         self._tmp.cleanup()
 
 
-def _split(item: bytes) -> tuple[bytes, bytes]:
-    klen = int.from_bytes(item[-4:], "big")
-    return item[:klen], item[klen:-4]
-
-
 def _read_run(fp: IO[bytes]) -> Iterator[bytes]:
-    read = fp.read
-    while header := read(4):
-        yield read(int.from_bytes(header, "big"))
+    rest = b""
+    while chunk := fp.read(_READ_CHUNK):
+        data = rest + chunk
+        items, used = unpack_items(data)
+        rest = data[used:]
+        yield from items
+    if rest:
+        raise ValueError(f"sort run {fp.name} ends inside an item")

@@ -12,6 +12,7 @@ import os
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from evidencekit.timeline.order import (
     key_time_and_source,
     sort_item,
     sort_key,
+    split_sorted,
 )
 from evidencekit.timeline.sealcore import Sealer
 
@@ -202,23 +204,15 @@ def _feed(sorter: ExternalSorter, events: Iterable[bytes], prefix_ids: set[str])
 
 def _write_sorted(sorter: ExternalSorter, writer: _Writer) -> int:
     duplicates = 0
-    last_key = b""
-    last_line = b""
-    keys: list[bytes] = []
-    lines: list[bytes] = []
-    for key, line in sorter:
-        if key == last_key:
-            if line != last_line:
-                raise TimelineError(writer.size + len(lines), "two different events share one id")
-            duplicates += 1
-            continue
-        last_key, last_line = key, line
-        keys.append(key)
-        lines.append(line)
-        if len(lines) >= _BLOCK:
-            writer.add_sorted(keys, lines)
-            keys, lines = [], []
-    writer.add_sorted(keys, lines)
+    previous = b""
+    items = sorter.items()
+    while block := list(islice(items, _BLOCK)):
+        keys, lines, repeats, conflict = split_sorted(block, previous)
+        if conflict >= 0:
+            raise TimelineError(writer.size + len(lines), "two different events share one id")
+        duplicates += repeats
+        writer.add_sorted(keys, lines)
+        previous = block[-1]  # a kept item, or an exact repeat of one
     return duplicates
 
 

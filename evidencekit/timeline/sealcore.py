@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from hashlib import sha256
-from typing import Protocol
+from typing import Any, Protocol
 
 from evidencekit.timeline.merkle import TreeBuilder
 
@@ -95,19 +95,26 @@ def _check(items: tuple[bytes, ...]) -> None:
             raise ValueError(f"payload {i} contains a newline")
 
 
-_Native = Callable[..., bytes] | None
-
-
-def _choose() -> tuple[type[SealerLike], str, _Native, _Native]:
+def _choose() -> tuple[type[SealerLike], str, Any]:
     if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return PySealer, "python", None, None
+        return PySealer, "python", None
     try:
         from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
     except ImportError:
-        return PySealer, "python", None, None
-    return _sealcore.Sealer, "c", _sealcore.sort_key, _sealcore.sort_item
+        return PySealer, "python", None
+    return _sealcore.Sealer, "c", _sealcore
 
 
-Sealer, IMPLEMENTATION, C_SORT_KEY, C_SORT_ITEM = _choose()
-"""The active sealer class; ``"c"`` or ``"python"``; the C sort key (``fallback, event``)
-and sort item (``fallback, line``) functions, or None."""
+Sealer, IMPLEMENTATION, NATIVE = _choose()
+"""The active sealer class; ``"c"`` or ``"python"``; the C module (None without it), whose
+sort and run functions order.py uses in place of its Python references."""
+C_SORT_KEY: Callable[..., bytes] | None = NATIVE.sort_key if NATIVE else None
+C_SORT_ITEM: Callable[..., bytes] | None = NATIVE.sort_item if NATIVE else None
+
+
+def sha256_backend() -> str:
+    """Where the sealer's SHA-256 runs: ``"sha-ni"`` (x86 SHA extensions), ``"openssl"``
+    (the C core through libcrypto) or ``"hashlib"`` (the Python sealer)."""
+    if NATIVE is None:
+        return "hashlib"
+    return "sha-ni" if NATIVE._sha_ni() else "openssl"

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evidencekit.events.keys import EventKeyer
-from evidencekit.timeline import merkle
+from evidencekit.timeline import merkle, order
 from evidencekit.timeline import seal as seal_module
 from evidencekit.timeline.canonical import dumps_fast
 from evidencekit.timeline.chain import GENESIS, ChainWriter, read_chain
@@ -295,3 +295,47 @@ def test_sealed_timelines_do_not_depend_on_the_implementation(
     v2 = tmp_path / "python" / "v2"
     head = seal_module.read_head(v2 / seal_module.HEAD_FILE)
     assert seal_module.verify_timeline(v2 / seal_module.TIMELINE_FILE, head) == 80
+
+
+def _items(pairs: list[tuple[bytes, bytes]]) -> list[bytes]:
+    return sorted(key + line + len(key).to_bytes(4, "big") for key, line in pairs)
+
+
+# Keys from a small alphabet so that repeats (duplicates and conflicts) are common.
+item_pairs = st.lists(
+    st.tuples(st.sampled_from([b"\x00a", b"\x00b", b"\x01c", b"\x01c\x05"]), st.binary(max_size=3)),
+    max_size=30,
+)
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(pairs=item_pairs, cut=st.integers(0, 30), chunk=st.binary(max_size=40))
+def test_c_run_functions_equal_python_references(
+    pairs: list[tuple[bytes, bytes]], cut: int, chunk: bytes
+) -> None:
+    items = _items(pairs)
+    packed = order.py_pack_items(items)
+    assert _c.pack_items(items) == packed
+    for data in (packed, packed[: cut * 3], chunk, packed[:cut] + chunk):
+        assert _c.unpack_items(data) == order.py_unpack_items(data)
+    assert order.py_unpack_items(packed) == (items, len(packed))
+    previous = items[cut % len(items)] if items else b""
+    for head, tail in ((b"", items), (previous, items[cut % (len(items) + 1) :])):
+        assert _c.split_sorted(tail, head) == order.py_split_sorted(tail, head)
+
+
+def test_split_sorted_drops_repeats_and_stops_at_a_conflict() -> None:
+    a, b, c = _items([(b"\x00a", b"1"), (b"\x00b", b"2"), (b"\x00b", b"3")])
+    for split in (order.split_sorted, order.py_split_sorted):
+        assert split([a, a, b, b], a) == ([b"\x00b"], [b"2"], 3, -1)
+        assert split([a, b, c], b"") == ([b"\x00a", b"\x00b"], [b"1", b"2"], 0, 2)
+        with pytest.raises(ValueError, match="item 0 is not"):
+            split([b"\x00\x00\x00\x09"], b"")
+
+
+def test_two_events_with_one_id_are_refused(tmp_path: Path) -> None:
+    first = orjson.loads(_event(EventKeyer(bytes(range(32))), 1))
+    second = dict(first, action="delete")
+    with pytest.raises(seal_module.TimelineError, match="share one id"):
+        seal_module.seal([dumps_fast(first), dumps_fast(second)], tmp_path, 1)
