@@ -7,7 +7,9 @@ SHA-256 of its raw bytes, and every record the walk found but ``evtx`` could not
 becomes an error issue at its offset. Record-id continuity across chunks is checked; gaps
 become issues with the number of records lost. Option ``workers`` (int) decodes chunk
 ranges (``chunks_per_task`` chunks each, default 64) in that many processes; the output is
-merged in chunk order, so it is byte-identical to a one-process run.
+merged in chunk order, so it is byte-identical to a one-process run. Option ``ansi_codec``
+(default ``windows-1252``; ``shift_jis`` for Japanese systems) decodes the rare 8-bit
+strings inside records.
 
 Reference: libevtx "Windows XML Event Log (EVTX) format"; events normalized by
 :mod:`evidencekit.events.windows`.
@@ -23,11 +25,12 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import evtx
 import orjson
 
+from evidencekit.errors import ModelError
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
@@ -46,6 +49,13 @@ from evidencekit.parsers.evtx_json import record_from_json
 
 IssueArgs = tuple[str, str, dict[str, Any], bytes | None, str, int | None]
 _BATCH = 64  # chunks per worker task (4 MiB)
+
+
+class Job(NamedTuple):
+    """What every chunk of one parse needs (sent to worker processes as it is)."""
+
+    source_id: str
+    ansi_codec: str = "windows-1252"
 
 
 @dataclass(slots=True)
@@ -87,7 +97,8 @@ class EvtxParser:
         # evtx reads chunks only behind a header that has the signature: give it one (in the
         # in-memory view only; the file is never written)
         view = header if header[:8] == FILE_MAGIC else FILE_MAGIC + header[8:]
-        for result in _results(ctx.path, view, chunks, workers, per_task, ctx.source_id):
+        job = Job(ctx.source_id, _codec(ctx.options.get("ansi_codec", "windows-1252")))
+        for result in _results(ctx.path, view, chunks, workers, per_task, job):
             ctx.records_read += len(result.contents)
             yield from result.contents
             for code, message, loc, raw, severity, lost in result.issues:
@@ -99,6 +110,16 @@ class EvtxParser:
             yield ctx.issue(code, message, Locator(**loc), None, severity, lost)  # type: ignore[arg-type]
             if lost and severity == "error":
                 ctx.records_failed += lost - 1  # every record known to be lost counts
+
+
+def _codec(name: Any) -> str:
+    """The ``ansi_codec`` option, checked before anything is read (a bad option is an
+    error of the call, not of the evidence)."""
+    try:
+        evtx.PyEvtxParser(io.BytesIO(FILE_MAGIC.ljust(HEADER_SIZE, b"\x00")), 1, str(name))
+    except ValueError as exc:
+        raise ModelError("options.ansi_codec", str(exc)) from exc
+    return str(name)
 
 
 def _header_issues(ctx: ParseContext, header: bytes, size: int) -> Iterator[ParseIssue]:
@@ -126,30 +147,28 @@ def _header_issues(ctx: ParseContext, header: bytes, size: int) -> Iterator[Pars
 
 
 def _results(
-    path: Path, header: bytes, chunks: int, workers: int, per_task: int, source_id: str
+    path: Path, header: bytes, chunks: int, workers: int, per_task: int, job: Job
 ) -> Iterator[ChunkResult]:
     per_task = max(1, per_task)
     ranges = [(a, min(a + per_task, chunks)) for a in range(0, chunks, per_task)]
     if workers <= 1 or len(ranges) < 2:
         for start, stop in ranges:
-            yield from process_range(path, header, start, stop, source_id)
+            yield from process_range(path, header, start, stop, job)
         return
     pool = _pool(workers)
     pending: deque[Future[list[ChunkResult]]] = deque()
     for start, stop in ranges:
-        pending.append(pool.submit(_packed_range, path, header, start, stop, source_id))
+        pending.append(pool.submit(_packed_range, path, header, start, stop, job))
         if len(pending) > 2 * workers:
             yield from _unpacked(pending.popleft().result())
     while pending:
         yield from _unpacked(pending.popleft().result())
 
 
-def _packed_range(
-    path: Path, header: bytes, start: int, stop: int, source_id: str
-) -> list[ChunkResult]:
+def _packed_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:
     """:func:`process_range` in a worker: content travels marshalled (about twice as fast
     as pickled dicts; it holds only dicts, lists, text and integers)."""
-    results = process_range(path, header, start, stop, source_id)
+    results = process_range(path, header, start, stop, job)
     for result in results:
         result.packed = marshal.dumps(result.contents)
         result.contents = []
@@ -177,18 +196,14 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def process_range(
-    path: Path, header: bytes, start: int, stop: int, source_id: str
-) -> list[ChunkResult]:
+def process_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:
     """Scan and decode chunks ``start``..``stop - 1`` of ``path`` (runs in workers too)."""
     with open(path, "rb") as fp:
         fp.seek(HEADER_SIZE + start * CHUNK_SIZE)
-        return [
-            process_chunk(header, i, fp.read(CHUNK_SIZE), source_id) for i in range(start, stop)
-        ]
+        return [process_chunk(header, i, fp.read(CHUNK_SIZE), job) for i in range(start, stop)]
 
 
-def process_chunk(header: bytes, index: int, data: bytes, source_id: str) -> ChunkResult:
+def process_chunk(header: bytes, index: int, data: bytes, job: Job) -> ChunkResult:
     """Check one chunk and turn every decodable record into event content."""
     scan = scan_chunk(index, data)
     result = ChunkResult(scan)
@@ -224,7 +239,7 @@ def process_chunk(header: bytes, index: int, data: bytes, source_id: str) -> Chu
                 None,
             )
         )
-    _decode(header, data, scan, flags, source_id, result)
+    _decode(header, data, scan, flags, job, result)
     scan.slim()
     return result
 
@@ -268,12 +283,12 @@ def _decode(
     data: bytes,
     scan: ChunkScan,
     flags: tuple[str, ...],
-    source_id: str,
+    job: Job,
     result: ChunkResult,
 ) -> None:
     pending, twins = _by_number(scan.records)
     errors: list[str] = []
-    for number, text in _evtx_records(header, data, errors):
+    for number, text in _evtx_records(header, data, errors, job.ansi_codec):
         raw = pending.pop(number, None)
         if raw is None and twins:
             raw = next((t for t in twins if t.number == number), None)
@@ -286,7 +301,7 @@ def _decode(
                 twins.append(raw)
             errors.append(f"record {number}: {exc}")
             continue
-        content = _content(rec, raw, number, scan, flags, source_id, result)
+        content = _content(rec, raw, number, scan, flags, job.source_id, result)
         if content is not None:
             result.contents.append(content)
     _unparsed(data, scan, [*pending.values(), *twins], errors, result)
@@ -357,11 +372,13 @@ def _raw(data: bytes, scan: ChunkScan, raw: RawRecord) -> bytes:
     return data[start : start + raw.size]
 
 
-def _evtx_records(header: bytes, data: bytes, errors: list[str]) -> Iterator[tuple[int, str]]:
+def _evtx_records(
+    header: bytes, data: bytes, errors: list[str], ansi_codec: str = "windows-1252"
+) -> Iterator[tuple[int, str]]:
     """(record number, JSON text) for every record ``evtx`` decodes in this one chunk."""
     view = io.BytesIO(header + data.ljust(CHUNK_SIZE, b"\x00"))
     try:
-        records = evtx.PyEvtxParser(view, 1).records_json()
+        records = evtx.PyEvtxParser(view, 1, ansi_codec).records_json()
     except (RuntimeError, OSError, ValueError) as exc:
         errors.append(str(exc))
         return

@@ -22,6 +22,7 @@ import pytest
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
+from evidencekit.errors import ModelError
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.evtx import EvtxParser
@@ -388,3 +389,11 @@ def test_damaged_file_header(corpus: Path, tmp_path: Path) -> None:
         assert (len(events), ctx.records_read) == (read, read), name
         assert [i.code for i in issues] == codes, name
         assert issues[0].locator.offset in ("0", "4096"), name
+
+
+def test_ansi_codec_option(corpus: Path) -> None:
+    path = corpus / "evtx/security_4663_file_read_browser_creds.evtx"
+    _, events, _ = _parse(path, ansi_codec="shift_jis")
+    assert len(events) == 5
+    with pytest.raises(ModelError, match="ansi_codec"):
+        _parse(path, ansi_codec="nonsense")
