@@ -42,7 +42,8 @@ def generate(path: Path, lines: int, encoding: str) -> None:
         for i in range(lines):
             t += rng.randint(0, 2)
             tm = time.gmtime(t)
-            stamp = time.strftime("%Y/%m/%d %H:%M:%S", tm)
+            # As Excel-made Japanese exports write it: "2024/04/01 9:05:03" (bare hour).
+            stamp = time.strftime("%Y/%m/%d ", tm) + f"{tm.tm_hour}:" + time.strftime("%M:%S", tm)
             name = f"{rng.choice(FILES)}_{i % 997:03d}.xlsx"
             quoted = (
                 f'"C:\\共有\\営業部,第{i % 7}課\\{name}"' if i % 10 == 0 else f"C:\\共有\\{name}"

@@ -55,7 +55,7 @@ _ERAS = {  # name: (first day, the day after its last day)
 }
 _ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 _CACHE_LIMIT = 1 << 12  # sequential logs repeat recent times; memory stays small
-_FAST = re.compile(r"^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})$")
+_MINUTE_FORMS = frozenset({"ymd", "iso", "jp", "mdy", "dmy"})
 
 
 class ParsedTime(NamedTuple):
@@ -121,20 +121,12 @@ class TimeParser:
         return result
 
     def _parse(self, text: str) -> ParsedTime:
-        if self.formats[0] == "ymd" and len(text) == 19:
-            # The most common export form, "2024/04/01 09:05:03": one cached minute each.
-            hit = self._prefixes.get(text[:17])
-            if hit is not None and text[17:].isdigit() and text[17] < "6":
-                return ParsedTime(f"{hit[0]}{text[17:]}.000000000Z", hit[1], self.zone, "1s")
-        if self.formats[0] == "ymd" and (m := _FAST.match(text)) is not None:
-            y, mo, d, h, mi, sec = map(int, m.groups())
-            if sec < 60:
-                prefix, offset = self._minute(y, mo, d, h, mi, None)
-                if (y, mo, d, h, mi, None) in self._minutes:  # whole minute shares one offset
-                    if len(self._prefixes) > _CACHE_LIMIT:
-                        self._prefixes.clear()
-                    self._prefixes[text[:17]] = (prefix[:17], offset)
-                return ParsedTime(f"{prefix[:17]}{sec:02d}.000000000Z", offset, self.zone, "1s")
+        if text[-3:-2] == ":":
+            # Exports repeat the same minute: "2024/04/01 9:05:03", "…9:05:04", … The text
+            # before the seconds maps to one UTC minute (cached only when DST-safe).
+            hit = self._prefixes.get(text[:-2])
+            if hit is not None and text[-2:].isdigit() and text[-2] < "6":
+                return ParsedTime(f"{hit[0]}{text[-2:]}.000000000Z", hit[1], self.zone, "1s")
         stripped = text.strip()
         if not stripped.isascii():
             stripped = unicodedata.normalize("NFKC", stripped)
@@ -147,8 +139,29 @@ class TimeParser:
                     return parsed
                 fields = parsed
             if fields is not None:
-                return self._place(fields)
+                result = self._place(fields)
+                if name in _MINUTE_FORMS and stripped == text:
+                    self._remember(text, fields, result)
+                return result
         raise TimeError(f"unparseable time {text!r} (formats tried: {', '.join(self.formats)})")
+
+    def _remember(self, text: str, f: _Fields, result: ParsedTime) -> None:
+        """Cache ``text`` minus its two second digits -> the UTC minute, when that is exact:
+        a local time in this parser's zone, whole seconds written last, and a minute that
+        lies wholly inside one UTC offset."""
+        if not (
+            result.zone == self.zone
+            and result.precision == "1s"
+            and f.offset is None
+            and text[-3:-2] == ":"
+            and text[-2:].isdigit()
+            and f.second == int(text[-2:])
+            and (f.year, f.month, f.day, f.hour, f.minute, None) in self._minutes
+        ):
+            return
+        if len(self._prefixes) > _CACHE_LIMIT:
+            self._prefixes.clear()
+        self._prefixes[text[:-2]] = (result.time[:17], result.offset)
 
     def _place(self, f: _Fields) -> ParsedTime:
         """Turn broken-down fields into a UTC time (local zone unless an offset is given)."""

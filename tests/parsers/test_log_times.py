@@ -141,9 +141,19 @@ def test_cached_fast_path_agrees_with_zoneinfo(local: datetime, zone: str) -> No
         return
     for _ in range(2):  # second parse comes from the caches
         assert parser.parse(text).time == _utc(first)
-    # Another second of the same minute comes from the cached minute prefix.
+    # Another second of the same minute comes from the cached minute prefix, in each of
+    # the written forms (zero-padded hour, bare hour, Japanese 午後, US month-first).
     other = first.replace(second=(local.second + 17) % 60)
-    assert parser.parse(other.strftime("%Y/%m/%d %H:%M:%S")).time == _utc(other)
+    forms = [
+        lambda t: t.strftime("%Y/%m/%d %H:%M:%S"),
+        lambda t: f"{t:%Y/%m/%d} {t.hour}:{t:%M:%S}",
+        lambda t: f"{t:%Y/%m/%d} {'午後' if t.hour >= 12 else '午前'}{t.hour % 12}:{t:%M:%S}",
+        lambda t: f"{t.month}/{t.day}/{t.year} {t:%H:%M:%S}",
+    ]
+    for form in forms:
+        fresh = TimeParser(zone=zone)
+        assert fresh.parse(form(first)).time == _utc(first)
+        assert fresh.parse(form(other)).time == _utc(other)
 
 
 def test_strptime_zone_names_and_offsets() -> None:
