@@ -188,9 +188,13 @@ class ExternalSorter:
 
     def add_item(self, item: bytes) -> None:
         """Add a ready ``key + line + len(key)`` item (see :data:`sort_item`)."""
-        self._buffer.append(item)
-        self._size += len(item) + 41  # bytes object header plus the list slot
-        self.count += 1
+        self.add_items([item])
+
+    def add_items(self, items: list[bytes]) -> None:
+        """Add ready items; the buffer may pass its limit by this one batch."""
+        self._buffer.extend(items)
+        self._size += sum(map(len, items)) + 41 * len(items)  # plus object header, list slot
+        self.count += len(items)
         if self._size >= self._limit:
             self._spill()
 

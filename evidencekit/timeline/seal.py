@@ -190,10 +190,10 @@ def seal(
 
 
 def _feed(sorter: ExternalSorter, events: Iterable[bytes], prefix_ids: set[str]) -> None:
-    add = sorter.add_item
     if not prefix_ids:
-        for line in events:
-            add(sort_item(line))
+        lines = iter(events)
+        while batch := [sort_item(line) for line in islice(lines, _BLOCK)]:
+            sorter.add_items(batch)
         return
     loads = orjson.loads
     for line in events:
