@@ -78,10 +78,12 @@ def rehash_tags(bag: Path) -> None:
     (bag / "tagmanifest-sha256.txt").write_bytes(bagit.manifest_bytes(bagit.hash_files(bag, tags)))
 
 
-def resign(bag: Path, signer: Signer) -> None:
-    """Drop the signatures and sign again (as the trusted examiner, to reach deeper checks)."""
-    shutil.rmtree(bag / "signatures")
-    sign_into(bag, (bag / "tagmanifest-sha256.txt").read_bytes(), [signer], None)
+def resign(built: Built, signer: Signer) -> None:
+    """Drop the signatures and sign again (as the trusted examiner, to reach deeper checks).
+    The new signatures carry no time stamp, so the verifier is given no TSA root."""
+    shutil.rmtree(built.bag / "signatures")
+    sign_into(built.bag, (built.bag / "tagmanifest-sha256.txt").read_bytes(), [signer], None)
+    built.tsa_roots = []
 
 
 def flip(path: Path, offset: int = 5) -> None:
@@ -225,7 +227,7 @@ def test_truncated_signature_and_malformed_der(built: Built) -> None:
 
 
 def _resign_as(built: Built, spec: str) -> None:
-    resign(built.bag, load_signer(spec, PASSPHRASE))
+    resign(built, load_signer(spec, PASSPHRASE))
 
 
 def test_signature_by_untrusted_key(built: Built, pki: Pki) -> None:
@@ -247,7 +249,7 @@ def test_attacker_ca_of_the_same_name_inside_the_bag(built: Built, pki: Pki) -> 
         + pki.attacker_root.cert_pem.read_bytes()
         + pki.forged_examiner.key_pem.read_bytes()
     )
-    resign(built.bag, load_signer(str(bundle), PASSPHRASE))
+    resign(built, load_signer(str(bundle), PASSPHRASE))
     failed = built.failures()
     assert list(failed) == ["signer trust"]
     assert any("does not chain to a trusted certificate" in p for p in failed["signer trust"])
@@ -275,7 +277,7 @@ def test_timeline_lines_reordered(built: Built) -> None:
     path.write_bytes(b"".join(lines))
     assert "metadata/timeline.jsonl: SHA-256" in built.failures()["tag files"][0]
     rehash_tags(built.bag)
-    resign(built.bag, built.examiner)  # even re-signed, the chain itself shows the edit
+    resign(built, built.examiner)  # even re-signed, the chain itself shows the edit
     failed = built.failures()
     assert failed == {
         "timeline": [
@@ -290,7 +292,7 @@ def test_timeline_line_dropped(built: Built) -> None:
     lines = path.read_bytes().splitlines(keepends=True)
     path.write_bytes(b"".join(lines[:-1]))
     rehash_tags(built.bag)
-    resign(built.bag, built.examiner)
+    resign(built, built.examiner)
     failed = built.failures()
     assert "lines missing at the end" in failed["timeline"][0]
 
@@ -353,7 +355,7 @@ def test_non_canonical_timeline_line(built: Built) -> None:
     lines[1] = lines[1].replace(b'{"event":{', b'{"event": {', 1)
     path.write_bytes(b"".join(lines))
     rehash_tags(built.bag)
-    resign(built.bag, built.examiner)
+    resign(built, built.examiner)
     failed = built.failures()
     assert list(failed) == ["timeline"]
     assert failed["timeline"][0].startswith("metadata/timeline.jsonl: line 2:")
@@ -364,7 +366,7 @@ def test_duplicate_key_in_manifest_json(built: Built) -> None:
     data = path.read_bytes()
     path.write_bytes(data.replace(b'{"case_id":', b'{"case_id":"EK-FORGED","case_id":', 1))
     rehash_tags(built.bag)
-    resign(built.bag, built.examiner)
+    resign(built, built.examiner)
     failed = built.failures()
     assert failed["manifest agreement"][0].startswith("metadata/manifest.json: json: duplicate key")
 
