@@ -165,6 +165,9 @@ def host_matches(host: str, suffixes: list[str] | set[str]) -> str | None:
     return None
 
 
+_EMPTY: set[str] = set()
+
+
 class Bucket:
     """Bounded aggregate of matched events (counts, bytes, first refs, file keys)."""
 
@@ -190,8 +193,8 @@ class Bucket:
         self.value = 0
         self.personal = 0
         self.refs: list[Ref] = []
-        self.keys: set[str] = set()
-        self.assets: set[str] = set()
+        self.keys: set[str] = _EMPTY  # replaced by a real set on first use (memory)
+        self.assets: set[str] = _EMPTY
         self.t0: str | None = None
         self.t1: str | None = None
         self.max_refs = max_refs
@@ -203,6 +206,8 @@ class Bucket:
         if len(self.refs) < self.max_refs:
             self.refs.append(r)
         if key and len(self.keys) < self.max_keys:
+            if self.keys is _EMPTY:
+                self.keys = set()
             self.keys.add(key)
         t = r[1]
         if t:
@@ -211,6 +216,17 @@ class Bucket:
             if self.t1 is None or t > self.t1:
                 self.t1 = t
 
+    def add_key(self, key: str) -> None:
+        if len(self.keys) < self.max_keys:
+            if self.keys is _EMPTY:
+                self.keys = set()
+            self.keys.add(key)
+
+    def add_asset(self, asset_id: str) -> None:
+        if self.assets is _EMPTY:
+            self.assets = set()
+        self.assets.add(asset_id)
+
     def merge(self, other: Bucket) -> None:
         self.files += other.files
         self.bytes += other.bytes
@@ -218,8 +234,8 @@ class Bucket:
         self.value += other.value
         self.personal += other.personal
         self.refs.extend(other.refs[: max(0, self.max_refs * 4 - len(self.refs))])
-        self.keys |= set(list(other.keys)[: max(0, 2000 - len(self.keys))])
-        self.assets |= other.assets
+        self.keys = self.keys | set(list(other.keys)[: max(0, 2000 - len(self.keys))])
+        self.assets = self.assets | other.assets
         for t in (other.t0, other.t1):
             if t:
                 self.t0 = t if self.t0 is None or t < self.t0 else self.t0
@@ -245,3 +261,25 @@ def is_block(ev: dict[str, Any]) -> bool:
         or result in ("blocked", "denied", "block")
         or (ev["action"] == "access_denied" and ev["kind"].startswith(("dlp.", "devicecontrol.")))
     )
+
+
+def secret_asset(ctx: Context, ev: dict[str, Any]) -> Any:
+    """The asset the event's object belongs to (memoised on the event: several rules ask)."""
+    if "_asset" not in ev:
+        obj = ev.get("object") or {}
+        ev["_asset"] = ctx.assets.match(obj.get("path") or obj.get("name"), obj.get("sha256"))
+    return ev["_asset"]
+
+
+def object_marking(ctx: Context, ev: dict[str, Any]) -> str | None:
+    """The marking word in the event's object path (memoised on the event)."""
+    if "_mark" not in ev:
+        obj = ev.get("object") or {}
+        ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("name"))
+    found: str | None = ev["_mark"]
+    return found
+
+
+def is_secret(ctx: Context, ev: dict[str, Any]) -> bool:
+    """Secret-set or marked object (SIG.SM.01 / asset register)."""
+    return secret_asset(ctx, ev) is not None or object_marking(ctx, ev) is not None

@@ -17,7 +17,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, has_marking, who
+from evidencekit.analysis.rules.common import Bucket, attr, has_marking, object_marking, who
 
 
 @rules.register("E01")
@@ -37,7 +37,10 @@ class MarkingScan(Rule):
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         path = obj_path(ev)
-        word = has_marking(self.ctx, str(attr(ev, "marking") or "")) or has_marking(self.ctx, path)
+        marking = attr(ev, "marking")
+        word = (has_marking(self.ctx, str(marking)) if marking else None) or object_marking(
+            self.ctx, ev
+        )
         if word is None:
             return
         self.words.add(word)

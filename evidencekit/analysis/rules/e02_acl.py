@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidencekit.analysis.context import Draft, obj_path, ref
+from evidencekit.analysis.context import Draft, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket
+from evidencekit.analysis.rules.common import Bucket, secret_asset
 
 
 @rules.register("E02")
@@ -34,7 +34,7 @@ class AclTimeline(Rule):
         self.changes = Bucket(ctx.max_refs())
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        if not self.ctx.assets.match(obj_path(ev), None):
+        if secret_asset(self.ctx, ev) is None:
             return
         if ev["action"] == "access_denied":
             self.denied.add(ref(ev, idx, "denied"), key=person)

@@ -28,7 +28,7 @@ from evidencekit.analysis.context import (
 )
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, ci, file_key, has_marking, mib, who
+from evidencekit.analysis.rules.common import Bucket, attr, ci, file_key, is_secret, mib, who
 from evidencekit.analysis.rules.common import span as ref_span
 
 _SERVER_KINDS = (
@@ -98,12 +98,11 @@ class BulkAcquisition(Rule):
         day.hours[lt.hour] += n
         if path and path.startswith("\\\\") and len(day.folders) < 5000:
             day.folders.add(top_folder(path))
-        obj = ev.get("object") or {}
-        if self.ctx.assets.match(path, obj.get("sha256")) or has_marking(self.ctx, path):
+        if is_secret(self.ctx, ev):
             day.b.secret += n
             key = file_key(path)
-            if key and len(day.b.keys) < day.b.max_keys:
-                day.b.keys.add(key)
+            if key:
+                day.b.add_key(key)
             names = self.ctx.shared.setdefault("secret_names", set())
             if key and len(names) < 500_000:
                 names.add(key)

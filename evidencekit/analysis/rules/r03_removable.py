@@ -101,9 +101,9 @@ class RemovableCopy(Rule):
         b.value += n if is_value_class(self.ctx, src) else 0
         b.personal += n if personal else 0
         if asset is not None:
-            b.assets.add(asset.id)
-        if src and len(b.keys) < 2000:
-            b.keys.add("path:" + src.replace("/", "\\").casefold())
+            b.add_asset(asset.id)
+        if src:
+            b.add_key("path:" + src.replace("/", "\\").casefold())
 
     def finish(self) -> None:
         q = self.p["removable"]

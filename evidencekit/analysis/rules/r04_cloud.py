@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 from evidencekit.analysis.context import Draft, byte_count, epoch, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, file_key, host_matches, mib, who
+from evidencekit.analysis.rules.common import (
+    Bucket,
+    attr,
+    file_key,
+    host_matches,
+    mib,
+    secret_asset,
+    who,
+)
 
 
 def host_of(ev: dict[str, Any]) -> str | None:
@@ -48,7 +56,7 @@ class PersonalCloudUpload(Rule):
             return
         if ev["action"] != "upload":
             path = obj_path(ev)
-            if path and self.ctx.assets.match(path, (ev.get("object") or {}).get("sha256")):
+            if path and secret_asset(self.ctx, ev) is not None:
                 self.last_secret[person] = epoch(ev["time"])
             return
         host = host_of(ev)

@@ -18,7 +18,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, epoch, file_count, obj_path, ref, top_folder
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, ci, file_key, has_marking, who
+from evidencekit.analysis.rules.common import Bucket, ci, file_key, has_marking, secret_asset, who
 
 _READS = frozenset({"read", "download", "access"})
 
@@ -88,7 +88,7 @@ class OutsideAuthorization(Rule):
         low = path.casefold()
         followup = self.p["denied_burst"]["followup_hours"] * 3600
         recent = 0 <= epoch(ev["time"]) - self.last_denied.get(folder, -(10**12)) <= followup
-        if recent and self.ctx.assets.match(path, None):
+        if recent and secret_asset(self.ctx, ev) is not None:
             rows = self.reads_after.setdefault(folder, [])
             if len(rows) < 50_000:
                 rows.append((epoch(ev["time"]), person, ref(ev, idx, "read_after_denied"), low))

@@ -15,7 +15,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, epoch, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, domain_of, file_key, has_marking, who
+from evidencekit.analysis.rules.common import Bucket, attr, domain_of, file_key, is_secret, who
 from evidencekit.analysis.rules.r05_mail import recipients
 
 
@@ -64,7 +64,7 @@ class CompetitorContact(Rule):
         if now - start > self.p["contact"]["before_days"] * 86400:
             return
         path = obj_path(ev)
-        if self.ctx.assets.match(path, None) or has_marking(self.ctx, path):
+        if path and is_secret(self.ctx, ev):
             rows = self.reads.setdefault(person, [])
             key = file_key(path)
             if key and len(rows) < 20_000:
