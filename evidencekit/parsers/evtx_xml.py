@@ -98,6 +98,8 @@ class _Reader:
         self.depth = 0  # open elements, the synthetic root included
         self.wrapped = False
         self.restarted = -1  # file offset where the parser last restarted after an error
+        self.lines_trimmed = 0  # newlines in the bytes dropped from buf
+        self.line_base = 0  # file lines before the parser's first line
 
     def run(self) -> Iterator[ParseIssue | EventContent]:
         with open(self.ctx.path, "rb") as fp:
@@ -162,7 +164,8 @@ class _Reader:
     def _recover(self, parser: Any, exc: Exception) -> _Skip:
         """Record the error; reading resumes at the next ``<Event`` after it."""
         at = max(self.doc_base + max(parser.ErrorByteIndex, 0), self.buf_base)
-        where = Locator(line=parser.ErrorLineNumber or None, offset=str(at))
+        line = parser.ErrorLineNumber + self.line_base if parser.ErrorLineNumber else None
+        where = Locator(line=line, offset=str(at))
         refused = isinstance(exc, _Refused)
         then = "nothing more is read" if refused else "reading resumes at the next <Event"
         self.out.append(self.ctx.issue("malformed_xml", f"{exc}; {then}", where, None, "error"))
@@ -181,6 +184,7 @@ class _Reader:
             skip.resume_at = max(self.buf_base + len(self.buf) - 64, skip.resume_at)
             return skip, None
         self.restarted = self.buf_base + found.start()
+        self.line_base = self.lines_trimmed + self.buf.count(b"\n", 0, found.start())
         fresh = self._new_parser(_RESTART, self.restarted)
         return fresh, bytes(self.buf[found.start() :])
 
@@ -193,6 +197,7 @@ class _Reader:
             self.event_start = (-1, self.event_start[1])
         cut = keep - self.buf_base
         if cut > 0:
+            self.lines_trimmed += self.buf.count(b"\n", 0, cut)
             del self.buf[:cut]
             self.buf_base = keep
 
@@ -223,7 +228,7 @@ class _Reader:
             self._interrupted()
         if node.tag == "Event" and self.event_start is None:
             offset = self.doc_base + self.parser.CurrentByteIndex
-            self.event_start = (offset, self.parser.CurrentLineNumber)
+            self.event_start = (offset, self.line_base + self.parser.CurrentLineNumber)
             self.event_chars = 0
             self.stack = [node]
             return

@@ -132,6 +132,10 @@ def test_invalid_character_costs_one_event_and_reading_resumes(
     lost = binary - {e["locator"]["record"] for e in events}
     assert len(lost) == 1 and len(events) == len(binary) - 1
     assert ctx.records_failed == 1
+    for event in events[::20] + events[-3:]:  # lines stay file lines after the restart
+        offset = int(event["locator"]["offset"])
+        assert event["locator"]["line"] == blob[:offset].count(b"\n") + 1
+        _check_bytes(blob, event, b"<Event", b"</Event>")
 
 
 def test_utf16_export_offsets_are_file_bytes(corpus: Path, tmp_path: Path) -> None:
