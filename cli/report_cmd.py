@@ -34,6 +34,7 @@ _PASSPHRASE_ENV = "EVIDENCEKIT_SIGN_PASSPHRASE"  # noqa: S105 - a variable name
     type=click.Path(exists=True, path_type=Path),
     help="Intermediate certificates to embed (repeatable).",
 )
+@click.option("--tsa-url", help="RFC 3161 time-stamp authority for the PAdES signature (B-T).")
 @click.option(
     "--out",
     "out_file",
@@ -51,6 +52,7 @@ def report(
     sign_cert: Path | None,
     sign_key: Path | None,
     sign_chain: tuple[Path, ...],
+    tsa_url: str | None,
     out_file: Path | None,
     package_id: str | None,
     client: str | None,
@@ -62,11 +64,13 @@ def report(
     annex-sealed.pdf (別紙・非開示), and record both in the chain of custody."""
     if (sign_cert is None) != (sign_key is None):
         raise click.UsageError("--sign-cert and --sign-key go together")
+    if tsa_url and sign_cert is None:
+        raise click.UsageError("--tsa-url needs --sign-cert and --sign-key")
     identity = None
     if sign_cert is not None and sign_key is not None:
         secret = os.environ.get(_PASSPHRASE_ENV)
         identity = SigningIdentity(
-            sign_cert, sign_key, secret.encode() if secret else None, tuple(sign_chain)
+            sign_cert, sign_key, secret.encode() if secret else None, tuple(sign_chain), tsa_url
         )
     options = ReportOptions(package_id=package_id, client=client, prepared_for=prepared_for)
     result = build_report(

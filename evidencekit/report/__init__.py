@@ -139,7 +139,10 @@ def render(
     annex = render_annex(st, data, opt)
     annex = _archival(st, opt, annex, f"{data.meta.case_id} sealed annex", author)
     annex_sha = hashlib.sha256(annex).hexdigest()
-    signer_note = f"PAdES (SHA-256): {certificate_subject(identity.cert)}" if identity else None
+    signer_note = None
+    if identity is not None:
+        stamp = " + RFC 3161 time stamp" if identity.time_stamper() else ""
+        signer_note = f"PAdES (SHA-256){stamp}: {certificate_subject(identity.cert)}"
     story = _story(st, data, opt, annex_sha, signer_note)
     check_texts(story_texts(story), "report body")
     buf = io.BytesIO()

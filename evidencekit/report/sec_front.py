@@ -7,7 +7,7 @@ from collections import Counter
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from evidencekit import __version__
-from evidencekit.analysis.model import STATUS_EN, STATUS_JA
+from evidencekit.analysis.model import SEVERITY_ORDER, STATUS_EN, STATUS_JA
 from evidencekit.report.data import ReportData
 from evidencekit.report.doc import Heading, Styles, body, make_toc, para, table
 from evidencekit.report.i18n import fmt_time
@@ -79,12 +79,14 @@ def summary(st: Styles, data: ReportData) -> list[Flowable]:
     out: list[Flowable] = [Heading("1. " + L("要旨", "Executive Summary"), st.h1, 0)]
     period_ja = f"{fmt_time(head.first_time, 'ja')} 〜 {fmt_time(head.last_time, 'ja')}"
     period_en = f"{fmt_time(head.first_time, 'en')} to {fmt_time(head.last_time, 'en')}"
+    refs = _ev_refs(len(data.sources))
     out += body(
         st,
         f"封印済みタイムライン（版{head.version}）には{len(data.sources)}件の証拠源から"
-        f"{head.size}件のイベントの記録がある（期間：{period_ja}、時刻不明{head.undated}件）。",
+        f"{head.size}件のイベントの記録がある（期間：{period_ja}、時刻不明{head.undated}件）。{refs}",
         f"Records show {head.size} events from {len(data.sources)} evidence sources in sealed "
-        f"timeline version {head.version} ({period_en}; {head.undated} without a usable time).",
+        f"timeline version {head.version} ({period_en}; {head.undated} without a usable time). "
+        f"{refs}",
     )
     out += _action_counts(st, data)
     out += _custodians(st, data)
@@ -93,6 +95,18 @@ def summary(st: Styles, data: ReportData) -> list[Flowable]:
     out += _top_gaps(st, data)
     out.append(PageBreak())
     return out
+
+
+def _ev_refs(count: int) -> str:
+    """Evidence-item references closing a factual sentence (domain map §5)."""
+    if count == 0:
+        return ""
+    if count <= 4:
+        return "[" + ", ".join(f"EV-{i:04d}" for i in range(1, count + 1)) + "]"
+    return f"[EV-0001 – EV-{count:04d}]"
+
+
+HEADLINE_FINDINGS = 8  # the summary stays short; section 8 lists every finding
 
 
 def _action_counts(st: Styles, data: ReportData) -> list[Flowable]:
@@ -134,6 +148,8 @@ def _findings_headline(st: Styles, data: ReportData) -> list[Flowable]:
     if a is None or not a.findings:
         return []
     L = st.labels
+    order = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    top = sorted(a.findings, key=lambda f: (-order[f.severity], f.id))[:HEADLINE_FINDINGS]
     rows = [
         [
             f.id,
@@ -142,7 +158,7 @@ def _findings_headline(st: Styles, data: ReportData) -> list[Flowable]:
             f"{fmt_time(f.time_end, st.lang, long=False)}",
             str(f.evidence_total),
         ]
-        for f in a.findings
+        for f in top
     ]
     header = [
         L("所見", "Finding"),
@@ -153,6 +169,11 @@ def _findings_headline(st: Styles, data: ReportData) -> list[Flowable]:
     return [
         para(L("所見の一覧（記録された事実）", "Findings (recorded facts)"), st.h2),
         table(st, header, rows, [0.8, 3.2, 2.0, 0.8]),
+        *body(
+            st,
+            f"重大度の高い順に{len(rows)}件を示す（全{len(a.findings)}件は第8章）。",
+            f"The {len(rows)} highest-ranked of {len(a.findings)} findings; all are in section 8.",
+        ),
     ]
 
 

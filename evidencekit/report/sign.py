@@ -9,6 +9,7 @@ from pathlib import Path
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 
 from evidencekit.errors import EvidenceKitError
 
@@ -26,12 +27,23 @@ class SigningIdentity:
         key: Private key (PEM or DER, may be encrypted).
         passphrase: Passphrase of an encrypted key.
         chain: Intermediate (and optionally root) certificates to embed.
+        tsa_url: RFC 3161 time-stamp authority for a signature time stamp (PAdES B-T).
+        timestamper: A pyHanko time stamper to use instead of ``tsa_url`` (tests use a
+            local ``DummyTimeStamper``).
     """
 
     cert: Path
     key: Path
     passphrase: bytes | None = None
     chain: tuple[Path, ...] = ()
+    tsa_url: str | None = None
+    timestamper: TimeStamper | None = None
+
+    def time_stamper(self) -> TimeStamper | None:
+        """The time stamper for this identity, if any."""
+        if self.timestamper is not None:
+            return self.timestamper
+        return HTTPTimeStamper(self.tsa_url) if self.tsa_url else None
 
 
 def certificate_subject(path: Path) -> str:
@@ -70,7 +82,13 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, reason: str) -> tuple[bytes,
     )
     out = io.BytesIO()
     try:
-        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out)
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            meta,
+            signer=signer,
+            timestamper=identity.time_stamper(),
+            output=out,
+        )
     except Exception as exc:  # pyHanko raises several unrelated types; report them as one
         raise SigningError(f"PDF signing failed: {exc}") from exc
     subject = signer.signing_cert.subject.human_friendly if signer.signing_cert else "?"

@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
@@ -112,6 +112,8 @@ class SigningPki:
     cert: Path
     key: Path
     passphrase: bytes
+    tsa_cert: Path
+    tsa_key: Path
 
 
 def _name(cn: str) -> x509.Name:
@@ -120,6 +122,36 @@ def _name(cn: str) -> x509.Name:
             x509.NameAttribute(NameOID.COMMON_NAME, cn),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "evidencekit test"),
         ]
+    )
+
+
+def _tsa(
+    root: x509.Certificate, root_key: rsa.RSAPrivateKey, now: dt.datetime, out: SigningPki
+) -> None:
+    """A time-stamp authority certificate (critical timeStamping EKU, RFC 3161 §2.3)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test TSA"))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=7))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    out.tsa_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    out.tsa_key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
 
 
@@ -162,8 +194,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningPki:
     )
     passphrase = b"correct horse battery staple"
     out = SigningPki(
-        folder / "root.pem", folder / "examiner.pem", folder / "examiner.key", passphrase
+        folder / "root.pem",
+        folder / "examiner.pem",
+        folder / "examiner.key",
+        passphrase,
+        folder / "tsa.pem",
+        folder / "tsa.key",
     )
+    _tsa(root, root_key, now, out)
     out.root_pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     out.key.write_bytes(

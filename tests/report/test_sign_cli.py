@@ -45,6 +45,29 @@ def test_pades_signature_validates(signed: bytes, pki: SigningPki) -> None:
     assert _validate(signed, pki) == (True, True)
 
 
+def test_pades_with_a_signature_time_stamp(built: BuiltCase, pki: SigningPki) -> None:
+    """PAdES B-T: the RFC 3161 token (local test TSA) validates against the same root."""
+    from pyhanko.keys import load_private_key_from_pemder
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    stamper = DummyTimeStamper(
+        tsa_cert=load_cert_from_pemder(str(pki.tsa_cert)),
+        tsa_key=load_private_key_from_pemder(str(pki.tsa_key), passphrase=None),
+    )
+    identity = SigningIdentity(pki.cert, pki.key, pki.passphrase, timestamper=stamper)
+    result = build_report(built.case, "en", identity, out=built.case.root / "tst" / "r.pdf")
+    (signature,) = PdfFileReader(io.BytesIO(result.report.read_bytes())).embedded_signatures
+    context = ValidationContext(
+        trust_roots=[load_cert_from_pemder(str(pki.root_pem))],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+    status = validate_pdf_signature(signature, context, ts_validation_context=context)
+    assert status.bottom_line
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert "RFC3161timestamp" in "".join(pdf_text(result.report).split())
+
+
 def test_one_changed_byte_breaks_the_signature(signed: bytes, pki: SigningPki) -> None:
     start = signed.index(b"stream\n", len(signed) // 3) + len(b"stream\n") + 5
     tampered = bytearray(signed)
