@@ -215,6 +215,7 @@ def _body_escape(text: str) -> str:
 
 
 def content_fields(result: ContentResult | None) -> dict[str, Any]:
+    """Inventory fields for what reading a stream gave (hashes, type, markings, errors)."""
     if result is None:
         return {"content": "not_read"}
     data: dict[str, Any] = {"content": "complete" if result.complete else "incomplete",
@@ -232,6 +233,7 @@ def content_fields(result: ContentResult | None) -> dict[str, Any]:
 
 
 def event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
+    """The ``attributes`` shared by every event of an entry (from its inventory record)."""
     attrs: dict[str, Any] = {
         "fs_type": entry.fs.fs_type, "name_allocated": entry.name_allocated,
         "meta_allocated": entry.meta_allocated, "meta_type": entry.meta_type,
@@ -252,12 +254,15 @@ def event_attributes(entry: Entry, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def untimed(entry: Entry) -> dict[str, Any]:
+    """Time fields for an entry with no timestamp at all (e.g. a deleted name whose
+    inode was cleared): one event, ``time_missing``, so the entry is not lost."""
     role = "deleted_name" if entry.deleted else "entry"
     action = Action.DELETE if entry.deleted else Action.OTHER
     return {"time_role": role, "action": action, "flags": ["time_missing"]}
 
 
 def zone_identifier(entry: Entry, stream: Stream) -> dict[str, str]:
+    """The ``key=value`` lines of a Zone.Identifier stream (ZoneId, HostUrl, ...)."""
     try:
         raw: bytes = entry.handle.read_random(0, stream.size, stream.attr_type, stream.attr_id)
     except OSError:
