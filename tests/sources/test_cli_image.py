@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli.main import cli
+from evidencekit.errors import UnreadableInput
 from tests.sources.conftest import FAT_FILES, Built
 
 
@@ -66,3 +67,20 @@ def test_ingest_image_unknown_zone_is_refused(fat_image: Built, tmp_path: Path) 
     result = runner.invoke(cli, args)
     assert result.exit_code != 0
     assert "unknown time zone 'Mars/Olympus'" in str(result.exception)
+
+
+def test_empty_and_broken_containers(tmp_path: Path) -> None:
+    runner = CliRunner()
+    _case(runner, tmp_path / "case")
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "empty.img").write_bytes(b"")
+    (evidence / "bad.E01").write_bytes(b"EVF\x09\x0d\x0a\xff\x00" + b"garbage" * 10)
+    empty = runner.invoke(cli, ["ingest", "image", str(evidence / "empty.img"),
+                                "--case", str(tmp_path / "case")])  # fmt: skip
+    assert empty.exit_code == 1
+    assert "Nothing could be read from empty.img" in empty.output
+    bad = runner.invoke(cli, ["ingest", "image", str(evidence / "bad.E01"),
+                              "--case", str(tmp_path / "case")])  # fmt: skip
+    assert isinstance(bad.exception, UnreadableInput)
+    assert "cannot open the EWF image" in str(bad.exception)
