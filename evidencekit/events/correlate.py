@@ -11,8 +11,10 @@ Rule ``copy_to_removable`` (version 1). A derived event is made for an ``open`` 
    ``device_disconnect`` recorded between that connection and the open.
 
 Each derived event cites, in ``attributes.derived_from`` (sorted), the ids of every
-event it rests on: the open, each matching fixed-disk file event, each tie event and
-the covering connection. Same-name files of a different size do not match.
+event it rests on: the open, each matching fixed-disk file event, each tie event,
+the covering connection and, when present, the same link's ``target_created`` event,
+whose time (the file's creation on the removable volume) becomes the copy's time.
+Same-name files of a different size do not match.
 
 Derived events belong to a source of kind ``derived``. Its hashes (MD5, SHA-1, SHA-256)
 and size are over the *cited input bytes*: the RFC 8785 canonical JSON of every cited
@@ -45,10 +47,14 @@ class CopyFinding:
     fixed: tuple[dict[str, Any], ...]
     ties: tuple[dict[str, Any], ...]
     connect: dict[str, Any]
+    created: dict[str, Any] | None = None
+    """The same link's ``target_created`` event: when the file appeared on the volume."""
 
     def cited(self) -> list[dict[str, Any]]:
         """Every cited event, sorted by id, without duplicates."""
-        events = {e["id"]: e for e in (self.opened, *self.fixed, *self.ties, self.connect)}
+        extra = (self.created,) if self.created else ()
+        chain = (self.opened, *self.fixed, *self.ties, self.connect, *extra)
+        events = {e["id"]: e for e in chain}
         return [events[k] for k in sorted(events)]
 
 
@@ -64,6 +70,7 @@ def _index(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     fixed: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     ties: dict[str, list[dict[str, Any]]] = defaultdict(list)
     changes: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+    created: dict[tuple[str, str, str], dict[str, Any]] = {}
     for event in events:
         if not event.get("id") or str(event.get("kind", "")).startswith("correlation."):
             continue  # derived events never feed a correlation (no self-citation)
@@ -78,6 +85,8 @@ def _index(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             and event.get("time")
         ):
             opens.append(event)
+        elif drive == "removable" and event.get("time_role") == "target_created" and key:
+            created[_link_key(event)] = event
         elif key and (drive == "fixed" or str(event.get("kind", "")).startswith("fs.")):
             fixed[key].append(event)
         if dev.get("usb_serial") and dev.get("volume_serial"):
@@ -89,7 +98,13 @@ def _index(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
         ):
             serial = str(dev["usb_serial"]).upper()
             changes[serial].append((event["time"], event["action"], event))
-    return {"opens": opens, "fixed": fixed, "ties": ties, "changes": changes}
+    return {"opens": opens, "fixed": fixed, "ties": ties, "changes": changes, "created": created}
+
+
+def _link_key(event: dict[str, Any]) -> tuple[str, str, str]:
+    """Events of one link record share source, locator and raw hash."""
+    locator = ",".join(f"{k}={v}" for k, v in sorted((event.get("locator") or {}).items()))
+    return str(event.get("source")), locator, str(event.get("raw_sha256"))
 
 
 def covering_connection(
@@ -126,7 +141,13 @@ def find_copies(events: Iterable[dict[str, Any]]) -> list[CopyFinding]:
                 )
             )
             findings.append(
-                CopyFinding(opened, tuple(sorted(fixed, key=lambda e: e["id"])), tied, connect)
+                CopyFinding(
+                    opened,
+                    tuple(sorted(fixed, key=lambda e: e["id"])),
+                    tied,
+                    connect,
+                    idx["created"].get(_link_key(opened)),
+                )
             )
     return findings
 
@@ -152,18 +173,33 @@ def _file(event: dict[str, Any]) -> ObjectRef:
 
 
 def derived_events(findings: list[CopyFinding], source_id: str) -> list[Event]:
-    """One ``copy`` event per finding, at the time of the open on the removable volume."""
+    """One ``copy`` event per finding. Its time is when the file was created on the
+    removable volume (the link's target creation time: a copy creates the file there),
+    or, when that is unknown, the time it was opened from the volume."""
     out = []
     for number, finding in enumerate(findings):
         cited = finding.cited()
         opened = finding.opened
+        timed = finding.created if finding.created and finding.created.get("time") else opened
+        attributes = {
+            "derived_from": [e["id"] for e in cited],
+            "rule": RULE,
+            "rule_version": RULE_VERSION,
+            "open_event": opened["id"],
+            "opened_at": opened["time"],
+            "fixed_file_events": [e["id"] for e in finding.fixed],
+            "tie_events": [e["id"] for e in finding.ties],
+            "connect_event": finding.connect["id"],
+        }
+        if finding.created:
+            attributes["created_event"] = finding.created["id"]
         out.append(
             Event(
-                time=opened["time"],
-                time_precision=opened.get("time_precision", "unknown"),
-                time_original=opened.get("time_original"),
-                time_offset=opened.get("time_offset"),
-                time_role="opened_on_removable",
+                time=timed["time"],
+                time_precision=timed.get("time_precision", "unknown"),
+                time_original=timed.get("time_original"),
+                time_offset=timed.get("time_offset"),
+                time_role="created_on_removable" if timed is not opened else "opened_on_removable",
                 action=Action.COPY,
                 kind=KIND,
                 source=source_id,
@@ -173,15 +209,7 @@ def derived_events(findings: list[CopyFinding], source_id: str) -> list[Event]:
                 target=_file(opened),
                 device=_device(finding),
                 flags=("derived",),
-                attributes={
-                    "derived_from": [e["id"] for e in cited],
-                    "rule": RULE,
-                    "rule_version": RULE_VERSION,
-                    "open_event": opened["id"],
-                    "fixed_file_events": [e["id"] for e in finding.fixed],
-                    "tie_events": [e["id"] for e in finding.ties],
-                    "connect_event": finding.connect["id"],
-                },
+                attributes=attributes,
             )
         )
     return out

@@ -140,8 +140,16 @@ def test_copy_to_removable_cites_its_events(tmp_path: Path) -> None:
     ]
     tie = [e for e in before if e["kind"] == "registry.emdmgmt"]
     arrival = [e for e in before if e.get("time_role") == "last_arrival"]
+    created = [
+        e
+        for e in before
+        if e["kind"] == "lnk.shortcut"
+        and e["action"] == "create"
+        and e["device"]["drive_type"] == "removable"
+    ]
     assert len(opened) == 1 and len(fixed) == 3 and len(tie) == 1 and len(arrival) == 1
-    expected = sorted(e["id"] for e in opened + fixed + tie + arrival)
+    assert len(created) == 1
+    expected = sorted(e["id"] for e in opened + fixed + tie + arrival + created)
 
     run = CliRunner().invoke(
         cli, ["correlate", "--case", str(case_dir), "--json"], catch_exceptions=False
@@ -161,7 +169,9 @@ def test_copy_to_removable_cites_its_events(tmp_path: Path) -> None:
     (copy,) = derived
     assert copy["attributes"]["derived_from"] == expected
     assert copy["attributes"]["connect_event"] == arrival[0]["id"]
-    assert copy["action"] == "copy" and copy["time"] == opened[0]["time"]
+    assert copy["action"] == "copy" and copy["time"] == created[0]["time"]
+    assert copy["time_role"] == "created_on_removable"
+    assert copy["attributes"]["opened_at"] == opened[0]["time"]
     assert copy["object"]["path"] == "C:\\Users\\bob\\Documents\\plan.docx"
     assert copy["target"]["path"] == "E:\\plan.docx"
     assert copy["device"]["usb_serial"] == SERIAL
