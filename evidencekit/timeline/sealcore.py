@@ -2,11 +2,15 @@
 
 :class:`Sealer` turns canonical event payloads into chained timeline lines, byte for
 byte what :mod:`evidencekit.timeline.chain` writes with the payload key ``event``,
-and keeps the Merkle compact range (leaf = ``SHA-256(0x00 || payload)``). The C
-extension ``_sealcore`` is used when it was built; otherwise the pure-Python
-:class:`PySealer`, which is the reference: a property test holds the two
-byte-identical. :data:`IMPLEMENTATION` says which one is active (``"c"`` or
-``"python"``); the environment variable ``EVIDENCEKIT_PURE_PYTHON=1`` forces Python.
+and keeps the Merkle compact range (leaf = ``SHA-256(0x00 || payload)``).
+
+The optional C extension ``_sealcore`` (built by setup.py when a compiler and the OpenSSL
+headers are there) provides the sealer, with SHA-256 on the x86 SHA extensions when the
+CPU has them and OpenSSL otherwise, and the sorter's hot helpers used by
+:mod:`evidencekit.timeline.order`. Without it, or with ``EVIDENCEKIT_PURE_PYTHON=1``,
+the pure-Python references are used: :class:`PySealer` here and the ``py_*`` functions in
+order.py. Property tests hold each C function byte-identical to its reference.
+:data:`IMPLEMENTATION` says which is active (``"c"`` or ``"python"``).
 """
 
 from __future__ import annotations
@@ -95,6 +99,11 @@ def _check(items: tuple[bytes, ...]) -> None:
             raise ValueError(f"payload {i} contains a newline")
 
 
+_C_FUNCTIONS = (
+    "Sealer", "sort_key", "sort_item", "pack_items", "unpack_items", "split_sorted", "_sha_ni",
+)  # fmt: skip
+
+
 def _choose() -> tuple[type[SealerLike], str, Any]:
     if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
         return PySealer, "python", None
@@ -102,6 +111,8 @@ def _choose() -> tuple[type[SealerLike], str, Any]:
         from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
     except ImportError:
         return PySealer, "python", None
+    if not all(hasattr(_sealcore, name) for name in _C_FUNCTIONS):
+        return PySealer, "python", None  # a stale build from older sources
     return _sealcore.Sealer, "c", _sealcore
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib
 import io
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,17 @@ def _run(cls: Any, blocks: list[list[bytes]]) -> tuple[bytes, list[bytes], str, 
 def test_implementation_is_named() -> None:
     assert IMPLEMENTATION in ("c", "python")
     assert (Sealer is PySealer) == (IMPLEMENTATION == "python")
+
+
+def test_pure_python_can_be_forced() -> None:
+    code = "from evidencekit.timeline import order, sealcore as s; " + (
+        "print(s.IMPLEMENTATION, s.sha256_backend(), order.sort_item is order.py_sort_item)"
+    )
+    env = dict(os.environ, EVIDENCEKIT_PURE_PYTHON="1")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["python", "hashlib", "True"]
 
 
 @SETTINGS
