@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from evidencekit.errors import ModelError
 from evidencekit.events.time import TimeError, from_local
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
@@ -50,6 +51,7 @@ LEVELS = {
     "audit failure": "audit_failure", "失敗の監査": "audit_failure",
 }  # fmt: skip
 _MAX_RECORD = 16 << 20  # a record (row with its message) larger than this is refused
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _LABELS = Path(__file__).parent / "data" / "windows_message_labels.json"
 _FIELD = re.compile(r"^[ \t]+(\S[^\t]*?)\s*[:：]\t+(.*)$")
 _TOP_FIELD = re.compile(r"^(\S[^\t]*?)\s*[:：]\t+(.*)$")
@@ -80,7 +82,7 @@ class EvtxCsvParser:
     def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent]:
         with open(ctx.path, "rb") as fp:
             head = fp.read(1 << 16)
-        encoding = str(ctx.options.get("encoding") or detect_encoding(head))
+        encoding = resolve_encoding(str(ctx.options.get("encoding") or detect_encoding(head)), head)
         if csv.field_size_limit() < _MAX_RECORD:  # messages are long; raising it only widens
             csv.field_size_limit(_MAX_RECORD)
         reader = _Rows(ctx, encoding)
@@ -101,6 +103,24 @@ def detect_encoding(head: bytes) -> str:
         if exc.start < len(head) - 3:  # not merely a character cut at the end of the block
             return "cp932"
     return "utf-8"
+
+
+def resolve_encoding(name: str, head: bytes) -> str:
+    """A codec name as this reader uses it: ``utf-16`` resolved by the byte order mark
+    (little-endian without one), ``utf-8`` with a BOM read as ``utf-8-sig``.
+
+    Raises:
+        ModelError: ``name`` is not a known codec (an error of the call, not the evidence).
+    """
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError as exc:
+        raise ModelError("options.encoding", f"unknown encoding {name!r}") from exc
+    if canonical == "utf-16":
+        return "utf-16-be" if head.startswith(codecs.BOM_UTF16_BE) else "utf-16-le"
+    if canonical == "utf-8" and head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return canonical
 
 
 def physical_lines(fp: Any, unit: int, bom: int) -> Iterator[tuple[int, bytes]]:
@@ -153,6 +173,13 @@ class _Rows:
     def run(self) -> Iterator[ParseIssue | EventContent]:
         bom = 3 if self.encoding == "utf-8-sig" else 2 if self.encoding.startswith("utf-16") else 0
         unit = 2 if self.encoding.startswith("utf-16") else 1
+        with open(self.ctx.path, "rb") as fp:
+            if bom and fp.read(bom) not in (
+                codecs.BOM_UTF8,
+                codecs.BOM_UTF16_LE,
+                codecs.BOM_UTF16_BE,
+            ):
+                bom = 0  # an encoding named by the user, and no byte order mark in the file
         work: deque[_Line] = deque()
         with open(self.ctx.path, "rb") as fp:
             for number, (offset, raw) in enumerate(physical_lines(fp, unit, bom), start=1):

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from evidencekit.case.workspace import Case
+from evidencekit.errors import ModelError
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.parsers.evtx_csv import EvtxCsvParser, parse_local
@@ -406,3 +407,24 @@ def test_fields_are_read_from_rendered_messages(tmp_path: Path) -> None:
     assert logon["attributes"]["logon_type"] == 10 and logon["actor"]["ip"] == "10.0.0.9"
     assert ja_event["action"] == "read"
     assert ja_event["object"] == deleted["object"] and ja_event["actor"] == deleted["actor"]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("utf-16", "utf-16"), ("shift_jis", "cp932"), ("utf-8", "utf-8-sig"), ("UTF8", "utf-8")],
+)
+def test_encoding_option(tmp_path: Path, given: str, stored: str) -> None:
+    text = HEAD["ja"] + '\r\n情報,2024/04/01 9:05:03,EventLog,6005,なし,"開始"\r\n'
+    path = _write(tmp_path / "e.csv", text, stored)
+    _, events, issues = _parse(path, encoding=given)
+    assert issues == [] and len(events) == 1
+    assert events[0]["attributes"]["message"] == "開始"
+    assert events[0]["locator"]["offset"] == str(
+        len(_write(tmp_path / "h.csv", HEAD["ja"] + "\r\n", stored).read_bytes())
+    )
+
+
+def test_unknown_encoding_is_an_error_of_the_call(tmp_path: Path) -> None:
+    path = _write(tmp_path / "e.csv", HEAD["en"] + "\r\n", "utf-8")
+    with pytest.raises(ModelError, match="encoding"):
+        _parse(path, encoding="no-such-codec")
