@@ -23,6 +23,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -157,12 +158,16 @@ def _results(
         return
     pool = _pool(workers)
     pending: deque[Future[list[ChunkResult]]] = deque()
-    for start, stop in ranges:
-        pending.append(pool.submit(_packed_range, path, header, start, stop, job))
-        if len(pending) > 2 * workers:
+    try:
+        for start, stop in ranges:
+            pending.append(pool.submit(_packed_range, path, header, start, stop, job))
+            if len(pending) > 2 * workers:
+                yield from _unpacked(pending.popleft().result())
+        while pending:
             yield from _unpacked(pending.popleft().result())
-    while pending:
-        yield from _unpacked(pending.popleft().result())
+    except BrokenProcessPool:
+        _POOLS.pop(workers, None)  # a dead worker: the next parse starts a fresh pool
+        raise
 
 
 def _packed_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:
