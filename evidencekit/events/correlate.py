@@ -5,8 +5,9 @@ Rule ``copy_to_removable`` (version 1). A derived event is made for an ``open`` 
 
 1. a file with the same name (case-insensitive) and the same size exists on a fixed
    disk (events on a ``fixed`` drive or file-system events ``fs.*``);
-2. the volume serial is tied to a USB serial by an event naming both (EMDMgmt,
-   Partition/Diagnostic 1006, ...);
+2. the volume serial is tied to a USB serial by an event whose device names both
+   (EMDMgmt) or whose ``Vbr0`` data holds it (Partition/Diagnostic 1006, decoded by
+   :func:`evidencekit.events.devices.vbr_volume_serial`);
 3. that USB device has a ``device_connect`` at or before the open, with no
    ``device_disconnect`` recorded between that connection and the open.
 
@@ -32,6 +33,7 @@ from typing import Any
 
 import rfc8785
 
+from evidencekit.events.devices import event_volume_serial
 from evidencekit.model import Action, Device, Event, Locator, ObjectRef, Source
 
 RULE = "copy_to_removable"
@@ -89,8 +91,9 @@ def _index(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             created[_link_key(event)] = event
         elif key and (drive == "fixed" or str(event.get("kind", "")).startswith("fs.")):
             fixed[key].append(event)
-        if dev.get("usb_serial") and dev.get("volume_serial"):
-            ties[str(dev["volume_serial"]).upper()].append(event)
+        volume = event_volume_serial(event)
+        if dev.get("usb_serial") and volume:
+            ties[volume].append(event)
         if (
             dev.get("usb_serial")
             and event.get("time")

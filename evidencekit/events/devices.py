@@ -44,6 +44,40 @@ class DeviceRow:
         return out
 
 
+def vbr_volume_serial(vbr: bytes) -> str | None:
+    """The 32-bit volume serial (as LNK files and ``vol`` show it) in a volume boot record:
+    NTFS at 0x48 (low half of the 64-bit serial), exFAT at 0x64, FAT32 at 0x43, FAT12/16
+    at 0x27. Partition/Diagnostic 1006 events carry the VBR of each partition (``Vbr0``)."""
+    if len(vbr) < 0x68:
+        return None
+    if vbr[3:11] == b"NTFS    ":
+        offset = 0x48
+    elif vbr[3:11] == b"EXFAT   ":
+        offset = 0x64
+    elif vbr[0x52:0x5A] == b"FAT32   ":
+        offset = 0x43
+    elif vbr[0x36:0x3B] in (b"FAT12", b"FAT16"):
+        offset = 0x27
+    else:
+        return None
+    return f"{int.from_bytes(vbr[offset : offset + 4], 'little'):08X}"
+
+
+def event_volume_serial(event: dict[str, Any]) -> str | None:
+    """The device's volume serial, or the one in a 1006 event's ``Vbr0`` data."""
+    dev = event.get("device") or {}
+    if dev.get("volume_serial"):
+        return str(dev["volume_serial"]).upper()
+    data = (event.get("attributes") or {}).get("data")
+    vbr = data.get("Vbr0") if isinstance(data, dict) else None
+    if isinstance(vbr, str):
+        try:
+            return vbr_volume_serial(bytes.fromhex(vbr))
+        except ValueError:
+            return None
+    return None
+
+
 def _earlier(a: str | None, b: str | None) -> str | None:
     return b if a is None or (b is not None and b < a) else a
 
@@ -54,6 +88,9 @@ def _later(a: str | None, b: str | None) -> str | None:
 
 def _absorb(row: DeviceRow, event: dict[str, Any]) -> None:
     dev = event.get("device") or {}
+    serial = event_volume_serial(event)
+    if serial:
+        row.volume_serials.add(serial)
     for attr, key in (
         ("vendor", "vendor"),
         ("product", "product"),

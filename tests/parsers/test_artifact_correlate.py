@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
 import struct
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pylnk
 import pyregf
+import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
@@ -72,7 +76,7 @@ def _checked_lnk(data: bytes, path: Path, target: str) -> Path:
     return path
 
 
-def _scenario(tmp: Path, fixed_size: int, removal: int) -> Path:
+def _scenario(tmp: Path, fixed_size: int, removal: int, with_software: bool = True) -> Path:
     evidence = tmp / "evidence"
     evidence.mkdir()
     files = [
@@ -104,12 +108,10 @@ def _scenario(tmp: Path, fixed_size: int, removal: int) -> Path:
             "C:\\Users\\bob\\Documents\\plan.docx",
         ),
         _checked_hive(_system_hive(removal), evidence / "SYSTEM", "\\MountedDevices"),
-        _checked_hive(
-            _software_hive(),
-            evidence / "SOFTWARE",
-            "\\Microsoft\\Windows NT\\CurrentVersion\\EMDMgmt",
-        ),
     ]
+    if with_software:
+        emd = "\\Microsoft\\Windows NT\\CurrentVersion\\EMDMgmt"
+        files.append(_checked_hive(_software_hive(), evidence / "SOFTWARE", emd))
     case_dir = tmp / "case"
     Case.init(case_dir, "scenario")
     runner = CliRunner()
@@ -260,3 +262,66 @@ def test_inventory_users_from_mountpoints2(tmp_path: Path) -> None:
     assert row.users == {"alice"}
     arrival = datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=ARRIVAL // 10)
     assert row.last_seen == arrival.strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+
+
+def _fsstat(image: Path) -> str:
+    return subprocess.run(["fsstat", str(image)], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("fs", ["fat32", "fat16", "ntfs"])
+def test_vbr_volume_serial_agrees_with_tsk(fs: str, tmp_path: Path) -> None:
+    from evidencekit.events.devices import vbr_volume_serial
+
+    tools = {"fat32": "mkfs.vfat", "fat16": "mkfs.vfat", "ntfs": "mkntfs"}
+    if shutil.which(tools[fs]) is None or shutil.which("fsstat") is None:
+        pytest.skip(f"needs {tools[fs]} and fsstat")
+    image = tmp_path / f"{fs}.img"
+    with open(image, "wb") as fp:
+        fp.truncate(40 << 20)
+    if fs == "ntfs":
+        subprocess.run(["mkntfs", "-F", "-f", "-q", str(image)], check=True, capture_output=True)
+        serial = re.search(r"Volume Serial Number: ([0-9A-F]{16})", _fsstat(image))
+        assert serial is not None
+        expected = serial.group(1)[8:]
+    else:
+        size = "32" if fs == "fat32" else "16"
+        subprocess.run(
+            ["mkfs.vfat", "-F", size, "-i", "A1B2C3D4", str(image)], check=True, capture_output=True
+        )
+        found = re.search(r"Volume ID: 0x([0-9a-f]{8})", _fsstat(image))
+        assert found is not None and found.group(1) == "a1b2c3d4"
+        expected = "A1B2C3D4"
+    assert vbr_volume_serial(image.read_bytes()[:512]) == expected
+
+
+def test_copy_tied_by_partition_diagnostic_vbr(tmp_path: Path) -> None:
+    if shutil.which("mkfs.vfat") is None:
+        pytest.skip("needs mkfs.vfat")
+    stick = tmp_path / "stick.img"
+    with open(stick, "wb") as fp:
+        fp.truncate(40 << 20)
+    subprocess.run(
+        ["mkfs.vfat", "-F", "32", "-i", f"{VOLUME:08X}", str(stick)],
+        check=True,
+        capture_output=True,
+    )
+    case_dir = _scenario(tmp_path, fixed_size=12345, removal=REMOVAL, with_software=False)
+    assert find_copies(_events(case_dir)) == []  # no tie yet
+    # A Partition/Diagnostic 1006 record as the event-log normalizer stores it (EventData
+    # under attributes.data), carrying the stick's real boot record.
+    event = {
+        "time": "2024-03-27T08:59:00.000000000Z",
+        "time_role": "logged",
+        "action": "device_connect",
+        "kind": "evtx.partition.1006",
+        "device": {"drive_type": "removable", "usb_serial": SERIAL},
+        "attributes": {"data": {"Vbr0": stick.read_bytes()[:512].hex().upper()}},
+    }
+    jsonl = tmp_path / "evidence" / "partition.jsonl"
+    jsonl.write_text(json.dumps(event) + "\n")
+    run = CliRunner().invoke(cli, ["ingest", "events", str(jsonl), "--case", str(case_dir)])
+    assert run.exit_code == 0, run.output
+    events = _events(case_dir)
+    (tie,) = [e for e in events if e["kind"] == "evtx.partition.1006"]
+    (finding,) = find_copies(events)
+    assert finding.ties == (tie,)
