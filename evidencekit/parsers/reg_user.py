@@ -24,15 +24,19 @@ _OFFICE_ITEM = re.compile(r"\[T([0-9A-Fa-f]{16})\].*\*(.+)$")
 
 
 def emdmgmt_device(name: str) -> Device | None:
-    """Device facts encoded in an EMDMgmt subkey name (None if it is not a USB volume)."""
+    """Device facts encoded in an EMDMgmt subkey name: USB identity when it names a
+    USBSTOR device, and the volume label and serial from its ``<label>_<serial>`` tail
+    (None when the name holds neither)."""
     match = _USBSTOR_ID.search(name)
     tail = _EMD_TAIL.search(name)
-    if not match:
+    if not match and not tail:
         return None
-    ids = split_device_id(match.group(1))
-    serial = usb_serial(match.group(2))
     volume = volume_serial_text(int(tail.group(2))) if tail else None
     label = tail.group(1) if tail and tail.group(1) else None
+    if not match:
+        return Device(volume_serial=volume, label=label)
+    ids = split_device_id(match.group(1))
+    serial = usb_serial(match.group(2))
     return Device(
         drive_type="removable",
         usb_serial=serial.upper() if serial else None,
