@@ -57,28 +57,56 @@ POINTS: dict[str, tuple[int, str, str]] = {
 }
 
 
+_ACCESS = frozenset({"R02", "R10", "R15"})
+_TRANSFER = frozenset({"R03", "R04", "R05"})
+
+
 def _groups(items: list[tuple[Draft, str]], gap_s: int) -> list[list[tuple[Draft, str]]]:
-    """Time order; a finding joins the latest episode within ``gap_s``, or any earlier
-    episode it shares file keys with (access → staging → transfer → cover-up)."""
+    """Group one person's findings in time order (access → staging → transfer → cover-up).
+
+    A finding joins the episode that ended most recently within ``gap_s``; otherwise a later
+    stage joins the episode whose files it carries; a cover-up found after a transfer (R07
+    conditions a/c, R08/R18 ``after_transfer``) joins the episode holding that transfer;
+    anything else starts a new episode (a new access does, so repetition stays visible).
+    """
     groups: list[list[tuple[Draft, str]]] = []
     keys: list[set[str]] = []
-    end = 0
+    ends: list[int] = []
     for d, fid in sorted(items, key=lambda x: (x[0].t0 or "", x[1])):
         start = epoch(d.t0 or "1970-01-01T00:00:00")
-        shared = next((i for i, k in enumerate(keys) if d.files and d.files & k), None)
-        if groups and start - end <= gap_s:
-            target = len(groups) - 1
-        elif shared is not None:
-            target = shared
-        else:
+        near = [i for i, e in enumerate(ends) if start - e <= gap_s]
+        joins = d.rule not in _ACCESS
+        target: int | None = max(near, key=lambda i: ends[i]) if near else None
+        if target is None and joins and d.files:
+            target = next((i for i, k in enumerate(keys) if d.files & k), None)
+        if target is None and _after_transfer(d):
+            target = next(
+                (
+                    i
+                    for i in range(len(groups) - 1, -1, -1)
+                    if any(g.rule in _TRANSFER for g, _ in groups[i])
+                ),
+                None,
+            )
+        if target is None:
             groups.append([])
             keys.append(set())
+            ends.append(start)
             target = len(groups) - 1
         groups[target].append((d, fid))
         if len(keys[target]) < 20_000:
             keys[target] |= d.files
-        end = max(end, epoch(d.t1 or d.t0 or "1970-01-01T00:00:00"))
+        # a finding summarising weeks (R07, R17) must not chain every later act into one
+        # episode: its own span counts for at most a day
+        finish = epoch(d.t1 or d.t0 or "1970-01-01T00:00:00")
+        ends[target] = max(ends[target], min(finish, start + 86400))
     return groups
+
+
+def _after_transfer(d: Draft) -> bool:
+    if d.rule == "R07":
+        return bool(set(d.facts.get("conditions", [])) & {"a", "c"})
+    return d.rule in ("R08", "R18") and bool(d.facts.get("after_transfer"))
 
 
 def _points(group: list[tuple[Draft, str]]) -> tuple[list[IndicatorPoint], str | None]:
@@ -113,7 +141,12 @@ def _points(group: list[tuple[Draft, str]]) -> tuple[list[IndicatorPoint], str |
             )
         )
     cis: dict[str, Any] = {}
+    # a personal-content subset (CI.05 on its own finding) must not offset the points of
+    # the non-personal transfers beside it (P2); alone it does (B4)
+    mixed = any(d.rule in ("R03", "R04", "R05") and not d.facts.get("personal") for d, _ in group)
     for d, fid in group:
+        if mixed and d.facts.get("personal"):
+            continue
         for c in d.cis:
             cis.setdefault(c.id, (c, []))[1].append(fid)
     for cid, (c, fids) in sorted(cis.items()):

@@ -27,6 +27,16 @@ def p1(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
+def p2(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(tmp_path_factory, "p2", sc.build_p2)
+
+
+@pytest.fixture(scope="session")
+def p4(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(tmp_path_factory, "p4", sc.build_p4)
+
+
+@pytest.fixture(scope="session")
 def p3(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(tmp_path_factory, "p3", sc.build_p3)
 
@@ -67,8 +77,8 @@ def b4(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
-def positives(p1: Built, p3: Built, p5: Built, p7: Built) -> dict[str, Built]:
-    return {"P1": p1, "P3": p3, "P5": p5, "P7": p7}
+def positives(p1: Built, p2: Built, p3: Built, p4: Built, p5: Built, p7: Built) -> dict[str, Built]:
+    return {"P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P7": p7}
 
 
 @pytest.fixture(scope="session")

@@ -780,3 +780,213 @@ date = "2017-04-01"
     )
     case = s.seal()
     return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p2(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P2 — pre-move copying from home to a private HDD, mixed with event photos (Nissan).
+
+    Scaled: 600 reads per session (map: 2,480 and 2,540); each USB copy is one endpoint
+    summary record plus per-file traces; the 312 photos are copied file by file.
+    """
+    s = Scenario(root, "P2")
+    _ids(s, '[[person]]\nperson = "e2"\naccounts = ["NSX\\\\e2.kimura"]\nhosts = ["LT-0202"]\n')
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-200"
+path = '\\\\fs-hq\\商品企画\\社外秘'
+description = "新車販売計画・商品企画書"
+value_class = "plan"
+marking = "社外秘"
+acl = "restricted"
+origin = "internal"
+
+[[governance]]
+type = "device_policy"
+title = "情報セキュリティ規程 §12 私物の外部記録媒体の接続の禁止"
+date = "2023-04-01"
+
+[[governance]]
+type = "pledge_entry"
+person = "e2"
+title = "秘密保持誓約書（入社時）"
+date = "2012-04-01"
+
+[[governance]]
+type = "pledge_exit"
+person = "e2"
+title = "退職時誓約書「会社の情報を保有していません」"
+date = "2025-07-25"
+""",
+    )
+    s.hr("e2", "resignation_notice", "2025-06-16")
+    s.hr("e2", "last_working_day", "2025-07-25")
+    s.hr("e2", "retirement", "2025-07-31")
+    s.hr("e2", "exit_pledge", "2025-07-25")
+    u = {"user": "e2.kimura", "domain": "NSX", "host": "LT-0202"}
+    share = "\\\\fs-hq\\商品企画\\社外秘"
+    for day in days("2025-04-01", "2025-06-30", weekdays_only=True):
+        for i, t in enumerate(spread(day, "10:00", "18:00", 30)):
+            s.add(
+                "fileserver",
+                t,
+                "read",
+                path=f"{share}\\base\\plan_{i:03d}.pptx",
+                size=900_000,
+                attrs={"label": "Confidential\\社外秘"},
+                **u,
+            )
+    hdd = {"usb_serial": "WD-SN-B2", "drive_type": "removable"}
+    n = 0
+    for day, a, b in (("2025-07-05", "21:10", "23:40"), ("2025-07-21", "20:05", "22:30")):
+        s.add("vpn", f"{day} {a}", "logon", attrs={"remote": True}, **u)
+        s.add(
+            "endpoint",
+            f"{day} {a}",
+            "device_connect",
+            kind="evtx.partition.1006",
+            host="LT-0202",
+            device=hdd,
+            attrs={"device_class": "storage"},
+        )
+        names = []
+        for t in spread(day, a, b, 600):
+            n += 1
+            name = f"販売計画_{n:05d}.pptx"
+            names.append(name)
+            s.add("fileserver", t, "read", path=f"{share}\\{name}", size=2_000_000, **u)
+        s.add(
+            "endpoint",
+            f"{day} {b}",
+            "copy",
+            kind="endpoint.copy",
+            path="C:\\Users\\e2\\dl\\",
+            target="F:\\",
+            device=hdd,
+            attrs={"file_count": 2500, "bytes": 5_000_000_000},
+            **u,
+        )
+        for name, t in zip(names[:50], spread(day, a, b, 50), strict=True):
+            s.add(
+                "endpoint",
+                t,
+                "create",
+                path=f"C:\\Users\\e2\\dl\\{name}",
+                target=f"F:\\{name}",
+                device=hdd,
+                **u,
+            )
+    for i, t in enumerate(spread("2025-07-21", "22:00", "22:20", 312)):
+        s.add(
+            "endpoint",
+            t,
+            "copy",
+            path=f"\\\\fs-hq\\広報\\イベント写真\\IMG_{i:04d}.jpg",
+            target=f"F:\\photos\\IMG_{i:04d}.jpg",
+            device=hdd,
+            size=4_000_000,
+            **u,
+        )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p4(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P4 — contractor DB exports to a personal phone over MTP, repeated (Benesse).
+
+    20 sessions (Mon/Thu 19:00-21:30 from 2025-04-07, then 06-17 and 06-27) of a DB export,
+    an MTP copy of the CSV and its deletion within 30 minutes; row counts as in the map (6.38M, 18.8M).
+    """
+    s = Scenario(root, "P4")
+    _ids(
+        s,
+        '[[person]]\nperson = "c1"\naccounts = ["EXT\\\\ext_c1"]\nhosts = ["CL-7001"]\n'
+        'role = "contractor"\n',
+    )
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-400"
+path = "CUSTDB"
+description = "顧客名簿（顧客データベース）"
+value_class = "customer_list"
+acl = "restricted"
+protection = ["acl:maintenance role", "device_control:usb_write_block"]
+origin = "internal"
+
+[[device]]
+serial = "USB-SN-CORP-0400"
+
+[[governance]]
+type = "nda"
+person = "c1"
+title = "業務委託契約（秘密保持条項）"
+date = "2024-04-01"
+""",
+    )
+    s.hr("c1", "contract_end", "2025-09-30")
+    u = {"user": "ext_c1", "domain": "EXT", "host": "CL-7001"}
+    phone = {"drive_type": "mtp", "usb_serial": "PHONE-SN-D4", "vendor": "Android"}
+    mon_thu = [d for d in days("2025-04-07", "2025-06-16") if date_of(d).weekday() in (0, 3)]
+    sessions = [*mon_thu[:18], "2025-06-17", "2025-06-27"]  # the last two as in the map
+    rows = {"2025-06-17": 6_380_000, "2025-06-27": 18_800_000}
+    for k, day in enumerate(sessions):
+        name = f"exp_{day.replace('-', '')}.csv"
+        s.add("badge", f"{day} 18:55", "badge_in", kind="badge.entry", **u)
+        s.add(
+            "fileserver",
+            f"{day} 19:05",
+            "download",
+            kind="db.export",
+            path="CUSTDB\\customers",
+            size=300_000_000,
+            attrs={"rows": rows.get(day, 200_000 + 90_000 * k)},
+            **u,
+        )
+        s.add("endpoint", f"{day} 19:08", "create", path=f"D:\\work\\{name}", size=300_000_000, **u)
+        if k == 0:
+            s.add(
+                "dlp",
+                f"{day} 19:12",
+                "copy",
+                kind="dlp.event",
+                path=f"D:\\work\\{name}",
+                target=f"E:\\{name}",
+                device={"drive_type": "removable", "usb_serial": "USB-SN-D3"},
+                attrs={"blocked": True},
+                **u,
+            )
+        s.add(
+            "endpoint",
+            f"{day} 19:20",
+            "device_connect",
+            kind="evtx.kernel-pnp.400",
+            host="CL-7001",
+            device=phone,
+            attrs={"device_class": "mtp"},
+        )
+        s.add(
+            "endpoint",
+            f"{day} 19:25",
+            "copy",
+            path=f"D:\\work\\{name}",
+            size=300_000_000,
+            target=f"This PC\\Android\\内部共有ストレージ\\Download\\{name}",
+            device=phone,
+            **u,
+        )
+        s.add("endpoint", f"{day} 19:50", "delete", path=f"D:\\work\\{name}", **u)
+    for day in ("2025-05-13", "2025-05-20"):  # phone plugged in to charge only
+        s.add(
+            "endpoint",
+            f"{day} 12:30",
+            "device_connect",
+            kind="evtx.kernel-pnp.400",
+            host="CL-7001",
+            device=phone,
+            attrs={"device_class": "mtp"},
+        )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])

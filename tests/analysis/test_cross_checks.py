@@ -37,7 +37,7 @@ def test_1_direct_acquisition_and_strong_purpose_facts_without_banned_words(
 def test_2_dtsa_seizure_grounds_only_where_cover_up_facts_exist(
     positives: dict[str, Built], benign: dict[str, Built]
 ) -> None:
-    for name in ("P1", "P3", "P7"):
+    for name in ("P1", "P3", "P4", "P7"):
         dtsa = rerun(positives[name], legal="us_dtsa_civil")
         row = next(e for e in dtsa.elements if e.element == "dtsa.seizure_grounds")
         assert row.status == "supported" and row.supporting_findings, name

@@ -70,3 +70,40 @@ def test_p7_small_targeted_theft_is_still_seen(p7: Built) -> None:
     former = next(e for e in criminal.elements if e.element == "crim.former_employee")
     assert former.strength == "strong_indirect"
     assert result.persons[0].tier == "重大"
+
+
+def test_p2_photos_shown_apart_and_not_offsetting_the_secret_copy(p2: Built) -> None:
+    result = p2[2]
+    fired = rules_fired(result)
+    assert fired["R02"] == "high" and fired["R03"] == "high" and fired["R17"] == "low"
+    assert "R16" not in fired  # nothing after the exit pledge
+    r03 = [f for f in result.findings if f.rule == "R03"]
+    personal = [f for f in r03 if f.facts["personal"]]
+    assert len(personal) == 1 and personal[0].facts["files"] == 312
+    assert [c.id for c in personal[0].counter_indicators] == ["CI.05"]
+    assert all(not f.counter_indicators and f.severity == "high" for f in r03 if f not in personal)
+    holiday = {f.facts["day"]: f.facts["holiday"] for f in result.findings if f.rule == "R09"}
+    assert holiday.get("2025-07-21") == "海の日"
+    assert "GAP.ACT.04" in {g.id for g in result.gaps}
+    assert statuses(result)["secrecy_management.defendant_awareness"] == "supported"
+    assert result.persons[0].tier == "重大"
+
+
+def test_p4_mtp_channel_switch_and_repetition(p4: Built) -> None:
+    result = p4[2]
+    fired = rules_fired(result)
+    for rule in ("R02", "R03", "R07", "R12"):
+        assert fired[rule] == "high", rule
+    assert fired["R17"] == "low" and fired["R09"] == "low"
+    r03 = [f for f in result.findings if f.rule == "R03"]
+    assert len(r03) == 20 and {f.facts["medium"] for f in r03} == {"mtp"}
+    assert not [f for f in r03 if f.facts["day"] in ("2025-05-13", "2025-05-20")]  # charging
+    switch = next(f for f in result.findings if f.rule == "R12")
+    assert switch.facts["switched_to"] == ["mtp"] and "channel_switch" in switch.indicators
+    r02 = [f for f in result.findings if f.rule == "R02"]
+    assert max(f.facts["max_rows"] for f in r02) == 18_800_000
+    assert all(f.window == "none" for f in r02)  # contract end 09-30 is no trigger yet
+    (person,) = result.persons
+    assert person.repetition_raise and person.tier == "重大"
+    status = statuses(result)
+    assert status["usefulness"] == "supported" and status["actor_attribution"] == "supported"
