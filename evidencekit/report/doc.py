@@ -282,6 +282,7 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
 
     def handle_documentBegin(self) -> None:
         self._heading_no = 0
+        self.layout_pass = getattr(self, "layout_pass", 0) + 1
         super().handle_documentBegin()
 
 

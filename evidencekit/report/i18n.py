@@ -62,8 +62,20 @@ def is_day_off(day: date) -> bool:
 
 
 def parse_utc(text: str) -> datetime:
-    """Parse the fixed-width UTC form (nanoseconds are cut to microseconds for display)."""
-    return datetime.strptime(text[:26] + "Z", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Parse the fixed-width UTC form (nanoseconds are cut to microseconds for display).
+
+    Sliced rather than ``strptime``: the full event list formats every event's time.
+    """
+    return datetime(
+        int(text[0:4]),
+        int(text[5:7]),
+        int(text[8:10]),
+        int(text[11:13]),
+        int(text[14:16]),
+        int(text[17:19]),
+        int(text[20:26]),
+        tzinfo=UTC,
+    )
 
 
 def jst(text: str | None) -> datetime | None:

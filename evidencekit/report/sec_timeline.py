@@ -146,6 +146,10 @@ class EventBlock(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         canvas: Canvas = self.canv
+        doc = getattr(canvas, "_doctemplate", None)
+        if getattr(doc, "layout_pass", 2) == 1:
+            return  # the first pass only fills the table of contents; blocks have fixed size
+
         text = canvas.beginText(0, (len(self.lines) + 0.6) * ROW_HEIGHT)
         text.setFont(self.font, 6.4, ROW_HEIGHT)
         text.textLine(LIST_HEADER)
