@@ -16,7 +16,12 @@ from click.testing import CliRunner
 from cli.main import cli
 from evidencekit.case.workspace import Case
 from evidencekit.model import Event
-from evidencekit.parsers.logdetect import InvalidTimeZone, log_time_zone
+from evidencekit.parsers.logdetect import (
+    FormatNotRecognised,
+    InvalidTimeZone,
+    detect_log_format,
+    log_time_zone,
+)
 from evidencekit.parsers.profile import ProfileError, load_profile
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -306,3 +311,12 @@ def test_unknown_tz_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0 and isinstance(result.exception, InvalidTimeZone)
     assert Case(case_dir).store.sources() == []  # nothing half-ingested
+
+
+def test_ambiguous_header_lists_the_candidates(tmp_path: Path) -> None:
+    header = ["日時", "ユーザー名", "PC名", "操作", "扉", "区分"]
+    path = _export(tmp_path, "mixed.tsv", [header, ["2024/04/01 9:00:00", "a", "b", "c", "d", "e"]])
+    with pytest.raises(FormatNotRecognised) as info:
+        detect_log_format(path)
+    assert info.value.candidates == ["door", "operation_log"]
+    assert "door, operation_log" in info.value.diagnostics()
