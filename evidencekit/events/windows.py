@@ -21,7 +21,17 @@ from typing import Any
 from evidencekit.events.windows_map import HANDLERS, Ctx
 from evidencekit.model import Event
 
-__all__ = ["AUDIT_FAILURE", "WinRecord", "content_kind", "normalize", "normalize_event"]
+__all__ = [
+    "AUDIT_FAILURE",
+    "KEY_CACHE",
+    "WinRecord",
+    "clean_value",
+    "content_kind",
+    "normalize",
+    "normalize_event",
+    "put_unique",
+    "safe_key",
+]
 
 AUDIT_FAILURE = 0x0010000000000000
 """Keyword bit of failure audits (``0x8010000000000000`` on Security events)."""
