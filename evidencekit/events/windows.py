@@ -3,8 +3,8 @@
 Every reader of Windows events (``.evtx`` files, Event Viewer XML and CSV exports, the
 in-image artifact parsers) builds a :class:`WinRecord` and calls :func:`normalize`. The
 mapping uses only locale-independent fields (provider, event id, keywords, EventData
-field names, hex access masks); rendered messages are kept, never interpreted, except the
-access mask of CSV exports (which carry nothing else).
+field names, hex access masks); rendered messages are kept, and read only for an access
+mask when the fields are missing (the CSV reader maps message labels to fields itself).
 
 References: Microsoft "Advanced security audit policy" event pages (4656, 4663, 5145...),
 [MS-DTYP] 2.4.3 ACCESS_MASK, Sysmon event schema, "USB device forensics" device ids.
