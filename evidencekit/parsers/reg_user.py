@@ -19,6 +19,7 @@ from evidencekit.parsers.winutil import volume_serial_text, windows_name
 
 EXPLORER = "\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer"
 _USBSTOR_ID = re.compile(r"USBSTOR#([^#]+)#([^#]+)#", re.IGNORECASE)
+_MTP_ID = re.compile(r"USB#(VID_[0-9A-F]{4}&PID_[0-9A-F]{4})[^#]*#([^#]+)#", re.IGNORECASE)
 _EMD_TAIL = re.compile(r"\}(.*)_(\d+)$")
 _OFFICE_ITEM = re.compile(r"\[T([0-9A-Fa-f]{16})\].*\*(.+)$")
 
@@ -69,23 +70,12 @@ def emdmgmt(reader: HiveReader) -> Iterator[Event]:
 
 @handler("software")
 def portable_devices(reader: HiveReader) -> Iterator[Event]:
-    """Windows Portable Devices: the label (FriendlyName) each USB volume was shown with."""
+    """Windows Portable Devices: the name each USB volume or MTP device (phone, camera)
+    was shown with (``FriendlyName``)."""
     base = "\\Microsoft\\Windows Portable Devices\\Devices"
     for path, key in reader.subkeys(reader.key(base), base):
-        match = _USBSTOR_ID.search(key.name)
-        label = reader.values(key, path).get("FriendlyName")
-        if not match:
-            continue
         reader.ctx.records_read += 1
-        ids = split_device_id(match.group(1))
-        serial = usb_serial(match.group(2))
-        device = Device(
-            drive_type="removable",
-            usb_serial=serial.upper() if serial else None,
-            vendor=ids.get("vendor"),
-            product=ids.get("product"),
-            label=label if isinstance(label, str) else None,
-        )
+        label = reader.values(key, path).get("FriendlyName")
         yield reader.event(
             reader.last_written(key),
             "key_last_written",
@@ -94,9 +84,34 @@ def portable_devices(reader: HiveReader) -> Iterator[Event]:
             path,
             "FriendlyName",
             label or b"",
-            device=device,
+            device=wpd_device(key.name, label if isinstance(label, str) else None),
             attributes={"subkey": key.name},
         )
+
+
+def wpd_device(name: str, label: str | None) -> Device:
+    """A WPD key name as a device: USB storage (USBSTOR) or a media-transfer device."""
+    match = _USBSTOR_ID.search(name)
+    if match:
+        ids = split_device_id(match.group(1))
+        serial = usb_serial(match.group(2))
+        return Device(
+            drive_type="removable",
+            usb_serial=serial.upper() if serial else None,
+            vendor=ids.get("vendor"),
+            product=ids.get("product"),
+            label=label,
+        )
+    mtp = _MTP_ID.search(name)
+    if mtp:
+        serial = usb_serial(mtp.group(2))
+        return Device(
+            drive_type="mtp",
+            usb_serial=serial.upper() if serial else None,
+            product=mtp.group(1).upper(),
+            label=label,
+        )
+    return Device(label=label)
 
 
 @handler("ntuser")

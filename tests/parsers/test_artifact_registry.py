@@ -194,3 +194,31 @@ def test_shimcache_win10_layout(tmp_path: Path) -> None:
     assert [t for _, t in ours] == [t.replace(" ", "T") for _, t in theirs]
     flags = [e.flags for e in events if e.kind == "registry.shimcache"]
     assert flags == [("tool.encryptor",), ()]
+
+
+def test_software_wpd_and_emdmgmt(tmp_path: Path) -> None:
+    root = Key("ROOT", 133_560_000_000_000_000)
+    wpd = root.path("Microsoft\\Windows Portable Devices\\Devices")
+    phone = (
+        "##?#USB#VID_05AC&PID_12A8#00008030001A2B3C4D5E6F70#{6ac27878-a6fa-4155-ba85-f98f491d4f33}"
+    )
+    stick = (
+        "WPDBUSENUMROOT#UMB#2&37C186B&0&STORAGE#VOLUME#_??_USBSTOR#"
+        "DISK&VEN_HP&PROD_V100W&REV_1024#AA951D0000007252&0#"
+    )
+    wpd.key(phone).sz("FriendlyName", "Apple iPhone")
+    wpd.key(stick).sz("FriendlyName", "SECRETPLANS")
+    emd = root.path("Microsoft\\Windows NT\\CurrentVersion\\EMDMgmt")
+    emd.key(
+        "_??_SD#VID_03&OID_5344&PID_SD16G&REV_8.0#6&1d2e3f&0&0#"
+        "{53f56307-b6bf-11d0-94f2-00a0c91efb8b}PHOTOS_305419896"
+    )
+    path = tmp_path / "SOFTWARE"
+    path.write_bytes(write_hive(root, "SOFTWARE"))
+    events, issues, ctx = run_parser("registry", path)
+    assert issues == [] and ctx.records_read == 3
+    devices = {e.device.label: e.device for e in events if e.device}
+    assert devices["Apple iPhone"].drive_type == "mtp"
+    assert devices["Apple iPhone"].usb_serial == "00008030001A2B3C4D5E6F70"
+    assert devices["SECRETPLANS"].usb_serial == "AA951D0000007252"
+    assert devices["PHOTOS"].volume_serial == f"{305419896:08X}"
