@@ -63,9 +63,9 @@ def _event(i: int, t: float, rng: random.Random, persons: int) -> dict[str, obje
         "locator": {"line": i + 1},
     }
     r = rng.random()
-    folder = (
-        f"\\\\fs{p % 7}\\share{p % 13}\\{'【秘】' if p % 10 == 0 else 'dept'}{rng.randrange(40)}"
-    )
+    # people work in a few folders of their own team; 2 % of reads go anywhere
+    sub = (p * 3 + rng.randrange(4)) % 40 if rng.random() < 0.98 else rng.randrange(40)
+    folder = f"\\\\fs{p % 7}\\share{p % 13}\\{'【秘】' if p % 10 == 0 else 'dept'}{sub}"
     name = f"f{rng.randrange(100000):06d}.{rng.choice(('docx', 'xlsx', 'dwg', 'pdf', 'c'))}"
     if r < 0.60:
         ev |= {

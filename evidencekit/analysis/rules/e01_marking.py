@@ -47,7 +47,10 @@ class MarkingScan(Rule):
         r = ref(ev, idx, "marked_file")
         self.org.add(r, key=path)
         if person is not None and not self.ctx.identities.is_service(person):
-            self.people.setdefault(person, Bucket()).add(r, key=path)
+            b = self.people.get(person)
+            if b is None:
+                b = self.people[person] = Bucket(8, 500)
+            b.add(r, key=path)
 
     def finish(self) -> None:
         assets = self.ctx.assets.assets

@@ -1,8 +1,8 @@
 """R02 bulk_acquisition — 大量取得 (map §3.3 R02; Denso 「大量の図面データ…」, [S3]).
 
 Inputs: server and cloud reads/downloads (5145/4663, M365, PDM, DB exports with
-``attributes.rows``) by person. Fires on a local day when any holds: hourly files
->= max(200, 5 x own p95 hourly); daily bytes >= max(2 GiB, 5 x own p95); distinct
+``attributes.rows``) by person. Fires on a local day when any holds: files in one hour
+>= max(200, 5 x p95 of the busiest hour of the base days); daily bytes >= max(2 GiB, 5 x own p95); distinct
 top-level folders >= max(30, 3 x p95); rows in one export >= max(10,000, 10 x p95);
 rolling 30-day count >= 3 x own median 30-day count in the reference period
 [D-150 d, D-60 d] (low and slow). The baseline uses the 60 days before the day,
@@ -53,11 +53,13 @@ def p95(values: list[int]) -> int:
 
 
 class _Day:
-    __slots__ = ("b", "folders", "hours", "rows", "rows_ref")
+    __slots__ = ("b", "cur_hour", "cur_n", "folders", "max_hour", "rows", "rows_ref")
 
     def __init__(self) -> None:
         self.b = Bucket(3, 200)
-        self.hours = [0] * 24
+        self.cur_hour = -1  # running hour (events arrive in time order)
+        self.cur_n = 0
+        self.max_hour = 0  # most files in any one hour of the day
         self.folders: set[str] = set()
         self.rows = 0
         self.rows_ref: Any = None
@@ -95,7 +97,10 @@ class BulkAcquisition(Rule):
         n = file_count(ev)
         r = ref(ev, idx, "read")
         day.b.add(r, n, byte_count(ev))
-        day.hours[lt.hour] += n
+        if lt.hour != day.cur_hour:
+            day.cur_hour, day.cur_n = lt.hour, 0
+        day.cur_n += n
+        day.max_hour = max(day.max_hour, day.cur_n)
         if path and path.startswith("\\\\") and len(day.folders) < 5000:
             day.folders.add(top_folder(path))
         if is_secret(self.ctx, ev):
@@ -122,7 +127,7 @@ class BulkAcquisition(Rule):
         absolute = {
             d
             for d, v in days.items()
-            if max(v.hours) >= q["files_per_hour_min"]
+            if v.max_hour >= q["files_per_hour_min"]
             or v.b.bytes >= q["bytes_per_day_min"]
             or v.rows >= q["db_rows_min"]
             or len(v.folders) >= q["folders_per_day_min"]
@@ -139,8 +144,8 @@ class BulkAcquisition(Rule):
             lo = bisect_left(order, start, 0, i)
             base = [days[k] for k in order[lo:i] if k not in absolute]
             v, why = days[d], []
-            hourly = [h for b in base for h in b.hours if h]
-            if max(v.hours) >= max(q["files_per_hour_min"], q["baseline_multiplier"] * p95(hourly)):
+            hourly = [b.max_hour for b in base if b.max_hour]  # busiest hour of each base day
+            if v.max_hour >= max(q["files_per_hour_min"], q["baseline_multiplier"] * p95(hourly)):
                 why.append("hourly_files")
             if v.b.bytes >= max(
                 q["bytes_per_day_min"], q["baseline_multiplier"] * p95([b.b.bytes for b in base])

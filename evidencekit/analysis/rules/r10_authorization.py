@@ -12,13 +12,13 @@ same object (``high``). Ticketed work (CI.02) is ``info``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from evidencekit.analysis.context import Draft, epoch, file_count, obj_path, ref, top_folder
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, ci, file_key, has_marking, secret_asset, who
+from evidencekit.analysis.rules.common import Bucket, ci, has_marking, secret_asset, who
 
 _READS = frozenset({"read", "download", "access"})
 
@@ -38,8 +38,8 @@ class OutsideAuthorization(Rule):
         super().__init__(ctx)
         self.denied: dict[tuple[str, str], Bucket] = {}
         self.reads_after: dict[str, list[tuple[int, str, Any, str]]] = {}
-        self.folders: dict[str, dict[str, dict[str, int]]] = {}
-        self.folder_refs: dict[tuple[str, str], Bucket] = {}
+        self.first_any: dict[str, int] = {}
+        self.repo: dict[tuple[str, str], list[Any]] = {}
         self.last_denied: dict[str, int] = {}  # folder -> last access-denied time
         self.misuse: dict[tuple[str, str], Bucket] = {}
         self.grants: dict[str, list[tuple[int, str, Any]]] = {}
@@ -79,12 +79,15 @@ class OutsideAuthorization(Rule):
 
     def _read(self, ev: dict[str, Any], idx: int, person: str, lt: LocalTime, path: str) -> None:
         folder = top_folder(path)
-        per = self.folders.setdefault(person, {}).setdefault(folder, {})
-        per[lt.day] = per.get(lt.day, 0) + file_count(ev)
-        b = self.folder_refs.get((person, folder))
-        if b is None:
-            b = self.folder_refs[(person, folder)] = Bucket(3, 200)
-        b.add(ref(ev, idx, "read"), key=file_key(path))
+        day = _ordinal(lt.day)
+        self.first_any.setdefault(person, day)
+        st = self.repo.get((person, folder))
+        if st is None:  # [first day, files in its first 30 days, sample refs]
+            st = self.repo[(person, folder)] = [day, 0, []]
+        if day - st[0] <= 30:
+            st[1] += file_count(ev)
+            if len(st[2]) < 3:
+                st[2].append(ref(ev, idx, "read"))
         low = path.casefold()
         followup = self.p["denied_burst"]["followup_hours"] * 3600
         recent = 0 <= epoch(ev["time"]) - self.last_denied.get(folder, -(10**12)) <= followup
@@ -144,24 +147,24 @@ class OutsideAuthorization(Rule):
             )
 
     def _need_to_know(self) -> None:
+        """(b): a repository first read >= 30 days after the person's first activity, with
+        >= files_min files in its first 30 days (nothing earlier in the data)."""
         q = self.p["need_to_know"]
-        for person, folders in sorted(self.folders.items()):
-            first_any = min(min(days) for days in folders.values())
-            for folder, days in sorted(folders.items()):
-                first = min(days)
-                history = (date.fromisoformat(first) - date.fromisoformat(first_any)).days
-                if history < 30:
-                    continue  # not enough history to call the folder new for this person
-                end = (date.fromisoformat(first) + timedelta(days=30)).isoformat()
-                n = sum(v for d, v in days.items() if d <= end)
-                if n >= q["files_min"]:
-                    self._emit(
-                        person,
-                        self.folder_refs[(person, folder)],
-                        "b",
-                        f"過去{q['lookback_days']}日間に利用のないリポジトリ（{folder}）から{n:,}件を閲覧した",
-                        f"{n:,} files were read from a repository ({folder}) not used in the previous {q['lookback_days']} days",  # noqa: E501 - bilingual wording kept whole
-                    )
+        for (person, folder), (first, n, refs) in sorted(self.repo.items()):
+            if first - self.first_any[person] < 30 or n < q["files_min"]:
+                continue
+            b = Bucket(3)
+            for r in refs:
+                b.add(r)
+            b.files = n
+            self._emit(
+                person,
+                b,
+                "b",
+                f"過去{q['lookback_days']}日間に利用のないリポジトリ（{folder}）から{n:,}件を閲覧した",
+                f"{n:,} files were read from a repository ({folder}) not used in the "
+                f"previous {q['lookback_days']} days",
+            )
 
     def _emit(
         self,
@@ -219,3 +222,13 @@ class OutsideAuthorization(Rule):
                 params={**self.p["denied_burst"], **self.p["need_to_know"]},
             )
         )
+
+
+_ORD: dict[str, int] = {}
+
+
+def _ordinal(day: str) -> int:
+    hit = _ORD.get(day)
+    if hit is None:
+        hit = _ORD[day] = date.fromisoformat(day).toordinal()
+    return hit
