@@ -129,11 +129,36 @@ def _portable_devices(reader: HiveReader, ccs: str, usb: UsbContext) -> None:
                 usb.labels[serial] = label
 
 
-def _usb_enum(reader: HiveReader, ccs: str, usb: UsbContext) -> None:
+def _usb_enum(reader: HiveReader, ccs: str, usb: UsbContext) -> Iterator[Event]:
+    """VID/PID of every USB instance; events for media-transfer (WPD class) devices."""
     base = f"{ccs}\\Enum\\USB"
     for path, vid_key in reader.subkeys(reader.key(base), base):
-        for _, inst in reader.subkeys(vid_key, path):
+        for inst_path, inst in reader.subkeys(vid_key, path):
             usb.vid_pid.setdefault(inst.name.upper(), vid_key.name)
+            values = reader.values(inst, inst_path)
+            if str(values.get("Class", "")).upper() != "WPD":
+                continue
+            reader.ctx.records_read += 1
+            serial = usb_serial(inst.name)
+            name = values.get("FriendlyName") or values.get("DeviceDesc")
+            common: dict[str, Any] = {
+                "device": Device(
+                    drive_type="mtp",
+                    usb_serial=serial.upper() if serial else None,
+                    product=vid_key.name.upper(),
+                    label=str(name).rsplit(";", 1)[-1] if name else None,
+                ),
+                "attributes": {"instance_id": inst.name, "vid_pid": vid_key.name},
+            }
+            yield reader.event(
+                reader.last_written(inst),
+                "key_last_written",
+                Action.OTHER,
+                "registry.usb_mtp",
+                inst_path,
+                **common,
+            )
+            yield from _property_events(reader, inst_path, "registry.usb_mtp", common)
 
 
 def _usbstor(reader: HiveReader, ccs: str, usb: UsbContext) -> Iterator[Event]:
@@ -184,6 +209,13 @@ def _usbstor_instance(
         path,
         **common,
     )
+    yield from _property_events(reader, path, "registry.usbstor", common)
+
+
+def _property_events(
+    reader: HiveReader, path: str, kind: str, common: dict[str, Any]
+) -> Iterator[Event]:
+    """First install / install / last arrival / last removal of a device instance."""
     for code, role, action in PROPERTY_ROLES:
         for prop_path in (
             f"{path}\\{PROPS}\\{code}\\00000000",
@@ -192,9 +224,7 @@ def _usbstor_instance(
             data = hex_bytes(reader.values(reader.key(prop_path), prop_path).get("Data"))
             if data is not None and len(data) >= 8:
                 filetime = struct.unpack_from("<Q", data)[0]
-                yield reader.event(
-                    filetime, role, action, "registry.usbstor", prop_path, "Data", data, **common
-                )
+                yield reader.event(filetime, role, action, kind, prop_path, "Data", data, **common)
                 break
 
 
@@ -205,7 +235,7 @@ def usb_storage(reader: HiveReader) -> Iterator[Event]:
     usb = UsbContext()
     yield from _mounted_devices(reader, usb)
     _portable_devices(reader, ccs, usb)
-    _usb_enum(reader, ccs, usb)
+    yield from _usb_enum(reader, ccs, usb)
     yield from _usbstor(reader, ccs, usb)
 
 

@@ -222,3 +222,24 @@ def test_software_wpd_and_emdmgmt(tmp_path: Path) -> None:
     assert devices["Apple iPhone"].usb_serial == "00008030001A2B3C4D5E6F70"
     assert devices["SECRETPLANS"].usb_serial == "AA951D0000007252"
     assert devices["PHOTOS"].volume_serial == f"{305419896:08X}"
+
+
+def test_system_mtp_phone(tmp_path: Path) -> None:
+    arrival = 133_560_000_000_000_000
+    root = Key("ROOT", arrival)
+    root.key("Select").dword("Current", 1)
+    inst = root.path("ControlSet001\\Enum\\USB\\VID_05AC&PID_12A8\\00008030001A2B3C4D5E6F70")
+    inst.sz("Class", "WPD").sz("FriendlyName", "Apple iPhone")
+    props = "Properties\\{83da6326-97a6-4088-9453-a1923f573b29}"
+    inst.path(f"{props}\\0066\\00000000").binary("Data", struct.pack("<Q", arrival))
+    root.path("ControlSet001\\Enum\\USB\\VID_046D&PID_C52B\\6&1b2c3d&0&1").sz("Class", "HIDClass")
+    path = tmp_path / "SYSTEM"
+    path.write_bytes(write_hive(root, "SYSTEM"))
+    events, issues, _ = run_parser("registry", path)
+    assert issues == []
+    mtp = [e for e in events if e.kind == "registry.usb_mtp"]
+    assert {e.time_role for e in mtp} == {"key_last_written", "last_arrival"}
+    arrived = next(e for e in mtp if e.time_role == "last_arrival")
+    assert arrived.action is Action.DEVICE_CONNECT and arrived.device is not None
+    assert arrived.device.drive_type == "mtp" and arrived.device.label == "Apple iPhone"
+    assert arrived.device.usb_serial == "00008030001A2B3C4D5E6F70"
