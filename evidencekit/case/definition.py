@@ -76,6 +76,7 @@ class SourceEntry(_Strict):
     acquired_by: str | None = None
     acquired_at: str | None = None
     legal_basis: str | None = None
+    export: bool = Field(default=False, description="copy the file into the package payload")
 
 
 class FileRef(_Strict):

@@ -252,12 +252,16 @@ def _package(
         spec = f"{base / s.certificate}:{base / s.key}" if s.certificate else str(base / s.key)
         signers.append(load_signer(spec, _passphrase(s), s.name))
     tsa = definition.tsa.url if definition.tsa else None
-    result = build_package(
-        case,
-        PackageOptions(
-            out=out, signers=signers, tsa_url=tsa, custodian=definition.case.examiner, archive=True
-        ),
+    exhibits = [(base / s.path).resolve() for s in definition.sources if s.export]
+    options = PackageOptions(
+        out=out,
+        signers=signers,
+        tsa_url=tsa,
+        exhibits=exhibits,
+        custodian=definition.case.examiner,
+        archive=True,
     )
+    result = build_package(case, options)
     summary.package, summary.archive = result.path, result.archive
 
 

@@ -40,31 +40,37 @@ type = "image"
 description = "田中 一郎 貸与ノートPC (PC-D012) の保全イメージ"
 acquired_by = "山田 太郎"
 legal_basis = "就業規則に基づく貸与PCの調査（情報システム部長 承認）"
+export = true
 
 [[sources]]
 path = "sources/fs01-security.xml"
 type = "log"
+export = true
 description = "ファイルサーバ FS01 のセキュリティログ（イベントビューアーの XML 保存）"
 
 [[sources]]
 path = "sources/m365-audit.csv"
 type = "log"
+export = true
 description = "Microsoft 365 監査ログ（Purview 監査検索のエクスポート）"
 
 [[sources]]
 path = "sources/proxy-access.log"
 type = "log"
+export = true
 description = "プロキシ (Squid) アクセスログ"
 
 [[sources]]
 path = "sources/door-access.csv"
 type = "log"
+export = true
 description = "入退室記録"
 
 [[sources]]
 path = "sources/oplog-export.csv"
 type = "log"
 format = "operation_log"
+export = true
 description = "端末操作ログ（資産管理ソフトのエクスポート, CP932）"
 
 [hr]
