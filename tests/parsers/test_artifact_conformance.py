@@ -52,3 +52,32 @@ def test_hostile_input_never_raises(name: str, content: bytes | str, tmp_path: P
         else:
             assert isinstance(item, Event | ParseIssue)
     assert ctx.records_failed <= len([i for i in items if isinstance(i, ParseIssue)])
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "rel"),
+    [
+        ("lnk", "lnk/fixed_disk_NeroInfoTool.lnk"),
+        ("jumplist", "lnk/jumplists/win7_1b4dd67f29cb1962.automaticDestinations-ms"),
+        ("recyclebin", "recycle_bin/INFO2"),
+        ("usnjrnl", "usnjrnl/plaso_UsnJrnl.raw"),
+        ("prefetch", "prefetch/ONEDRIVE.EXE-7E152375.pf"),
+        ("browser", "browser/chrome_v36_History-59.0.3071.86"),
+    ],
+)
+def test_deterministic(name: str, rel: str, corpus: Path) -> None:
+    path = corpus / rel
+    if not path.exists():
+        pytest.skip(f"{path} is absent from the corpus")
+
+    def run() -> list[dict[str, object]]:
+        cls = parsers.get(name)
+        ctx = ParseContext(source_id="0" * 16, path=path, parser=name, version=cls.version)
+        return [
+            item if isinstance(item, dict) else item.model_dump(mode="json")
+            for item in cls().parse(ctx)
+        ]
+
+    first = run()
+    assert first and first == run()
