@@ -231,19 +231,15 @@ def process_chunk(header: bytes, index: int, data: bytes, job: Job) -> ChunkResu
         scan.slim()
         return result
     flags = _chunk_flags(scan, result, where, data)
-    if scan.walk_stop is not None:
-        stop_at, reason = scan.walk_stop
-        result.issues.append(
-            (
-                "record_structure",
-                f"{reason}; the rest of the chunk up to its "
-                "free-space offset is not readable as records",
-                {"offset": str(stop_at)},
-                None,
-                "warning",
-                None,
-            )
+    for at, reason in scan.breaks:
+        then = (
+            "record kept, flagged record_damaged"
+            if "copy" in reason
+            else ("walk resumed at the next well-formed record")
         )
+        where_break = {"offset": str(at)}
+        result.issues.append(("record_structure", f"{reason}; {then}", where_break, None,
+                              "warning", None))  # fmt: skip
     _decode(header, data, scan, flags, job, result)
     scan.slim()
     return result
@@ -369,6 +365,8 @@ def _content(
     locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
     if rec.record_id is not None and rec.record_id != str(number):
         rec.system["record_number"] = str(number)
+    if raw.damaged:
+        flags = (*flags, "record_damaged")
     return normalize(rec, source_id, locator, raw.sha256, flags)
 
 

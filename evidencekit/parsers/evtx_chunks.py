@@ -28,6 +28,7 @@ _RECORD_MIN = 28  # header (24) + trailing size copy (4)
 _ZERO_CHUNK = bytes(CHUNK_SIZE)
 _RECORD_HEAD = struct.Struct("<4sIQ")  # signature, size, record number
 _U32 = struct.Struct("<I")
+_COPY_MISMATCH = "trailing size copy does not match"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class RawRecord(NamedTuple):
     offset: int
     size: int
     sha256: str
+    damaged: bool = False  # the trailing size copy disagrees with the header size
 
 
 @dataclass(slots=True)
@@ -64,7 +66,7 @@ class ChunkScan:
     first: int | None = None
     last: int | None = None
     records: list[RawRecord] = field(default_factory=list)
-    walk_stop: tuple[int, str] | None = None  # (file offset, reason) when the walk broke off
+    breaks: list[tuple[int, str]] = field(default_factory=list)  # (file offset, reason)
 
     def slim(self) -> None:
         """Keep only the first and last record once the chunk is decoded (the continuity
@@ -122,26 +124,50 @@ def scan_chunk(index: int, data: bytes) -> ChunkScan:
 
 
 def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
-    """Collect every record from byte 512 up to the free-space offset."""
+    """Collect every record from byte 512 up to the free-space offset. Each break in the
+    chain of records is noted and the walk resumes at the next offset that holds a
+    well-formed record. A record whose only flaw is its trailing size copy is kept (marked
+    damaged): its header still says where its bytes are."""
     pos = CHUNK_HEADER
-    end = min(end, CHUNK_SIZE)
-    while pos + _RECORD_MIN <= end:
-        magic, size, number = _RECORD_HEAD.unpack_from(data, pos)
-        if magic != RECORD_MAGIC:
-            if data[pos:end].strip(b"\x00"):
-                scan.walk_stop = (scan.offset + pos, "no record signature")
+    limit = min(end, CHUNK_SIZE, len(data))
+    while pos + _RECORD_MIN <= limit:
+        problem = _problem(data, pos)
+        if problem is None or problem == _COPY_MISMATCH:
+            size, number = _RECORD_HEAD.unpack_from(data, pos)[1:]
+            digest = hashlib.sha256(data[pos : pos + size]).hexdigest()
+            damaged = problem is not None
+            scan.records.append(RawRecord(number, scan.offset + pos, size, digest, damaged))
+            if damaged:
+                scan.breaks.append((scan.offset + pos, problem or ""))
+            pos += size
+            continue
+        if problem == "no record signature" and not data[pos:limit].strip(b"\x00"):
+            return  # zero padding up to the free space: the normal end
+        scan.breaks.append((scan.offset + pos, problem))
+        pos = _resync(data, pos + 1, limit)
+        if pos < 0:
             return
-        if size < _RECORD_MIN or pos + size > CHUNK_SIZE:
-            scan.walk_stop = (scan.offset + pos, f"record size {size} out of bounds")
-            return
-        if pos + size > len(data):
-            scan.walk_stop = (scan.offset + pos, "record cut off by the end of the file")
-            return
-        if _U32.unpack_from(data, pos + size - 4)[0] != size:
-            scan.walk_stop = (scan.offset + pos, "trailing size copy does not match")
-            return
-        raw = data[pos : pos + size]
-        scan.records.append(
-            RawRecord(number, scan.offset + pos, size, hashlib.sha256(raw).hexdigest())
-        )
-        pos += size
+
+
+def _problem(data: bytes, pos: int) -> str | None:
+    """Why the bytes at ``pos`` are not a complete record (None when they are)."""
+    magic, size, _ = _RECORD_HEAD.unpack_from(data, pos)
+    if magic != RECORD_MAGIC:
+        return "no record signature"
+    if size < _RECORD_MIN or pos + size > CHUNK_SIZE:
+        return f"record size {size} out of bounds"
+    if pos + size > len(data):
+        return "record cut off by the end of the file"
+    if _U32.unpack_from(data, pos + size - 4)[0] != size:
+        return _COPY_MISMATCH
+    return None
+
+
+def _resync(data: bytes, start: int, limit: int) -> int:
+    """The next offset after ``start`` where a well-formed record begins, or -1."""
+    at = data.find(RECORD_MAGIC, start, limit)
+    while at >= 0 and at + _RECORD_MIN <= limit:
+        if _problem(data, at) is None:
+            return at
+        at = data.find(RECORD_MAGIC, at + 1, limit)
+    return -1

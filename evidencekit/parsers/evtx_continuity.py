@@ -87,7 +87,7 @@ def _inside(scan: Any) -> list[Gap]:
     lost = scan.last - found
     if not 0 < lost <= 65536 // 28:
         return []
-    where = scan.walk_stop[0] if scan.walk_stop else scan.offset
+    where = scan.breaks[0][0] if scan.breaks else scan.offset
     return [
         (
             "chunk_records_missing",

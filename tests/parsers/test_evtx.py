@@ -397,3 +397,23 @@ def test_ansi_codec_option(corpus: Path) -> None:
     assert len(events) == 5
     with pytest.raises(ModelError, match="ansi_codec"):
         _parse(path, ansi_codec="nonsense")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_damage_never_stops_the_reader(corpus: Path, tmp_path: Path, seed: int) -> None:
+    """Random bytes flipped anywhere: the parse completes, every event is valid and points at
+    bytes that hash to its raw_sha256, and every decoded record is either an event or an issue."""
+    rng = random.Random(seed)
+    blob = bytearray((corpus / "evtx/sysmon_23_filedelete.evtx").read_bytes())
+    for _ in range(rng.randrange(1, 60)):
+        blob[rng.randrange(len(blob))] = rng.randrange(256)
+    path = tmp_path / "fuzzed.evtx"
+    path.write_bytes(bytes(blob))
+    ctx, events, issues = _parse(path)
+    assert ctx.records_read == len(events)
+    for event in events:
+        offset, length = int(event["locator"]["offset"]), event["locator"]["length"]
+        assert hashlib.sha256(blob[offset : offset + length]).hexdigest() == event["raw_sha256"]
+    for content in events[::25]:
+        assert Event.model_validate(content).content() == content
+    assert len(events) + ctx.records_failed >= 1 or issues
