@@ -294,9 +294,35 @@ def _record_custody(case: Case, manifest: PackageManifest, manifest_sha: str, na
     )
 
 
+def _readme(manifest: PackageManifest) -> bytes:
+    """``data/README.txt``: what the package holds and how to check it with standard tools.
+
+    Deterministic (no dates). It also keeps the payload from being empty, which
+    ``sha256sum -c`` refuses ("no properly formatted checksum lines").
+    """
+    t = manifest.timeline
+    lines = [
+        f"Evidence package of case {manifest.case_id} (evidencekit {manifest.tool['version']})",
+        f"Timeline version {t.version}: {t.size} events, Merkle root {t.merkle_root}",
+        f"Exported exhibits in data/exhibits/: {len(manifest.exhibits)} "
+        "(original names in metadata/manifest.json)",
+        "",
+        "Check it with standard tools; take trust anchors from outside this package:",
+        "  openssl cms -verify -cades -binary -inform DER -in signatures/SIGNER.p7s \\",
+        "      -content tagmanifest-sha256.txt -CAfile ROOT-CA.pem -out /dev/null",
+        "  openssl ts -verify -data tagmanifest-sha256.txt \\",
+        "      -in signatures/tagmanifest-sha256.txt.tsr -CAfile TSA-ROOT.pem",
+        "  sha256sum --strict -c tagmanifest-sha256.txt",
+        "  sha256sum --strict -c manifest-sha256.txt",
+        "or: evidencekit verify PACKAGE --trust ROOT-CA.pem --tsa-root TSA-ROOT.pem",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def _write_bag_files(
     case: Case, bag: Path, manifest: PackageManifest, options: PackageOptions
 ) -> None:
+    (bag / "data" / "README.txt").write_bytes(_readme(manifest))
     payload = sorted(
         p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*") if p.is_file()
     )

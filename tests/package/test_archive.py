@@ -88,7 +88,8 @@ def test_streamed_extraction_hashes_payload_without_writing_it(
     original = (tmp_path / "evidence-case" / "vpn.jsonl").read_bytes()
     assert placeholder.stat().st_size == len(original)
     assert placeholder.read_bytes() == bytes(len(original))  # never written
-    assert digests == {"data/exhibits/E0001.jsonl": hashlib.sha256(original).hexdigest()}
+    assert digests["data/exhibits/E0001.jsonl"] == hashlib.sha256(original).hexdigest()
+    assert sorted(digests) == ["data/README.txt", "data/exhibits/E0001.jsonl"]
     assert (bag / "metadata/manifest.json").read_bytes().startswith(b"{")  # tag files written
 
 

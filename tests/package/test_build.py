@@ -52,7 +52,11 @@ def test_layout_holds_every_part_and_never_the_secret(
     assert "External-Identifier: EK-2026-007" in info
     assert "Contact-Name: Examiner Yamada" in info
     assert "Source-Organization: Test Law Office" in info
-    assert "Payload-Oxum: 0.0" in info
+    readme = (bag / "data/README.txt").read_bytes()
+    assert f"Payload-Oxum: {len(readme)}.1" in info  # never empty: sha256sum -c refuses that
+    assert b"Evidence package of case EK-2026-007" in readme
+    done = subprocess.run(["sha256sum", "--strict", "-c", "manifest-sha256.txt"], cwd=bag)
+    assert done.returncode == 0  # without exhibits too
     # The parse issue of the malformed line travels into the package, with its location.
     issues = (bag / "metadata/parse-issues.jsonl").read_text().splitlines()
     assert len(issues) == 1 and json.loads(issues[0])["code"] == "malformed_record"
@@ -118,7 +122,7 @@ def test_bagit_python_validates_the_package(make_case: MakeCase, pki: Pki, tmp_p
     bag = bagit.Bag(str(result.path))
     bag.validate()  # raises BagValidationError on any problem
     assert bag.algorithms == ["sha256"]
-    assert sorted(bag.payload_entries()) == ["data/exhibits/E0001.jsonl"]
+    assert sorted(bag.payload_entries()) == ["data/README.txt", "data/exhibits/E0001.jsonl"]
 
 
 def test_sha256sum_openssl_cms_and_ts_accept_the_package(
