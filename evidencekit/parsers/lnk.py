@@ -281,6 +281,7 @@ class LnkParser:
         "Users/*/Desktop/*.lnk",
         "Documents and Settings/*/Recent/*.lnk",
         "Documents and Settings/*/Desktop/*.lnk",
+        "Documents and Settings/*/Application Data/Microsoft/Office/Recent/*.lnk",
     )
 
     @classmethod

@@ -134,6 +134,7 @@ class ShellbagsParser(RegistryParser):
     source_kind: ClassVar[str] = "artifact"
     image_globs: ClassVar[tuple[str, ...]] = (
         "Users/*/AppData/Local/Microsoft/Windows/UsrClass.dat",
+        "Documents and Settings/*/Local Settings/Application Data/Microsoft/Windows/UsrClass.dat",
     )
 
     @classmethod
