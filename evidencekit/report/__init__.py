@@ -16,7 +16,14 @@ from reportlab.platypus import Flowable, Paragraph, Table
 
 from evidencekit.case.custody import utc_now
 from evidencekit.case.workspace import Case
-from evidencekit.report import sec_analysis, sec_appendix, sec_evidence, sec_front, sec_timeline
+from evidencekit.report import (
+    sec_analysis,
+    sec_appendix,
+    sec_evidence,
+    sec_front,
+    sec_legal,
+    sec_timeline,
+)
 from evidencekit.report.annex import render_annex
 from evidencekit.report.data import ReportData, collect
 from evidencekit.report.doc import ReportDocument, Styles, TableRun, make_styles, numbered_canvas
@@ -185,8 +192,8 @@ def _story(
         *sec_analysis.element_matrix(st, data),
         *sec_timeline.key_events(st, data, opt),
         *sec_analysis.findings(st, data),
-        *sec_analysis.art52(st, data),
-        *sec_analysis.gaps(st, data),
+        *sec_legal.art52(st, data),
+        *sec_legal.gaps(st, data),
         *sec_timeline.sealed_annex(st, annex_sha, len(data.files)),
         *sec_timeline.verification(st, data),
         *sec_appendix.glossary(st),
