@@ -2,9 +2,10 @@
 
 Inputs: server and cloud reads/downloads (5145/4663, M365, PDM, DB exports with
 ``attributes.rows``) by person. Fires on a local day when any holds: files in one hour
->= max(200, 5 x p95 of the busiest hour of the base days); daily bytes >= max(2 GiB, 5 x own p95); distinct
-top-level folders >= max(30, 3 x p95); rows in one export >= max(10,000, 10 x p95);
-rolling 30-day count >= 3 x own median 30-day count in the reference period
+>= max(200, 5 x p95 of the busiest hour of the base days); daily bytes >= max(2 GiB,
+5 x own p95); distinct top-level folders >= max(30, 3 x p95); rows in one export
+>= max(10,000, 10 x p95); rolling 30-day count >= 3 x own median 30-day count in the
+reference period
 [D-150 d, D-60 d] (low and slow). The baseline uses the 60 days before the day,
 excluding days that crossed an absolute minimum. Service accounts and allow-listed
 processes (indexers, antivirus) are skipped; an approved ticket (CI.02) makes it info.

@@ -18,8 +18,10 @@ from typing import Any
 from evidencekit.analysis.context import Draft, Ref, epoch, file_count, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import attr, file_key, who
+from evidencekit.analysis.rules.common import attr, domain_of, file_key, host_matches, who
 from evidencekit.analysis.rules.r03_removable import destination
+from evidencekit.analysis.rules.r04_cloud import host_of
+from evidencekit.analysis.rules.r05_mail import recipients
 
 _Del = tuple[int, str, str | None, int, Ref, bool]  # epoch, path, name key, files, ref, recycle
 
@@ -48,7 +50,7 @@ class DeletionAfterExfil(Rule):
         if ev["action"] not in ("delete", "wipe"):
             # Only deletions after a possible transfer are kept (the stream is time-ordered),
             # which bounds memory; R03/R04/R05 decide at the end which transfers count.
-            if ev["action"] in ("upload", "send") or destination(ev) is not None:
+            if self._maybe_transfer(ev):
                 self.last_transfer[person] = epoch(ev["time"])
             return
         path = (obj_path(ev) or "").replace("/", "\\")
@@ -66,6 +68,18 @@ class DeletionAfterExfil(Rule):
             if len(rows) < 200_000:
                 rows.append((now, low, file_key(path), n, r, recycle))
         self._hour(person, ev, n, r)
+
+    def _maybe_transfer(self, ev: dict[str, Any]) -> bool:
+        """A copy to media, an upload to a non-corporate host, or mail to an external
+        free-mail or watch-listed party: what R03/R04/R05 may later report."""
+        act = ev["action"]
+        if act == "upload":
+            host = host_of(ev)
+            return bool(host) and not self.ctx.assets.is_corporate_destination(host)
+        if act == "send":
+            listed = set(self.lists["freemail"]) | self.ctx.assets.watch_domains
+            return any(host_matches(domain_of(r), listed) for r in recipients(ev))
+        return destination(ev) is not None
 
     def _hour(self, person: str, ev: dict[str, Any], n: int, r: Ref) -> None:
         """Per-person running hour (condition b), closed when the hour changes."""
