@@ -325,3 +325,30 @@ def test_copy_tied_by_partition_diagnostic_vbr(tmp_path: Path) -> None:
     (tie,) = [e for e in events if e["kind"] == "evtx.partition.1006"]
     (finding,) = find_copies(events)
     assert finding.ties == (tie,)
+
+
+def test_ingest_artifact_wrong_kind_reports_issue_and_fails(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    hive = evidence / "SOFTWARE"
+    hive.write_bytes(_software_hive())
+    Case.init(tmp_path / "case", "k")
+    run = CliRunner().invoke(
+        cli,
+        [
+            "ingest",
+            "artifact",
+            str(hive),
+            "--kind",
+            "lnk",
+            "--case",
+            str(tmp_path / "case"),
+            "--json",
+        ],
+    )
+    assert run.exit_code == 1
+    report = json.loads(run.stdout)
+    assert report["events"] == 0 and report["issues"] == 1
+    assert report["source"]["parser"] == "lnk" and report["source"]["records_failed"] == 1
+    issues = list(Case(tmp_path / "case").store.issue_dicts())
+    assert [(i["code"], i["locator"]["offset"]) for i in issues] == [("bad_signature", "0")]
