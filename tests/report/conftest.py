@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import subprocess
@@ -101,7 +102,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltCase:
 
 
 def pdf_text(path: Path, layout: bool = False) -> str:
-    """Text of a PDF as poppler's pdftotext extracts it."""
+    """Text of a PDF as poppler's pdftotext extracts it (cached per file version)."""
+    return _pdf_text(path, layout, path.stat().st_mtime_ns, path.stat().st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _pdf_text(path: Path, layout: bool, mtime: int, size: int) -> str:
     args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
     return subprocess.run(args, check=True, capture_output=True).stdout.decode("utf-8")
 
