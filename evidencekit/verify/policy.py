@@ -107,6 +107,7 @@ class SignedBy:
     anchor: Anchor
 
     def failures(self, results: Sequence[SignatureResult]) -> list[str]:
+        """Empty when a valid signature is trusted through this anchor."""
         if any(r.valid and self.anchor.label in r.trusted_by for r in results):
             return []
         return [f"no valid signature by a signer trusted through {self.anchor.label}"]
@@ -119,6 +120,7 @@ class AllOf:
     policies: tuple[Policy, ...]
 
     def failures(self, results: Sequence[SignatureResult]) -> list[str]:
+        """Every member's failures (empty when all are met)."""
         if not self.policies:
             return ["empty policy: nothing is trusted (fails closed)"]
         return [f for p in self.policies for f in p.failures(results)]
@@ -131,6 +133,7 @@ class AnyOf:
     policies: tuple[Policy, ...]
 
     def failures(self, results: Sequence[SignatureResult]) -> list[str]:
+        """Empty when one member is met; else every member's failures in one line."""
         if not self.policies:
             return ["empty policy: nothing is trusted (fails closed)"]
         found = [p.failures(results) for p in self.policies]

@@ -50,6 +50,7 @@ class EventProofBundle(BaseModel):
     signatures: dict[str, str]
 
     def canonical_bytes(self) -> bytes:
+        """RFC 8785 bytes of the bundle, as written by :func:`write_bundle`."""
         return dumps(self.model_dump(mode="json"))
 
 

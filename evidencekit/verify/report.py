@@ -41,6 +41,7 @@ class VerificationReport:
         self.checks.append(Check(name, status, detail, tuple(problems)))
 
     def skip(self, name: str, detail: str) -> None:
+        """Record a check that could not run (shown, but not a failure)."""
         self.checks.append(Check(name, "skipped", detail))
 
     @property
@@ -55,10 +56,12 @@ class VerificationReport:
 
     @property
     def passed(self) -> bool:
+        """True when no check failed."""
         return all(c.status != "failed" for c in self.checks)
 
     @property
     def verdict(self) -> str:
+        """One line for people: verified, untrusted signer, or how many checks failed."""
         if self.passed:
             return "VERIFIED: every check passed and the signer is trusted"
         if self.integrity_ok:
