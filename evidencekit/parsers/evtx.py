@@ -295,14 +295,14 @@ def _decode(
             raw = next((t for t in twins if t.number == number), None)
             if raw is not None:
                 twins.remove(raw)
-        try:
+        try:  # a damaged record may decode to unexpected shapes: it is reported, never fatal
             rec = record_from_json(orjson.loads(text)["Event"])
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            content = _content(rec, raw, number, scan, flags, job.source_id, result)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             if raw is not None:
                 twins.append(raw)
-            errors.append(f"record {number}: {exc}")
+            errors.append(f"record {number}: {type(exc).__name__}: {exc}")
             continue
-        content = _content(rec, raw, number, scan, flags, job.source_id, result)
         if content is not None:
             result.contents.append(content)
     _unparsed(data, scan, [*pending.values(), *twins], errors, result)
@@ -345,7 +345,8 @@ def _content(
     source_id: str,
     result: ChunkResult,
 ) -> EventContent | None:
-    record = rec.record_id or str(number)
+    rid = rec.record_id
+    record = rid if rid and rid.isascii() and rid.isdigit() and rid[0] != "0" else str(number)
     if raw is None and scan.state == "truncated":
         return None  # decoded from the zero padding past the end of the file: not evidence
     if raw is None:

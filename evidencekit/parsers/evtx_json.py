@@ -6,6 +6,7 @@ attributes); names are made attribute-safe. Registers no parser.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from evidencekit.events.time import TimeError, parse_iso
@@ -33,11 +34,11 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
     rec = WinRecord(
         str(pattrs.get("Name") or pattrs.get("EventSourceName") or ""),
         int(eid),
-        system.get("Channel") or "",
-        None if rid is None else str(rid),
-        computer=system.get("Computer"),
-        user_sid=_attrs(system.get("Security")).get("UserID"),
-        keywords=system.get("Keywords"),
+        _opt(system.get("Channel")) or "",
+        _opt(rid),
+        computer=_opt(system.get("Computer")),
+        user_sid=_opt(_attrs(system.get("Security")).get("UserID")),
+        keywords=_opt(system.get("Keywords")),
         data=_event_data(event),
         data_clean=True,
         system=extra,
@@ -47,11 +48,19 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
     return rec
 
 
+def _opt(value: Any) -> str | None:
+    """A System value that must be text (damaged records can carry other types)."""
+    if value is None or type(value) is str:
+        return value
+    return str(value)
+
+
 def _text(value: Any) -> Any:
     """A System value as text (nested values cleaned), as the XML form has it."""
     return str(value) if type(value) is int else clean_value(value)
 
 
+_UTC_US = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _SYSTEM_EXTRA = (("Version", "version"), ("Level", "level"), ("Task", "task"), ("Opcode", "opcode"))
 _NO_ATTRS: dict[str, Any] = {}
 
@@ -68,7 +77,7 @@ def _set_time(rec: WinRecord, text: Any) -> None:
     if not isinstance(text, str):
         return
     rec.time_original = text
-    if len(text) == 27 and text[19] == "." and text[26] == "Z" and text[4] == "-":
+    if len(text) == 27 and _UTC_US.fullmatch(text):
         rec.time = text[:26] + "000Z"  # evtx renders FILETIMEs to the microsecond
         return
     try:
