@@ -37,6 +37,11 @@ def p4(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
+def p8(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(tmp_path_factory, "p8", sc.build_p8)
+
+
+@pytest.fixture(scope="session")
 def p3(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(tmp_path_factory, "p3", sc.build_p3)
 

@@ -896,7 +896,8 @@ def build_p4(root: Path) -> tuple[Case, AnalysisOptions]:
     """P4 — contractor DB exports to a personal phone over MTP, repeated (Benesse).
 
     20 sessions (Mon/Thu 19:00-21:30 from 2025-04-07, then 06-17 and 06-27) of a DB export,
-    an MTP copy of the CSV and its deletion within 30 minutes; row counts as in the map (6.38M, 18.8M).
+    an MTP copy of the CSV and its deletion within 30 minutes; row counts as in the map
+    (6.38M, 18.8M).
     """
     s = Scenario(root, "P4")
     _ids(
@@ -987,6 +988,110 @@ date = "2024-04-01"
             host="CL-7001",
             device=phone,
             attrs={"device_class": "mtp"},
+        )
+    case = s.seal()
+    return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p8(root: Path) -> tuple[Case, AnalysisOptions]:
+    """P8 — partner engineer: denied accesses, then a colleague's credentials (Toshiba/SanDisk).
+
+    Scaled: 400 recipe reads under the colleague's account (map: 3,150), 100 authorised
+    reads an evening, a 7,150-file USB copy as one summary plus 100 per-file traces.
+    """
+    s = Scenario(root, "P8")
+    _ids(
+        s,
+        '[[person]]\nperson = "p8"\naccounts = ["jd\\\\p8.kim"]\nhosts = ["WS-JD-08"]\n'
+        'role = "partner"\n[[person]]\nperson = "h9"\naccounts = ["host\\\\h9.suzuki"]\n'
+        'hosts = ["PC-H9"]\n',
+    )
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-800"
+path = '\\\\host-fab\\プロセス条件\\極秘'
+description = "プロセス条件・レシピ（生産方法）"
+marking = "極秘"
+acl = "restricted"
+technical = "production_method"
+origin = "internal"
+
+[[asset]]
+id = "SF-801"
+path = '\\\\jd-share\\共同開発'
+acl = "restricted"
+
+[[governance]]
+type = "jda"
+person = "p8"
+title = "共同開発契約（秘密保持条項）"
+date = "2024-01-10"
+""",
+    )
+    s.hr("p8", "contract_end", "2025-03-31")
+    s.hr("h9", "leave_start", "2025-02-17", end_date="2025-02-21")
+    p8 = {"user": "p8.kim", "domain": "jd", "host": "WS-JD-08"}
+    for day in days("2025-01-06", "2025-02-07", weekdays_only=True):
+        for i, t in enumerate(spread(day, "10:00", "17:00", 20)):
+            s.add(
+                "fileserver", t, "read", path=f"\\\\jd-share\\共同開発\\base\\j_{i:03d}.pdf", **p8
+            )
+    for t in spread("2025-02-10", "19:05", "19:20", 14):
+        s.add(
+            "fileserver", t, "access_denied", path="\\\\host-fab\\プロセス条件\\極秘\\recipes", **p8
+        )
+    h9 = {"user": "h9.suzuki", "domain": "host", "host": "WS-JD-08"}
+    s.add("fileserver", "2025-02-18 20:02", "logon", kind="evtx.security.4624", **h9)
+    for i, t in enumerate(spread("2025-02-18", "20:05", "21:40", 400)):
+        s.add(
+            "fileserver",
+            t,
+            "read",
+            path=f"\\\\host-fab\\プロセス条件\\極秘\\r_{i:04d}.xlsx",
+            size=500_000,
+            **h9,
+        )
+    for day in days("2025-02-19", "2025-02-28", weekdays_only=True):
+        for i, t in enumerate(spread(day, "19:00", "21:00", 100)):
+            s.add(
+                "fileserver",
+                t,
+                "read",
+                path=f"\\\\jd-share\\共同開発\\jd_{day[-2:]}_{i:03d}.pdf",
+                **p8,
+            )
+    usb = {"usb_serial": "USB-SN-H8", "drive_type": "removable"}
+    s.add(
+        "endpoint",
+        "2025-03-06 22:14",
+        "device_connect",
+        kind="evtx.partition.1006",
+        host="WS-JD-08",
+        device=usb,
+        attrs={"device_class": "storage"},
+    )
+    s.add(
+        "endpoint",
+        "2025-03-06 22:15",
+        "copy",
+        kind="endpoint.copy",
+        path="C:\\Users\\p8\\work\\",
+        target="F:\\",
+        device=usb,
+        attrs={"file_count": 7150, "bytes": 2_000_000_000},
+        **p8,
+    )
+    for i, t in enumerate(spread("2025-03-06", "22:15", "22:40", 100)):
+        s.add(
+            "endpoint",
+            t,
+            "create",
+            path=f"C:\\Users\\p8\\work\\r_{i:04d}.xlsx",
+            target=f"F:\\r_{i:04d}.xlsx",
+            device=usb,
+            **p8,
         )
     case = s.seal()
     return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])

@@ -107,3 +107,23 @@ def test_p4_mtp_channel_switch_and_repetition(p4: Built) -> None:
     assert person.repetition_raise and person.tier == "重大"
     status = statuses(result)
     assert status["usefulness"] == "supported" and status["actor_attribution"] == "supported"
+
+
+def test_p8_colleague_credentials_from_the_partner_workstation(p8: Built) -> None:
+    result = p8[2]
+    fired = rules_fired(result)
+    assert fired["R10"] == "high" and fired["R02"] == "high" and fired["R03"] == "high"
+    assert fired["R17"] == "low" and fired["R09"] == "low"
+    r10 = {f.facts["condition"]: f for f in result.findings if f.rule == "R10"}
+    assert r10["c"].person == "p8" and r10["c"].facts["account_owner"] == "h9"
+    assert r10["a"].severity == "medium" and r10["a"].evidence_total == 14
+    roles = {e.role for e in r10["c"].evidence}
+    assert roles == {"logon_while_owner_on_leave"}  # h9 was on leave 02-17..02-21
+    bulk = {f.person for f in result.findings if f.rule == "R02"}
+    assert "h9" in bulk  # the reads are recorded under h9's account (§2.1)
+    e06 = {f.person: f.strength for f in result.findings if f.rule == "E06"}
+    assert e06 == {"h9": "negative", "p8": "strong_indirect"}
+    assert {f.window for f in result.findings if f.rule == "R03"} == {"pre"}  # contract end
+    status = statuses(result)
+    assert status["misappropriation_act.improper_means"] == "supported"
+    assert status["misappropriation_act.shown_by_holder"] == "supported"  # JDA
