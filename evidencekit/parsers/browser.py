@@ -94,6 +94,7 @@ class _Rows:
         attrs: dict[str, Any],
         url: str | None,
     ) -> Event:
+        """One event for one row (located by table and rowid) with the URL's flags."""
         tf = _time(micros, self.webkit)
         tf["flags"] = tuple(sorted(set(tf["flags"]) | set(url_flags(self.ctx, url))))
         return Event(

@@ -93,13 +93,16 @@ class HiveReader:
         """The profile owner when the hive is a user's NTUSER.DAT / UsrClass.dat in an image."""
 
     def locator(self, key_path: str, value: str | None = None) -> Locator:
+        """The hive file and the key path (plus value name) inside it."""
         where = f"{key_path}\\{value}" if value is not None else key_path
         return Locator(path=self.path, attribute=where)
 
     def raw(self, key_path: str, value_name: str = "", data: Any = b"") -> bytes:
+        """The bytes ``raw_sha256`` is taken over: key path, value name, stored data."""
         return f"{key_path}\x00{value_name}\x00".encode() + value_bytes(data)
 
     def damaged(self, key_path: str, exc: BaseException) -> None:
+        """Record a key regipy could not read (an error issue; siblings are still read)."""
         self.issues.append(
             self.ctx.issue(
                 "damaged_key",
@@ -111,6 +114,7 @@ class HiveReader:
         )
 
     def key(self, key_path: str) -> NKRecord | None:
+        """The key at ``key_path``; None when absent or damaged (damage is recorded)."""
         try:
             return self.hive.get_key(key_path)
         except RegistryKeyNotFoundException:
@@ -160,6 +164,7 @@ class HiveReader:
         return out
 
     def last_written(self, key: NKRecord) -> int:
+        """The key's last-written FILETIME."""
         return int(key.header.last_modified)
 
     def event(
