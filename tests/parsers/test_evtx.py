@@ -401,12 +401,14 @@ def test_ansi_codec_option(corpus: Path) -> None:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_random_damage_never_stops_the_reader(corpus: Path, tmp_path: Path, seed: int) -> None:
-    """Random bytes flipped anywhere: the parse completes, every event is valid and points at
-    bytes that hash to its raw_sha256, and every decoded record is either an event or an issue."""
+    """Random bytes flipped anywhere (and every third file cut short): the parse completes,
+    every event is valid and points at bytes that hash to its raw_sha256."""
     rng = random.Random(seed)
-    blob = bytearray((corpus / "evtx/sysmon_23_filedelete.evtx").read_bytes())
-    for _ in range(rng.randrange(1, 60)):
+    blob = bytearray((corpus / LOGONS).read_bytes())
+    for _ in range(rng.randrange(1, 200)):
         blob[rng.randrange(len(blob))] = rng.randrange(256)
+    if seed % 3 == 0:
+        blob = blob[: rng.randrange(4096, len(blob))]
     path = tmp_path / "fuzzed.evtx"
     path.write_bytes(bytes(blob))
     ctx, events, issues = _parse(path)
@@ -414,6 +416,5 @@ def test_random_damage_never_stops_the_reader(corpus: Path, tmp_path: Path, seed
     for event in events:
         offset, length = int(event["locator"]["offset"]), event["locator"]["length"]
         assert hashlib.sha256(blob[offset : offset + length]).hexdigest() == event["raw_sha256"]
-    for content in events[::25]:
-        assert Event.model_validate(content).content() == content
-    assert len(events) + ctx.records_failed >= 1 or issues
+        Event.model_validate(event)
+    assert events or issues
