@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import heapq
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -165,6 +166,9 @@ split_sorted: Callable[[Sequence[bytes], bytes], tuple[list[bytes], list[bytes],
 )
 _PACK_BLOCK = 4096
 _READ_CHUNK = 256 << 10
+# Runs merged at once: bounds open files and read buffers (~0.5 MiB per run) however
+# many events come; beyond it, runs are first merged in groups (one more pass each).
+MAX_FAN_IN = 64
 
 
 class ExternalSorter:
@@ -181,7 +185,11 @@ class ExternalSorter:
         self._size = 0
         self._limit = buffer_bytes
         self._runs: list[Path] = []
+        self._names = 0
         self.count = 0
+        # Items to add at a time: each batch overshoots the limit by about a quarter at most,
+        # and tiny test buffers still spill item by item.
+        self.batch = max(1, min(512, buffer_bytes >> 12))
 
     def add(self, key: bytes, line: bytes) -> None:
         self.add_item(key + line + len(key).to_bytes(4, "big"))
@@ -200,14 +208,37 @@ class ExternalSorter:
 
     def _spill(self) -> None:
         self._buffer.sort()
-        path = Path(self._tmp.name) / f"run{len(self._runs):05d}"
-        buffer = self._buffer
-        with open(path, "wb") as fp:
-            for start in range(0, len(buffer), _PACK_BLOCK):
-                fp.write(pack_items(buffer[start : start + _PACK_BLOCK]))
-        self._runs.append(path)
+        self._runs.append(self._write_run(self._buffer))
         self._buffer = []
         self._size = 0
+
+    def _write_run(self, items: Iterable[bytes]) -> Path:
+        path = Path(self._tmp.name) / f"run{self._names:05d}"
+        self._names += 1
+        source = iter(items)
+        with open(path, "wb") as fp:
+            while block := list(islice(source, _PACK_BLOCK)):
+                fp.write(pack_items(block))
+        return path
+
+    def _reduce_runs(self) -> None:
+        """Merge runs in groups until at most :data:`MAX_FAN_IN` are left."""
+        while len(self._runs) > MAX_FAN_IN:
+            groups = [self._runs[i : i + MAX_FAN_IN] for i in range(0, len(self._runs), MAX_FAN_IN)]
+            self._runs = [self._merge_group(group) for group in groups]
+
+    def _merge_group(self, group: list[Path]) -> Path:
+        if len(group) == 1:
+            return group[0]
+        files = [open(p, "rb", buffering=0) for p in group]  # noqa: SIM115
+        try:
+            path = self._write_run(heapq.merge(*(_read_run(f) for f in files)))
+        finally:
+            for f in files:
+                f.close()
+        for p in group:
+            p.unlink()
+        return path
 
     def items(self) -> Iterator[bytes]:
         """Every ``key + line + len(key)`` item, in order."""
@@ -215,6 +246,7 @@ class ExternalSorter:
         if not self._runs:
             yield from self._buffer
             return
+        self._reduce_runs()
         files = [open(p, "rb", buffering=0) for p in self._runs]  # noqa: SIM115
         try:
             yield from heapq.merge(self._buffer, *(_read_run(f) for f in files))

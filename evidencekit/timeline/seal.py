@@ -192,7 +192,7 @@ def seal(
 def _feed(sorter: ExternalSorter, events: Iterable[bytes], prefix_ids: set[str]) -> None:
     if not prefix_ids:
         lines = iter(events)
-        while batch := [sort_item(line) for line in islice(lines, _BLOCK)]:
+        while batch := [sort_item(line) for line in islice(lines, sorter.batch)]:
             sorter.add_items(batch)
         return
     loads = orjson.loads

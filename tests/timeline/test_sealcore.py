@@ -353,3 +353,25 @@ def test_two_events_with_one_id_are_refused(tmp_path: Path) -> None:
     second = dict(first, action="delete")
     with pytest.raises(seal_module.TimelineError, match="share one id"):
         seal_module.seal([dumps_fast(first), dumps_fast(second)], tmp_path, 1)
+
+
+def test_many_runs_are_merged_in_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny buffer spills ~60 runs; with at most 3 merged at once, runs are merged in
+    several passes first. The timeline is the one sealed without any spill."""
+    keyer = EventKeyer(bytes(range(32)))
+    lines = [_event(keyer, i) for i in range(120)]
+    lines += lines[:7]  # exact duplicates land in different runs
+    seal_module.seal(lines, tmp_path / "memory", 1)
+    monkeypatch.setattr(order, "MAX_FAN_IN", 3)
+    sorter = order.ExternalSorter(tmp_path, buffer_bytes=1500)
+    for line in reversed(lines):
+        sorter.add_item(order.sort_item(line))
+    assert len(sorter._runs) > 27  # more than three levels of three
+    assert list(sorter.items()) == sorted(order.py_sort_item(line) for line in lines)
+    sorter.close()
+    head = seal_module.seal(lines[::-1], tmp_path / "spilled", 1, buffer_bytes=1500)
+    assert head.duplicates_dropped == 7
+    for name in (seal_module.TIMELINE_FILE, seal_module.HEAD_FILE):
+        assert (tmp_path / "spilled" / name).read_bytes() == (
+            tmp_path / "memory" / name
+        ).read_bytes()
