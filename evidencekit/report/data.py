@@ -240,6 +240,7 @@ def collect(case: Case, key_limit: int = 60) -> ReportData:
             f"(tree head {analysis.merkle_root[:16]}…); re-run the analysis"
         )
     wanted = _finding_event_ids(analysis)
+    headline = _headline_ids(analysis)
     refs, activity = _FileRefs(), Activity()
     key_events: list[EventRow] = []
     rows_by_id: dict[str, EventRow] = {}
@@ -248,7 +249,7 @@ def collect(case: Case, key_limit: int = 60) -> ReportData:
         add_activity(activity, event)
         if event["id"] in wanted:
             rows_by_id[event["id"]] = row
-        if _is_key(row, wanted) and len(key_events) < key_limit:
+        if _is_key(row, headline) and len(key_events) < key_limit:
             key_events.append(row)
     _check_citations(analysis, wanted, rows_by_id)
     return ReportData(
@@ -304,6 +305,19 @@ def _check_citations(
         raise CaseError(
             "analysis leaf indices disagree with the sealed timeline: " + "; ".join(wrong[:5])
         )
+
+
+PER_FINDING = 3  # key events shown per finding in the condensed timeline
+
+
+def _headline_ids(analysis: AnalysisResult | None) -> set[str]:
+    """The first few events of each finding and every counter-indicator event: the
+    condensed timeline shows each finding, not only the first one's many events."""
+    if analysis is None:
+        return set()
+    ids = {r.event_id for f in analysis.findings for r in f.evidence[:PER_FINDING]}
+    ids |= {r.event_id for f in analysis.findings for c in f.counter_indicators for r in c.evidence}
+    return ids
 
 
 def _is_key(row: EventRow, wanted: set[str]) -> bool:

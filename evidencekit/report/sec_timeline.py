@@ -63,7 +63,7 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         L("ファイル", "File"),
     ]
     if rows:
-        out.append(table(st, header, rows, [0.5, 2.65, 1.15, 1.5, 1.05, 0.75, 1.0, 1.4]))
+        out.append(table(st, header, rows, [0.68, 2.75, 1.15, 1.2, 1.05, 0.75, 1.02, 1.4]))
     else:
         out += body(st, "主要イベントの記録はない。", "No key events are recorded.")
     chart = activity_chart(data.activity, st.labels, st.fonts.gothic, FRAME_WIDTH)
