@@ -96,7 +96,7 @@ def extension(path: str | None) -> str:
 
 def top_folder(path: str) -> str:
     """``\\\\server\\share\\top`` of a UNC path (the repository a read belongs to)."""
-    parts = path.replace("/", "\\").lstrip("\\").split("\\")
+    parts = path.replace("/", "\\").lstrip("\\").split("\\")[:-1]  # folders only
     return norm_path("\\\\" + "\\".join(parts[:3]))
 
 

@@ -42,6 +42,11 @@ def p8(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
+def p6(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(tmp_path_factory, "p6", sc.build_p6)
+
+
+@pytest.fixture(scope="session")
 def p3(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(tmp_path_factory, "p3", sc.build_p3)
 

@@ -1095,3 +1095,112 @@ date = "2024-01-10"
         )
     case = s.seal()
     return case, AnalysisOptions(identities=s.files["ids.toml"], assets=s.files["assets.toml"])
+
+
+def build_p6(root: Path, pre_days: int | None = None) -> tuple[Case, AnalysisOptions]:
+    """P6 — slow two-phase exfiltration with renaming, encryption and personal cloud (Valspar).
+
+    Volumes as in the map for the daily reads (8, then 40 a weekday); 30 and 20 renamed files
+    on the holidays (map: 180 and 150) and 50 per-file traces of the 1,200-file USB copy.
+    """
+    s = Scenario(root, "P6")
+    _ids(s, '[[person]]\nperson = "e6"\naccounts = ["VSP\\\\e6.chen"]\nhosts = ["LT-0606"]\n')
+    s.write(
+        "assets.toml",
+        """
+[[asset]]
+id = "SF-600"
+path = '\\\\fs-lab\\配合表'
+description = "配合表・原価データ"
+value_class = "recipe"
+technical = "production_method"
+acl = "restricted"
+origin = "internal"
+""",
+    )
+    if pre_days:
+        s.write("params.toml", f"[departure_window]\npre_days = {pre_days}\n")
+    s.hr("e6", "resignation_notice", "2025-03-03")
+    s.hr("e6", "last_working_day", "2025-03-28")
+    u = {"user": "e6.chen", "domain": "VSP", "host": "LT-0606"}
+    share = "\\\\fs-lab\\配合表"
+    n = 0
+    for first, last, per in (("2024-06-03", "2024-08-30", 8), ("2024-09-02", "2025-02-21", 40)):
+        for day in days(first, last, weekdays_only=True):
+            for t in spread(day, "09:30", "17:30", per):
+                n += 1
+                s.add(
+                    "fileserver", t, "read", path=f"{share}\\配合_{n:05d}.xlsx", size=200_000, **u
+                )
+    trips = (
+        ("2024-12-30", "14:00", 30, "16:35", "16:50", "mega.nz", 410_000_000),
+        ("2025-01-02", "11:00", 20, "12:20", "12:30", "gigafile.nu", 220_000_000),
+        ("2025-02-11", "20:00", 20, "22:05", "22:10", "gigafile.nu", 380_000_000),
+    )
+    for day, start, count, archive, upload, host, size in trips:
+        s.add("vpn", f"{day} {start}", "logon", attrs={"remote": True}, **u)
+        for i, t in enumerate(spread(day, start, archive, count)):
+            s.add(
+                "fileserver", t, "read", path=f"{share}\\原価_{day}_{i:03d}.xlsx", size=300_000, **u
+            )
+            s.add(
+                "endpoint",
+                t,
+                "rename",
+                path=f"C:\\Users\\e6\\t\\原価_{i:03d}.xlsx",
+                target=f"C:\\Users\\e6\\t\\IMG_{i:04d}.jpg",
+                attrs={"magic": "ooxml"},
+                **u,
+            )
+        s.add(
+            "endpoint",
+            f"{day} {archive}",
+            "create",
+            path="C:\\Users\\e6\\photos_2024.7z",
+            attrs={"encrypted": True, "file_count": count},
+            **u,
+        )
+        s.add(
+            "proxy",
+            f"{day} {upload}",
+            "upload",
+            url=f"https://{host}/upload",
+            attrs={"host": host, "bytes_out": size},
+            **u,
+        )
+    usb = {"usb_serial": "USB-SN-F6", "drive_type": "removable"}
+    s.add(
+        "endpoint",
+        "2025-02-21 23:29",
+        "device_connect",
+        kind="evtx.partition.1006",
+        host="LT-0606",
+        device=usb,
+        attrs={"device_class": "storage"},
+    )
+    s.add(
+        "endpoint",
+        "2025-02-21 23:30",
+        "copy",
+        kind="endpoint.copy",
+        path="C:\\Users\\e6\\out\\",
+        target="F:\\",
+        device=usb,
+        attrs={"file_count": 1200, "bytes": 240_000_000},
+        **u,
+    )
+    for i, t in enumerate(spread("2025-02-21", "23:30", "23:50", 50), start=1):
+        s.add(
+            "endpoint",
+            t,
+            "create",
+            path=f"C:\\Users\\e6\\out\\配合_{i * 97:05d}.xlsx",
+            target=f"F:\\配合_{i * 97:05d}.xlsx",
+            device=usb,
+            **u,
+        )
+    case = s.seal()
+    params = s.files.get("params.toml")
+    return case, AnalysisOptions(
+        identities=s.files["ids.toml"], assets=s.files["assets.toml"], params=params
+    )

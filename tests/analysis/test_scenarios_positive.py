@@ -3,6 +3,8 @@ domain map's §6.3 "Expected" lines state them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.analysis.conftest import Built, rerun, statuses
 from tests.analysis.scenarios import rules_fired
 
@@ -127,3 +129,34 @@ def test_p8_colleague_credentials_from_the_partner_workstation(p8: Built) -> Non
     status = statuses(result)
     assert status["misappropriation_act.improper_means"] == "supported"
     assert status["misappropriation_act.shown_by_holder"] == "supported"  # JDA
+
+
+def test_p6_slow_exfiltration_company_holidays_and_cloud(p6: Built, tmp_path: Path) -> None:
+    result = p6[2]
+    fired = rules_fired(result)
+    for rule in ("R03", "R04", "R06"):
+        assert fired[rule] == "high", rule
+    r02 = [f for f in result.findings if f.rule == "R02"]
+    assert r02 and "rolling30" in r02[0].facts["criteria"]  # no single day crosses a minimum
+    assert "hourly_files" not in r02[0].facts["criteria"]
+    uploads = [f for f in result.findings if f.rule == "R04"]
+    assert sorted(f.facts["service"] for f in uploads) == ["gigafile.nu", "gigafile.nu", "mega.nz"]
+    assert all(f.facts["after_staging"] and f.window == "pre" for f in uploads)
+    r09 = {f.facts["day"]: f for f in result.findings if f.rule == "R09" and f.severity == "low"}
+    for day in ("2024-12-30", "2025-01-02"):  # company calendar only: not national holidays
+        assert r09[day].facts["company_day"] and r09[day].facts["holiday"] is None
+    assert r09["2025-02-11"].facts["holiday"] == "建国記念の日"
+    assert {f.window for f in result.findings if f.rule == "R03"} == {"hot"}
+    assert r09["2024-09-16"].window == "none"  # 90-day pre window does not reach September
+    person = result.persons[0]
+    assert person.tier == "重大" and person.repetition_raise
+    e04 = next(f for f in result.findings if f.rule == "E04")
+    assert "production_method" in e04.facts["art5_2_t1_suggestion"]
+
+
+def test_p6_wider_pre_window_covers_september(p6: Built, tmp_path: Path) -> None:
+    params = tmp_path / "params.toml"
+    params.write_text("[departure_window]\npre_days = 180\n", encoding="utf-8")
+    wide = rerun(p6, params=params)
+    r09 = {f.facts["day"]: f for f in wide.findings if f.rule == "R09" and f.severity == "low"}
+    assert r09["2024-09-16"].window == "pre"
