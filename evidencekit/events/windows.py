@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidencekit.events.windows_map import HANDLERS, Ctx
+from evidencekit.events.windows_devices import DEVICE_HANDLERS
+from evidencekit.events.windows_map import HANDLERS as _EVENT_HANDLERS
+from evidencekit.events.windows_map import Ctx
 from evidencekit.model import Event
 
 __all__ = [
@@ -167,6 +169,7 @@ def normalize_event(
     return Event.model_validate(normalize(rec, source, locator, raw_sha256))
 
 
+HANDLERS = {**_EVENT_HANDLERS, **DEVICE_HANDLERS}
 _LOOKUP: dict[tuple[str, int], tuple[str, Callable[[Ctx], str] | None, bool]] = {}
 _KEYWORDS: dict[str, bool] = {}
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from evidencekit.events.windows import WinRecord, content_kind, normalize, normalize_event
-from evidencekit.events.windows_map import decode_access_mask, mask_action, parse_device_id
+from evidencekit.events.windows_devices import parse_device_id
+from evidencekit.events.windows_map import decode_access_mask, mask_action
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext
 from evidencekit.parsers.evtx_xml import EvtxXmlParser
