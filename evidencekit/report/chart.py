@@ -42,13 +42,13 @@ def group_of(action: str) -> int:
 
 
 def activity_chart(
-    activity: Activity, labels: Labels, font: str, width: float, height: float = 210
+    activity: Activity, labels: Labels, font: str, width: float, height: float = 230
 ) -> Drawing:
     """Draw the chart; one slot per JST day from the first to the last active day."""
     days = day_range(activity)
     drawing = Drawing(width, height)
     drawing.initialFontName = font  # not reportlab's default Helvetica (unembedded)
-    left, bottom, top = 34.0, 40.0, height - 32
+    left, bottom, top = 34.0, 40.0, height - 52  # legend and mark labels sit above
     plot_w, plot_h = width - left - 6, top - bottom
     if not days:
         drawing.add(
@@ -167,13 +167,21 @@ def _marks(
     for n, (day, ja, en) in enumerate(sorted(set(activity.marks))):
         x = left + (day - first).days * slot + slot / 2
         drawing.add(
-            Line(x, bottom, x, top, strokeColor=colors.red, strokeWidth=0.8, strokeDashArray=[3, 2])
+            Line(
+                x,
+                bottom,
+                x,
+                top + 2 + 8 * (n % 2),
+                strokeColor=colors.red,
+                strokeWidth=0.8,
+                strokeDashArray=[3, 2],
+            )
         )
         text = f"{labels(ja, en)} {day:%m-%d}"
         near_end = x + 2 + stringWidth(text, font, 6) > drawing.width
         label = String(
             x - 2 if near_end else x + 2,
-            top - 8 - 8 * (n % 3),
+            top + 3 + 8 * (n % 2),
             text,
             fontName=font,
             fontSize=6,
