@@ -76,8 +76,10 @@ def read_content(
         if len(head) < keep:
             head += data[: keep - len(head)]
         if spool is not None:
-            spool.write(data)
+            _spool(spool, data)
         result.read += len(data)
+    if spool is not None:
+        spool.truncate(result.read)  # a sparse tail (skipped zeros) gets its length
     result.complete = result.read == size
     if result.complete:
         result.md5, result.sha1, result.sha256 = (h.hexdigest() for h in hashers)
@@ -120,6 +122,15 @@ def read_and_classify(
     result = read_content(handle, size, attr, keep, spool)
     finish_content(result, size, classify(result.head) if result.head else None, scanner)
     return result
+
+
+def _spool(spool: IO[bytes], data: bytes) -> None:
+    """Copy to the spool, leaving holes for zero blocks: sparse streams such as
+    $UsnJrnl:$J are mostly zeros and may be gigabytes long."""
+    if data.strip(b"\0"):
+        spool.write(data)
+    else:
+        spool.seek(len(data), 1)
 
 
 def _read(handle: Any, offset: int, length: int, attr: tuple[int, int] | None) -> bytes:

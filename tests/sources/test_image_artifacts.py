@@ -3,6 +3,7 @@ with locators that start at the image location and keep the parser's inner posit
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +116,31 @@ def test_evidence_changed_during_ingest_is_an_error(
         ingest_image(case, built.path)
     assert case.store.batches() == []
     assert list((case.root / "store" / "inventories").iterdir()) == []
+
+
+def test_spooled_artifact_keeps_zero_blocks_and_length(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spool files skip zero blocks (sparse) but the parser still sees every byte."""
+    built = build_fat(tmp_path / "evidence")
+    payload = bytes(1 << 20) + b'{"x": 1}\n' + bytes((1 << 20) + 5)
+    _add(built.path, tmp_path, "exports/sparse.bin", payload)
+    seen: dict[str, str] = {}
+
+    class Probe:
+        name = "probe_test"
+        version = "1"
+        source_kind = "artifact"
+        image_globs = ("exports/sparse.bin",)
+
+        @classmethod
+        def check(cls, head: bytes, path: Path) -> bool:
+            return False
+
+        def parse(self, ctx: ParseContext) -> Iterator[Event]:
+            seen["sha256"] = hashlib.sha256(ctx.path.read_bytes()).hexdigest()
+            return iter(())
+
+    monkeypatch.setitem(parsers._items, "probe_test", Probe)
+    ingest(built.path, tmp_path / "case")
+    assert seen["sha256"] == hashlib.sha256(payload).hexdigest()
