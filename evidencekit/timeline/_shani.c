@@ -119,7 +119,8 @@ static void msg_init(Msg *m, const unsigned char *data, size_t len, int first) {
     memcpy(m->tail, data + len - rest, rest);
     m->tail[rest] = 0x80;
     uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++) m->tail[64 * (m->count - m->full) - 1 - i] = (unsigned char)(bits >> (8 * i));
+    size_t last = 64 * (m->count - m->full) - 1; /* the length ends the last tail block */
+    for (size_t i = 0; i < 8; i++) m->tail[last - i] = (unsigned char)(bits >> (8 * i));
     m->patched_head = first >= 0 && m->full > 0;
     if (m->patched_head) {
         memcpy(m->head, data, 64);
