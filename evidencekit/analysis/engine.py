@@ -22,7 +22,7 @@ from evidencekit.analysis.config import AnalysisError, load_lists, load_paramete
 from evidencekit.analysis.context import Context, Draft, ref, to_evidence
 from evidencekit.analysis.coverage import summarise
 from evidencekit.analysis.gaps import GapInputs, build_gaps
-from evidencekit.analysis.hr import HrFact, normalise_type, read_hr_csv
+from evidencekit.analysis.hr import HrFact, normalise_type, read_hr_file
 from evidencekit.analysis.identities import IdentityMap, load_identities
 from evidencekit.analysis.jpcal import Calendar
 from evidencekit.analysis.matrix import MatrixInputs, build_matrix
@@ -74,7 +74,7 @@ def build_context(case_zone: str, opts: AnalysisOptions) -> tuple[Context, list[
         params=params, lists=load_lists(), calendar=Calendar(params), identities=ids, assets=reg
     )
     if opts.hr is not None:
-        facts, src = read_hr_csv(opts.hr)
+        facts, src = read_hr_file(opts.hr, params["timezone"])
         inputs.append(src)
         for f in facts:
             ctx.add_hr(f)

@@ -168,3 +168,52 @@ def read_hr_csv(path: Path) -> tuple[list[HrFact], InputFile]:
 def normalise_type(value: str) -> str:
     """Map synonyms from the domain map (last_attendance, retirement_date) to one name."""
     return _ALIASES.get(value, value)
+
+
+def read_hr_file(path: Path, zone: str) -> tuple[list[HrFact], InputFile]:
+    """Read ``--hr FILE``: through the log-export HR reader (parser ``hr``: 社員番号, 区分,
+    日付, ...) when it is registered and the file is in its layout; otherwise the simple
+    ``person,hr_type,date[,end_date]`` CSV above. Facts cite the file hash and line."""
+    head = path.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    if head and "hr_type" in head[0]:
+        return read_hr_csv(path)
+    from evidencekit.parsers import base as parser_base
+
+    if "hr" not in parser_base.parsers:
+        return read_hr_csv(path)
+    return _via_parser(path, zone, parser_base)
+
+
+def _via_parser(path: Path, zone: str, parser_base: Any) -> tuple[list[HrFact], InputFile]:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    cls = parser_base.parsers.get("hr")
+    ctx = parser_base.ParseContext(
+        source_id=digest[:16], path=path, parser="hr", version=cls.version, time_zone=zone
+    )
+    facts: list[HrFact] = []
+    problems: list[str] = []
+    for item in cls().parse(ctx):
+        content = item if isinstance(item, dict) else item.model_dump(mode="json")
+        if "code" in content and "message" in content:  # a parse issue
+            if content.get("severity") == "error":
+                problems.append(f"line {content['locator'].get('line')}: {content['message']}")
+            continue
+        attrs = content.get("attributes") or {}
+        hr_type = normalise_type(str(attrs.get("hr_type") or ""))
+        when = content.get("time")
+        if hr_type not in KNOWN_TYPES or not attrs.get("person") or not when:
+            problems.append(f"line {content['locator'].get('line')}: unusable HR row")
+            continue
+        local = datetime.strptime(when[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        day = local.astimezone(ZoneInfo(zone)).date().isoformat()
+        end = attrs.get("end_date")
+        line = content["locator"].get("line")
+        facts.append(HrFact(str(attrs["person"]), hr_type, day, str(end)[:10] if end else None,
+                            None, f"{path.name}:{line}"))  # fmt: skip
+    if problems:
+        raise AnalysisError(f"HR file {path.name}: " + "; ".join(problems[:10]))
+    return facts, InputFile(role="hr", name=path.name, sha256=digest, records=len(facts))

@@ -122,3 +122,21 @@ def test_statuses_use_the_six_japanese_labels(p1: Built) -> None:
     }
     assert {k: v for k, v in labels.items() if k in expected} == expected
     assert statuses(p1[2])["misappropriation_act.goods_transfer"] == "out_of_scope"
+
+
+def test_hr_export_through_the_log_reader_gives_the_same_windows(p1: Built, tmp_path: Path) -> None:
+    """--hr with the HR export layout (社員番号, 区分, 日付) goes through parser ``hr``."""
+    hr = tmp_path / "人事イベント.csv"
+    hr.write_text(
+        "社員番号,氏名,メールアドレス,区分,日付,備考\n"
+        "e1,田中 一郎,e1.tanaka@smt.example.co.jp,退職届,2025-03-03,\n"
+        "e1,田中 一郎,e1.tanaka@smt.example.co.jp,最終出社日,2025-03-14,\n"
+        "e1,田中 一郎,e1.tanaka@smt.example.co.jp,退職日,2025-03-31,\n",
+        encoding="utf-8",
+    )
+    via_parser = rerun(p1, hr=hr)
+    windows = {f.rule: f.window for f in via_parser.findings if f.rule in ("R02", "R03", "R11")}
+    assert windows == {"R02": "hot", "R03": "exit_leave", "R11": "exit_leave"}
+    r01 = next(f for f in via_parser.findings if f.rule == "R01")
+    assert {i.name for i in r01.input_refs} == {"人事イベント.csv"}
+    assert {i.entry for i in r01.input_refs} == {"line 2", "line 3", "line 4"}
