@@ -137,3 +137,34 @@ def test_ads_count_excludes_index_streams(ntfs_image: Built, tmp_path: Path) -> 
     index_streams = {s["path"] for r in result.inventory for s in r.get("streams", [])
                      if s["attribute"].startswith("144-")}  # fmt: skip
     assert "$Secure:$SII" in index_streams
+
+
+def test_invalid_utf16_name_is_recorded(tmp_path: Path) -> None:
+    """A lone surrogate written over a name's first UTF-16 unit, in the MFT record and
+    in the directory index (the only bytes changed; none sits on an update-sequence
+    slot): TSK shows '^', we record the raw $FILE_NAME bytes."""
+    need_tools("mkntfs", "ntfscp", "fls")
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    image = folder / "names.img"
+    subprocess.run(["truncate", "-s", "16M", str(image)], check=True)
+    subprocess.run(["mkntfs", "-F", "-f", "-q", str(image)], check=True, capture_output=True)
+    (tmp_path / "f").write_bytes(b"hi\n")
+    subprocess.run(["ntfscp", "-f", str(image), str(tmp_path / "f"), "QQQQ.txt"], check=True,
+                   capture_output=True)  # fmt: skip
+    data = bytearray(image.read_bytes())
+    name = "QQQQ".encode("utf-16-le")
+    hits = [i for i in range(len(data)) if data.startswith(name, i)]
+    assert len(hits) == 2 and all(i % 512 < 508 for i in hits)
+    for i in hits:
+        data[i : i + 2] = b"\x00\xd8"
+    image.write_bytes(bytes(data))
+    listing = subprocess.run(["fls", str(image)], check=True, capture_output=True, text=True)
+    assert "^QQ.txt" in listing.stdout
+    result = ingest(image, tmp_path / "case")
+    (issue,) = [i for i in result.issues if i["code"] == "name_invalid_utf16"]
+    assert issue["locator"]["path"] == "^QQ.txt"
+    # TSK's lenient conversion swallows the unit after the lone surrogate ('^QQ.txt' for
+    # '\ud800QQQ.txt'): the raw bytes in the issue keep what is really there.
+    assert issue["message"].endswith("00d8" + "QQQ.txt".encode("utf-16-le").hex())
+    assert "name_problem" in result.entry("^QQ.txt")["flags"]
