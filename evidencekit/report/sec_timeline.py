@@ -226,14 +226,15 @@ def verification(st: Styles, data: ReportData) -> list[Flowable]:
         "library). Obtain trust anchors (signer and TSA root certificates) from outside "
         "the package.",
     )
-    for title, code in _steps(L, head):
+    for title, code in verification_steps(L, head):
         out.append(KeepTogether([para(title, st.h2), Preformatted(code, st.mono)]))
     out.append(PageBreak())
     return out
 
 
-def _steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
-    """(title, commands) to run inside the unpacked evidence package folder."""
+def verification_steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
+    """(title, commands) printed in the verification appendix, to run inside the unpacked
+    evidence package folder."""
     return [
         (
             "1. "
