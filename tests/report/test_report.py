@@ -266,3 +266,15 @@ def test_findings_must_cite_events_at_their_leaf(tmp_path: Path) -> None:
     write_analysis(built.case, good.model_copy(update={"findings": (moved,)}))
     with pytest.raises(CaseError, match="leaf indices disagree"):
         build_report(built.case, "en", options=FIXED)
+
+
+def test_japanese_lines_obey_kinsoku(rendered: dict[str, object]) -> None:
+    """No rendered line starts with closing punctuation (行頭禁則), and the long Japanese
+    paragraphs do wrap (more than one line)."""
+    text = pdf_text(rendered["ja"].report)  # type: ignore[attr-defined]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    japanese = [line for line in lines if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", line)]
+    assert len(japanese) > 50
+    assert not [line for line in japanese if line[0] in "、。，．）」』】〕！？ゃゅょっー"]
+    intro = next(i for i, line in enumerate(lines) if line.startswith("主要イベント"))
+    assert not lines[intro].endswith("。")  # the paragraph continues on the next line
