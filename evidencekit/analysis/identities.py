@@ -50,6 +50,7 @@ class IdentityMap:
         self._index: dict[str, str] = {}
         self._host_owner: dict[str, str] = {}
         self._cache: dict[tuple[Any, ...], str | None] = {}
+        self._service: dict[str, bool] = {}
         for person in people:
             self.add(person)
 
@@ -107,6 +108,12 @@ class IdentityMap:
         """Service account: flagged in the map, or an unmapped ``svc_*`` account."""
         if person is None:
             return False
+        hit = self._service.get(person)
+        if hit is None:
+            hit = self._service[person] = self._is_service(person)
+        return hit
+
+    def _is_service(self, person: str) -> bool:
         known = self.people.get(person)
         if known is not None:
             return known.service_account

@@ -88,6 +88,7 @@ def nfkc(text: str) -> str:
 
 
 _FOLDED: dict[int, tuple[tuple[str, str], ...]] = {}
+_ASCII: dict[int, tuple[tuple[str, str], ...]] = {}
 _MARK_CACHE: dict[str, str | None] = {}
 
 
@@ -121,8 +122,12 @@ def has_marking(ctx: Context, text: str | None) -> str | None:
 def _scan(ctx: Context, text: str) -> str | None:
     words = _folded_words(ctx.lists["markings"])
     if text.isascii():  # NFKC leaves ASCII unchanged: only the ASCII words can match
+        key = id(ctx.lists["markings"])
+        ascii_words = _ASCII.get(key)
+        if ascii_words is None:
+            ascii_words = _ASCII[key] = tuple((w, fw) for w, fw in words if fw.isascii())
         low = text.lower()
-        return next((w for w, fw in words if fw.isascii() and fw in low), None)
+        return next((w for w, fw in ascii_words if fw in low), None)
     folded = nfkc(text)
     return next((w for w, fw in words if fw in folded), None)
 
