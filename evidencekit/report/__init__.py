@@ -93,7 +93,8 @@ def build_report(
     )
     data = collect(case, key_limit=opt.key_limit)
     check_output(report_path.parent, [Path(s.path) for s in data.sources], force=force)
-    pdf, annex = render(data, opt, identity)
+    fonts = load_fonts()
+    pdf, annex = render(data, opt, identity, fonts)
     signer = None
     if identity is not None:
         pdf, signer = sign_pdf(pdf, identity, "evidencekit report")
@@ -104,7 +105,7 @@ def build_report(
         annex=annex_path,
         report_sha256=hashlib.sha256(pdf).hexdigest(),
         annex_sha256=hashlib.sha256(annex).hexdigest(),
-        font=load_fonts().description,
+        font=fonts.description,
         signer=signer,
     )
     case.custody.append(
