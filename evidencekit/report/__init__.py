@@ -193,6 +193,7 @@ def _story(
         *sec_analysis.element_matrix(st, data),
         *sec_timeline.key_events(st, data, opt),
         *sec_analysis.findings(st, data),
+        *sec_legal.episodes(st, data),
         *sec_legal.art52(st, data),
         *sec_legal.gaps(st, data),
         *sec_timeline.sealed_annex(st, annex_sha, len(data.files)),

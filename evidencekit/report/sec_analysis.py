@@ -237,7 +237,6 @@ def findings(st: Styles, data: ReportData) -> list[Flowable]:
                 "所見の記録はない（解析未実施または該当なし）。",
                 "No findings are recorded (analysis not run or nothing matched).",
             ),
-            PageBreak(),
         ]
     shown: set[str] = set()
     labels = {e.element: L(e.label_ja, e.label_en) for e in a.elements}
@@ -264,7 +263,6 @@ def findings(st: Styles, data: ReportData) -> list[Flowable]:
         )
         for f in rest:
             out += finding_block(st, data, f)
-    out.append(PageBreak())
     return out
 
 

@@ -4,15 +4,57 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak
 
-from evidencekit.analysis.model import STATUS_EN, STATUS_JA, AnalysisResult
+from evidencekit.analysis.model import STATUS_EN, STATUS_JA, TIER_EN, AnalysisResult
 from evidencekit.report.data import ReportData
 from evidencekit.report.doc import Heading, Styles, body, table
-from evidencekit.report.i18n import Labels
+from evidencekit.report.i18n import Labels, fmt_time
 from evidencekit.report.redact import redactor
 
 PRIORITY = {"P1": 0, "P2": 1, "P3": 2}
 ART52_RULES = ("R02", "R03", "R04", "R05", "R10", "R16")
 ART52_ELEMENT = "presumption.ucpa_5_2"
+
+
+def episodes(st: Styles, data: ReportData) -> list[Flowable]:
+    """End of section 8: episodes (C01) with their tier label and the itemised facts that
+    contribute, never a score (domain map §3.4)."""
+    L, a = st.labels, data.analysis
+    if a is None or not a.episodes:
+        return [PageBreak()]
+    rows = [
+        [
+            f"{e.id}\n{e.person}",
+            f"{fmt_time(e.time_start, st.lang, long=False)} –\n"
+            f"{fmt_time(e.time_end, st.lang, long=False)}",
+            L(e.tier, TIER_EN[e.tier])
+            + (f"\n{L('時期', 'window')}: {e.window}" if e.window else ""),
+            "\n".join(
+                f"{L(i.label_ja, i.label_en)} ({', '.join(i.findings) or '—'})"
+                for i in e.indicators
+            )
+            or "—",
+            ", ".join(e.findings),
+        ]
+        for e in a.episodes
+    ]
+    header = [
+        L("エピソード", "Episode"),
+        L("期間(JST)", "Period (JST)"),
+        L("区分", "Tier"),
+        L("寄与する事実", "Contributing facts"),
+        L("所見", "Findings"),
+    ]
+    return [
+        Heading("8.E " + L("エピソード（関連する所見のまとまり）", "Episodes"), st.h2, 1),
+        *body(
+            st,
+            "区分は調査上の優先度を示すものであり、有責性の評価ではない。目的の評価は代理人の判断事項である。",
+            "Tiers rank review work; they are not an assessment of culpability. What the facts "
+            "mean for purpose (図利加害目的) is for counsel to decide.",
+        ),
+        table(st, header, rows, [1.2, 1.5, 1.0, 3.3, 1.2]),
+        PageBreak(),
+    ]
 
 
 def art52(st: Styles, data: ReportData) -> list[Flowable]:

@@ -88,3 +88,15 @@ def test_no_banned_phrase(p7: tuple[Case, AnalysisResult, ReportResult]) -> None
     _, _, report = p7
     text = pdf_text(report.report).lower()
     assert not [p for p in banned_phrases() if p.lower() in text]
+
+
+def test_episodes_show_tier_and_contributing_facts(
+    p7: tuple[Case, AnalysisResult, ReportResult],
+) -> None:
+    _, result, report = p7
+    assert result.episodes
+    text = _flat(pdf_text(report.report))
+    for episode in result.episodes:
+        assert episode.id in text and _flat(episode.tier) in text
+        for item in episode.indicators:
+            assert _flat(item.label_ja) in text
