@@ -147,12 +147,11 @@ def entry_flags(entry: Entry, content: ContentResult | None, markings: list[Any]
 
 
 def timestomp_suspected(entry: Entry) -> bool:
-    """$SI creation or modification earlier than the $FILE_NAME one (a classic sign)."""
-    ft = entry.filetimes
-    return any(
-        ft.get(f"si_{r}", 0) and ft.get(f"fn_{r}", 0) and ft[f"si_{r}"] < ft[f"fn_{r}"]
-        for r in ("crtime", "mtime")
-    )
+    """$SI creation earlier than $FILE_NAME creation (the classic sign of a tool that
+    rewrote $STANDARD_INFORMATION). Modified times are not compared: copy tools that
+    keep the source's mtime (robocopy, unzip, ntfscp -t) put $SI mtime before $FN's."""
+    si, fn = entry.filetimes.get("si_crtime", 0), entry.filetimes.get("fn_crtime", 0)
+    return bool(si and fn and si < fn)
 
 
 def mode_string(entry: Entry) -> str:

@@ -171,3 +171,35 @@ def test_invalid_utf16_name_is_recorded(tmp_path: Path) -> None:
     # '\ud800QQQ.txt'): the raw bytes in the issue keep what is really there.
     assert issue["message"].endswith("00d8" + "QQQ.txt".encode("utf-16-le").hex())
     assert "name_problem" in result.entry("^QQ.txt")["flags"]
+
+
+def test_timestomp_suspected_when_si_precedes_fn(ntfs_image: Built, tmp_path: Path) -> None:
+    """$STANDARD_INFORMATION creation time set back ten years in hello.txt's MFT record
+    (as timestomping tools do; $FILE_NAME is left alone). istat confirms the edit."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    image = folder / "stomped.img"
+    data = bytearray(ntfs_image.path.read_bytes())
+    cluster = int.from_bytes(data[0x0B:0x0D], "little") * data[0x0D]
+    mft = int.from_bytes(data[0x30:0x38], "little") * cluster
+    inode = int(ingest(ntfs_image.path, tmp_path / "probe").entry("hello.txt")["inode"])
+    record = mft + inode * 1024
+    assert data[record : record + 4] == b"FILE"
+    attr = record + int.from_bytes(data[record + 0x14 : record + 0x16], "little")
+    assert int.from_bytes(data[attr : attr + 4], "little") == 0x10  # $STANDARD_INFORMATION
+    content = attr + int.from_bytes(data[attr + 0x14 : attr + 0x16], "little")
+    created = int.from_bytes(data[content : content + 8], "little")
+    earlier = created - 10 * 365 * 86400 * 10**7
+    data[content : content + 8] = earlier.to_bytes(8, "little")
+    image.write_bytes(bytes(data))
+    istat = subprocess.run(["istat", str(image), str(inode)], check=True, capture_output=True,
+                           text=True).stdout  # fmt: skip
+    si_created = istat.split("$STANDARD_INFORMATION")[1].split("Created:")[1].split("(")[0]
+    fn_created = istat.split("$FILE_NAME Attribute")[1].split("Created:")[1].split("(")[0]
+    assert si_created.strip() < fn_created.strip()
+    result = ingest(image, tmp_path / "case")
+    events = result.events_for("hello.txt")
+    assert events["si_crtime"]["time_original"] == str(earlier)
+    assert all("timestomp_suspected" in e["flags"] for e in events.values())
+    untouched = ingest(ntfs_image.path, tmp_path / "clean").events_for("hello.txt")
+    assert all("timestomp_suspected" not in e.get("flags", []) for e in untouched.values())
