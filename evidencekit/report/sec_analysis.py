@@ -250,7 +250,7 @@ def findings(st: Styles, data: ReportData) -> list[Flowable]:
         out.append(Heading(f"{labels.get(element, element)}", st.h2, 1))
         for f in related:
             if f.id in shown:
-                out += body(st, f"{f.id}（上記参照）", f"{f.id} (see above)")
+                out.append(para(L(f"{f.id}（上記参照）", f"{f.id} (see above)"), st.small))
                 continue
             shown.add(f.id)
             out += finding_block(st, data, f)

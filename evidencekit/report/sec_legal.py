@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak
 
 from evidencekit.analysis.model import STATUS_EN, STATUS_JA, TIER_EN, AnalysisResult
 from evidencekit.report.data import ReportData
@@ -44,17 +44,16 @@ def episodes(st: Styles, data: ReportData) -> list[Flowable]:
         L("寄与する事実", "Contributing facts"),
         L("所見", "Findings"),
     ]
-    return [
-        Heading("8.E " + L("エピソード（関連する所見のまとまり）", "Episodes"), st.h2, 1),
-        *body(
-            st,
-            "区分は調査上の優先度を示すものであり、有責性の評価ではない。目的の評価は代理人の判断事項である。",
-            "Tiers rank review work; they are not an assessment of culpability. What the facts "
-            "mean for purpose (図利加害目的) is for counsel to decide.",
-        ),
-        table(st, header, rows, [1.2, 1.5, 1.0, 3.3, 1.2]),
-        PageBreak(),
-    ]
+    intro = body(
+        st,
+        "区分は調査上の優先度を示すものであり、有責性の評価ではない。目的の評価は代理人の判断事項である。",
+        "Tiers rank review work; they are not an assessment of culpability. What the facts "
+        "mean for purpose (図利加害目的) is for counsel to decide.",
+    )
+    heading = Heading("8.E " + L("エピソード（関連する所見のまとまり）", "Episodes"), st.h2, 1)
+    # a page break first when little room is left, so the heading never stands alone
+    grid = table(st, header, rows, [1.2, 1.5, 1.0, 3.3, 1.2])
+    return [CondPageBreak(150), heading, *intro, grid, PageBreak()]
 
 
 def art52(st: Styles, data: ReportData) -> list[Flowable]:
