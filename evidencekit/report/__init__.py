@@ -87,10 +87,7 @@ def build_report(
     opt = replace(options or ReportOptions(), lang=lang)
     if opt.created is None:
         opt = replace(opt, created=utc_now())
-    report_path = (out or case.root / "report" / REPORT_FILE).resolve()
-    annex_path = report_path.with_name(
-        ANNEX_FILE if out is None else f"{report_path.stem}-{ANNEX_FILE}"
-    )
+    report_path, annex_path = _targets(case, out)
     data = collect(case, key_limit=opt.key_limit)
     check_output(report_path.parent, [Path(s.path) for s in data.sources], force=force)
     fonts = load_fonts()
@@ -108,21 +105,33 @@ def build_report(
         font=fonts.description,
         signer=signer,
     )
+    _record(case, result, opt, data)
+    return result
+
+
+def _targets(case: Case, out: Path | None) -> tuple[Path, Path]:
+    """(report path, annex path): ``<case>/report/`` by default, else beside ``out``."""
+    report_path = (out or case.root / "report" / REPORT_FILE).resolve()
+    annex_name = ANNEX_FILE if out is None else f"{report_path.stem}-{ANNEX_FILE}"
+    return report_path, report_path.with_name(annex_name)
+
+
+def _record(case: Case, result: ReportResult, opt: ReportOptions, data: ReportData) -> None:
+    """The custody entry ``report`` with both files' hashes."""
     case.custody.append(
         "report",
         f"report rendered ({opt.lang}) for timeline version {data.head.version}",
         evidence={
-            _rel(case, report_path): result.report_sha256,
-            _rel(case, annex_path): result.annex_sha256,
+            _rel(case, result.report): result.report_sha256,
+            _rel(case, result.annex): result.annex_sha256,
         },
         details={
             "merkle_root": data.head.merkle_root,
-            "signed": signer is not None,
-            "signer": signer or "",
+            "signed": result.signer is not None,
+            "signer": result.signer or "",
             "lang": opt.lang,
         },
     )
-    return result
 
 
 def render(

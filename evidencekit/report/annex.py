@@ -38,6 +38,19 @@ def annex_story(st: Styles, data: ReportData) -> list[Flowable]:
         "protective order or 秘匿決定.",
     )
     out.append(Heading(L("A. ファイル参照番号の対応表", "A. File references"), st.h2, 0))
+    out.append(_file_table(st, data))
+    if data.analysis is not None and data.analysis.findings:
+        out.append(Heading(L("B. 所見の詳細事実", "B. Detailed facts of findings"), st.h2, 0))
+        for f in data.analysis.findings:
+            out.append(para(f"{f.id} {L(f.title_ja, f.title_en)}", st.cell_head))
+            facts = _facts(f.facts)
+            out.append(Preformatted(facts, mono_for(facts, st), maxLineLength=110))
+    return out
+
+
+def _file_table(st: Styles, data: ReportData) -> Flowable:
+    """FILE-nnnn ↔ path, name, SHA-256, size (paths broken by width: fast for many files)."""
+    L = st.labels
     rows = [
         [
             f.ref,
@@ -57,24 +70,14 @@ def annex_story(st: Styles, data: ReportData) -> list[Flowable]:
         L("サイズ", "Size"),
         L("イベント", "Events"),
     ]
-    widths = [0.9, 3.0, 1.6, 2.6, 0.7, 0.6]
-    out.append(
-        table(
-            st,
-            header,
-            rows or [["-"] * 6],
-            widths,
-            plain_cols=frozenset({0, 3, 4, 5}),
-            fit_cols=frozenset({1, 2}),
-        )
+    return table(
+        st,
+        header,
+        rows or [["-"] * 6],
+        [0.9, 3.0, 1.6, 2.6, 0.7, 0.6],
+        plain_cols=frozenset({0, 3, 4, 5}),
+        fit_cols=frozenset({1, 2}),
     )
-    if data.analysis is not None and data.analysis.findings:
-        out.append(Heading(L("B. 所見の詳細事実", "B. Detailed facts of findings"), st.h2, 0))
-        for f in data.analysis.findings:
-            out.append(para(f"{f.id} {L(f.title_ja, f.title_en)}", st.cell_head))
-            facts = _facts(f.facts)
-            out.append(Preformatted(facts, mono_for(facts, st), maxLineLength=110))
-    return out
 
 
 def _facts(facts: dict[str, Any]) -> str:

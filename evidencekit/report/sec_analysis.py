@@ -8,7 +8,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable, PageBreak
 
-from evidencekit.analysis.model import STATUS_EN, STATUS_JA, STRENGTH_JA, Finding
+from evidencekit.analysis.model import STATUS_EN, STATUS_JA, STRENGTH_JA, AnalysisResult, Finding
 from evidencekit.report.data import ReportData
 from evidencekit.report.doc import Heading, Styles, body, para, table
 from evidencekit.report.i18n import fmt_time
@@ -185,10 +185,27 @@ def element_matrix(st: Styles, data: ReportData) -> list[Flowable]:
             ),
             PageBreak(),
         ]
-    red = redactor(data)
-    findings = {f.id: f for f in data.analysis.findings}
-    rows = []
-    for e in data.analysis.elements:
+    rows = _matrix_rows(st, data, data.analysis)
+    header = [
+        L("要件", "Element"),
+        L("状況", "Status"),
+        L("性質", "Strength"),
+        L("主要証拠", "Key evidence"),
+        L("弱点", "Weaknesses"),
+        L("課題", "Gaps"),
+        L("不足する証拠", "Missing"),
+    ]
+    out.append(table(st, header, rows, [1.9, 1.35, 1.0, 2.3, 1.5, 1.0, 1.4]))
+    out.append(PageBreak())
+    return out
+
+
+def _matrix_rows(st: Styles, data: ReportData, analysis: AnalysisResult) -> list[list[Any]]:
+    """One row per element: label and statute, status, strength, evidence, weaknesses, gaps."""
+    L, red = st.labels, redactor(data)
+    findings = {f.id: f for f in analysis.findings}
+    rows: list[list[Any]] = []
+    for e in analysis.elements:
         key = [_ref_text(findings[f]) if f in findings else f for f in e.supporting_findings]
         weak = [red(L(w.text_ja, w.text_en)) for w in e.weakening_facts]
         rows.append(
@@ -202,18 +219,7 @@ def element_matrix(st: Styles, data: ReportData) -> list[Flowable]:
                 red("\n".join(e.missing_evidence)) or "—",
             ]
         )
-    header = [
-        L("要件", "Element"),
-        L("状況", "Status"),
-        L("性質", "Strength"),
-        L("主要証拠", "Key evidence"),
-        L("弱点", "Weaknesses"),
-        L("課題", "Gaps"),
-        L("不足する証拠", "Missing"),
-    ]
-    out.append(table(st, header, rows, [1.9, 1.35, 1.0, 2.3, 1.5, 1.0, 1.4]))
-    out.append(PageBreak())
-    return out
+    return rows
 
 
 def _ref_text(f: Finding) -> str:

@@ -25,7 +25,7 @@ LIST_HEADER = (
 
 def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowable]:
     """Section 7: the condensed key-event table and the daily activity chart."""
-    L, ev = st.labels, ev_number(data)
+    L = st.labels
     out: list[Flowable] = [Heading("7. " + L("時系列", "Timeline"), st.h1, 0)]
     out += body(
         st,
@@ -38,7 +38,20 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         "'Full event list'; the hash-chained "
         "timeline is in the package.",
     )
-    counter = _counter_ids(data)
+    out += _key_table(st, data)
+    chart = activity_chart(data.activity, st.labels, st.fonts.gothic, FRAME_WIDTH)
+    out.append(
+        KeepTogether(
+            [para(L("日別の活動（操作種別ごと）", "Daily activity by action"), st.h2), chart]
+        )
+    )
+    out.append(PageBreak())
+    return out
+
+
+def _key_table(st: Styles, data: ReportData) -> list[Flowable]:
+    """Key events with leaf index, id, JST time, swimlane, kind, source, account, file."""
+    L, ev, counter = st.labels, ev_number(data), _counter_ids(data)
     rows = [
         [
             str(r.leaf),
@@ -52,6 +65,8 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         ]
         for r in data.key_events
     ]
+    if not rows:
+        return body(st, "主要イベントの記録はない。", "No key events are recorded.")
     header = [
         L("葉番号", "Leaf"),
         L("イベントID", "Event id"),
@@ -62,18 +77,7 @@ def key_events(st: Styles, data: ReportData, opt: ReportOptions) -> list[Flowabl
         L("アカウント", "Account"),
         L("ファイル", "File"),
     ]
-    if rows:
-        out.append(table(st, header, rows, [0.68, 2.75, 1.15, 1.2, 1.05, 0.75, 1.02, 1.4]))
-    else:
-        out += body(st, "主要イベントの記録はない。", "No key events are recorded.")
-    chart = activity_chart(data.activity, st.labels, st.fonts.gothic, FRAME_WIDTH)
-    out.append(
-        KeepTogether(
-            [para(L("日別の活動（操作種別ごと）", "Daily activity by action"), st.h2), chart]
-        )
-    )
-    out.append(PageBreak())
-    return out
+    return [table(st, header, rows, [0.68, 2.75, 1.15, 1.2, 1.05, 0.75, 1.02, 1.4])]
 
 
 LANES: tuple[tuple[str, str, frozenset[str]], ...] = (
