@@ -140,3 +140,15 @@ def test_hr_export_through_the_log_reader_gives_the_same_windows(p1: Built, tmp_
     r01 = next(f for f in via_parser.findings if f.rule == "R01")
     assert {i.name for i in r01.input_refs} == {"人事イベント.csv"}
     assert {i.entry for i in r01.input_refs} == {"line 2", "line 3", "line 4"}
+
+
+def test_every_finding_cites_events_or_input_files(
+    positives: dict[str, Built], benign: dict[str, Built]
+) -> None:
+    """The report refuses a finding without evidence references (map §9 item 4)."""
+    for name, built in {**positives, **benign}.items():
+        for f in built[2].findings:
+            if f.rule.startswith("R"):
+                assert f.evidence, (name, f.id, f.rule)
+            else:
+                assert f.evidence or f.input_refs, (name, f.id, f.rule)

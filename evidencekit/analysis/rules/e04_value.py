@@ -23,6 +23,9 @@ class ValueClassifier(Rule):
     phase = 45
 
     def finish(self) -> None:
+        sources = [
+            d for d in self.ctx.drafts_of("R02", "R03", "R04", "R05") if d.severity != "info"
+        ]
         taken = sorted(
             {
                 k
@@ -49,7 +52,7 @@ class ValueClassifier(Rule):
                 title_en="Usefulness",
                 explanation_ja=f"取得・持出しの記録があるファイル{len(taken):,}件（名称ベース）のうち{len(value):,}件が設計図・ソースコード・製法・顧客情報等の類型に該当する。台帳に業務上の価値の記載がある営業秘密候補は{len(assets)}件である。",
                 explanation_en=f"Of {len(taken):,} files (by name) in acquisition or transfer findings, {len(value):,} fall in value classes (drawings, source code, recipes, customer data, plans). The register describes business value for {len(assets)} secret-set entries.",  # noqa: E501 - bilingual wording kept whole
-                refs=[],
+                refs=[d.refs[0] for d in sources if d.refs][: self.ctx.max_refs()],
                 total=len(taken),
                 elements=[("usefulness", "strong_indirect", "SIG.US.01")]
                 + ([("presumption.ucpa_5_2", "context", None)] if t1 else []),

@@ -49,7 +49,11 @@ class DepartureWindow(Rule):
                 continue
             mine = [d for d in acts if d.person == person and d.window in _JA]
             windows = sorted({d.window for d in mine if d.window})
+            # the HR events themselves, and the first event of each act inside a window
             refs = [f.ref for f in hr.facts if f.ref is not None]
+            refs += [d.refs[0] for d in mine if d.refs]
+            if not refs:
+                continue  # HR from a file and no act in any window: nothing to cite
             lines = [
                 ("hr", f"line {f.origin.rsplit(':', 1)[1]}") for f in hr.facts if f.ref is None
             ]
