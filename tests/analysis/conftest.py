@@ -87,8 +87,10 @@ def b4(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
-def positives(p1: Built, p2: Built, p3: Built, p4: Built, p5: Built, p7: Built) -> dict[str, Built]:
-    return {"P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P7": p7}
+def positives(
+    p1: Built, p2: Built, p3: Built, p4: Built, p5: Built, p6: Built, p7: Built, p8: Built
+) -> dict[str, Built]:
+    return {"P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P6": p6, "P7": p7, "P8": p8}
 
 
 @pytest.fixture(scope="session")

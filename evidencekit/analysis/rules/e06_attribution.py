@@ -83,7 +83,9 @@ class Attribution(Rule):
                 attributed.add(person)
                 self._emit(person, refs, signals, "strong_indirect")
         for person in sorted(p for p in misused if p):
-            self._emit(person, [], ["SIG.ATT.05"], "negative")
+            refs = [r for d in self.ctx.drafts_of("R10") if d.facts.get("account_owner") == person
+                    for r in d.refs[:3]]  # fmt: skip
+            self._emit(person, refs, ["SIG.ATT.05"], "negative")
         self.ctx.shared["attributed"] = attributed
 
     def _emit(self, person: str, refs: list[Any], signals: list[str], strength: str) -> None:
