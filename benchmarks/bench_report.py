@@ -6,7 +6,7 @@ reportlab approach: the same event rows as one platypus ``LongTable`` (what one 
 write first), measured on a smaller slice because it grows much faster. Ratios are
 printed for the slice (same rows, same fonts).
 
-    .venv/bin/python benchmarks/bench_report.py [--events 100000] [--slice 5000]
+    .venv/bin/python benchmarks/bench_report.py [--events 100000] [--slice 20000]
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def run(code: str, *args: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--slice", type=int, default=5_000)
+    parser.add_argument("--slice", type=int, default=20_000)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
