@@ -51,7 +51,11 @@ def _summary(result: AnalysisResult, hashes: dict[str, str]) -> None:
     show_default=True,
     help="Profile: jp_ucpa_civil, jp_ucpa_criminal, us_dtsa_civil, or a profile TOML file.",
 )
-@click.option("--hr", type=_FILE, help="HR export CSV (person,hr_type,date[,end_date]).")
+@click.option(
+    "--hr",
+    type=_FILE,
+    help="HR export CSV (社員番号,区分,日付,... via the hr reader; or person,hr_type,date).",
+)
 @click.option("--identities", type=_FILE, help="Identity map (CSV or TOML).")
 @click.option("--assets", type=_FILE, help="Asset register (TOML, or CSV of assets).")
 @click.option("--params", type=_FILE, help="Threshold overrides (TOML, keys as in defaults).")
