@@ -152,3 +152,28 @@ def test_every_finding_cites_events_or_input_files(
                 assert f.evidence, (name, f.id, f.rule)
             else:
                 assert f.evidence or f.input_refs, (name, f.id, f.rule)
+
+
+def test_5_identical_bytes_across_processes_and_hash_seeds(p7: Built) -> None:
+    """Set and dict orders must not leak into the output (PYTHONHASHSEED differs)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    case, opts, result = p7
+    code = (
+        "import sys, hashlib; from pathlib import Path\n"
+        "from evidencekit.case.workspace import Case\n"
+        "from evidencekit.analysis.engine import AnalysisOptions, analyze\n"
+        "from evidencekit.timeline.canonical import dumps\n"
+        "r = analyze(Case(Path(sys.argv[1])), AnalysisOptions(identities=Path(sys.argv[2]),"
+        " assets=Path(sys.argv[3])))\n"
+        "print(hashlib.sha256(dumps(r.canonical_dict())).hexdigest())\n"
+    )
+    expected = hashlib.sha256(dumps(result.canonical_dict())).hexdigest()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        args = [sys.executable, "-c", code, str(case.root), str(opts.identities), str(opts.assets)]
+        out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+        assert out.stdout.strip() == expected, seed

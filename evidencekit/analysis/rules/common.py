@@ -239,7 +239,7 @@ class Bucket:
         self.value += other.value
         self.personal += other.personal
         self.refs.extend(other.refs[: max(0, self.max_refs * 4 - len(self.refs))])
-        self.keys = self.keys | set(list(other.keys)[: max(0, 2000 - len(self.keys))])
+        self.keys = self.keys | set(sorted(other.keys)[: max(0, 2000 - len(self.keys))])
         self.assets = self.assets | other.assets
         for t in (other.t0, other.t1):
             if t:

@@ -114,7 +114,7 @@ class CompetitorContact(Rule):
                     t1=b.t1,
                     signals=["SIG.BF.09"],
                     indicators=["contact"] if (later or secret_reads) else [],
-                    files=set(list(read_keys)[:2000]) | {k for d in later for k in d.files},
+                    files=set(sorted(read_keys)[:2000]) | {k for d in later for k in d.files},
                     facts={
                         "party": party,
                         "messages": b.files,
