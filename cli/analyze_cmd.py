@@ -86,6 +86,3 @@ def analyze_command(
         "elements": {e.element: e.status for e in result.elements},
     }
     emit(data, as_json, lambda: _summary(result, hashes))
-
-
-COMMANDS = [analyze_command]

@@ -81,6 +81,3 @@ def info(case_dir: Path, as_json: bool) -> None:
         )
 
     emit(data, as_json, human)
-
-
-COMMANDS = [case_group]

@@ -38,6 +38,3 @@ def correlate(case_dir: Path, as_json: bool) -> None:
         as_json,
         lambda: out.print(f"{RULE}: {source.events} found, {stored} stored (source {source.id})"),
     )
-
-
-COMMANDS = [correlate]

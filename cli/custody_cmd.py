@@ -108,6 +108,3 @@ def verify(case_dir: Path, as_json: bool) -> None:
         as_json,
         lambda: out.print(f"Custody log intact: {len(entries)} entries, head {head}"),
     )
-
-
-COMMANDS = [custody_group]

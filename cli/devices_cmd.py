@@ -40,6 +40,3 @@ def devices(case_dir: Path, as_json: bool) -> None:
                 out.print(f"  {label:<17} {value or '-'}")
 
     emit(data, as_json, human)
-
-
-COMMANDS = [devices]

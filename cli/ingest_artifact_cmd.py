@@ -9,6 +9,7 @@ import click
 
 from cli.ingest_cmd import ingest_group, report_ingest
 from cli.output import err, json_option, progress, wants_json
+from evidencekit.case.detect import detect_artifact_kind as detect_kind
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.parsers.base import parsers
@@ -17,22 +18,6 @@ KINDS = (
     "registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft", "evtx",
     "prefetch", "browser", "shellbags",
 )  # fmt: skip
-# Signature tests that are strict come first, so a loose one cannot claim their files.
-DETECT_ORDER = (
-    "evtx", "lnk", "prefetch", "recyclebin", "mft", "jumplist", "shellbags", "registry",
-    "browser", "setupapi", "usnjrnl",
-)  # fmt: skip
-_HEAD = 4096
-
-
-def detect_kind(path: Path) -> str | None:
-    """The first artifact kind whose parser's ``check`` accepts the file."""
-    with open(path, "rb") as fp:
-        head = fp.read(_HEAD)
-    for kind in DETECT_ORDER:
-        if kind in parsers and parsers.get(kind).check(head, path):
-            return kind
-    return None
 
 
 @ingest_group.command("artifact")

@@ -6,12 +6,21 @@ from pathlib import Path
 
 import click
 
+from cli.lazy import LazyGroup
 from cli.output import emit, err, json_option, out, progress
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
 
 
-@click.group("ingest")
+@click.group(
+    "ingest",
+    cls=LazyGroup,
+    lazy={
+        "image": "cli.ingest_image_cmd",
+        "log": "cli.ingest_log_cmd",
+        "artifact": "cli.ingest_artifact_cmd",
+    },
+)
 def ingest_group() -> None:
     """Read evidence (images, logs, artifacts, structured events) into a case."""
 
@@ -44,6 +53,3 @@ def events(path: Path, case_dir: Path, force: bool, as_json: bool) -> None:
     with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
         summary = ingest_file(case, path, "events_jsonl", force=force, progress=advance)
     report_ingest(summary, as_json)
-
-
-COMMANDS = [ingest_group]

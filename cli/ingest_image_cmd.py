@@ -109,6 +109,3 @@ def image(
             case, path, time_zone, force, markings or DEFAULT_MARKINGS, progress=advance
         )
     _report(summary, as_json)
-
-
-COMMANDS: list[click.Command] = []

@@ -100,6 +100,3 @@ def _cert_row(cert: x509.Certificate) -> dict[str, str]:
         "certificate": cert_fingerprint(cert),
         "valid": f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
     }
-
-
-COMMANDS = [keys_group]

@@ -133,6 +133,3 @@ def countersign_cmd(
         as_json,
         lambda: out.print("\n".join(f"Added signatures/{n}" for n in written)),
     )
-
-
-COMMANDS = [package_group]

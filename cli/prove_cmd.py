@@ -27,6 +27,3 @@ def prove(package: Path, event_id: str, out_file: Path | None) -> None:
         return
     write_bundle(bundle, out_file)
     out.print(f"Proof of event {event_id} (leaf {bundle.proof.leaf_index}) written to {out_file}")
-
-
-COMMANDS = [prove]

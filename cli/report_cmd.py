@@ -99,6 +99,3 @@ def lang_value(lang: str) -> Lang:
     if lang == "ja":
         return "ja"
     return "en" if lang == "en" else "both"
-
-
-COMMANDS = [report]

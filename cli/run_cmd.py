@@ -122,6 +122,3 @@ def demo_cmd(directory: Path, as_json: bool) -> None:
     emit(data, as_json, human)
     if not summary.verified:
         raise SystemExit(1)
-
-
-COMMANDS = [run_cmd, demo_cmd]

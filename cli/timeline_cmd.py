@@ -155,6 +155,3 @@ def check_proof_cmd(file: Path, expected_root: str | None, as_json: bool) -> Non
         ),
     )
     sys.exit(0 if result["valid"] and expected_root else (0 if result["valid"] else 1))
-
-
-COMMANDS = [timeline_group]

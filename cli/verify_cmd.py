@@ -123,6 +123,3 @@ def verify_proof(
         None,
         "verified event proof",
     )
-
-
-COMMANDS = [verify, verify_proof]
