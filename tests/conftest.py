@@ -41,8 +41,9 @@ def write_events(tmp_path: Path) -> Callable[[list[dict[str, Any]], str], Path]:
         folder = tmp_path / "evidence"
         folder.mkdir(exist_ok=True)
         path = folder / name
-        path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8"
+        )
         return path
 
     return write
