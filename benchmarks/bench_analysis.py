@@ -221,6 +221,7 @@ def run_rules(path: Path, sha: str, size: int) -> int:
     )
     opts = AnalysisOptions(identities=path.parent / "ids.toml", assets=path.parent / "assets.toml")
     result = analyze_timeline(path, head, "Asia/Tokyo", opts)
+    print(f"findings {len(result.findings):,}, episodes {len(result.episodes):,}", file=sys.stderr)
     return result.coverage.events_read
 
 

@@ -152,8 +152,12 @@ def _hr_event(ctx: Context, ev: dict[str, Any], idx: int) -> None:
     )
 
 
+_REF_KEYS = ("id", "time", "source", "kind", "action", "raw_sha256")
+
+
 def resolve_refs(path: Path, drafts: list[Draft]) -> dict[int, dict[str, Any]]:
-    """Read back the events the findings cite (a second pass parsing only those lines)."""
+    """Read back the events the findings cite (a second pass parsing only those lines);
+    only the fields an evidence reference needs are kept."""
     wanted = {r[0] for d in drafts for r in d.refs}
     found: dict[int, dict[str, Any]] = {}
     if not wanted:
@@ -162,7 +166,8 @@ def resolve_refs(path: Path, drafts: list[Draft]) -> dict[int, dict[str, Any]]:
     with open(path, "rb", buffering=1 << 20) as fp:
         for idx, line in enumerate(fp):
             if idx in wanted:
-                found[idx] = orjson.loads(line)["event"]
+                ev = orjson.loads(line)["event"]
+                found[idx] = {k: ev.get(k) for k in _REF_KEYS}
             if idx >= last:
                 break
     return found
@@ -180,7 +185,8 @@ def _findings(
     )
     out = []
     for n, d in enumerate(order, start=1):
-        refs = tuple(to_evidence(r, events[r[0]]) for r in dict.fromkeys(d.refs))
+        cited = list(dict.fromkeys(d.refs))[: ctx.max_refs()]
+        refs = tuple(to_evidence(r, events[r[0]]) for r in cited)
         irefs = tuple(
             InputRef(role=role, name=files[role].name, sha256=files[role].sha256, entry=entry)
             for role, entry in d.inputs
