@@ -103,9 +103,9 @@ def _event(i: int, t: float, rng: random.Random, persons: int) -> dict[str, obje
             "device": {"drive_type": "removable", "usb_serial": serial},
         }
     elif r < 0.81:
-        host = rng.choice(
-            ("contoso.sharepoint.com", "www.dropbox.com", "example.co.jp", "gigafile.nu")
-        )
+        # mostly the corporate tenant and partners; personal services are rare
+        hosts = ("contoso.sharepoint.com", "example.co.jp", "www.dropbox.com")
+        host = rng.choices(hosts, (900, 98, 2))[0]
         ev |= {
             "action": "upload",
             "kind": "proxy.access",
@@ -127,11 +127,12 @@ def _event(i: int, t: float, rng: random.Random, persons: int) -> dict[str, obje
         ev |= {"action": "modify", "kind": "ntfs.usn", "object": {"path": f"{folder}\\{name}"}}
     elif r < 0.94:
         image = rng.choice(("winword.exe", "excel.exe", "7z.exe", "chrome.exe"))
+        secret_zip = image == "7z.exe" and rng.random() < 0.02  # password archives are rare
         ev |= {
             "action": "execute",
             "kind": "prefetch",
             "object": {"path": f"C:\\Program Files\\{image}"},
-            "attributes": {"command_line": f"{image} a -p x.7z"},
+            "attributes": {"command_line": f"{image} a {'-p ' if secret_zip else ''}x.7z"},
         }
     elif r < 0.945:
         ev |= {
