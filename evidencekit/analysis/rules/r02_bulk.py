@@ -53,8 +53,11 @@ def p95(values: list[int]) -> int:
     return s[min(len(s) - 1, (len(s) * 95 + 99) // 100 - 1)]
 
 
+_NO_FOLDERS: set[str] = set()
+
+
 class _Day:
-    __slots__ = ("b", "cur_hour", "cur_n", "folders", "max_hour", "rows", "rows_ref")
+    __slots__ = ("b", "cur_hour", "cur_n", "folders", "max_hour", "nfolders", "rows", "rows_ref")
 
     def __init__(self) -> None:
         self.b = Bucket(3, 200)
@@ -62,8 +65,24 @@ class _Day:
         self.cur_n = 0
         self.max_hour = 0  # most files in any one hour of the day
         self.folders: set[str] = set()
+        self.nfolders = -1  # set when the day is closed (the folder set is dropped)
         self.rows = 0
         self.rows_ref: Any = None
+
+    def folder_count(self) -> int:
+        return len(self.folders) if self.nfolders < 0 else self.nfolders
+
+    def close(self, q: dict[str, Any]) -> None:
+        """The person's next day began: keep counts, drop what only anomalies need."""
+        self.nfolders = len(self.folders)
+        self.folders = _NO_FOLDERS
+        if not (
+            self.max_hour >= q["files_per_hour_min"]
+            or self.b.bytes >= q["bytes_per_day_min"]
+            or self.rows >= q["db_rows_min"]
+            or self.nfolders >= q["folders_per_day_min"]
+        ):
+            self.b.refs = self.b.refs[:1]
 
 
 @rules.register("R02")
@@ -78,6 +97,7 @@ class BulkAcquisition(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.days: dict[str, dict[str, _Day]] = {}
+        self.current: dict[str, str] = {}
         self.benign = frozenset(self.lists["benign_processes"])
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
@@ -92,9 +112,14 @@ class BulkAcquisition(Rule):
         proc = ((ev.get("actor") or {}).get("process") or "").replace("/", "\\").rsplit("\\", 1)
         if proc[-1].lower() in self.benign:
             return
-        day = self.days.setdefault(person, {}).get(lt.day)
+        mine = self.days.setdefault(person, {})
+        day = mine.get(lt.day)
         if day is None:
-            day = self.days[person][lt.day] = _Day()
+            prev = self.current.get(person)
+            if prev is not None and prev in mine:
+                mine[prev].close(self.p["bulk"])
+            self.current[person] = lt.day
+            day = mine[lt.day] = _Day()
         n = file_count(ev)
         r = ref(ev, idx, "read")
         day.b.add(r, n, byte_count(ev))
@@ -131,7 +156,7 @@ class BulkAcquisition(Rule):
             if v.max_hour >= q["files_per_hour_min"]
             or v.b.bytes >= q["bytes_per_day_min"]
             or v.rows >= q["db_rows_min"]
-            or len(v.folders) >= q["folders_per_day_min"]
+            or v.folder_count() >= q["folders_per_day_min"]
         }
         hits: dict[str, list[str]] = {}
         order = sorted(days)
@@ -152,8 +177,8 @@ class BulkAcquisition(Rule):
                 q["bytes_per_day_min"], q["baseline_multiplier"] * p95([b.b.bytes for b in base])
             ):
                 why.append("daily_bytes")
-            if len(v.folders) >= max(
-                q["folders_per_day_min"], 3 * p95([len(b.folders) for b in base])
+            if v.folder_count() >= max(
+                q["folders_per_day_min"], 3 * p95([b.folder_count() for b in base])
             ):
                 why.append("folders")
             if v.rows >= max(
