@@ -340,6 +340,7 @@ def analyze_timeline(
         persons=tuple(persons),
         elements=tuple(rows),
         gaps=tuple(gaps),
+        art5_2=art5_2_checklist(findings, rows),
         coverage=Coverage(
             kinds=coverage,
             events_read=stats.read,
@@ -350,6 +351,34 @@ def analyze_timeline(
     )
     check_text(_texts(result))
     return result
+
+
+def art5_2_checklist(findings: list[Finding], rows: list[Any]) -> dict[str, Any]:
+    """The map's §1.3 checklist as data: T1 is a suggestion for counsel, T2 lists the
+    acquisition facts, T3 (production by the defendant) is outside the tool's scope."""
+    e04 = [f for f in findings if f.rule == "E04"]
+    t1 = sorted({str(x) for f in e04 for x in f.facts.get("art5_2_t1_suggestion", [])})
+    acts = sorted(
+        {
+            f.id
+            for f in findings
+            if f.severity != "info"
+            and any(
+                e.element in ("misappropriation_act.acquisition", "crim.ryotoku")
+                for e in f.elements
+            )
+        }
+    )
+    status = {r.element: r.status for r in rows}
+    return {
+        "T1_secret_type": {"status": "suggested" if t1 else "not_assessed", "suggestions": t1,
+                           "findings": [f.id for f in e04]},
+        "T2_qualifying_act": {"status": "supported" if acts else "not_found", "findings": acts,
+                              "acquisition_status": status.get("misappropriation_act.acquisition")},
+        "T3_production_by_defendant": {"status": "out_of_scope"},
+        "note_ja": "推定の成否は代理人の判断事項です。",
+        "note_en": "Whether the presumption applies is for counsel to decide.",
+    }  # fmt: skip
 
 
 def _ids(profile: Any, element: str) -> set[str]:

@@ -331,6 +331,11 @@ class AnalysisResult(_Frozen):
     elements: tuple[ElementStatus, ...] = ()
     gaps: tuple[Gap, ...] = ()
     coverage: Coverage
+    art5_2: JsonMap = Field(
+        default_factory=dict,
+        description="Art. 5-2 checklist (T1 secret type, T2 qualifying act, T3 production); "
+        "whether the presumption applies is for counsel",
+    )
 
     def canonical_dict(self) -> dict[str, Any]:
         """JSON-mode dict for :func:`evidencekit.timeline.canonical.dumps`."""

@@ -160,3 +160,13 @@ def test_p6_wider_pre_window_covers_september(p6: Built, tmp_path: Path) -> None
     wide = rerun(p6, params=params)
     r09 = {f.facts["day"]: f for f in wide.findings if f.rule == "R09" and f.severity == "low"}
     assert r09["2024-09-16"].window == "pre"
+
+
+def test_art5_2_checklist_is_a_suggestion_for_counsel(p6: Built, p1: Built) -> None:
+    check = p6[2].art5_2
+    assert check["T1_secret_type"]["status"] == "suggested"
+    assert "production_method" in check["T1_secret_type"]["suggestions"]
+    assert check["T2_qualifying_act"]["status"] == "supported"
+    assert check["T3_production_by_defendant"] == {"status": "out_of_scope"}
+    assert "代理人の判断事項" in check["note_ja"]
+    assert p1[2].art5_2["T1_secret_type"]["status"] == "not_assessed"
