@@ -84,7 +84,8 @@ def byte_count(ev: dict[str, Any]) -> int:
 
 def obj_path(ev: dict[str, Any], key: str = "object") -> str | None:
     o = ev.get(key) or {}
-    return o.get("path") or o.get("name") or o.get("url")
+    # A URL (SharePoint, Drive) locates a file as a path does; a bare name is the fallback.
+    return o.get("path") or o.get("url") or o.get("name")
 
 
 def extension(path: str | None) -> str:

@@ -272,7 +272,8 @@ def secret_asset(ctx: Context, ev: dict[str, Any]) -> Any:
     """The asset the event's object belongs to (memoised on the event: several rules ask)."""
     if "_asset" not in ev:
         obj = ev.get("object") or {}
-        ev["_asset"] = ctx.assets.match(obj.get("path") or obj.get("name"), obj.get("sha256"))
+        where = obj.get("path") or obj.get("url") or obj.get("name")
+        ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
     return ev["_asset"]
 
 
@@ -280,7 +281,7 @@ def object_marking(ctx: Context, ev: dict[str, Any]) -> str | None:
     """The marking word in the event's object path (memoised on the event)."""
     if "_mark" not in ev:
         obj = ev.get("object") or {}
-        ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("name"))
+        ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("url") or obj.get("name"))
     found: str | None = ev["_mark"]
     return found
 

@@ -1,4 +1,9 @@
-"""R04 personal_cloud_upload — 個人クラウド・ファイル転送サービスへのアップロード (map §3.3 R04).
+"""R04 personal_cloud_upload — 個人クラウド・転送・ウェブメールへのアップロード (map §3.3 R04).
+
+Webmail hosts (``lists.toml`` ``webmail``) count as personal destinations too: an upload
+there attaches files to a private mailbox ("upload to personal cloud or webmail"). The log
+parsers' own domain categories are not used here: they include corporate services
+(SharePoint, Outlook on the web) that only the asset register can tell apart.
 
 Inputs: proxy/CASB uploads (``action`` upload, ``object.url`` or ``attributes.host``,
 ``attributes.bytes_out``, ``attributes.tenant``), sync clients, SRUM. Destinations
@@ -38,7 +43,7 @@ def host_of(ev: dict[str, Any]) -> str | None:
 
 @rules.register("R04")
 class PersonalCloudUpload(Rule):
-    """Upload to personal cloud storage or a file-transfer service."""
+    """Upload to personal cloud storage, a file-transfer service or webmail."""
 
     id = "R04"
     name = "personal_cloud_upload"
@@ -65,7 +70,9 @@ class PersonalCloudUpload(Rule):
         tenant = attr(ev, "tenant")
         if tenant and self.ctx.assets.is_corporate_destination(str(tenant)):
             return
-        listed = host_matches(host, self.lists["cloud_personal"])
+        listed = host_matches(host, self.lists["cloud_personal"]) or host_matches(
+            host, self.lists.get("webmail", [])
+        )
         if listed is None:
             return
         key = (person, listed, lt.day)
@@ -95,8 +102,8 @@ class PersonalCloudUpload(Rule):
                 Draft(
                     rule="R04",
                     person=person,
-                    title_ja="個人向けクラウド・転送サービスへのアップロードの記録",
-                    title_en="Upload to a personal cloud or transfer service",
+                    title_ja="個人向けクラウド・転送・ウェブメールへのアップロードの記録",
+                    title_en="Upload to a personal cloud, transfer or webmail service",
                     explanation_ja=(
                         f"{day}、{wja}により、{service}へ{mib(b.bytes)}（{b.files}回）の"
                         f"アップロードの記録がある。"

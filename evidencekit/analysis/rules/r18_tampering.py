@@ -2,7 +2,8 @@
 
 Inputs: log clearing (``action`` log_cleared; Security 1102, System 104), USN journal
 deletion, system-time changes (4616, ``attributes.time_change``), and timestomping
-flags from the file-system parsers (flag ``timestomp`` or ``si_before_fn``:
+flags from the file-system parsers (flag ``timestomp_suspected``, as the image walk and the
+$MFT parser write it, or ``timestomp`` / ``si_before_fn``:
 ``$STANDARD_INFORMATION`` earlier than ``$FILE_NAME``). ``high`` inside an R01 window
 or within 30 days after a transfer, else ``medium``. The affected sources get an
 integrity caveat. OS upgrades can clear some logs ([P21]): check before relying on it.
@@ -17,7 +18,7 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, attr, who
 
-_FLAGS = frozenset({"timestomp", "si_before_fn", "timestomp.suspected"})
+_FLAGS = frozenset({"timestomp", "timestomp_suspected", "si_before_fn", "timestomp.suspected"})
 
 
 @rules.register("R18")
