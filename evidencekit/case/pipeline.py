@@ -96,10 +96,11 @@ def run(definition_path: Path, step: Step | None = None) -> RunSummary:
     summary.parse_issues = sum(1 for _ in case.store.issue_dicts())
     say("analyse against the legal elements")
     _analyse(case, definition, base, summary)
+    package_dir = _next_package(definition, output / "packages")
     say("write the PDF report")
-    _report(case, definition, base, summary)
+    _report(case, definition, base, summary, package_dir.name)
     say("assemble and sign the evidence package")
-    _package(case, definition, base, output, summary)
+    _package(case, definition, base, package_dir, summary)
     say("verify the package independently")
     _verify(definition, base, summary)
     return summary
@@ -220,7 +221,9 @@ def _passphrase(signer: Signer) -> bytes | None:
     return value.encode() if value else None
 
 
-def _report(case: Case, definition: CaseDefinition, base: Path, summary: RunSummary) -> None:
+def _report(
+    case: Case, definition: CaseDefinition, base: Path, summary: RunSummary, package_id: str
+) -> None:
     x509 = next((s for s in definition.signing if s.certificate), None)
     identity = None
     if x509 is not None and x509.certificate is not None:
@@ -230,23 +233,28 @@ def _report(case: Case, definition: CaseDefinition, base: Path, summary: RunSumm
             passphrase=_passphrase(x509),
         )
     parties = {p.role: p.name for p in definition.parties}
-    options = ReportOptions(client=parties.get("client"), prepared_for=parties.get("counsel"))
+    options = ReportOptions(
+        client=parties.get("client"), prepared_for=parties.get("counsel"), package_id=package_id
+    )
     result = build_report(case, "both", identity=identity, options=options)
     summary.report, summary.annex = result.report, result.annex
 
 
-def _package(
-    case: Case, definition: CaseDefinition, base: Path, output: Path, summary: RunSummary
-) -> None:
-    folder = output / "packages"
+def _next_package(definition: CaseDefinition, folder: Path) -> Path:
+    """The next package folder ``EK-<case>-<seq>``, after clearing an interrupted run's
+    partial output (never evidence: the case folder keeps everything)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.partial"):  # left by an interrupted run; never evidence
+    for stale in folder.glob("*.partial"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     done = sorted(p for p in folder.iterdir() if p.is_dir())
-    stem = (
-        definition.case.id if definition.case.id.startswith("EK-") else f"EK-{definition.case.id}"
-    )
-    out = folder / f"{stem}-{len(done) + 1:03d}"
+    case_id = definition.case.id
+    stem = case_id if case_id.startswith("EK-") else f"EK-{case_id}"
+    return folder / f"{stem}-{len(done) + 1:03d}"
+
+
+def _package(
+    case: Case, definition: CaseDefinition, base: Path, out: Path, summary: RunSummary
+) -> None:
     signers = []
     for s in definition.signing:
         spec = f"{base / s.certificate}:{base / s.key}" if s.certificate else str(base / s.key)
