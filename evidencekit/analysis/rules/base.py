@@ -41,6 +41,11 @@ class Rule:
         self.p: dict[str, Any] = ctx.params
         self.lists: dict[str, Any] = ctx.lists
 
+    def active(self) -> bool:
+        """Whether :meth:`observe` can record anything in this run (checked once, before
+        the stream); a rule whose inputs are absent is left out of the dispatch table."""
+        return True
+
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         """Look at one event (only those whose action is in :attr:`actions`)."""
 

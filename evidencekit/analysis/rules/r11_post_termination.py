@@ -30,6 +30,9 @@ class PostTerminationAccess(Rule):
         super().__init__(ctx)
         self.hits: dict[tuple[str, str, str], Bucket] = {}
 
+    def active(self) -> bool:
+        return bool(self.ctx.hr)
+
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or person not in self.ctx.hr:
             return

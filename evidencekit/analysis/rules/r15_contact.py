@@ -35,6 +35,10 @@ class CompetitorContact(Rule):
         self.open: dict[str, int] = {}  # person -> last contact time (30-day window)
         self.reads: dict[str, list[tuple[int, str]]] = {}  # secret reads inside a window
 
+    def active(self) -> bool:
+        a = self.ctx.assets
+        return bool(a.watch_domains or a.watch_addresses)
+
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         a = self.ctx.assets
         if person is None or not (a.watch_domains or a.watch_addresses):

@@ -39,6 +39,9 @@ class RetainedAfterPledge(Rule):
         ]
         return min(facts) if facts else None
 
+    def active(self) -> bool:
+        return bool(self.ctx.hr)
+
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or person not in self.ctx.hr:
             return
