@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evidencekit.case.store import BatchWriter
 from evidencekit.case.workspace import Case
 from evidencekit.errors import CaseError, EvidenceChanged, UnreadableInput
 from evidencekit.model import Event, ParseIssue, Source
@@ -31,6 +32,31 @@ class IngestSummary:
 def _check_content_source(content: dict[str, Any], source_id: str) -> None:
     if content.get("source") != source_id:
         raise CaseError(f"event content for source {content.get('source')} in batch of {source_id}")
+
+
+def _store_items(batch: BatchWriter, items: Iterable[object], source_id: str) -> None:
+    add_content, add_event, add_issue = batch.add_content, batch.add_event, batch.add_issue
+    for item in items:
+        if type(item) is dict:  # hot parsers yield content dicts (EventContent)
+            if item.get("source") != source_id:
+                _check_content_source(item, source_id)
+            add_content(item)
+        elif isinstance(item, Event):
+            add_event(item)
+        elif isinstance(item, ParseIssue):
+            add_issue(item)
+        elif isinstance(item, dict):
+            _check_content_source(item, source_id)
+            add_content(item)
+
+
+def _sha256_of(path: Path) -> str:
+    """SHA-256 alone, for the after-read check (the before hash gives MD5 and SHA-1)."""
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as fp:
+        while block := fp.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def source_id_for(sha256: str, parser: str) -> str:
@@ -64,19 +90,11 @@ def ingest_file(
         options=options or {},
     )
     with case.store.batch(source_id) as batch:
-        for item in parser_cls().parse(ctx):
-            if isinstance(item, Event):
-                batch.add_event(item)
-            elif isinstance(item, ParseIssue):
-                batch.add_issue(item)
-            elif isinstance(item, dict):  # hot parsers yield content dicts (EventContent)
-                _check_content_source(item, source_id)
-                batch.add_content(item)
-        after = hash_file(path)
-        if after.sha256 != before.sha256:
+        _store_items(batch, parser_cls().parse(ctx), source_id)
+        after = _sha256_of(path)
+        if after != before.sha256:
             raise EvidenceChanged(
-                f"{path} changed while it was read: SHA-256 "
-                f"{before.sha256} before, {after.sha256} after"
+                f"{path} changed while it was read: SHA-256 {before.sha256} before, {after} after"
             )
         source = Source(
             id=source_id,
@@ -88,7 +106,7 @@ def ingest_file(
             md5=before.md5,
             sha1=before.sha1,
             sha256=before.sha256,
-            sha256_after=after.sha256,
+            sha256_after=after,
             parser=parser_name,
             parser_version=parser_cls.version,
             time_zone=time_zone,
@@ -108,7 +126,7 @@ def ingest_file(
             "issues": record.issues,
             "records_read": ctx.records_read,
             "records_failed": ctx.records_failed,
-            "sha256_after": after.sha256,
+            "sha256_after": after,
         },
     )
     return IngestSummary(source, record.events, record.issues)

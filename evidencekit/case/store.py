@@ -23,6 +23,8 @@ from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.timeline.canonical import dumps, dumps_fast
 from evidencekit.timeline.chain import build_line, chain_tail, read_chain
 
+_CHUNK_LINES = 1024
+
 
 class BatchRecord(BaseModel):
     """One indexed ingest batch."""
@@ -112,6 +114,7 @@ class BatchWriter:
         self._ev = open(self._events_tmp, "wb", buffering=1 << 20)  # noqa: SIM115
         self._is = open(self._issues_tmp, "wb")  # noqa: SIM115
         self._ev_hash, self._is_hash = hashlib.sha256(), hashlib.sha256()
+        self._pending: list[bytes] = []  # event lines not yet written (one write per chunk)
         self.events = 0
         self.issues = 0
         self.finished: BatchRecord | None = None
@@ -124,12 +127,22 @@ class BatchWriter:
 
     def add_content(self, content: dict[str, Any]) -> str:
         """Key and store a validated event content dict (hot path for fast parsers)."""
-        keyed = self.store.keyer.key_content(content)
-        line = dumps_fast(keyed) + b"\n"
-        self._ev.write(line)
-        self._ev_hash.update(line)
+        line, ident = self.store.keyer.keyed_line(content)
+        pending = self._pending
+        pending.append(line)
+        if len(pending) >= _CHUNK_LINES:
+            self._write_pending()
         self.events += 1
-        return str(keyed["id"])
+        return ident
+
+    def _write_pending(self) -> None:
+        """Write and hash the buffered event lines (same bytes as one write per line)."""
+        if self._pending:
+            self._pending.append(b"")
+            data = b"\n".join(self._pending)
+            self._ev.write(data)
+            self._ev_hash.update(data)
+            self._pending.clear()
 
     def add_issue(self, issue: ParseIssue) -> None:
         line = dumps_fast(issue.canonical_dict()) + b"\n"
@@ -139,6 +152,7 @@ class BatchWriter:
 
     def finish(self, source: Source) -> BatchRecord:
         """Publish the batch with its final source record."""
+        self._write_pending()
         for fp in (self._ev, self._is):
             fp.flush()
             os.fsync(fp.fileno())
