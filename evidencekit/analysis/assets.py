@@ -81,6 +81,7 @@ class AssetRegister:
         self._by_hash = {h: a for a in self.assets for h in a.sha256}
         self._dest = [norm_path(d) for d in self.destinations]
         self._devices = {d.casefold() for d in self.devices}
+        self._folders: dict[str, tuple[str, tuple[tuple[str, Asset], ...], Asset | None]] = {}
 
     def match(self, path: str | None, sha256: str | None) -> Asset | None:
         """The asset a file belongs to, by hash first, then by path prefix."""
@@ -91,11 +92,41 @@ class AssetRegister:
             if hit is not None:
                 return hit
         if path:
-            p = norm_path(path)
-            for prefix, asset in self._prefixes:
+            return self._match_path(path)
+        return None
+
+    def _match_path(self, path: str) -> Asset | None:
+        """First asset whose normalised path prefixes ``path``, cached per folder.
+
+        ``norm_path`` maps character by character, so the normalised path is the
+        normalised folder followed by the normalised name: a prefix no longer than the
+        folder matches the path exactly when it matches the folder; only the (rare)
+        longer prefixes that extend the folder need the name.
+        """
+        cut = max(path.rfind("\\"), path.rfind("/")) + 1
+        folder = path[:cut]
+        entry = self._folders.get(folder)
+        if entry is None:
+            if len(self._folders) > 100_000:
+                self._folders.clear()
+            entry = self._folders[folder] = self._folder_entry(norm_path(folder))
+        nf, longer, hit = entry
+        if longer:
+            p = nf + norm_path(path[cut:])
+            for prefix, asset in longer:
                 if p.startswith(prefix):
                     return asset
-        return None
+        return hit
+
+    def _folder_entry(self, nf: str) -> tuple[str, tuple[tuple[str, Asset], ...], Asset | None]:
+        longer: list[tuple[str, Asset]] = []
+        for prefix, asset in self._prefixes:
+            if len(prefix) <= len(nf):
+                if nf.startswith(prefix):
+                    return nf, tuple(longer), asset
+            elif prefix.startswith(nf):
+                longer.append((prefix, asset))
+        return nf, tuple(longer), None
 
     def is_registered_device(self, serial: str | None) -> bool:
         return serial is not None and serial.casefold() in self._devices

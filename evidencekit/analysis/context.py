@@ -95,8 +95,28 @@ def extension(path: str | None) -> str:
     return name[name.rfind(".") :] if "." in name else ""
 
 
+_TOP: dict[str, str] = {}
+
+
 def top_folder(path: str) -> str:
-    """``\\\\server\\share\\top`` of a UNC path (the repository a read belongs to)."""
+    """``\\\\server\\share\\top`` of a UNC path (the repository a read belongs to).
+
+    The result depends only on the text before the last separator, so it is cached by
+    that text: reads repeat their folders far more than their file names.
+    """
+    cut = max(path.rfind("\\"), path.rfind("/"))
+    if cut < 0:
+        return _top_folder(path)
+    key = path[:cut]
+    hit = _TOP.get(key)
+    if hit is None:
+        if len(_TOP) > 100_000:
+            _TOP.clear()
+        hit = _TOP[key] = _top_folder(path)
+    return hit
+
+
+def _top_folder(path: str) -> str:
     parts = path.replace("/", "\\").lstrip("\\").split("\\")[:-1]  # folders only
     return norm_path("\\\\" + "\\".join(parts[:3]))
 

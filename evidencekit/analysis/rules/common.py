@@ -90,6 +90,9 @@ def nfkc(text: str) -> str:
 _FOLDED: dict[int, tuple[tuple[str, str], ...]] = {}
 _ASCII: dict[int, tuple[tuple[str, str], ...]] = {}
 _MARK_CACHE: dict[str, str | None] = {}
+_NAME_CACHE: dict[str, str | None] = {}
+_NONE = "\0"  # cache-miss marker (never a marking word)
+_OWNER: list[Any] = [None]  # the marking list the two caches were filled from
 
 
 def _folded_words(words: list[str]) -> tuple[tuple[str, str], ...]:
@@ -103,10 +106,15 @@ def _folded_words(words: list[str]) -> tuple[tuple[str, str], ...]:
 def has_marking(ctx: Context, text: str | None) -> str | None:
     """The first marking word (SIG.SM.01 dictionary) in a name or text, if any.
 
-    The folder part is cached: paths repeat their folders far more than their names.
+    The folder part and the name are cached separately: paths repeat their folders far
+    more than their names, and names repeat across folders.
     """
     if not text:
         return None
+    if ctx.lists["markings"] is not _OWNER[0]:  # another word list: forget the old answers
+        _OWNER[0] = ctx.lists["markings"]
+        _MARK_CACHE.clear()
+        _NAME_CACHE.clear()
     folder, _, name = text.rpartition("\\")
     if folder:
         if folder not in _MARK_CACHE:
@@ -116,7 +124,12 @@ def has_marking(ctx: Context, text: str | None) -> str | None:
         found = _MARK_CACHE[folder]
         if found:
             return found
-    return _scan(ctx, name)
+    hit = _NAME_CACHE.get(name, _NONE)
+    if hit is _NONE:
+        if len(_NAME_CACHE) > 100_000:
+            _NAME_CACHE.clear()
+        hit = _NAME_CACHE[name] = _scan(ctx, name)
+    return hit
 
 
 def _scan(ctx: Context, text: str) -> str | None:
