@@ -99,6 +99,7 @@ class BulkAcquisition(Rule):
         self.days: dict[str, dict[str, _Day]] = {}
         self.current: dict[str, str] = {}
         self.benign = frozenset(self.lists["benign_processes"])
+        self._benign: dict[str, bool] = {}  # actor.process -> allow-listed
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         path = obj_path(ev)
@@ -109,8 +110,14 @@ class BulkAcquisition(Rule):
             return
         if self.ctx.identities.is_service(person):
             return
-        proc = ((ev.get("actor") or {}).get("process") or "").replace("/", "\\").rsplit("\\", 1)
-        if proc[-1].lower() in self.benign:
+        proc = (ev.get("actor") or {}).get("process") or ""
+        benign = self._benign.get(proc)
+        if benign is None:
+            if len(self._benign) > 10_000:
+                self._benign.clear()
+            name = proc.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+            benign = self._benign[proc] = name in self.benign
+        if benign:
             return
         mine = self.days.setdefault(person, {})
         day = mine.get(lt.day)
@@ -120,9 +127,13 @@ class BulkAcquisition(Rule):
                 mine[prev].close(self.p["bulk"])
             self.current[person] = lt.day
             day = mine[lt.day] = _Day()
-        n = file_count(ev)
+        if ev.get("attributes"):
+            n, nbytes = file_count(ev), byte_count(ev)
+        else:  # what file_count / byte_count return without attributes
+            size = (ev.get("object") or {}).get("size")
+            n, nbytes = 1, size if isinstance(size, int) else 0
         r = ref(ev, idx, "read")
-        day.b.add(r, n, byte_count(ev))
+        day.b.add(r, n, nbytes)
         if lt.hour != day.cur_hour:
             day.cur_hour, day.cur_n = lt.hour, 0
         day.cur_n += n

@@ -21,6 +21,8 @@ from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, has_marking, secret_asset, who
 
 _READS = frozenset({"read", "download", "access"})
+_NEVER = -(10**12)  # "no access-denied yet": further back than any event time
+_SPAN = 9 * 10**11  # now - _NEVER exceeds this for every time after year 1
 
 
 @rules.register("R10")
@@ -88,15 +90,20 @@ class OutsideAuthorization(Rule):
             st[1] += file_count(ev)
             if len(st[2]) < 3:
                 st[2].append(ref(ev, idx, "read"))
-        low = path.casefold()
         followup = self.p["denied_burst"]["followup_hours"] * 3600
-        recent = 0 <= epoch(ev["time"]) - self.last_denied.get(folder, -(10**12)) <= followup
+        denied = self.last_denied.get(folder, _NEVER)
+        grants = self.grants.get(person, ())
+        if denied == _NEVER and not grants and followup < _SPAN:
+            return  # nothing denied in this folder, no grant of the person: (a), (d) cannot apply
+        low = path.casefold()
+        now = epoch(ev["time"])
+        recent = 0 <= now - denied <= followup
         if recent and secret_asset(self.ctx, ev) is not None:
             rows = self.reads_after.setdefault(folder, [])
             if len(rows) < 50_000:
-                rows.append((epoch(ev["time"]), person, ref(ev, idx, "read_after_denied"), low))
-        for t, gpath, _ in self.grants.get(person, ()):
-            if gpath and low.startswith(gpath) and 0 <= epoch(ev["time"]) - t <= 86400:
+                rows.append((now, person, ref(ev, idx, "read_after_denied"), low))
+        for t, gpath, _ in grants:
+            if gpath and low.startswith(gpath) and 0 <= now - t <= 86400:
                 self.selfgrant.setdefault(person, Bucket()).add(ref(ev, idx, "read_after_grant"))
 
     def finish(self) -> None:
