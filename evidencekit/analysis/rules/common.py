@@ -3,6 +3,7 @@ file classes. Wording states facts only (「…の記録がある」 / "records 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -140,9 +141,25 @@ def _scan(ctx: Context, text: str) -> str | None:
         if ascii_words is None:
             ascii_words = _ASCII[key] = tuple((w, fw) for w, fw in words if fw.isascii())
         low = text.lower()
+        if _any_word(ascii_words).search(low) is None:  # most names carry no marking
+            return None
         return next((w for w, fw in ascii_words if fw in low), None)
     folded = nfkc(text)
+    if _any_word(words).search(folded) is None:
+        return None
     return next((w for w, fw in words if fw in folded), None)
+
+
+_ANY: dict[int, re.Pattern[str]] = {}  # by id of a word tuple (those are kept for good)
+
+
+def _any_word(words: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One regex that finds whether any folded word occurs (the list order still decides
+    which word is reported)."""
+    hit = _ANY.get(id(words))
+    if hit is None:
+        hit = _ANY[id(words)] = re.compile("|".join(re.escape(fw) for _, fw in words))
+    return hit
 
 
 def is_value_class(ctx: Context, path: str | None) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, has_marking, object_marking, who
+from evidencekit.analysis.rules.common import Bucket, has_marking, object_marking, who
 
 
 @rules.register("E01")
@@ -36,13 +36,14 @@ class MarkingScan(Rule):
         self.words: set[str] = set()
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        path = obj_path(ev)
-        marking = attr(ev, "marking")
+        attrs = ev.get("attributes")
+        marking = attrs.get("marking") if attrs else None
         word = (has_marking(self.ctx, str(marking)) if marking else None) or object_marking(
             self.ctx, ev
         )
         if word is None:
             return
+        path = obj_path(ev)
         self.words.add(word)
         r = ref(ev, idx, "marked_file")
         self.org.add(r, key=path)
