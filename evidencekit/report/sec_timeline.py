@@ -243,8 +243,12 @@ def verification_steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
         (
             "1. "
             + L("パッケージの署名・時刻印・ハッシュ", "Package signature, time stamp, hashes"),
-            "openssl cms -verify -binary -inform DER -in signatures/tagmanifest-sha256.txt.p7s \\\n"
+            "# one signature file per signer: signatures/<signer>.p7s (X.509, CAdES)\n"
+            "openssl cms -verify -cades -binary -inform DER -in signatures/<signer>.p7s \\\n"
             "  -content tagmanifest-sha256.txt -CAfile signer-root.pem -out /dev/null\n"
+            "# or signatures/<signer>.ed25519.sig with the key received out of band\n"
+            "openssl pkeyutl -verify -pubin -inkey signer.pub -rawin \\\n"
+            "  -in tagmanifest-sha256.txt -sigfile signatures/<signer>.ed25519.sig\n"
             "openssl ts -verify -data tagmanifest-sha256.txt \\\n"
             "  -in signatures/tagmanifest-sha256.txt.tsr -CAfile tsa-root.pem\n"
             "sha256sum --strict -c tagmanifest-sha256.txt && "
