@@ -103,16 +103,18 @@ class AssetRegister:
         folder matches the path exactly when it matches the folder; only the (rare)
         longer prefixes that extend the folder need the name.
         """
-        cut = max(path.rfind("\\"), path.rfind("/")) + 1
-        folder = path[:cut]
+        folder, sep, name = path.rpartition("\\")
+        if not sep or "/" in path:  # rare: no folder, or forward slashes
+            p = norm_path(path)
+            return next((asset for prefix, asset in self._prefixes if p.startswith(prefix)), None)
         entry = self._folders.get(folder)
         if entry is None:
             if len(self._folders) > 100_000:
                 self._folders.clear()
-            entry = self._folders[folder] = self._folder_entry(norm_path(folder))
+            entry = self._folders[folder] = self._folder_entry(norm_path(folder + sep))
         nf, longer, hit = entry
         if longer:
-            p = nf + norm_path(path[cut:])
+            p = nf + norm_path(name)
             for prefix, asset in longer:
                 if p.startswith(prefix):
                     return asset

@@ -101,13 +101,13 @@ _TOP: dict[str, str] = {}
 def top_folder(path: str) -> str:
     """``\\\\server\\share\\top`` of a UNC path (the repository a read belongs to).
 
-    The result depends only on the text before the last separator, so it is cached by
-    that text: reads repeat their folders far more than their file names.
+    The result depends only on the text before the last backslash (when the path has
+    no forward slash), so it is cached by that text: reads repeat their folders far more
+    than their file names.
     """
-    cut = max(path.rfind("\\"), path.rfind("/"))
-    if cut < 0:
+    key, sep, _ = path.rpartition("\\")
+    if not sep or "/" in path:  # rare: no folder, or mixed separators
         return _top_folder(path)
-    key = path[:cut]
     hit = _TOP.get(key)
     if hit is None:
         if len(_TOP) > 100_000:

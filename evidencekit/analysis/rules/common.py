@@ -88,20 +88,37 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-_FOLDED: dict[int, tuple[tuple[str, str], ...]] = {}
-_ASCII: dict[int, tuple[tuple[str, str], ...]] = {}
 _MARK_CACHE: dict[str, str | None] = {}
 _NAME_CACHE: dict[str, str | None] = {}
 _NONE = "\0"  # cache-miss marker (never a marking word)
-_OWNER: list[Any] = [None]  # the marking list the two caches were filled from
 
 
-def _folded_words(words: list[str]) -> tuple[tuple[str, str], ...]:
-    key = id(words)
-    hit = _FOLDED.get(key)
-    if hit is None:
-        hit = _FOLDED[key] = tuple((str(w), nfkc(str(w))) for w in words)
-    return hit
+class _Words:
+    """A marking list prepared for scanning: (word, folded word) pairs in list order, the
+    ASCII ones apart, and one regex each that says whether any of them occurs."""
+
+    __slots__ = ("ascii_any", "ascii_words", "source", "words", "words_any")
+
+    def __init__(self, source: list[str]) -> None:
+        self.source = source  # held, so the identity check below stays sound
+        self.words = tuple((str(w), nfkc(str(w))) for w in source)
+        self.ascii_words = tuple((w, fw) for w, fw in self.words if fw.isascii())
+        self.words_any = _any_word(self.words)
+        self.ascii_any = _any_word(self.ascii_words)
+
+
+_STATE: list[_Words | None] = [None]
+
+
+def _words(ctx: Context) -> _Words:
+    """The prepared marking list; another list object clears the answers cached so far."""
+    state = _STATE[0]
+    source = ctx.lists["markings"]
+    if state is None or state.source is not source:
+        state = _STATE[0] = _Words(source)
+        _MARK_CACHE.clear()
+        _NAME_CACHE.clear()
+    return state
 
 
 def has_marking(ctx: Context, text: str | None) -> str | None:
@@ -112,54 +129,40 @@ def has_marking(ctx: Context, text: str | None) -> str | None:
     """
     if not text:
         return None
-    if ctx.lists["markings"] is not _OWNER[0]:  # another word list: forget the old answers
-        _OWNER[0] = ctx.lists["markings"]
-        _MARK_CACHE.clear()
-        _NAME_CACHE.clear()
+    wl = _words(ctx)
     folder, _, name = text.rpartition("\\")
     if folder:
-        if folder not in _MARK_CACHE:
+        found = _MARK_CACHE.get(folder, _NONE)
+        if found is _NONE:
             if len(_MARK_CACHE) > 100_000:
                 _MARK_CACHE.clear()
-            _MARK_CACHE[folder] = _scan(ctx, folder)
-        found = _MARK_CACHE[folder]
+            found = _MARK_CACHE[folder] = _scan(wl, folder)
         if found:
             return found
     hit = _NAME_CACHE.get(name, _NONE)
     if hit is _NONE:
         if len(_NAME_CACHE) > 100_000:
             _NAME_CACHE.clear()
-        hit = _NAME_CACHE[name] = _scan(ctx, name)
+        hit = _NAME_CACHE[name] = _scan(wl, name)
     return hit
 
 
-def _scan(ctx: Context, text: str) -> str | None:
-    words = _folded_words(ctx.lists["markings"])
+def _scan(wl: _Words, text: str) -> str | None:
     if text.isascii():  # NFKC leaves ASCII unchanged: only the ASCII words can match
-        key = id(ctx.lists["markings"])
-        ascii_words = _ASCII.get(key)
-        if ascii_words is None:
-            ascii_words = _ASCII[key] = tuple((w, fw) for w, fw in words if fw.isascii())
         low = text.lower()
-        if _any_word(ascii_words).search(low) is None:  # most names carry no marking
+        if wl.ascii_any.search(low) is None:  # most names carry no marking
             return None
-        return next((w for w, fw in ascii_words if fw in low), None)
+        return next((w for w, fw in wl.ascii_words if fw in low), None)
     folded = nfkc(text)
-    if _any_word(words).search(folded) is None:
+    if wl.words_any.search(folded) is None:
         return None
-    return next((w for w, fw in words if fw in folded), None)
-
-
-_ANY: dict[int, re.Pattern[str]] = {}  # by id of a word tuple (those are kept for good)
+    return next((w for w, fw in wl.words if fw in folded), None)
 
 
 def _any_word(words: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     """One regex that finds whether any folded word occurs (the list order still decides
     which word is reported)."""
-    hit = _ANY.get(id(words))
-    if hit is None:
-        hit = _ANY[id(words)] = re.compile("|".join(re.escape(fw) for _, fw in words))
-    return hit
+    return re.compile("|".join(re.escape(fw) for _, fw in words))
 
 
 def is_value_class(ctx: Context, path: str | None) -> bool:
@@ -201,6 +204,7 @@ def host_matches(host: str, suffixes: list[str] | set[str]) -> str | None:
 
 
 _EMPTY: set[str] = set()
+_UNSET: Any = object()  # "not memoised on the event yet"
 
 
 class Bucket:
@@ -300,20 +304,21 @@ def is_block(ev: dict[str, Any]) -> bool:
 
 def secret_asset(ctx: Context, ev: dict[str, Any]) -> Any:
     """The asset the event's object belongs to (memoised on the event: several rules ask)."""
-    if "_asset" not in ev:
+    hit = ev.get("_asset", _UNSET)
+    if hit is _UNSET:
         obj = ev.get("object") or {}
         where = obj.get("path") or obj.get("url") or obj.get("name")
-        ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
-    return ev["_asset"]
+        hit = ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
+    return hit
 
 
 def object_marking(ctx: Context, ev: dict[str, Any]) -> str | None:
     """The marking word in the event's object path (memoised on the event)."""
-    if "_mark" not in ev:
+    found = ev.get("_mark", _UNSET)
+    if found is _UNSET:
         obj = ev.get("object") or {}
-        ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("url") or obj.get("name"))
-    found: str | None = ev["_mark"]
-    return found
+        found = ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("url") or obj.get("name"))
+    return found  # type: ignore[no-any-return]
 
 
 def is_secret(ctx: Context, ev: dict[str, Any]) -> bool:
