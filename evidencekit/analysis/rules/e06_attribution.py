@@ -41,14 +41,17 @@ class Attribution(Rule):
         if act == "logon" and (
             attr(ev, "mfa") is True or str(attr(ev, "auth") or "").lower() in ("mfa", "smartcard")
         ):
-            self.mfa.setdefault(person, Bucket()).add(ref(ev, idx, "mfa_logon"))
+            b = self.mfa.get(person)
+            if b is None:
+                b = self.mfa[person] = Bucket()
+            b.add(ref(ev, idx, "mfa_logon"))
         elif act == "badge_in":
             days = self.badge.setdefault(person, {})
             if len(days) < 5000 and lt.day not in days:
                 days[lt.day] = ref(ev, idx, "badge_in")
-        else:
+        elif person not in self.sole:
             host = (ev.get("actor") or {}).get("host")
-            if person not in self.sole and host and self.ctx.identities.host_owner(host) == person:
+            if host and self.ctx.identities.host_owner(host) == person:
                 self.sole[person] = Bucket(2)
                 self.sole[person].add(ref(ev, idx, "sole_use_host"))
 

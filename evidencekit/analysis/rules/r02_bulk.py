@@ -24,12 +24,11 @@ from evidencekit.analysis.context import (
     byte_count,
     file_count,
     obj_path,
-    ref,
     top_folder,
 )
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, attr, ci, file_key, is_secret, mib, who
+from evidencekit.analysis.rules.common import Bucket, ci, file_key, is_secret, mib, who
 from evidencekit.analysis.rules.common import span as ref_span
 
 _SERVER_KINDS = (
@@ -103,9 +102,9 @@ class BulkAcquisition(Rule):
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         path = obj_path(ev)
-        kind = ev["kind"]
-        rows = attr(ev, "rows")
-        server = (path or "").startswith("\\\\") or kind.startswith(_SERVER_KINDS)
+        attrs = ev.get("attributes")
+        rows = attrs.get("rows") if attrs else None
+        server = (path or "").startswith("\\\\") or ev["kind"].startswith(_SERVER_KINDS)
         if (not server and rows is None) or person is None:
             return
         if self.ctx.identities.is_service(person):
@@ -119,7 +118,9 @@ class BulkAcquisition(Rule):
             benign = self._benign[proc] = name in self.benign
         if benign:
             return
-        mine = self.days.setdefault(person, {})
+        mine = self.days.get(person)
+        if mine is None:
+            mine = self.days[person] = {}
         day = mine.get(lt.day)
         if day is None:
             prev = self.current.get(person)
@@ -127,17 +128,18 @@ class BulkAcquisition(Rule):
                 mine[prev].close(self.p["bulk"])
             self.current[person] = lt.day
             day = mine[lt.day] = _Day()
-        if ev.get("attributes"):
+        if attrs:
             n, nbytes = file_count(ev), byte_count(ev)
         else:  # what file_count / byte_count return without attributes
             size = (ev.get("object") or {}).get("size")
             n, nbytes = 1, size if isinstance(size, int) else 0
-        r = ref(ev, idx, "read")
+        r = (idx, ev.get("time"), "read")  # = ref(ev, idx, "read"), without the call
         day.b.add(r, n, nbytes)
         if lt.hour != day.cur_hour:
             day.cur_hour, day.cur_n = lt.hour, 0
         day.cur_n += n
-        day.max_hour = max(day.max_hour, day.cur_n)
+        if day.cur_n > day.max_hour:
+            day.max_hour = day.cur_n
         if path and path.startswith("\\\\") and len(day.folders) < 5000:
             day.folders.add(top_folder(path))
         if is_secret(self.ctx, ev):
