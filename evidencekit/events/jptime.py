@@ -25,12 +25,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from evidencekit.events.time import TimeError, format_ns, from_local, from_unix
+from evidencekit.events.time import TimeError, format_ns, from_unix
+from evidencekit.events.zoneplace import local_minute, local_offset
 
 DEFAULT_ZONE = "Asia/Tokyo"
 _AMPM = r"(午前|午後|AM|PM|am|pm|a\.m\.|p\.m\.)"
@@ -210,7 +211,7 @@ class TimeParser:
                 f"{sign}{abs(off_min) // 60:02d}:{abs(off_min) % 60:02d}",
             )
         else:
-            result = from_local(naive, self.zone)
+            result = local_minute(naive, self.zone)
             # Cache only when the whole minute shares one offset without seconds
             # (historic LMT offsets such as +09:18:59 are computed each time).
             if local_offset(naive.replace(second=59), self.zone) != result[1]:
@@ -219,20 +220,6 @@ class TimeParser:
             self._minutes.clear()
         self._minutes[key] = result
         return result
-
-
-def local_offset(naive: datetime, zone: str) -> str:
-    """The offset text :func:`~evidencekit.events.time.from_local` gives for ``naive``, with
-    its checks and errors, without placing the time (half its cost: no UTC formatting)."""
-    tz = ZoneInfo(zone)
-    first = naive.replace(tzinfo=tz, fold=0).utcoffset()
-    second = naive.replace(tzinfo=tz, fold=1).utcoffset()
-    if first != second:
-        kind = "ambiguous" if first > second else "impossible"  # type: ignore[operator]
-        raise TimeError(f"{kind} local time {naive.isoformat()} in {zone} (DST change)")
-    minutes = int((first or timedelta(0)).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _frac_precision(digits: int) -> str:

@@ -1,4 +1,4 @@
-"""``local_offset`` (the minute cache's offset check) agrees with ``from_local``."""
+"""``local_minute`` and ``local_offset`` (the minute cache's placing) agree with ``from_local``."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidencekit.events.jptime import TimeParser, local_offset
+from evidencekit.events.jptime import TimeParser
 from evidencekit.events.time import TimeError, from_local
+from evidencekit.events.zoneplace import local_minute, local_offset
 
 # Zones with DST gaps and folds, half- and quarter-hour offsets, and LMT offsets with seconds.
 ZONES = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]
 ZONES += ["Asia/Kathmandu", "America/St_Johns", "UTC", "Pacific/Apia"]
 
 
-def _outcome(call: Callable[[], str]) -> tuple[str, str]:
+def _outcome(call: Callable[[], object]) -> tuple[str, object]:
     try:
         return "ok", call()
-    except TimeError as exc:
-        return "error", str(exc)
+    except (TimeError, OverflowError) as exc:  # both raise the same, message included
+        return type(exc).__name__, str(exc)
 
 
 @settings(max_examples=400, deadline=None)
@@ -31,6 +32,18 @@ def _outcome(call: Callable[[], str]) -> tuple[str, str]:
 def test_local_offset_matches_from_local(naive: datetime, zone: str) -> None:
     expected = _outcome(lambda: from_local(naive, zone)[1])
     assert _outcome(lambda: local_offset(naive, zone)) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    naive=st.datetimes(min_value=datetime(1850, 1, 1), max_value=datetime(2100, 12, 31))
+    | st.datetimes(min_value=datetime(1600, 12, 30), max_value=datetime(1601, 1, 2))
+    | st.datetimes(min_value=datetime(9999, 12, 30), max_value=datetime(9999, 12, 31, 23, 59)),
+    zone=st.sampled_from([*ZONES, "Etc/GMT+12", "Etc/GMT-14"]),
+)
+def test_local_minute_matches_from_local(naive: datetime, zone: str) -> None:
+    """Times, offsets and errors, near the 1601 and 9999 limits too."""
+    assert _outcome(lambda: local_minute(naive, zone)) == _outcome(lambda: from_local(naive, zone))
 
 
 def test_dst_edges_give_the_same_results_and_errors() -> None:

@@ -1,0 +1,54 @@
+"""Local wall-clock times placed in a zone, for the time parsers' minute cache.
+
+The same results, checks and error messages as :func:`evidencekit.events.time.from_local`
+(a hypothesis test holds them equal), at a lower cost: the offset check alone does not
+place the time, and the UTC text is built from the converted fields, not ``strftime``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from evidencekit.events.time import TimeError
+
+
+def local_minute(naive: datetime, zone: str) -> tuple[str, str]:
+    """:func:`~evidencekit.events.time.from_local` (same results, checks and errors) with
+    the UTC text built from the converted fields instead of ``strftime``."""
+    first = naive.replace(tzinfo=ZoneInfo(zone), fold=0)
+    text = _offset_text(naive, first.utcoffset(), first.replace(fold=1).utcoffset(), zone)
+    utc = first.astimezone(UTC)
+    delta = utc - _UNIX_EPOCH
+    ns = (delta.days * 86400 + delta.seconds) * 10**9 + naive.microsecond * 1000
+    if not _MIN_NS <= ns <= _MAX_NS:
+        raise TimeError(f"time {ns} ns since 1970 is outside years 1601..9999")
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{ns % 10**9:09d}Z",
+        text,
+    )
+
+
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_NS = -11644473600 * 10**9  # 1601-01-01, as events.time.format_ns
+_MAX_NS = 253402300799 * 10**9 + 999999999  # 9999-12-31T23:59:59.999999999
+
+
+def local_offset(naive: datetime, zone: str) -> str:
+    """The offset text :func:`~evidencekit.events.time.from_local` gives for ``naive``, with
+    its checks and errors, without placing the time (half its cost: no UTC formatting)."""
+    tz = ZoneInfo(zone)
+    first = naive.replace(tzinfo=tz, fold=0).utcoffset()
+    return _offset_text(naive, first, naive.replace(tzinfo=tz, fold=1).utcoffset(), zone)
+
+
+def _offset_text(
+    naive: datetime, first: timedelta | None, second: timedelta | None, zone: str
+) -> str:
+    if first != second:
+        kind = "ambiguous" if first > second else "impossible"  # type: ignore[operator]
+        raise TimeError(f"{kind} local time {naive.isoformat()} in {zone} (DST change)")
+    minutes = int((first or timedelta(0)).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
