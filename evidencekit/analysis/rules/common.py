@@ -89,7 +89,6 @@ def nfkc(text: str) -> str:
 
 
 _MARK_CACHE: dict[str, str | None] = {}
-_NAME_CACHE: dict[str, str | None] = {}
 _NONE = "\0"  # cache-miss marker (never a marking word)
 
 
@@ -117,19 +116,19 @@ def _words(ctx: Context) -> _Words:
     if state is None or state.source is not source:
         state = _STATE[0] = _Words(source)
         _MARK_CACHE.clear()
-        _NAME_CACHE.clear()
     return state
 
 
 def has_marking(ctx: Context, text: str | None) -> str | None:
     """The first marking word (SIG.SM.01 dictionary) in a name or text, if any.
 
-    The folder part and the name are cached separately: paths repeat their folders far
-    more than their names, and names repeat across folders.
+    The folder part is cached: paths repeat their folders far more than their names.
     """
     if not text:
         return None
-    wl = _words(ctx)
+    wl = _STATE[0]
+    if wl is None or wl.source is not ctx.lists["markings"]:
+        wl = _words(ctx)
     folder, _, name = text.rpartition("\\")
     if folder:
         found = _MARK_CACHE.get(folder, _NONE)
@@ -139,12 +138,7 @@ def has_marking(ctx: Context, text: str | None) -> str | None:
             found = _MARK_CACHE[folder] = _scan(wl, folder)
         if found:
             return found
-    hit = _NAME_CACHE.get(name, _NONE)
-    if hit is _NONE:
-        if len(_NAME_CACHE) > 100_000:
-            _NAME_CACHE.clear()
-        hit = _NAME_CACHE[name] = _scan(wl, name)
-    return hit
+    return _scan(wl, name)
 
 
 def _scan(wl: _Words, text: str) -> str | None:
@@ -306,9 +300,7 @@ def secret_asset(ctx: Context, ev: dict[str, Any]) -> Any:
     """The asset the event's object belongs to (memoised on the event: several rules ask)."""
     hit = ev.get("_asset", _UNSET)
     if hit is _UNSET:
-        obj = ev.get("object") or {}
-        where = obj.get("path") or obj.get("url") or obj.get("name")
-        hit = ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
+        hit = _object_facts(ctx, ev)[0]
     return hit
 
 
@@ -316,9 +308,18 @@ def object_marking(ctx: Context, ev: dict[str, Any]) -> str | None:
     """The marking word in the event's object path (memoised on the event)."""
     found = ev.get("_mark", _UNSET)
     if found is _UNSET:
-        obj = ev.get("object") or {}
-        found = ev["_mark"] = has_marking(ctx, obj.get("path") or obj.get("url") or obj.get("name"))
+        found = _object_facts(ctx, ev)[1]
     return found  # type: ignore[no-any-return]
+
+
+def _object_facts(ctx: Context, ev: dict[str, Any]) -> tuple[Any, str | None]:
+    """Asset and marking word of the event's object, both memoised on the event at once
+    (most events that need one need the other)."""
+    obj = ev.get("object") or {}
+    where = obj.get("path") or obj.get("url") or obj.get("name")
+    asset = ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
+    mark = ev["_mark"] = has_marking(ctx, where)
+    return asset, mark
 
 
 def is_secret(ctx: Context, ev: dict[str, Any]) -> bool:
