@@ -179,16 +179,26 @@ class Context:
     not_assessed: dict[str, str] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
     available: set[str] = field(default_factory=set)
+    _windows: dict[tuple[str | None, str], str] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def add_hr(self, fact: HrFact) -> None:
         self.hr.setdefault(fact.person, PersonHr()).facts.append(fact)
         self.hr_supplied = True
+        self._windows.clear()
 
     def window(self, person: str | None, day: str) -> str:
         """R01 window tag of a person's local day; ``not_assessed`` without HR data."""
         if not self.hr_supplied:
             return "not_assessed"
-        return window_for(self.hr.get(person or ""), day, self.params)[0]
+        key = (person, day)
+        hit = self._windows.get(key)
+        if hit is None:  # cached per person and day (rules ask for every event of the day)
+            if len(self._windows) > 200_000:
+                self._windows.clear()
+            hit = self._windows[key] = window_for(self.hr.get(person or ""), day, self.params)[0]
+        return hit
 
     def local(self, utc_text: str) -> LocalTime:
         return self.calendar.local(utc_text)
