@@ -33,14 +33,14 @@ FILES = ["設計図面", "顧客リスト", "見積書", "製造手順書", "原
 DRIVES = ["リムーバブル", "固定", "ネットワーク", ""]
 
 
-def generate(path: Path, lines: int, encoding: str) -> None:
-    """Write the export line by line (memory stays flat)."""
+def generate(path: Path, lines: int, encoding: str, step: tuple[int, int] = (0, 2)) -> None:
+    """Write the export line by line (memory stays flat); times advance ``step`` s a line."""
     rng = random.Random(5)
-    t = 1711929600  # 2024-04-01 00:00 JST-ish start; times advance 0-2 s per line
+    t = 1711929600  # 2024-04-01 00:00 JST-ish start
     with open(path, "w", encoding=encoding, newline="") as fp:
         fp.write("日時,ユーザー名,PC名,操作,ファイル名,送信先,ドライブ種別,サイズ\r\n")
         for i in range(lines):
-            t += rng.randint(0, 2)
+            t += rng.randint(*step)
             tm = time.gmtime(t)
             # As Excel-made Japanese exports write it: "2024/04/01 9:05:03" (bare hour).
             stamp = time.strftime("%Y/%m/%d ", tm) + f"{tm.tm_hour}:" + time.strftime("%M:%S", tm)
@@ -85,7 +85,9 @@ def ingest(path: Path, case_dir: Path) -> int:
     return summary.events
 
 
-def run_phase(phase: str, path: Path, encoding: str, work: Path) -> tuple[int, float, float, int]:
+def run_phase(
+    phase: str, path: Path, encoding: str, work: Path, tree: str | None = None
+) -> tuple[int, float, float, int]:
     """Run one phase in a child process; return (events, wall s, CPU s, peak RSS bytes)."""
     cmd = [
         sys.executable,
@@ -98,6 +100,7 @@ def run_phase(phase: str, path: Path, encoding: str, work: Path) -> tuple[int, f
         encoding,
         "--work",
         str(work),
+        *(["--tree", tree] if tree else []),
     ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
@@ -111,7 +114,20 @@ def run_phase(phase: str, path: Path, encoding: str, work: Path) -> tuple[int, f
     return int(events), float(wall), float(cpu), usage.ru_maxrss * 1024
 
 
+def use_tree(tree: str) -> None:
+    """Import evidencekit from ``tree`` (e.g. ``git archive`` of an older commit) instead of
+    the editable install, so that a before/after comparison runs under the same load."""
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__]
+    sys.path.insert(0, tree)
+    import evidencekit
+
+    if not evidencekit.__file__ or not evidencekit.__file__.startswith(tree):
+        raise SystemExit(f"evidencekit not imported from {tree}")
+
+
 def child(args: argparse.Namespace) -> None:
+    if args.tree:
+        use_tree(args.tree)
     path = Path(args.file)
     start, cpu = time.perf_counter(), time.process_time()
     if args.phase == "floor":
@@ -121,7 +137,7 @@ def child(args: argparse.Namespace) -> None:
     elif args.phase == "parse":
         n = parse_only(path)
     else:
-        n = ingest(path, Path(args.work) / "case")
+        n = ingest(path, Path(args.work) / ("case-baseline" if args.tree else "case"))
     print(n, time.perf_counter() - start, time.process_time() - cpu)
 
 
@@ -135,6 +151,17 @@ def main() -> None:
         action="store_true",
         help="also time reading alone and parsing without the store",
     )
+    ap.add_argument(
+        "--sparse",
+        action="store_true",
+        help="times 30-1200 s apart (a new minute nearly every line) instead of 0-2 s",
+    )
+    ap.add_argument(
+        "--baseline",
+        metavar="TREE",
+        help="also ingest with the evidencekit of TREE (git archive of an older commit)",
+    )
+    ap.add_argument("--tree", help=argparse.SUPPRESS)
     ap.add_argument("--file")
     ap.add_argument("--work")
     args = ap.parse_args()
@@ -145,7 +172,7 @@ def main() -> None:
         work = Path(tmp)
         path = work / "evidence" / f"oplog_{args.encoding}.csv"
         path.parent.mkdir()
-        generate(path, args.lines, args.encoding)
+        generate(path, args.lines, args.encoding, (30, 1200) if args.sparse else (0, 2))
         size = path.stat().st_size
         print(f"input: {args.lines:,} lines, {size / 1e6:.1f} MB, {args.encoding}")
         n_floor, t_floor, c_floor, rss_floor = run_phase("floor", path, args.encoding, work)
@@ -159,6 +186,14 @@ def main() -> None:
             f"{n_ek / c_ek:10,.0f} events/s CPU, peak RSS {rss_ek / 2**20:6.1f} MiB "
             f"({n_ek:,} events, {t_ek:.1f} s)"
         )
+        if args.baseline:
+            n_b, t_b, c_b, rss_b = run_phase("ingest", path, args.encoding, work, args.baseline)
+            print(
+                f"baseline tree    : {n_b / t_b:10,.0f} events/s wall, "
+                f"{n_b / c_b:10,.0f} events/s CPU, peak RSS {rss_b / 2**20:6.1f} MiB "
+                f"(ratio to floor {(n_b / c_b) / (n_floor / c_floor):.3f}x CPU; "
+                f"this tree / baseline {c_b / c_ek:.2f}x)"
+            )
         if args.breakdown:
             for phase, label in (("read", "  reader only"), ("parse", "  + mapping, times")):
                 n, t, c, rss = run_phase(phase, path, args.encoding, work)
