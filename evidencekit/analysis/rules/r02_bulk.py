@@ -295,13 +295,10 @@ def _cumulative(days: dict[str, _Day]) -> tuple[int, list[int]]:
 def _sum30(cum: tuple[int, list[int]], end: int) -> int:
     """Files in the 30 days ending at day ordinal ``end`` (inclusive)."""
     first, values = cum
-
-    def at(o: int) -> int:
-        if o < first:
-            return 0
-        return values[min(o - first, len(values) - 1)]
-
-    return at(end) - at(end - 30)
+    last = len(values) - 1
+    hi = values[min(end - first, last)] if end >= first else 0
+    lo = values[min(end - 30 - first, last)] if end - 30 >= first else 0
+    return hi - lo
 
 
 def _runs(days: list[str], gap: int = 3) -> list[list[str]]:
