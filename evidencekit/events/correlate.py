@@ -252,13 +252,19 @@ def store_correlations(store: Any, events: Iterable[dict[str, Any]]) -> tuple[So
     source is already in the case, or when nothing correlates).
     """
     seen = [0]
+    # Findings an earlier run already stored (same cited events) are not stored again:
+    # the store is append-only, so a new derived source must hold only new findings.
+    done: set[tuple[str, ...]] = set()
 
     def counted() -> Iterator[dict[str, Any]]:
         for event in events:  # streamed: only the events the rule needs are kept
             seen[0] += 1
+            if event.get("kind") == KIND:
+                done.add(tuple((event.get("attributes") or {}).get("derived_from", ())))
             yield event
 
-    findings = find_copies(counted())
+    found = find_copies(counted())
+    findings = [f for f in found if tuple(e["id"] for e in f.cited()) not in done]
     source = derived_source(findings, seen[0])
     if not findings or store.find_source(source.id) is not None:
         return source, 0

@@ -184,6 +184,52 @@ def test_copy_to_removable_cites_its_events(tmp_path: Path) -> None:
     assert json.loads(again.output)["stored"] == 0  # same inputs, same derived source
 
 
+def test_a_later_correlation_stores_only_new_copies(tmp_path: Path) -> None:
+    case_dir = _scenario(tmp_path, fixed_size=12345, removal=REMOVAL)
+    first = CliRunner().invoke(cli, ["correlate", "--case", str(case_dir), "--json"])
+    assert json.loads(first.output)["stored"] == 1
+    more = tmp_path / "more"
+    more.mkdir()
+    pair = [
+        _checked_lnk(
+            write_lnk(
+                "E:\\spec.xlsx",
+                size=777,
+                ctime=ARRIVAL + 2 * MINUTE,
+                atime=OPEN,
+                mtime=ARRIVAL + 2 * MINUTE,
+                serial=VOLUME,
+                label="KINGSTON",
+            ),
+            more / "spec.xlsx.lnk",
+            "E:\\spec.xlsx",
+        ),
+        _checked_lnk(
+            write_lnk(
+                "C:\\Users\\bob\\Documents\\spec.xlsx",
+                size=777,
+                ctime=T0 - 900 * MINUTE,
+                atime=ARRIVAL,
+                mtime=T0 - MINUTE,
+                drive_type=DRIVE_FIXED,
+                serial=0x11112222,
+                label="OS",
+            ),
+            more / "spec-local.lnk",
+            "C:\\Users\\bob\\Documents\\spec.xlsx",
+        ),
+    ]
+    for path in pair:
+        run = CliRunner().invoke(cli, ["ingest", "artifact", str(path), "--case", str(case_dir)])
+        assert run.exit_code == 0, run.output
+    second = json.loads(
+        CliRunner().invoke(cli, ["correlate", "--case", str(case_dir), "--json"]).output
+    )
+    assert second["stored"] == 1
+    derived = [e for e in _events(case_dir) if e["kind"] == "correlation.copy_to_removable"]
+    assert sorted(e["target"]["path"] for e in derived) == ["E:\\plan.docx", "E:\\spec.xlsx"]
+
+
 def test_same_name_other_size_does_not_correlate(tmp_path: Path) -> None:
     case_dir = _scenario(tmp_path, fixed_size=99999, removal=REMOVAL)
     assert find_copies(_events(case_dir)) == []
