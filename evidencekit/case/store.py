@@ -23,7 +23,7 @@ from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.timeline.canonical import dumps, dumps_fast
 from evidencekit.timeline.chain import build_line, chain_tail, read_chain
 
-_CHUNK_LINES = 1024
+_CHUNK_LINES = 32  # joined chunk stays well under malloc's mmap threshold (128 KiB)
 
 
 class BatchRecord(BaseModel):
