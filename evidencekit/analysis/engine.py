@@ -54,9 +54,6 @@ class AnalysisOptions:
     version: int | None = None
 
 
-_MISS: Any = object()
-
-
 @dataclass
 class StreamStats:
     read: int = 0
@@ -84,30 +81,38 @@ def build_context(case_zone: str, opts: AnalysisOptions) -> tuple[Context, list[
     return ctx, inputs
 
 
-def dispatch_table(instances: list[Rule]) -> dict[str, tuple[Any, ...]]:
-    """Action -> the ``observe`` methods of the active rules that want it (registry order)."""
+def dispatch_table(instances: list[Rule], service: bool = False) -> dict[str, tuple[Any, ...]]:
+    """Action -> the ``observe`` methods of the active rules that want it (registry order).
+
+    With ``service``, the table for service-account events: rules that ignore those
+    (:attr:`Rule.skips_service`) are left out, every action keeps its entry.
+    """
     by_action: dict[str, list[Any]] = {}
     for rule in instances:
         if rule.active():
             for action in rule.actions:
-                by_action.setdefault(action, []).append(rule.observe)
+                handlers = by_action.setdefault(action, [])
+                if not (service and rule.skips_service):
+                    handlers.append(rule.observe)
     return {action: tuple(handlers) for action, handlers in by_action.items()}
 
 
 def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]) -> StreamStats:
     """One pass over ``timeline.jsonl``; refuses a file that differs from its sealed head.
 
-    The hot loop keeps its own small caches: actor -> person and UTC minute -> local time
-    (both pure functions of their key for the whole run), so most events cost two dict
-    look-ups before the rules see them.
+    The hot loop keeps its own small caches: actor -> (person, service account,
+    unattributed) and UTC minute -> local time (pure functions of their keys for the whole
+    run), so most events cost two dict look-ups before the rules see them.
     """
     by_action = dispatch_table(instances)
+    for_service = dispatch_table(instances, service=True)
+    is_service = ctx.identities.is_service
     stats = StreamStats()
     kinds = ctx.kinds
     h = hashlib.sha256()
     update, loads = h.update, orjson.loads
     resolve, local = ctx.identities.resolve, ctx.calendar.local
-    people: dict[tuple[Any, ...], str | None] = {}
+    people: dict[tuple[Any, ...], tuple[str | None, bool, bool]] = {}
     minutes: dict[str, Any] = {}
     undated = unattributed = 0
     idx = -1
@@ -117,7 +122,8 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
             ev = loads(line)["event"]
             kind = ev["kind"]
             kinds[kind] = kinds.get(kind, 0) + 1
-            handlers = by_action.get(ev["action"])
+            action = ev["action"]
+            handlers = by_action.get(action)
             if handlers is None:
                 continue
             t = ev.get("time")
@@ -127,15 +133,19 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
             actor = ev.get("actor")
             if actor:
                 key = (actor.get("user"), actor.get("domain"), actor.get("sid"), actor.get("email"))
-                person = people.get(key, _MISS)
-                if person is _MISS:
-                    person = resolve(actor)
+                who = people.get(key)
+                if who is None:
+                    p = resolve(actor)
+                    who = (p, is_service(p), p is None or p.startswith("account:"))
                     if len(people) < 100_000:
-                        people[key] = person
+                        people[key] = who
+                person, service, unattr = who
             else:
-                person = None
-            if person is None or person.startswith("account:"):
+                person, service, unattr = None, False, True
+            if unattr:
                 unattributed += 1
+            if service:
+                handlers = for_service[action]
             lt = minutes.get(t[:16])
             if lt is None:
                 if len(minutes) > 50_000:

@@ -27,6 +27,8 @@ class Rule:
         needs: Source kinds the rule depends on (any of them); when none is present
             the rule reports ``not_assessed`` and a gap instead of silence.
         phase: Finish order (lower first).
+        skips_service: The rule's ``observe`` returns at once, with no effect, for events
+            of service accounts (the engine then does not call it for them).
     """
 
     id: ClassVar[str] = ""
@@ -35,6 +37,7 @@ class Rule:
     actions: ClassVar[frozenset[str]] = frozenset()
     needs: ClassVar[tuple[str, ...]] = ()
     phase: ClassVar[int] = 20
+    skips_service: ClassVar[bool] = False
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -92,6 +92,7 @@ class BulkAcquisition(Rule):
     name = "bulk_acquisition"
     actions = frozenset({"read", "download", "access"})
     needs = ("server_audit",)
+    skips_service = True  # observe returns first thing for service accounts
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

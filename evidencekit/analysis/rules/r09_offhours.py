@@ -46,6 +46,7 @@ class OffHoursHoliday(Rule):
         }
     )
     phase = 40
+    skips_service = True  # observe returns first thing for service accounts
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
