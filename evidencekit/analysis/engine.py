@@ -310,6 +310,8 @@ def analyze_timeline(
     ctx.available = {c.kind for c in coverage if c.available}
     for rule in sorted(instances, key=lambda r: (r.phase, r.id)):
         rule.finish()
+    for rule in instances:  # every finding is drafted: free the stream state before results
+        rule.release()
     pairs = _findings(ctx, inputs, resolve_refs(timeline, ctx.drafts))
     findings = [f for _, f in pairs]
     episodes = c01.correlate([(d, f.id) for d, f in pairs], ctx.params)

@@ -55,5 +55,11 @@ class Rule:
     def finish(self) -> None:
         """Emit findings through ``self.ctx.emit``."""
 
+    def release(self) -> None:
+        """Drop the per-person/per-day state once every rule has finished (the engine calls
+        this before building the result, so the two never hold memory at the same time)."""
+        for name in [k for k in vars(self) if k not in ("ctx", "p", "lists")]:
+            delattr(self, name)
+
 
 rules: Registry[type[Rule]] = Registry("rule")
