@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from evidencekit.events.time import TimeError, format_ns, from_unix
+from evidencekit.events.time import TimeError, format_ns, from_unix, to_ns
 from evidencekit.events.zoneplace import local_minute, local_offset
 
 DEFAULT_ZONE = "Asia/Tokyo"
@@ -168,7 +168,7 @@ class TimeParser:
         """Turn broken-down fields into a UTC time (local zone unless an offset is given)."""
         if f.hour is None:
             time, offset = self._minute(f.year, f.month, f.day, 0, 0, None)
-            return ParsedTime(time[:17] + "00.000000000Z", offset, self.zone, "1d", True)
+            return ParsedTime(time, offset, self.zone, "1d", True)
         minute = f.minute or 0
         off_min = _offset_minutes(f.offset) if f.offset is not None else None
         prefix, offset = self._minute(f.year, f.month, f.day, f.hour, minute, off_min)
@@ -184,7 +184,10 @@ class TimeParser:
             precision = _frac_precision(len(frac))
         else:
             precision = "1s"
-        time = f"{prefix[:17]}{second:02d}.{frac.ljust(9, '0')}Z"
+        if prefix[17:29] == "00.000000000":
+            time = f"{prefix[:17]}{second:02d}.{frac.ljust(9, '0')}Z"
+        else:  # historic offsets with seconds (LMT +09:18:59): the minute starts off :00
+            time = format_ns(to_ns(prefix) + second * 10**9 + int(frac.ljust(9, "0")))
         zone = None if off_min is not None else self.zone
         return ParsedTime(time, "Z" if f.offset == "Z" else offset, zone, precision)
 
@@ -214,7 +217,8 @@ class TimeParser:
             result = local_minute(naive, self.zone)
             # Cache only when the whole minute shares one offset without seconds
             # (historic LMT offsets such as +09:18:59 are computed each time).
-            if local_offset(naive.replace(second=59), self.zone) != result[1]:
+            offset = result[1]
+            if len(offset) > 6 or local_offset(naive.replace(second=59), self.zone) != offset:
                 return result
         if len(self._minutes) > _CACHE_LIMIT:
             self._minutes.clear()

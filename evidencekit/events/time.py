@@ -96,9 +96,10 @@ def from_local(naive: datetime, zone: str, nanos: int | None = None) -> tuple[st
         kind = "ambiguous" if first.utcoffset() > second.utcoffset() else "impossible"  # type: ignore[operator]
         raise TimeError(f"{kind} local time {naive.isoformat()} in {zone} (DST change)")
     offset = first.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    text = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, rest = divmod(abs(total), 3600)
+    text = f"{sign}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
     delta = first.astimezone(UTC) - _EPOCH
     frac = nanos if nanos is not None else naive.microsecond * 1000
     return format_ns((delta.days * 86400 + delta.seconds) * 10**9 + frac), text

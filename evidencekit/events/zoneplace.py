@@ -49,6 +49,14 @@ def _offset_text(
     if first != second:
         kind = "ambiguous" if first > second else "impossible"  # type: ignore[operator]
         raise TimeError(f"{kind} local time {naive.isoformat()} in {zone} (DST change)")
-    minutes = int((first or timedelta(0)).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return offset_text(first or timedelta(0))
+
+
+def offset_text(offset: timedelta) -> str:
+    """``+HH:MM``, or ``+HH:MM:SS`` for historic offsets with seconds (LMT)."""
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{sign}{hours:02d}:{minutes:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text

@@ -74,3 +74,19 @@ def test_parser_places_dst_edge_minutes_like_from_local() -> None:
         except TimeError:
             continue
         raise AssertionError(f"{text} should be refused (DST change)")
+
+
+def test_historic_offsets_keep_their_seconds() -> None:
+    """Tokyo ran on local mean time (+09:18:59) before 1888: the cached minute path must not
+    drop the offset's seconds, and the offset text keeps them."""
+
+    parser = TimeParser(zone="Asia/Tokyo")
+    for second in (0, 5, 6, 59, 5):  # the repeat hits any cache
+        text = f"1880/01/01 9:00:{second:02d}"
+        parsed = parser.parse(text)
+        assert (parsed.time, parsed.offset) == from_local(
+            datetime(1880, 1, 1, 9, 0, second), "Asia/Tokyo"
+        )
+    assert parsed.offset == "+09:18:59"
+    day = parser.parse("1880/01/01")
+    assert day.time == from_local(datetime(1880, 1, 1), "Asia/Tokyo")[0]
