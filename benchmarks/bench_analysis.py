@@ -247,6 +247,7 @@ def child(mode: str, path: Path, sha: str, size: int) -> dict[str, float]:
         raise SystemExit(f"{mode} failed with status {status}")
     data = json.loads(out)
     data["rss_mb"] = usage.ru_maxrss / 1024
+    data["cpu_s"] = usage.ru_utime + usage.ru_stime  # includes start-up; robust to load
     return data
 
 
@@ -282,6 +283,7 @@ def main() -> None:
     for name, d in (("floor (orjson read)", floor), ("evidencekit rules", rules)):
         print(
             f"{name:22s} {d['events'] / d['seconds']:>12,.0f} events/s  {d['seconds']:8.1f} s  "
+            f"(CPU {d['cpu_s']:7.1f} s: {d['events'] / d['cpu_s']:>10,.0f} events/CPU-s)  "
             f"peak RSS {d['rss_mb']:7.1f} MB"
         )
     ratio = (rules["events"] / rules["seconds"]) / (floor["events"] / floor["seconds"])
