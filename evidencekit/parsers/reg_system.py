@@ -68,6 +68,24 @@ def usb_serial(instance: str) -> str | None:
     return instance.split("&")[0]
 
 
+def serial_of(instance: str) -> str | None:
+    """The upper-cased device serial of an instance id, or None when Windows made it up."""
+    serial = usb_serial(instance)
+    return serial.upper() if serial else None
+
+
+def usbstor_device(device_id: str, instance: str, **extra: Any) -> Device:
+    """A USB mass-storage device from ``Disk&Ven_…&Prod_…&Rev_…`` and its instance id."""
+    ids = split_device_id(device_id)
+    return Device(
+        drive_type="removable",
+        usb_serial=serial_of(instance),
+        vendor=ids.get("vendor"),
+        product=ids.get("product"),
+        **extra,
+    )
+
+
 def mounted_text(data: bytes) -> str | None:
     """MountedDevices data that is a UTF-16 device path (``_??_USBSTOR#...``), if it is one."""
     if data[:8] in (b"_\x00?\x00?\x00_\x00", b"\\\x00?\x00?\x00\\\x00"):
@@ -139,12 +157,11 @@ def _usb_enum(reader: HiveReader, ccs: str, usb: UsbContext) -> Iterator[Event]:
             if str(values.get("Class", "")).upper() != "WPD":
                 continue
             reader.ctx.records_read += 1
-            serial = usb_serial(inst.name)
             name = values.get("FriendlyName") or values.get("DeviceDesc")
             common: dict[str, Any] = {
                 "device": Device(
                     drive_type="mtp",
-                    usb_serial=serial.upper() if serial else None,
+                    usb_serial=serial_of(inst.name),
                     product=vid_key.name.upper(),
                     label=str(name).rsplit(";", 1)[-1] if name else None,
                 ),

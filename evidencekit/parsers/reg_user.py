@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from evidencekit.model import Action, Device, Event, ObjectRef
-from evidencekit.parsers.reg_system import split_device_id, usb_serial
+from evidencekit.parsers.reg_system import serial_of, usbstor_device
 from evidencekit.parsers.registry_hive import HiveReader, handler, hex_bytes
 from evidencekit.parsers.winutil import volume_serial_text, windows_name
 
@@ -36,16 +36,7 @@ def emdmgmt_device(name: str) -> Device | None:
     label = tail.group(1) if tail and tail.group(1) else None
     if not match:
         return Device(volume_serial=volume, label=label)
-    ids = split_device_id(match.group(1))
-    serial = usb_serial(match.group(2))
-    return Device(
-        drive_type="removable",
-        usb_serial=serial.upper() if serial else None,
-        vendor=ids.get("vendor"),
-        product=ids.get("product"),
-        volume_serial=volume,
-        label=label,
-    )
+    return usbstor_device(match.group(1), match.group(2), volume_serial=volume, label=label)
 
 
 @handler("software")
@@ -93,21 +84,12 @@ def wpd_device(name: str, label: str | None) -> Device:
     """A WPD key name as a device: USB storage (USBSTOR) or a media-transfer device."""
     match = _USBSTOR_ID.search(name)
     if match:
-        ids = split_device_id(match.group(1))
-        serial = usb_serial(match.group(2))
-        return Device(
-            drive_type="removable",
-            usb_serial=serial.upper() if serial else None,
-            vendor=ids.get("vendor"),
-            product=ids.get("product"),
-            label=label,
-        )
+        return usbstor_device(match.group(1), match.group(2), label=label)
     mtp = _MTP_ID.search(name)
     if mtp:
-        serial = usb_serial(mtp.group(2))
         return Device(
             drive_type="mtp",
-            usb_serial=serial.upper() if serial else None,
+            usb_serial=serial_of(mtp.group(2)),
             product=mtp.group(1).upper(),
             label=label,
         )

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from evidencekit.events.time import TimeError, from_local
 from evidencekit.model import Action, Device, Event, Locator, ParseIssue, TimePrecision
 from evidencekit.parsers.base import ParseContext, parsers
-from evidencekit.parsers.reg_system import split_device_id, usb_serial
+from evidencekit.parsers.reg_system import usbstor_device
 from evidencekit.parsers.winutil import in_image_path
 
 DEFAULT_ZONE = "Asia/Tokyo"
@@ -38,14 +38,7 @@ def section_device(title: str) -> Device | None:
     """USB storage facts named in a section title, if it names such a device."""
     match = _USBSTOR.search(title)
     if match:
-        ids = split_device_id(match.group(1))
-        serial = usb_serial(match.group(2))
-        return Device(
-            drive_type="removable",
-            usb_serial=serial.upper() if serial else None,
-            vendor=ids.get("vendor"),
-            product=ids.get("product"),
-        )
+        return usbstor_device(match.group(1), match.group(2))
     if re.search(r"USB\\VID_|WPDBUSENUM", title, re.IGNORECASE):
         return Device(drive_type="removable")
     return None
