@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.case.workspace import Case
-from evidencekit.errors import EvidenceKitError
 
 PathLike = str | os.PathLike[str]
 
@@ -59,40 +58,21 @@ def ingest(
 
     Returns the ingest summary (source record, event and issue counts).
     """
-    from evidencekit.case.detect import detect_artifact_kind
+    from evidencekit.case.detect import choose_parser, detect_artifact_kind
     from evidencekit.case.ingest import ingest_file
     from evidencekit.case.ingest_image import ingest_image
-    from evidencekit.parsers.logdetect import detect_log_format
 
     p = Path(path)
     if kind == "auto":
-        kind = (
-            "image"
-            if p.suffix.lower() in IMAGE_SUFFIXES
-            else (
-                "log"
-                if mapping or format != "auto"
-                else "artifact"
-                if detect_artifact_kind(p)
-                else "log"
-            )
-        )
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            kind = "image"
+        elif mapping is None and format == "auto" and detect_artifact_kind(p):
+            kind = "artifact"
+        else:
+            kind = "log"
     if kind == "image":
         return ingest_image(case, p, time_zone=time_zone, force=force)
-    options: dict[str, Any] = {}
-    if mapping is not None:
-        parser, options = "mapped_csv", {"mapping": str(Path(mapping).resolve())}
-    elif kind == "events":
-        parser = "events_jsonl"
-    elif format != "auto":
-        parser = format
-    elif kind == "artifact":
-        found = detect_artifact_kind(p)
-        if found is None:
-            raise EvidenceKitError(f"{p}: no artifact parser recognises this file")
-        parser = found
-    else:
-        parser = detect_log_format(p)
+    parser, options = choose_parser(p, kind, format, Path(mapping) if mapping else None)
     return ingest_file(case, p, parser, time_zone=time_zone, options=options, force=force)
 
 

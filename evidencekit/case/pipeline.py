@@ -18,15 +18,14 @@ from typing import Any
 
 from evidencekit.analysis.engine import AnalysisOptions, analyze, write_result
 from evidencekit.case.definition import CaseDefinition, Signer, SourceEntry, load_definition
-from evidencekit.case.detect import detect_artifact_kind
+from evidencekit.case.detect import choose_parser
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import CASE_FILE, Case
-from evidencekit.errors import CaseError, EvidenceKitError
+from evidencekit.errors import CaseError
 from evidencekit.events.correlate import store_correlations
 from evidencekit.package.build import PackageOptions, build_package
 from evidencekit.package.signing import load_signer
-from evidencekit.parsers.logdetect import detect_log_format
 from evidencekit.report import build_report
 from evidencekit.report.options import ReportOptions
 from evidencekit.report.sign import SigningIdentity
@@ -128,7 +127,8 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
             image = ingest_image(case, path, time_zone=tz)
             source, events, issues = image.source, image.events, image.issues
         else:
-            parser, options = _parser_for(entry, base, path)
+            mapping = (base / entry.mapping) if entry.mapping else None
+            parser, options = choose_parser(path, entry.type, entry.format, mapping)
             result.format = parser
             summary = ingest_file(case, path, parser, time_zone=tz, options=options)
             source, events, issues = summary.source, summary.events, summary.issues
@@ -145,21 +145,6 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
     result.source_id, result.events, result.issues = source.id, events, issues
     result.records_read, result.records_failed = source.records_read, source.records_failed
     return result
-
-
-def _parser_for(entry: SourceEntry, base: Path, path: Path) -> tuple[str, dict[str, Any]]:
-    if entry.mapping:
-        return "mapped_csv", {"mapping": str((base / entry.mapping).resolve())}
-    if entry.type == "events":
-        return "events_jsonl", {}
-    if entry.format != "auto":
-        return entry.format, {}
-    if entry.type == "artifact":
-        kind = detect_artifact_kind(path)
-        if kind is None:
-            raise EvidenceKitError(f"{entry.path}: no artifact parser recognises this file")
-        return kind, {}
-    return detect_log_format(path), {}
 
 
 def _issue_count(case: Case, source_id: str) -> int:
