@@ -37,6 +37,7 @@ from evidencekit.sources.content import (
     read_and_classify,
     read_content,
 )
+from evidencekit.sources.fat_records import FatRecords
 from evidencekit.sources.image import DiskImage
 from evidencekit.sources.markings import MarkingScanner
 from evidencekit.sources.records import RecordReader
@@ -123,6 +124,7 @@ class ImageRun:
         self._queued_bytes = 0
         self._pool: ThreadPoolExecutor | None = None
         self._records: RecordReader | None = None
+        self._fat: FatRecords | None = None
 
     def run(self, progress: Callable[[str, int], None] | None = None) -> None:
         """Walk every partition's file system; record what could not be read."""
@@ -163,6 +165,7 @@ class ImageRun:
         )  # fmt: skip
         prefix = f"/p{fs.partition.slot}/" if self._multi else "/"
         self._records = RecordReader(fs, self.image.read)
+        self._fat = FatRecords.for_fs(fs, self.image.read)
         end = fs.partition.offset + fs.block_count * fs.block_size
         if end > self.image.media_size:
             msg = (
@@ -221,6 +224,8 @@ class ImageRun:
         )
         if raw is not None:
             record["record_sha256"] = hashlib.sha256(raw).hexdigest()
+        if self._fat is not None:  # FAT/exFAT: the directory-entry bytes (or why none)
+            record.update(self._fat.fields(entry.inode, entry.meta_type))
         self.inventory.write(orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n")
         for line in body_lines(entry, content.md5 if content else None, p.prefix, times):
             self.body.write(line.encode("utf-8") + b"\n")
@@ -336,6 +341,8 @@ class ImageRun:
                ("mime", rec.get("mime"))) if v is not None}  # fmt: skip
         attrs = event_attributes(entry, rec)
         locator = self._locator(entry, entry.path, None).model_dump(exclude_none=True)
+        if "record_offset" in rec and "record_extents" not in rec:
+            locator.update(offset=rec["record_offset"], length=rec["record_length"])
         kind = entry_kind(entry)
         for fields in times or [untimed(entry)]:
             role = fields["time_role"]
