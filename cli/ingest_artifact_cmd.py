@@ -16,7 +16,7 @@ from evidencekit.parsers.base import parsers
 
 KINDS = (
     "registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft", "evtx",
-    "prefetch", "browser", "shellbags",
+    "prefetch", "browser", "shellbags", "srum",
 )  # fmt: skip
 
 
@@ -41,7 +41,7 @@ def artifact(
 ) -> None:
     """Ingest one Windows artifact file: registry hive (SYSTEM, SOFTWARE, NTUSER.DAT,
     Amcache), setupapi.dev.log, LNK, jump list, Recycle Bin $I/INFO2, $UsnJrnl:$J, $MFT,
-    EVTX, Prefetch, browser history or UsrClass.dat (shellbags)."""
+    EVTX, Prefetch, browser history, UsrClass.dat (shellbags) or SRUDB.dat (srum)."""
     if kind is None:
         kind = detect_kind(path)
         if kind is None:

@@ -1,0 +1,221 @@
+"""A small ESE (JET Blue) database writer for tests, following Joachim Metz's
+"Extensible Storage Engine (ESE) Database File (EDB) format" (libesedb documentation).
+
+It writes what a reader needs to find tables and their records: the file header and
+its shadow copy, the database root page (FDP 1), the catalog MSysObjects as one root
+leaf page at page 4 (FDP 2) holding one table definition and its column definitions
+per table, its backup copy MSysObjectsShadow at page 24 (FDP 3), and one root leaf
+page per table holding its records. Format version 0x620
+revision 0x09 (the page header with page number and XOR-32 checksum, tagged columns
+as an offset array), 4 KiB pages. Every fixture is read back with libesedb-python in
+the tests; this writer does not parse what it writes.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAGE = 4096
+VERSION = 0x620
+REVISION = 0x09
+_SIGNATURE = 0x89ABCDEF
+_HEADER = 40  # page header size for pages below 16 KiB before revision 0x11
+_CATALOG_PAGE = 4
+_SHADOW_CATALOG_PAGE = 24  # MSysObjectsShadow, the catalog's backup copy (FDP 3)
+_FIRST_TABLE_PAGE = 5
+_FIRST_TABLE_OBJID = 5
+
+# Column types (JET_COLTYP) and their fixed sizes.
+BIT, UBYTE, SHORT, LONG, CURRENCY, DATETIME = 1, 2, 3, 4, 5, 8
+BINARY, TEXT, LONG_BINARY, LONG_TEXT = 9, 10, 11, 12
+ULONG, LONGLONG, GUID, USHORT = 14, 15, 16, 17
+FIXED_SIZE = {BIT: 1, UBYTE: 1, SHORT: 2, LONG: 4, CURRENCY: 8, DATETIME: 8, ULONG: 4,
+              LONGLONG: 8, GUID: 16, USHORT: 2}  # fmt: skip
+_PACK = {BIT: "<B", UBYTE: "<B", SHORT: "<h", LONG: "<i", CURRENCY: "<q", DATETIME: "<Q",
+         ULONG: "<I", LONGLONG: "<q", USHORT: "<H"}  # fmt: skip
+
+# Page flags and page tag flags.
+_ROOT, _LEAF = 0x0001, 0x0002
+
+# Catalog (MSysObjects) fixed columns 1..10 of revision 0x09: name, type.
+_CATALOG_FIXED = ((1, LONG), (2, SHORT), (3, LONG), (4, LONG), (5, LONG), (6, LONG),
+                  (7, LONG), (8, BIT), (9, SHORT), (10, LONG))  # fmt: skip
+_TYPE_TABLE, _TYPE_COLUMN = 1, 2
+_COLUMN_FIXED, _COLUMN_TAGGED = 0x1, 0x2
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: identifier (1-127 fixed, 128-255 variable, 256+ tagged), name, type."""
+
+    ident: int
+    name: str
+    coltyp: int
+    codepage: int = 0
+
+
+@dataclass
+class Table:
+    """A table: its columns and records (dicts of column name to int/bytes/str/None)."""
+
+    name: str
+    columns: list[Column]
+    records: list[dict[str, object]] = field(default_factory=list)
+
+
+def xor32(data: bytes, initial: int) -> int:
+    """XOR of the little-endian 32-bit words of ``data`` with ``initial``."""
+    value = initial
+    for (word,) in struct.iter_unpack("<I", data):
+        value ^= word
+    return value
+
+
+def encode_value(column: Column, value: object) -> bytes:
+    """A column value's stored bytes (fixed types packed little-endian)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-16-le" if column.codepage == 1200 else "ascii")
+    if isinstance(value, int) and column.coltyp in _PACK:
+        return struct.pack(_PACK[column.coltyp], value)
+    raise TypeError(f"{column.name}: cannot encode {value!r}")
+
+
+def record_data(columns: list[Column], values: dict[str, object]) -> bytes:
+    """A data definition record: header, fixed values + null bitmap, variable, tagged."""
+    by_id = {c.ident: c for c in columns}
+    present = {c.ident: values[c.name] for c in columns if values.get(c.name) is not None}
+    fixed_ids = [i for i in by_id if i < 128]
+    last_fixed = max(fixed_ids, default=0)
+    var_ids = [i for i in present if 128 <= i < 256]
+    last_var = max(var_ids, default=127)
+    fixed, nulls = b"", bytearray((last_fixed + 7) // 8)
+    for ident in range(1, last_fixed + 1):
+        col = by_id[ident]
+        size = FIXED_SIZE[col.coltyp]
+        if ident in present:
+            fixed += encode_value(col, present[ident]).ljust(size, b"\0")[:size]
+        else:
+            fixed += b"\0" * size
+            nulls[(ident - 1) // 8] |= 1 << ((ident - 1) % 8)
+    offsets, var_data = b"", b""
+    for ident in range(128, last_var + 1):
+        if ident in present:
+            var_data += encode_value(by_id[ident], present[ident])
+            offsets += struct.pack("<H", len(var_data))
+        else:
+            offsets += struct.pack("<H", 0x8000 | len(var_data))
+    tagged = _tagged(by_id, present)
+    header = struct.pack("<BBH", last_fixed, last_var, 4 + len(fixed) + len(nulls))
+    return header + fixed + bytes(nulls) + offsets + var_data + tagged
+
+
+def _tagged(by_id: dict[int, Column], present: dict[int, object]) -> bytes:
+    """Tagged values (revision 9+): an offset array of (id, offset) then the data."""
+    ids = sorted(i for i in present if i >= 256)
+    array_size = 4 * len(ids)
+    entries, data = b"", b""
+    for ident in ids:
+        entries += struct.pack("<HH", ident, array_size + len(data))
+        data += encode_value(by_id[ident], present[ident])
+    return entries + data
+
+
+def key_long(value: int) -> bytes:
+    """A normalised key segment of a signed 32-bit value (0x7f prefix, sign bit flipped)."""
+    return b"\x7f" + struct.pack(">I", (value ^ 0x80000000) & 0xFFFFFFFF)
+
+
+def page(number: int, fdp: int, flags: int, values: list[bytes]) -> bytes:
+    """One page: header, values (tag 0 first), tags backwards from the page end."""
+    body = b"".join(values)
+    free = PAGE - _HEADER - len(body) - 4 * len(values)
+    if free < 0:
+        raise ValueError(f"page {number}: {len(body)} bytes of values do not fit")
+    header = bytearray(_HEADER)
+    struct.pack_into("<I", header, 4, number)
+    struct.pack_into("<II", header, 16, 0, 0)  # previous, next page: none
+    struct.pack_into("<IHHHHI", header, 24, fdp, free, 0, len(body), len(values), flags)
+    data = bytearray(PAGE)
+    data[:_HEADER] = header
+    data[_HEADER : _HEADER + len(body)] = body
+    offset = 0
+    for index, value in enumerate(values):
+        end = PAGE - 4 * index
+        struct.pack_into("<HH", data, end - 4, len(value), offset)
+        offset += len(value)
+    struct.pack_into("<I", data, 0, xor32(bytes(data[4:]), _SIGNATURE))
+    return bytes(data)
+
+
+def root_header(initial_pages: int = 1, parent_fdp: int = 1) -> bytes:
+    """The father data page header (tag 0 of a root page): no space tree."""
+    return struct.pack("<IIII", initial_pages, parent_fdp, 0, 0)
+
+
+def leaf_entry(key: bytes, data: bytes) -> bytes:
+    """A leaf page value: local key size, key, data (no common key)."""
+    return struct.pack("<H", len(key)) + key + data
+
+
+def file_header(last_objid: int) -> bytes:
+    """The database file header page (clean shutdown), with its XOR-32 checksum."""
+    data = bytearray(PAGE)
+    struct.pack_into("<IIIQ", data, 4, _SIGNATURE, VERSION, 0, 1)
+    struct.pack_into("<I", data, 24, 0x45534557)  # database signature: random number
+    struct.pack_into("<I", data, 52, 3)  # JET_dbstateCleanShutdown
+    struct.pack_into("<I", data, 212, last_objid)
+    struct.pack_into("<IIII", data, 216, 6, 1, 7601, 1)
+    struct.pack_into("<II", data, 232, REVISION, PAGE)
+    struct.pack_into("<II", data, 340, VERSION, REVISION)
+    struct.pack_into("<I", data, 0, xor32(bytes(data[4:]), _SIGNATURE))
+    return bytes(data)
+
+
+def _catalog_record(values: dict[int, object]) -> bytes:
+    columns = [Column(i, str(i), t) for i, t in _CATALOG_FIXED] + [Column(128, "128", TEXT)]
+    return record_data(columns, {str(k): v for k, v in values.items()})
+
+
+def catalog_entries(tables: list[Table]) -> list[bytes]:
+    """Catalog leaf values: per table its definition and its column definitions."""
+    entries = []
+    for index, table in enumerate(tables):
+        objid, root = _FIRST_TABLE_OBJID + index, _FIRST_TABLE_PAGE + index
+        table_values = {1: objid, 2: _TYPE_TABLE, 3: objid, 4: root, 5: 80, 6: 0, 7: 1,
+                        8: 1, 128: table.name}  # fmt: skip
+        key = key_long(objid) + b"\x7f\x80\x01" + key_long(objid)
+        entries.append(leaf_entry(key, _catalog_record(table_values)))
+        for col in table.columns:
+            flags = _COLUMN_FIXED if col.ident < 128 else _COLUMN_TAGGED if col.ident >= 256 else 0
+            size = FIXED_SIZE.get(col.coltyp, 0)
+            col_values = {1: objid, 2: _TYPE_COLUMN, 3: col.ident, 4: col.coltyp, 5: size,
+                          6: flags, 7: col.codepage, 128: col.name}  # fmt: skip
+            key = key_long(objid) + b"\x7f\x80\x02" + key_long(col.ident)
+            entries.append(leaf_entry(key, _catalog_record(col_values)))
+    return entries
+
+
+def write_database(path: Path, tables: list[Table]) -> Path:
+    """Write an ESE database holding ``tables`` (each table's records on one leaf page)."""
+    pages = [file_header(_FIRST_TABLE_OBJID + len(tables)) for _ in range(2)]
+    pages.append(page(1, 1, _ROOT | _LEAF, [root_header()]))
+    pages.append(page(2, 1, _LEAF, [b""]))  # space tree pages of the database: unused
+    pages.append(page(3, 1, _LEAF, [b""]))
+    catalog = [root_header(parent_fdp=1), *catalog_entries(tables)]
+    pages.append(page(_CATALOG_PAGE, 2, _ROOT | _LEAF, catalog))
+    for index, table in enumerate(tables):
+        objid = _FIRST_TABLE_OBJID + index
+        values = [root_header()]
+        for number, record in enumerate(table.records, start=1):
+            values.append(leaf_entry(key_long(number), record_data(table.columns, record)))
+        pages.append(page(_FIRST_TABLE_PAGE + index, objid, _ROOT | _LEAF, values))
+    if len(pages) > _SHADOW_CATALOG_PAGE + 1:
+        raise ValueError("too many tables for this writer (their pages reach page 24)")
+    pages.extend(bytes(PAGE) for _ in range(len(pages), _SHADOW_CATALOG_PAGE + 1))
+    pages.append(page(_SHADOW_CATALOG_PAGE, 3, _ROOT | _LEAF, catalog))
+    path.write_bytes(b"".join(pages))
+    return path
