@@ -97,6 +97,7 @@ class BulkAcquisition(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.days: dict[str, dict[str, _Day]] = {}
+        ctx.shared["bulk_days"] = self.days  # read by R02P (peer) and CI01 (own baseline)
         self.current: dict[str, str] = {}
         self.benign = frozenset(self.lists["benign_processes"])
         self._benign: dict[str, bool] = {}  # actor.process -> allow-listed
