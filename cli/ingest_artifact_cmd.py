@@ -16,7 +16,7 @@ from evidencekit.parsers.base import parsers
 
 KINDS = (
     "registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft", "evtx",
-    "prefetch", "browser", "shellbags", "srum",
+    "prefetch", "browser", "shellbags", "srum", "setupapi_xp",
 )  # fmt: skip
 
 
@@ -31,7 +31,7 @@ KINDS = (
 @click.option(
     "--tz",
     "tz",
-    help="Zone of local times in the artifact (setupapi.dev.log); "
+    help="Zone of local times in the artifact (setupapi.dev.log, XP setupapi.log); "
     "default Asia/Tokyo, recorded in the events.",
 )
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
@@ -40,8 +40,9 @@ def artifact(
     path: Path, kind: str | None, case_dir: Path, tz: str | None, force: bool, as_json: bool
 ) -> None:
     """Ingest one Windows artifact file: registry hive (SYSTEM, SOFTWARE, NTUSER.DAT,
-    Amcache), setupapi.dev.log, LNK, jump list, Recycle Bin $I/INFO2, $UsnJrnl:$J, $MFT,
-    EVTX, Prefetch, browser history, UsrClass.dat (shellbags) or SRUDB.dat (srum)."""
+    Amcache), setupapi.dev.log or XP setupapi.log, LNK, jump list, Recycle Bin $I/INFO2,
+    $UsnJrnl:$J, $MFT, EVTX, Prefetch, browser history, UsrClass.dat (shellbags) or
+    SRUDB.dat (srum)."""
     if kind is None:
         kind = detect_kind(path)
         if kind is None:

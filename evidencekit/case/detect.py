@@ -12,7 +12,7 @@ from evidencekit.parsers.logdetect import detect_log_format
 # Signature tests that are strict come first, so a loose one cannot claim their files.
 DETECT_ORDER = (
     "evtx", "lnk", "prefetch", "recyclebin", "mft", "jumplist", "shellbags", "registry",
-    "srum", "browser", "setupapi", "usnjrnl",
+    "srum", "browser", "setupapi", "setupapi_xp", "usnjrnl",
 )  # fmt: skip
 _HEAD = 4096
 
