@@ -9,9 +9,11 @@ import click
 
 from cli.ingest_cmd import ingest_group, report_ingest
 from cli.output import err, json_option, progress, wants_json
+from evidencekit.case.compressed import DEFAULT_LIMIT, compression_of, ingest_compressed
 from evidencekit.case.detect import detect_artifact_kind as detect_kind
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
+from evidencekit.errors import UnreadableInput
 from evidencekit.parsers.base import parsers
 
 KINDS = (
@@ -35,14 +37,31 @@ KINDS = (
     "default Asia/Tokyo, recorded in the events.",
 )
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
+@click.option(
+    "--max-decompressed",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Largest decompressed size (bytes) of an .xz/.gz/.bz2 artifact; beyond it, refused.",
+)
 @json_option
 def artifact(
-    path: Path, kind: str | None, case_dir: Path, tz: str | None, force: bool, as_json: bool
+    path: Path,
+    kind: str | None,
+    case_dir: Path,
+    tz: str | None,
+    force: bool,
+    max_decompressed: int,
+    as_json: bool,
 ) -> None:
     """Ingest one Windows artifact file: registry hive (SYSTEM, SOFTWARE, NTUSER.DAT,
     Amcache), setupapi.dev.log or XP setupapi.log, LNK, jump list, Recycle Bin $I/INFO2,
     $UsnJrnl:$J, $MFT, EVTX, Prefetch, browser history, UsrClass.dat (shellbags) or
-    SRUDB.dat (srum)."""
+    SRUDB.dat (srum). An .xz, .gz or .bz2 file is decompressed (bounded) into the case
+    folder and its content recognised and parsed; the compressed file is the evidence."""
+    if compression_of(path):
+        _compressed(path, kind, Case(case_dir), tz, force, max_decompressed, as_json)
+        return
     if kind is None:
         kind = detect_kind(path)
         if kind is None:
@@ -56,4 +75,19 @@ def artifact(
     case = Case(case_dir)
     with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
         summary = ingest_file(case, path, kind, time_zone=tz, force=force, progress=advance)
+    report_ingest(summary, as_json)
+
+
+def _compressed(
+    path: Path, kind: str | None, case: Case, tz: str | None, force: bool, limit: int, as_json: bool
+) -> None:
+    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
+        try:
+            summary = ingest_compressed(
+                case, path, kind, tz, force=force, progress=advance, limit=limit
+            )
+        except UnreadableInput as exc:
+            raise click.ClickException(exc.diagnostics()) from exc
+    if kind is None and not wants_json(as_json):
+        err.print(f"{path.name}: content recognised as {summary.source.parser}")
     report_ingest(summary, as_json)
