@@ -245,3 +245,21 @@ def test_ingest_artifact_recognises_srum(tmp_path: Path) -> None:
         e["attributes"]["bytes_sent"] for e in stored if e["kind"] == "srum.network_usage"
     )
     assert sent == [5, 734_003_200]
+
+
+def test_table_over_many_pages(tmp_path: Path) -> None:
+    net = [net_record(ole(T1), sent) for sent in range(600)]
+    path = srum_db(tmp_path, net)
+    db = pyesedb.open(str(path))
+    table = db.get_table_by_name("{973F5D5C-1D90-4944-BE8E-24B94231A174}")
+    assert table.number_of_records == 600
+    assert [table.get_record(i).get_value_data_as_integer(7) for i in (0, 299, 599)] == [
+        0,
+        299,
+        599,
+    ]
+    db.close()
+    assert path.stat().st_size > 30 * ese.PAGE  # a branch root over linked leaf pages
+    events, issues, ctx = run_parser("srum", path)
+    sent = [e.attributes["bytes_sent"] for e in events if e.kind == "srum.network_usage"]
+    assert issues == [] and sent == list(range(600)) and ctx.records_read == 601

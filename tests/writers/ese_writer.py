@@ -4,8 +4,9 @@
 It writes what a reader needs to find tables and their records: the file header and
 its shadow copy, the database root page (FDP 1), the catalog MSysObjects as one root
 leaf page at page 4 (FDP 2) holding one table definition and its column definitions
-per table, its backup copy MSysObjectsShadow at page 24 (FDP 3), and one root leaf
-page per table holding its records. Format version 0x620
+per table, its backup copy MSysObjectsShadow at page 24 (FDP 3), and from page 25 on
+each table's records: one root leaf page, or a root branch page over linked leaf pages
+when they do not fit one page. Format version 0x620
 revision 0x09 (the page header with page number and XOR-32 checksum, tagged columns
 as an offset array), 4 KiB pages. Every fixture is read back with libesedb-python in
 the tests; this writer does not parse what it writes.
@@ -24,7 +25,7 @@ _SIGNATURE = 0x89ABCDEF
 _HEADER = 40  # page header size for pages below 16 KiB before revision 0x11
 _CATALOG_PAGE = 4
 _SHADOW_CATALOG_PAGE = 24  # MSysObjectsShadow, the catalog's backup copy (FDP 3)
-_FIRST_TABLE_PAGE = 5
+_FIRST_TABLE_PAGE = 25
 _FIRST_TABLE_OBJID = 5
 
 # Column types (JET_COLTYP) and their fixed sizes.
@@ -37,7 +38,7 @@ _PACK = {BIT: "<B", UBYTE: "<B", SHORT: "<h", LONG: "<i", CURRENCY: "<q", DATETI
          ULONG: "<I", LONGLONG: "<q", USHORT: "<H"}  # fmt: skip
 
 # Page flags and page tag flags.
-_ROOT, _LEAF = 0x0001, 0x0002
+_ROOT, _LEAF, _PARENT = 0x0001, 0x0002, 0x0004
 
 # Catalog (MSysObjects) fixed columns 1..10 of revision 0x09: name, type.
 _CATALOG_FIXED = ((1, LONG), (2, SHORT), (3, LONG), (4, LONG), (5, LONG), (6, LONG),
@@ -129,7 +130,9 @@ def key_long(value: int) -> bytes:
     return b"\x7f" + struct.pack(">I", (value ^ 0x80000000) & 0xFFFFFFFF)
 
 
-def page(number: int, fdp: int, flags: int, values: list[bytes]) -> bytes:
+def page(
+    number: int, fdp: int, flags: int, values: list[bytes], prev: int = 0, next_: int = 0
+) -> bytes:
     """One page: header, values (tag 0 first), tags backwards from the page end."""
     body = b"".join(values)
     free = PAGE - _HEADER - len(body) - 4 * len(values)
@@ -137,7 +140,7 @@ def page(number: int, fdp: int, flags: int, values: list[bytes]) -> bytes:
         raise ValueError(f"page {number}: {len(body)} bytes of values do not fit")
     header = bytearray(_HEADER)
     struct.pack_into("<I", header, 4, number)
-    struct.pack_into("<II", header, 16, 0, 0)  # previous, next page: none
+    struct.pack_into("<II", header, 16, prev, next_)  # sibling leaf pages (0: none)
     struct.pack_into("<IHHHHI", header, 24, fdp, free, 0, len(body), len(values), flags)
     data = bytearray(PAGE)
     data[:_HEADER] = header
@@ -180,11 +183,11 @@ def _catalog_record(values: dict[int, object]) -> bytes:
     return record_data(columns, {str(k): v for k, v in values.items()})
 
 
-def catalog_entries(tables: list[Table]) -> list[bytes]:
+def catalog_entries(tables: list[Table], roots: list[int]) -> list[bytes]:
     """Catalog leaf values: per table its definition and its column definitions."""
     entries = []
-    for index, table in enumerate(tables):
-        objid, root = _FIRST_TABLE_OBJID + index, _FIRST_TABLE_PAGE + index
+    for index, (table, root) in enumerate(zip(tables, roots, strict=True)):
+        objid = _FIRST_TABLE_OBJID + index
         table_values = {1: objid, 2: _TYPE_TABLE, 3: objid, 4: root, 5: 80, 6: 0, 7: 1,
                         8: 1, 128: table.name}  # fmt: skip
         key = key_long(objid) + b"\x7f\x80\x01" + key_long(objid)
@@ -199,23 +202,56 @@ def catalog_entries(tables: list[Table]) -> list[bytes]:
     return entries
 
 
+def _chunks(entries: list[tuple[bytes, bytes]]) -> list[list[tuple[bytes, bytes]]]:
+    """Leaf entries split into groups that each fit one page (beside tag 0)."""
+    room = PAGE - _HEADER - 4 - 8  # tag 0 and a little slack
+    chunks: list[list[tuple[bytes, bytes]]] = [[]]
+    used = 0
+    for key, value in entries:
+        size = len(value) + 4
+        if chunks[-1] and used + size > room:
+            chunks.append([])
+            used = 0
+        chunks[-1].append((key, value))
+        used += size
+    return chunks
+
+
+def table_pages(first: int, objid: int, table: Table) -> list[bytes]:
+    """A table's pages from page ``first``: one root leaf page, or (when the records do
+    not fit one page) a root branch page whose entries (last key of a child, child page
+    number) point to leaf pages linked as siblings."""
+    entries = []
+    for number, record in enumerate(table.records, start=1):
+        key = key_long(number)
+        entries.append((key, leaf_entry(key, record_data(table.columns, record))))
+    chunks = _chunks(entries)
+    if len(chunks) == 1:
+        return [page(first, objid, _ROOT | _LEAF, [root_header(), *(v for _, v in chunks[0])])]
+    leaves = [first + 1 + i for i in range(len(chunks))]
+    branch = [leaf_entry(chunk[-1][0], struct.pack("<I", leaf)) for chunk, leaf in
+              zip(chunks, leaves, strict=True)]  # fmt: skip
+    pages = [page(first, objid, _ROOT | _PARENT, [root_header(len(leaves) + 1), *branch])]
+    for i, (chunk, leaf) in enumerate(zip(chunks, leaves, strict=True)):
+        prev = leaves[i - 1] if i else 0
+        next_ = leaves[i + 1] if i + 1 < len(leaves) else 0
+        pages.append(page(leaf, objid, _LEAF, [b"", *(v for _, v in chunk)], prev, next_))
+    return pages
+
+
 def write_database(path: Path, tables: list[Table]) -> Path:
-    """Write an ESE database holding ``tables`` (each table's records on one leaf page)."""
+    """Write an ESE database holding ``tables`` (pages 25 on; the catalog at page 4)."""
+    roots, data_pages = [], []
+    for index, table in enumerate(tables):
+        roots.append(_FIRST_TABLE_PAGE + len(data_pages))
+        data_pages += table_pages(roots[-1], _FIRST_TABLE_OBJID + index, table)
     pages = [file_header(_FIRST_TABLE_OBJID + len(tables)) for _ in range(2)]
     pages.append(page(1, 1, _ROOT | _LEAF, [root_header()]))
     pages.append(page(2, 1, _LEAF, [b""]))  # space tree pages of the database: unused
     pages.append(page(3, 1, _LEAF, [b""]))
-    catalog = [root_header(parent_fdp=1), *catalog_entries(tables)]
+    catalog = [root_header(parent_fdp=1), *catalog_entries(tables, roots)]
     pages.append(page(_CATALOG_PAGE, 2, _ROOT | _LEAF, catalog))
-    for index, table in enumerate(tables):
-        objid = _FIRST_TABLE_OBJID + index
-        values = [root_header()]
-        for number, record in enumerate(table.records, start=1):
-            values.append(leaf_entry(key_long(number), record_data(table.columns, record)))
-        pages.append(page(_FIRST_TABLE_PAGE + index, objid, _ROOT | _LEAF, values))
-    if len(pages) > _SHADOW_CATALOG_PAGE + 1:
-        raise ValueError("too many tables for this writer (their pages reach page 24)")
     pages.extend(bytes(PAGE) for _ in range(len(pages), _SHADOW_CATALOG_PAGE + 1))
     pages.append(page(_SHADOW_CATALOG_PAGE, 3, _ROOT | _LEAF, catalog))
-    path.write_bytes(b"".join(pages))
+    path.write_bytes(b"".join(pages + data_pages))
     return path
