@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from evidencekit.analysis.acttypes import act_type_gaps
 from evidencekit.analysis.coverage import FAMILIES
 from evidencekit.analysis.model import ElementStatus, Finding, Gap, SourceKindCoverage
 from evidencekit.analysis.profile import Profile
@@ -417,6 +418,7 @@ def _other(g: GapInputs) -> list[Gap]:
 def build_gaps(g: GapInputs) -> list[Gap]:
     """All gaps for the profile, P1 first, then by id."""
     gaps = _secrecy(g) + _value_public(g) + _acts(g) + _bad_faith(g) + _other(g)
+    gaps += act_type_gaps(g.profile, g.rows, g.findings, gaps)
     keep = [
         x
         for x in gaps

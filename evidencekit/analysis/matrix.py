@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from evidencekit.analysis.acttypes import act_type_row
 from evidencekit.analysis.model import STATUS_EN, STATUS_JA, ElementStatus, Finding, WeakeningFact
 from evidencekit.analysis.profile import Profile, ProfileElement
 
@@ -141,7 +142,7 @@ def element_status(e: ProfileElement, findings: list[Finding], m: MatrixInputs) 
 
 def build_matrix(profile: Profile, findings: list[Finding], m: MatrixInputs) -> list[ElementStatus]:
     """The matrix rows of one profile, in profile order."""
-    rows = [element_status(e, findings, m) for e in profile.elements]
+    rows = [element_status(e, findings, m) for e in profile.elements if e.special != "act_type"]
     by_id = {r.element: r for r in rows}
     for e in profile.elements:
         for dep in e.requires_also:
@@ -158,4 +159,7 @@ def build_matrix(profile: Profile, findings: list[Finding], m: MatrixInputs) -> 
                         "status_en": STATUS_EN["not_found"],
                     }
                 )
+    for e in profile.elements:  # act types last: they read their components' rows
+        if e.special == "act_type":
+            by_id[e.id] = act_type_row(e, by_id, profile, findings, m.act_days[0])
     return [by_id[e.id] for e in profile.elements]

@@ -41,16 +41,20 @@ class ProfileElement(BaseModel):
     source_keys: tuple[str, ...] = ()
     plain_ja: str = ""
     plain_en: str = ""
-    kind: Literal["substantive", "mental", "procedural", "remedy", "presumption"] = "substantive"
+    kind: Literal["substantive", "mental", "procedural", "remedy", "presumption", "act_type"] = (
+        "substantive"
+    )
     scope: Literal["primary", "partial", "out_of_scope"] = "primary"
     support_min: Literal["direct", "strong_indirect"] = "direct"
     max_status: Literal["supported", "partially_supported"] = "supported"
     requires: tuple[str, ...] = ()
     requires_also: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
-    special: Literal["secret_set", "holder", "act_dates"] | None = None
+    special: Literal["secret_set", "holder", "act_dates", "act_type"] | None = None
     negative_wins: bool = False
     verify: bool = False
+    act_all: tuple[str, ...] = ()  # act_type rows: components that must all hold
+    act_any: tuple[str, ...] = ()  # act_type rows: components of which one must hold
 
     def statute_for(self, act_day: str | None) -> str:
         """The statute text in force on the act date (latest version when unknown)."""
