@@ -2,6 +2,8 @@
 
 ``optional=True``: without a compiler or OpenSSL headers the install still succeeds and
 evidencekit uses the pure-Python sealer (evidencekit.timeline.sealcore.IMPLEMENTATION).
+The disk-image core ``_tskcore`` (libtsk, Debian libtsk-dev) is optional the same way:
+without it images are read through pytsk3/pyewf (evidencekit.sources.native.AVAILABLE).
 """
 
 from setuptools import Extension, setup
@@ -18,6 +20,14 @@ setup(
             libraries=["crypto"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        Extension(
+            "evidencekit.sources._tskcore",
+            [f"evidencekit/sources/{name}.c" for name in ("_tskcore", "_tskhash")],
+            depends=["evidencekit/sources/_tskcore.h"],
+            libraries=["tsk", "crypto", "pthread"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

@@ -14,6 +14,7 @@ Time semantics by file system:
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -39,6 +40,7 @@ _FAT_PRECISION = {"crtime": TimePrecision.S, "mtime": TimePrecision.S2, "atime":
 _TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
                "sock": "s", "shadow": "h", "whiteout": "w", "virtual": "v",
                "virtual_dir": "V"}  # fmt: skip
+_BODY_UNSAFE = re.compile(r"[\x00-\x1f|\x7f]")
 
 
 def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
@@ -52,14 +54,14 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     if entry.fs.fs_type in LOCAL_TIME_FS:
         fat = entry.fs.fs_type in FAT_FS
         return [_wall_time(role, s, n, zone, fat) for role, (s, n) in sorted(entry.times.items())]
-    precision = TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S
+    precision = (TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S).value
     return [
         {
             "time_role": role,
             "time": _utc_text(s, n),
             "time_original": f"{s}.{n:09d}",
             "time_offset": "Z",
-            "time_precision": precision.value,
+            "time_precision": precision,
         }
         for role, (s, n) in sorted(entry.times.items())
     ]
@@ -156,9 +158,13 @@ def timestomp_suspected(entry: Entry) -> bool:
 
 def mode_string(entry: Entry) -> str:
     """TSK's ``ls``-style mode (``r/rrw-r--r--``) for the body file."""
-    name_char = _TYPE_CHARS.get(entry.name_type, "-")
-    meta_char = _TYPE_CHARS.get(entry.meta_type or "", "-")
-    mode = entry.mode or 0
+    return _mode_text(entry.name_type, entry.meta_type, entry.mode or 0)
+
+
+@lru_cache(maxsize=4096)
+def _mode_text(name_type: str, meta_type: str | None, mode: int) -> str:
+    name_char = _TYPE_CHARS.get(name_type, "-")
+    meta_char = _TYPE_CHARS.get(meta_type or "", "-")
     perms = "".join(ch if mode & (1 << (8 - i)) else "-" for i, ch in enumerate("rwxrwxrwx"))
     return f"{name_char}/{meta_char}{perms}"
 
@@ -198,6 +204,12 @@ def _epoch(text: str | None) -> int:
     """Whole seconds since 1970 of a canonical UTC time (no strptime: this is hot)."""
     if text is None:
         return 0
+    return _epoch_seconds(text[:19])
+
+
+@lru_cache(maxsize=1 << 16)
+def _epoch_seconds(text: str) -> int:
+    """:func:`_epoch` of ``YYYY-MM-DDTHH:MM:SS`` (file systems repeat seconds a lot)."""
     year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
     # Days from civil (H. Hinnant's algorithm), proleptic Gregorian.
     y = year - (month <= 2)
@@ -210,6 +222,8 @@ def _epoch(text: str | None) -> int:
 
 def _body_escape(text: str) -> str:
     """The body file is '|'-separated lines: control characters and '|' become '^'."""
+    if not _BODY_UNSAFE.search(text):
+        return text
     return "".join("^" if ord(c) < 32 or c in "|\x7f" else c for c in text)
 
 

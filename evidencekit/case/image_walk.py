@@ -142,7 +142,7 @@ class ImageRun:
         ]  # fmt: skip
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ek-magic") as pool:
             self._pool = pool
-            for item in open_file_systems(self.image.img, layout):
+            for item in open_file_systems(self.image.img, layout, self.image.native):
                 if isinstance(item, VolumeProblem):
                     self._volume_problem(item)
                 else:

@@ -4,6 +4,12 @@ Raw and split raw images are read by The Sleuth Kit itself (its raw reader finds
 other segments of a split image). EWF images are read through libewf (``pyewf``) and
 handed to TSK as an external image. Nothing here ever opens a file for writing.
 
+When the native core is built (:mod:`evidencekit.sources.native`), the image is also
+opened by libtsk in C (:attr:`DiskImage.native`): the media hash and, for EWF, media
+reads go through it. An EWF image whose media hash fails to read, or disagrees with the
+hashes stored in the container, drops the native handle and is read the reference way,
+so damaged containers get the zero-filled, located read errors described below.
+
 Read errors inside an EWF container (a corrupted or missing chunk) do not stop the
 walk: the unreadable range is returned as zeros and recorded in
 :attr:`DiskImage.read_errors` with its media offset, so the caller can turn each one
@@ -24,6 +30,8 @@ import pytsk3
 
 from evidencekit.errors import UnreadableInput
 from evidencekit.sources.hashing import BLOCK, Hashes, hash_blocks
+from evidencekit.sources.native import hash_media as native_hash_media
+from evidencekit.sources.native import open_native_image
 
 RAW_SUFFIXES = (".dd", ".raw", ".img", ".bin", ".dmg", ".iso")
 _SPLIT = re.compile(r"^(?P<stem>.+)\.(?P<num>\d{3})$")
@@ -56,6 +64,7 @@ class DiskImage:
     stored_hashes: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
     read_errors: list[ReadError] = field(default_factory=list)
+    native: Any = None
     _ewf: Any = None
     _cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
     _chunk: int = 32768
@@ -66,6 +75,12 @@ class DiskImage:
         if length == 0:
             return b""
         if self._ewf is not None:
+            if self.native is not None:
+                try:
+                    native_data: bytes = self.native.read(offset, length)
+                    return native_data
+                except OSError:
+                    pass  # the reference reader zero-fills and records the bad range
             return _ewf_read(self, offset, length)
         data: bytes = self.img.read(offset, length)
         return data
@@ -85,7 +100,15 @@ class DiskImage:
             yield data
 
     def hash_media(self, progress: Callable[[int], None] | None = None) -> Hashes:
-        """MD5, SHA-1 and SHA-256 of the media data in one pass."""
+        """MD5, SHA-1 and SHA-256 of the media data in one pass (natively when possible)."""
+        if self.native is not None:
+            got = native_hash_media(self.native, progress)
+            stored = {"md5": got.md5, "sha1": got.sha1, "sha256": got.sha256}
+            agree = all(stored.get(k) == v for k, v in self.stored_hashes.items())
+            if got.error is None and got.size == self.media_size and agree:
+                return Hashes(got.size, str(got.md5), str(got.sha1), str(got.sha256))
+            # Damaged or altered container: the reference reader locates each bad range.
+            self.native = None
         return hash_blocks(self.media_blocks(), progress)
 
     def unreadable_ranges(self) -> list[ReadError]:
@@ -179,7 +202,7 @@ def open_image(path: Path) -> DiskImage:
     expected = sum(p.stat().st_size for p in segments)
     if size != expected:
         raise UnreadableInput(f"{path}: TSK sees {size} bytes but the segments hold {expected}")
-    return DiskImage(path, fmt, segments, size, img)
+    return _with_native(DiskImage(path, fmt, segments, size, img), [str(path)])
 
 
 def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
@@ -200,6 +223,17 @@ def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
         _chunk=int(handle.get_chunk_size() or 32768),
     )
     image.img = _ExternalImage(image)
+    return _with_native(image, [str(p) for p in segments])
+
+
+def _with_native(image: DiskImage, paths: list[str]) -> DiskImage:
+    """Attach the native (libtsk) handle when it sees the same media size (never to an
+    EWF image with a segment missing: the reference reader locates what it lacks)."""
+    if image.format == "ewf" and image.segment_gaps():
+        return image
+    native = open_native_image(paths)
+    if native is not None and int(native.size) == image.media_size:
+        image.native = native
     return image
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytsk3
 
+from evidencekit.sources.native import open_native_fs
+
 _FS_NAMES = {
     "NTFS": "NTFS",
     "FAT12": "FAT12",
@@ -80,6 +82,7 @@ class FileSystem:
     block_size: int
     block_count: int
     owners: dict[int, str] = field(default_factory=dict)  # NTFS security id -> owner SID
+    native: Any = None  # the same file system opened by the native core, or None
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,14 @@ def read_layout(img: Any, media_size: int) -> Layout:
     return Layout(VS_TYPES.get(int(vs.info.vstype), str(vs.info.vstype)), tuple(parts), sector_size)
 
 
-def open_file_systems(img: Any, layout: Layout) -> Iterator[FileSystem | VolumeProblem]:
-    """Open each partition as a file system; yield a problem for each that fails."""
+def open_file_systems(
+    img: Any, layout: Layout, native_image: Any = None
+) -> Iterator[FileSystem | VolumeProblem]:
+    """Open each partition as a file system; yield a problem for each that fails.
+
+    With ``native_image`` (:attr:`DiskImage.native`), each file system is also opened
+    by the native core, and walked through it, when it finds the same type there.
+    """
     for part in layout.partitions:
         try:
             fs = pytsk3.FS_Info(img, offset=part.offset)
@@ -116,12 +125,16 @@ def open_file_systems(img: Any, layout: Layout) -> Iterator[FileSystem | VolumeP
             code = "unknown_filesystem"
             yield VolumeProblem(part, code, f"no readable file system: {_tsk_reason(exc)}")
             continue
+        native = open_native_fs(native_image, part.offset) if native_image is not None else None
+        if native is not None and int(native.ftype) != int(fs.info.ftype):
+            native = None
         yield FileSystem(
             part,
             fs,
             FS_TYPES.get(int(fs.info.ftype), f"tsk-{int(fs.info.ftype)}"),
             int(fs.info.block_size),
             int(fs.info.block_count),
+            native=native,
         )
 
 

@@ -8,6 +8,10 @@ keeps and, for NTFS, the ``$FILE_NAME`` times and the named data streams (ADS).
 Problems (a directory that cannot be opened, a loop, a name that is not valid
 Unicode or holds control characters) become :class:`WalkProblem` items with their
 location; the walk goes on.
+
+A file system opened by the native core (``fs.native``) is listed a directory at a time
+in C, with the same fields; the recursion, its rules and every decision below are the
+same code for both paths, so both give the same entries and problems.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import pytsk3
 
+from evidencekit.sources.native import NativeFile
 from evidencekit.sources.ntfs_security import load_secure, owner_sid
 from evidencekit.sources.volumes import FileSystem
 
@@ -50,6 +55,7 @@ NAME_TYPES = {
 _TSK_ROLES = ("crtime", "mtime", "atime", "ctime")
 _SI_TSK_ROLES = ("si_crtime", "si_mtime", "si_atime", "si_ctime")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_BINDING_PLACE = re.compile(r"^\w+: \(\w+\.cpp:\d+\) ")  # pytsk3's "Directory_Con: (tsk3.cpp:517) "
 _FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
 _SI_ROLES = ("si_crtime", "si_mtime", "si_ctime", "si_atime")
 
@@ -138,15 +144,16 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
             stack.pop()
             continue
         try:
-            item = _entry(fs, handle, prefix)
+            item = _native_entry(fs, handle, prefix) if fs.native else _entry(fs, handle, prefix)
         except (OSError, ValueError, OverflowError, struct.error) as exc:
             # A damaged record must not end the walk: say where it is and go on.
-            addr = _safe_addr(handle)
-            yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", str(exc))
+            addr, reason = _safe_addr(handle), _BINDING_PLACE.sub("", str(exc))
+            yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", reason)
             continue
         if item is None:
             continue
-        yield from _name_problems(item)
+        if item.name_problems:
+            yield from _name_problems(item)
         yield item
         child = _descend(item, ancestry, walked)
         if isinstance(child, WalkProblem):
@@ -161,6 +168,8 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
 
 
 def _safe_addr(handle: Any) -> int | None:
+    if isinstance(handle, tuple):
+        return int(handle[1])
     try:
         return int(handle.info.name.meta_addr)
     except (AttributeError, OSError, ValueError):
@@ -169,10 +178,14 @@ def _safe_addr(handle: Any) -> int | None:
 
 def _open_dir(fs: FileSystem, inode: int, path: str) -> Iterator[Any] | WalkProblem:
     try:
+        if fs.native is not None:
+            listing: Iterator[Any] = iter(fs.native.list_dir(inode))
+            return listing
         directory: Iterator[Any] = iter(fs.fs.open_dir(inode=inode))
         return directory
     except OSError as exc:
-        return WalkProblem(fs.partition.slot, inode, path, "directory_unreadable", str(exc))
+        reason = _BINDING_PLACE.sub("", str(exc))
+        return WalkProblem(fs.partition.slot, inode, path, "directory_unreadable", reason)
 
 
 def _descend(
@@ -225,8 +238,47 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
     if meta is not None:
         _fill_meta(entry, meta)
         if entry.is_ntfs:
-            _fill_ntfs(entry, handle)
+            _apply_ntfs(entry, _pytsk_attrs(entry, handle))
     return entry
+
+
+def _native_entry(fs: FileSystem, rec: tuple[Any, ...], prefix: str) -> Entry:
+    """An :class:`Entry` from one record of ``_tskcore.FileSystem.list_dir``."""
+    raw_name, meta_addr, meta_seq, name_type, name_flags, meta, attrs = rec
+    # The core hands over a str when the name is valid UTF-8 without control characters.
+    name, problems = (raw_name, []) if type(raw_name) is str else decode_name(raw_name)
+    entry = Entry(
+        fs=fs,
+        path=prefix + name,
+        name=name,
+        inode=meta_addr,
+        sequence=meta_seq if fs.fs_type == "NTFS" else None,
+        name_type=NAME_TYPES.get(name_type, "unknown"),
+        meta_type=None,
+        name_allocated=not name_flags & _NAME_UNALLOC,
+        meta_allocated=None,
+        name_problems=problems,
+        handle=NativeFile(fs.native, meta_addr),
+    )
+    if meta is not None:
+        mtype, mflags, entry.size, entry.mode, entry.uid, entry.gid, entry.times = meta
+        entry.meta_type = META_TYPES.get(mtype, "unknown")
+        entry.meta_allocated = bool(mflags & _META_ALLOC)
+        if entry.is_ntfs:
+            _apply_ntfs(entry, attrs)
+            _drop_unset(entry, attrs)
+    return entry
+
+
+def _drop_unset(entry: Entry, attrs: Any) -> None:
+    """A $STANDARD_INFORMATION time of 0 means "not set": pytsk3's TSK (4.12+) reports
+    it as 0, the system libtsk (4.11) wraps it to 2076-11-29. Follow the reference."""
+    for kind, _, _, _, raw in attrs:
+        if kind == _NTFS_SI and raw and len(raw) >= 32:
+            for role, value in zip(_SI_ROLES, struct.unpack_from("<4Q", raw), strict=True):
+                if value == 0:
+                    entry.times.pop(role, None)
+            return
 
 
 def _open_meta(fs: FileSystem, addr: int, handle: Any) -> tuple[Any, Any]:
@@ -242,37 +294,56 @@ def _fill_meta(entry: Entry, meta: Any) -> None:
     entry.meta_allocated = bool(int(meta.flags) & _META_ALLOC)
     entry.size, entry.mode = int(meta.size), int(meta.mode)
     entry.uid, entry.gid = int(meta.uid), int(meta.gid)
-    stamps = (
-        (meta.crtime, meta.crtime_nano), (meta.mtime, meta.mtime_nano),
-        (meta.atime, meta.atime_nano), (meta.ctime, meta.ctime_nano),
-    )  # fmt: skip
+    stamps = (meta.crtime, meta.crtime_nano, meta.mtime, meta.mtime_nano,
+              meta.atime, meta.atime_nano, meta.ctime, meta.ctime_nano)  # fmt: skip
+    _set_times(entry, stamps)
+
+
+def _set_times(entry: Entry, stamps: Any) -> None:
+    """``stamps``: crtime, its nanoseconds, mtime, ..., ctime, its nanoseconds."""
     roles = _SI_TSK_ROLES if entry.is_ntfs else _TSK_ROLES
-    for role, (seconds, nanos) in zip(roles, stamps, strict=True):
+    for i, role in enumerate(roles):
+        seconds, nanos = stamps[2 * i], stamps[2 * i + 1]
         if seconds or nanos:
             entry.times[role] = (int(seconds), int(nanos))
 
 
-def _fill_ntfs(entry: Entry, handle: Any) -> None:
-    """$STANDARD_INFORMATION raw times and owner, $FILE_NAME times, data streams."""
-    file_names: list[tuple[int, int, bytes]] = []
+def _pytsk_attrs(entry: Entry, handle: Any) -> list[tuple[int, int, bytes | None, int, Any]]:
+    """Each attribute's type, id, name and size, with the raw bytes of the small ones
+    :func:`_apply_ntfs` decodes (the native core gives the same tuples)."""
+    found: list[tuple[int, int, bytes | None, int, Any]] = []
     for attr in handle:
         a = attr.info
         kind, ident, size = int(a.type), int(a.id), int(a.size)
+        raw = None
+        if kind == _NTFS_SEC and 0 < size <= 65536:
+            raw = _read_attr(handle, kind, ident, size)
+        elif kind in (_NTFS_SI, _NTFS_FN) and 0 < size <= 1024:
+            raw = _read_attr(handle, kind, ident, size)
+            if not raw.strip(b"\0") and entry.inode is not None:
+                # Some system files ($MFT) read only through a handle opened by address.
+                raw = _read_attr(_open_meta(entry.fs, entry.inode, handle)[0], kind, ident, size)
+        found.append((kind, ident, a.name, size, raw))
+    return found
+
+
+def _apply_ntfs(entry: Entry, attrs: Any) -> None:
+    """$STANDARD_INFORMATION raw times and owner, $FILE_NAME times, data streams."""
+    file_names: list[tuple[int, int, bytes]] = []
+    for kind, ident, attr_name, size, raw in attrs:
         if kind in (_NTFS_DATA, _NTFS_IDXROOT):
-            name = decode_name(a.name)[0] if a.name else ""
+            name = decode_name(attr_name)[0] if attr_name else ""
             # As fls: the unnamed $DATA (files) or the $I30 index (directories) is the
             # entry's own content; other named data or index attributes are streams.
             if (kind == _NTFS_DATA and not name) or (kind == _NTFS_IDXROOT and name == "$I30"):
                 entry.data_attribute = entry.data_attribute or f"{kind}-{ident}"
             elif name:
                 entry.streams.append(Stream(name, kind, ident, size))
-        elif kind == _NTFS_SEC and 0 < size <= 65536:
-            entry.owner_sid = owner_sid(_read_attr(handle, kind, ident, size))
-        elif kind in (_NTFS_SI, _NTFS_FN) and 0 < size <= 1024:
-            raw = _read_attr(handle, kind, ident, size)
-            if not raw.strip(b"\0") and entry.inode is not None:
-                # Some system files ($MFT) read only through a handle opened by address.
-                raw = _read_attr(_open_meta(entry.fs, entry.inode, handle)[0], kind, ident, size)
+        elif raw is None:
+            continue
+        elif kind == _NTFS_SEC:
+            entry.owner_sid = owner_sid(raw)
+        elif kind in (_NTFS_SI, _NTFS_FN):
             if kind == _NTFS_SI:
                 _parse_si(entry, raw)
             elif len(raw) >= 66:

@@ -1,0 +1,265 @@
+/* MD5 + SHA-1 + SHA-256 for the native core (OpenSSL EVP), without the GIL.
+ *
+ * hash_media: the calling thread reads the media (libtsk: raw, split or EWF, which
+ * decompresses) block by block while two workers digest the previous block, one MD5
+ * and one SHA-1 + SHA-256: the same split as hashing.py, so both cores stay busy.
+ * hash_file: one file's stream read once into the three digests, keeping its head.
+ */
+#include "_tskcore.h"
+#include <string.h>
+#include <openssl/evp.h>
+
+#define FILE_CHUNK (1 << 20)
+
+typedef struct {
+    EVP_MD_CTX *ctx[3];
+} Digests;
+
+static int digests_init(Digests *d) {
+    const EVP_MD *mds[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
+    for (int i = 0; i < 3; i++) {
+        d->ctx[i] = EVP_MD_CTX_new();
+        if (!d->ctx[i] || EVP_DigestInit_ex(d->ctx[i], mds[i], NULL) != 1) return -1;
+    }
+    return 0;
+}
+
+static void digests_hex(Digests *d, char hex[3][65]) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 3; i++) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_DigestFinal_ex(d->ctx[i], md, &n);
+        for (unsigned int j = 0; j < n; j++) {
+            hex[i][2 * j] = digits[md[j] >> 4];
+            hex[i][2 * j + 1] = digits[md[j] & 15];
+        }
+        hex[i][2 * n] = 0;
+    }
+}
+
+static void digests_free(Digests *d) {
+    for (int i = 0; i < 3; i++) EVP_MD_CTX_free(d->ctx[i]);
+}
+
+/* ------------------------------------------------------------ media hashing */
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t posted, finished;
+    Digests dg;
+    const char *job;
+    size_t job_len;
+    unsigned long gen;
+    int done, stop;
+} Pipe;
+
+typedef struct {
+    Pipe *pipe;
+    int which; /* 0: MD5; 1: SHA-1 + SHA-256 */
+} Worker;
+
+static void *worker_main(void *arg) {
+    Worker *w = arg;
+    Pipe *p = w->pipe;
+    unsigned long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (seen == p->gen && !p->stop) pthread_cond_wait(&p->posted, &p->mu);
+        if (seen == p->gen) { pthread_mutex_unlock(&p->mu); break; }
+        seen = p->gen;
+        const char *job = p->job;
+        size_t len = p->job_len;
+        pthread_mutex_unlock(&p->mu);
+        if (w->which == 0) {
+            EVP_DigestUpdate(p->dg.ctx[0], job, len);
+        } else {
+            EVP_DigestUpdate(p->dg.ctx[1], job, len);
+            EVP_DigestUpdate(p->dg.ctx[2], job, len);
+        }
+        pthread_mutex_lock(&p->mu);
+        p->done++;
+        pthread_cond_signal(&p->finished);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+static void wait_done(Pipe *p) {
+    pthread_mutex_lock(&p->mu);
+    while (p->done < 2) pthread_cond_wait(&p->finished, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void post(Pipe *p, const char *job, size_t len, int stop) {
+    pthread_mutex_lock(&p->mu);
+    if (stop) {
+        p->stop = 1;
+    } else {
+        p->job = job;
+        p->job_len = len;
+        p->done = 0;
+        p->gen++;
+    }
+    pthread_cond_broadcast(&p->posted);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Reads until the end or the first error; returns bytes read, error text in err. */
+static long long pump(ImageObject *self, Pipe *p, char *buf[2], size_t block, char *err,
+                      size_t errlen, long long *err_off) {
+    TSK_IMG_INFO *img = self->img;
+    long long off = 0, size = (long long)img->size;
+    self->hashed = 0;
+    int cur = 0;
+    p->done = 2;
+    while (off < size) {
+        size_t want = (size_t)(size - off) < block ? (size_t)(size - off) : block;
+        ssize_t got = tsk_img_read(img, off, buf[cur], want);
+        if (got <= 0) {
+            const char *msg = got < 0 ? tsk_error_get() : "short read: image truncated";
+            snprintf(err, errlen, "%s", msg ? msg : "unknown TSK error");
+            tsk_error_reset();
+            *err_off = off;
+            break;
+        }
+        wait_done(p);
+        post(p, buf[cur], (size_t)got, 0);
+        off += got;
+        self->hashed = off;
+        cur ^= 1;
+    }
+    wait_done(p);
+    return off;
+}
+
+PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
+    Py_ssize_t block = 1 << 20;
+    if (!PyArg_ParseTuple(args, "|n", &block)) return NULL;
+    if (block < 4096 || block > (64 << 20)) {
+        PyErr_SetString(PyExc_ValueError, "block must be 4 KiB to 64 MiB");
+        return NULL;
+    }
+    Pipe p = {.gen = 0, .done = 2, .stop = 0};
+    char *buf[2] = {malloc((size_t)block), malloc((size_t)block)};
+    if (!buf[0] || !buf[1] || digests_init(&p.dg) < 0) {
+        free(buf[0]);
+        free(buf[1]);
+        digests_free(&p.dg);
+        return PyErr_NoMemory();
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.posted, NULL);
+    pthread_cond_init(&p.finished, NULL);
+    Worker w[2] = {{&p, 0}, {&p, 1}};
+    pthread_t th[2];
+    char err[512] = "";
+    long long err_off = -1, total;
+    char hex[3][65];
+    Py_BEGIN_ALLOW_THREADS
+    pthread_create(&th[0], NULL, worker_main, &w[0]);
+    pthread_create(&th[1], NULL, worker_main, &w[1]);
+    total = pump(self, &p, buf, (size_t)block, err, sizeof err, &err_off);
+    post(&p, NULL, 0, 1);
+    pthread_join(th[0], NULL);
+    pthread_join(th[1], NULL);
+    digests_hex(&p.dg, hex);
+    Py_END_ALLOW_THREADS
+    digests_free(&p.dg);
+    free(buf[0]);
+    free(buf[1]);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.posted);
+    pthread_cond_destroy(&p.finished);
+    if (err_off >= 0) return Py_BuildValue("(LOOOLs)", total, Py_None, Py_None, Py_None, err_off, err);
+    return Py_BuildValue("(LsssOO)", total, hex[0], hex[1], hex[2], Py_None, Py_None);
+}
+
+/* ------------------------------------------------------------- file content */
+
+typedef struct {
+    long long read, err_off;
+    char *head;
+    size_t head_len;
+    char err[512];
+} FileResult;
+
+static void hash_stream(TSK_FS_FILE *f, int type, int id, long long size, size_t keep,
+                        Digests *dg, char *buf, FileResult *r) {
+    while (r->read < size) {
+        size_t want = (size_t)(size - r->read) < FILE_CHUNK ? (size_t)(size - r->read) : FILE_CHUNK;
+        ssize_t got = id < 0 ? tsk_fs_file_read(f, r->read, buf, want, TSK_FS_FILE_READ_FLAG_NONE)
+                             : tsk_fs_file_read_type(f, (TSK_FS_ATTR_TYPE_ENUM)type, (uint16_t)id,
+                                                     r->read, buf, want,
+                                                     TSK_FS_FILE_READ_FLAG_NONE);
+        if (got <= 0) {
+            const char *msg = got < 0 ? tsk_error_get() : NULL;
+            if (got < 0)
+                snprintf(r->err, sizeof r->err, "Read error: %s", msg ? msg : "unknown TSK error");
+            else
+                snprintf(r->err, sizeof r->err, "no data returned (short read)");
+            tsk_error_reset();
+            r->err_off = r->read;
+            return;
+        }
+        for (int i = 0; i < 3; i++) EVP_DigestUpdate(dg->ctx[i], buf, (size_t)got);
+        if (r->head_len < keep) {
+            size_t take = keep - r->head_len < (size_t)got ? keep - r->head_len : (size_t)got;
+            memcpy(r->head + r->head_len, buf, take);
+            r->head_len += take;
+        }
+        r->read += got;
+    }
+}
+
+PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
+    unsigned long long inode;
+    long long size;
+    Py_ssize_t keep;
+    int type = -1, id = -1;
+    if (!PyArg_ParseTuple(args, "KLn|ii", &inode, &size, &keep, &type, &id)) return NULL;
+    if (size < 0 || keep < 0 || keep > (256 << 20) || id > 0xffff) {
+        PyErr_SetString(PyExc_ValueError, "bad size, keep or attribute id");
+        return NULL;
+    }
+    size_t cap = (size_t)(keep < size ? keep : size);
+    FileResult r = {.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_len = 0};
+    char *buf = malloc(FILE_CHUNK);
+    Digests dg = {{NULL, NULL, NULL}};
+    if (!r.head || !buf || digests_init(&dg) < 0) {
+        free(r.head);
+        free(buf);
+        digests_free(&dg);
+        return PyErr_NoMemory();
+    }
+    char hex[3][65];
+    int opened = 1;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&self->lock);
+    TSK_FS_FILE *f = tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode);
+    if (f) {
+        hash_stream(f, type, id, size, cap, &dg, buf, &r);
+        tsk_fs_file_close(f);
+    } else {
+        const char *msg = tsk_error_get();
+        snprintf(r.err, sizeof r.err, "Read error: %s", msg ? msg : "unknown TSK error");
+        tsk_error_reset();
+        r.err_off = 0;
+        opened = 0;
+    }
+    pthread_mutex_unlock(&self->lock);
+    digests_hex(&dg, hex);
+    Py_END_ALLOW_THREADS
+    (void)opened;
+    digests_free(&dg);
+    free(buf);
+    PyObject *out;
+    if (r.err_off >= 0 || r.read != size)
+        out = Py_BuildValue("(LOOOy#sL)", r.read, Py_None, Py_None, Py_None, r.head,
+                            (Py_ssize_t)r.head_len, r.err, r.err_off);
+    else
+        out = Py_BuildValue("(Lsssy#OO)", r.read, hex[0], hex[1], hex[2], r.head,
+                            (Py_ssize_t)r.head_len, Py_None, Py_None);
+    free(r.head);
+    return out;
+}

@@ -1,0 +1,288 @@
+"""The native libtsk core (``_tskcore``) against the pytsk3/pyewf reference path.
+
+Every image the other image tests build (FAT, ext4, NTFS, MBR/GPT, multi-segment E01,
+split raw, ISO 9660, exFAT) and the hostile ones (a directory loop, bad names, invalid
+UTF-16, a truncated image, a zeroed superblock, noise, randomly damaged metadata, a
+corrupted E01 chunk, a missing E01 segment) is ingested twice, once with
+``EVIDENCEKIT_NATIVE_TSK=0``: inventory, body file, events, parse issues and the source
+record must be identical.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidencekit.sources import native
+from evidencekit.sources.image import open_image
+from evidencekit.sources.volumes import FileSystem, open_file_systems, read_layout
+from evidencekit.sources.walk import Entry, walk
+from tests.sources.conftest import (
+    Built,
+    build_e01,
+    build_exfat,
+    build_ext4,
+    build_iso,
+    build_partitioned,
+    need_tools,
+)
+from tests.sources.helpers import Result, ingest
+
+pytestmark = pytest.mark.skipif(
+    not native.AVAILABLE, reason="native core not built (needs libtsk-dev and a C compiler)"
+)
+_KEYED = ("id", "salt")
+
+
+def _both(image: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Result, Result]:
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "0")
+    reference = ingest(image, tmp / "reference")
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "1")
+    ours = ingest(image, tmp / "native")
+    return reference, ours
+
+
+def _unkeyed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events without the case-secret keyed fields (each case has its own secret)."""
+    return [{k: v for k, v in e.items() if k not in _KEYED} for e in events]
+
+
+def assert_same(reference: Result, ours: Result) -> None:
+    assert ours.summary.inventory.read_bytes() == reference.summary.inventory.read_bytes()
+    assert ours.summary.body.read_bytes() == reference.summary.body.read_bytes()
+    assert _unkeyed(ours.events) == _unkeyed(reference.events)
+    assert ours.issues == reference.issues
+    assert ours.summary.source == reference.summary.source
+    assert ours.summary.counts == reference.summary.counts
+
+
+def _native_used(image: Path) -> bool:
+    opened = open_image(image)
+    try:
+        layout = read_layout(opened.img, opened.media_size)
+        found = list(open_file_systems(opened.img, layout, opened.native))
+        return any(isinstance(f, FileSystem) and f.native is not None for f in found)
+    finally:
+        opened.close()
+
+
+def _entries(image: Path) -> list[Any]:
+    opened = open_image(image)
+    out: list[Any] = []
+    try:
+        layout = read_layout(opened.img, opened.media_size)
+        for fs in open_file_systems(opened.img, layout, opened.native):
+            if not isinstance(fs, FileSystem):
+                out.append(fs)
+                continue
+            for item in walk(fs):
+                if isinstance(item, Entry):
+                    fields = {k: getattr(item, k) for k in Entry.__slots__ if k != "handle"}
+                    fields["fs"] = (fs.partition, fs.fs_type)
+                    out.append(fields)
+                else:
+                    out.append(item)
+    finally:
+        opened.close()
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["fat_image", "ext4_image", "ntfs_image"])
+def test_entry_sequence_is_the_reference(
+    fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: Built = request.getfixturevalue(fixture)
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "0")
+    reference = _entries(built.path)
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "1")
+    assert _native_used(built.path)
+    ours = _entries(built.path)
+    assert len(ours) > 10
+    assert ours == reference
+
+
+@pytest.mark.parametrize("fixture", ["fat_image", "ext4_image", "ntfs_image"])
+def test_ingest_is_the_reference(
+    fixture: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: Built = request.getfixturevalue(fixture)
+    reference, ours = _both(built.path, tmp_path, monkeypatch)
+    assert any(r.get("sha256") for r in ours.inventory)
+    assert_same(reference, ours)
+
+
+def _partitioned(tmp: Path) -> Path:
+    return build_partitioned(tmp / "src", "gpt").path
+
+
+def _mbr(tmp: Path) -> Path:
+    return build_partitioned(tmp / "src", "dos").path
+
+
+def _loop(tmp: Path) -> Path:
+    return build_ext4(tmp / "src", loop=True).path
+
+
+def _iso(tmp: Path) -> Path:
+    return build_iso(tmp / "src").path
+
+
+def _exfat(tmp: Path) -> Path:
+    return build_exfat(tmp / "src").path
+
+
+def _e01(tmp: Path) -> Path:
+    return build_e01(build_ext4(tmp / "src").path, tmp / "e01", 4 << 20)
+
+
+def _split(tmp: Path) -> Path:
+    data = build_ext4(tmp / "src").path.read_bytes()
+    folder = tmp / "split"
+    folder.mkdir()
+    for number, start in enumerate(range(0, len(data), 5_000_000), start=1):
+        (folder / f"disk.{number:03d}").write_bytes(data[start : start + 5_000_000])
+    return folder / "disk.001"
+
+
+def _copy(tmp: Path, source: Path, name: str) -> Path:
+    target = tmp / "evidence" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    return target
+
+
+def _truncated(tmp: Path) -> Path:
+    data = build_partitioned(tmp / "src", "dos").path.read_bytes()
+    target = tmp / "evidence" / "cut.img"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data[: (10240 + 8192) * 512])
+    return target
+
+
+def _zeroed(tmp: Path) -> Path:
+    target = _copy(tmp, build_partitioned(tmp / "src", "dos").path, "zeroed.img")
+    with open(target, "r+b") as fp:
+        fp.seek(10240 * 512)
+        fp.write(bytes(4096))
+    return target
+
+
+def _noise(tmp: Path) -> Path:
+    target = tmp / "evidence" / "noise.img"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(random.Random(5).randbytes(1 << 20))
+    return target
+
+
+def _damaged(tmp: Path) -> Path:
+    data = bytearray(build_ext4(tmp / "src").path.read_bytes())
+    rng = random.Random(2)
+    for _ in range(400):
+        data[rng.randrange(512, 64 * 1024)] = rng.randrange(256)
+    target = tmp / "evidence" / "damaged.img"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def _bad_utf16(tmp: Path) -> Path:
+    """A lone surrogate over an NTFS name's first UTF-16 unit (record and index)."""
+    need_tools("mkntfs", "ntfscp")
+    image = tmp / "evidence" / "names.img"
+    image.parent.mkdir(parents=True)
+    subprocess.run(["truncate", "-s", "16M", str(image)], check=True)
+    subprocess.run(["mkntfs", "-F", "-f", "-q", str(image)], check=True, capture_output=True)
+    (tmp / "f").write_bytes(b"hi\n")
+    subprocess.run(["ntfscp", "-f", str(image), str(tmp / "f"), "QQQQ.txt"], check=True,
+                   capture_output=True)  # fmt: skip
+    data = bytearray(image.read_bytes())
+    name = "QQQQ".encode("utf-16-le")
+    at = data.find(name)
+    while at >= 0:
+        data[at : at + 2] = b"\x00\xd8"
+        at = data.find(name, at + 2)
+    image.write_bytes(bytes(data))
+    return image
+
+
+def _e01_corrupt_chunk(tmp: Path) -> Path:
+    first = build_e01(build_ext4(tmp / "src").path, tmp / "e01", 4 << 20)
+    big = (tmp / "src" / "src" / "data" / "big.bin").read_bytes()
+    for seg in sorted(first.parent.glob("evidence.E*")):
+        blob = bytearray(seg.read_bytes())
+        at = blob.find(big[150_000:154_096])
+        if at >= 0:
+            blob[at + 100 : at + 200] = b"\xaa" * 100
+            seg.write_bytes(bytes(blob))
+            return first
+    pytest.fail("big.bin data not found in any segment")
+
+
+def _e01_missing_segment(tmp: Path) -> Path:
+    first = build_e01(build_ext4(tmp / "src").path, tmp / "e01", 4 << 20)
+    (first.parent / "evidence.E03").unlink()
+    return first
+
+
+BUILDERS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    # name: (builder, how it is read: "native", "reference" (the native handle is
+    # dropped after the media hash) or "nothing" (no file system at all))
+    "gpt": (_partitioned, "native"),
+    "mbr": (_mbr, "native"),
+    "ext4_loop": (_loop, "native"),
+    "iso9660": (_iso, "native"),
+    "exfat": (_exfat, "native"),
+    "e01_multi_segment": (_e01, "native"),
+    "split_raw": (_split, "native"),
+    "truncated": (_truncated, "native"),
+    "zeroed_superblock": (_zeroed, "native"),
+    "noise": (_noise, "nothing"),
+    "damaged_ext4": (_damaged, "native"),
+    "ntfs_invalid_utf16": (_bad_utf16, "native"),
+    "e01_corrupt_chunk": (_e01_corrupt_chunk, "reference"),
+    "e01_missing_segment": (_e01_missing_segment, "reference"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_other_and_hostile_images_are_the_reference(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder, mode = BUILDERS[name]
+    image = builder(tmp_path)
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert_same(reference, ours)
+    if mode == "native":
+        assert _native_used(image) and _native_hashes_clean(image)
+        assert ours.summary.counts.entries > 0
+    elif mode == "reference":
+        assert not _native_hashes_clean(image)
+        assert any(i["severity"] == "error" for i in ours.issues)
+    else:
+        assert ours.summary.nothing_read
+
+
+def _native_hashes_clean(image: Path) -> bool:
+    opened = open_image(image)
+    try:
+        opened.hash_media()
+        return opened.native is not None
+    finally:
+        opened.close()
+
+
+def test_switch_off_means_no_native_handle(
+    ext4_image: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "0")
+    assert not native.enabled()
+    assert open_image(ext4_image.path).native is None
+    monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "1")
+    assert native.enabled()
+    assert open_image(ext4_image.path).native is not None
