@@ -23,17 +23,18 @@ Storage Engine (ESE) Database File (EDB) format"; Khatri, "SRUM forensics" (2015
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 from collections.abc import Iterator
-from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyesedb
 
 from evidencekit.events.time import TimeError, format_ns
-from evidencekit.model import Action, Actor, Event, Locator, ObjectRef, ParseIssue, TimePrecision
-from evidencekit.parsers.base import ParseContext, parsers
+from evidencekit.model import Action, Locator, ParseIssue, TimePrecision
+from evidencekit.parsers.base import EventContent, ParseContext, parsers
 from evidencekit.parsers.winutil import in_image_path
 from evidencekit.sources.ntfs_security import sid_text
 
@@ -41,7 +42,9 @@ NETWORK_TABLE = "{973F5D5C-1D90-4944-BE8E-24B94231A174}"
 APP_TABLE = "{D10CA2FE-6FCF-4F6D-848E-B2E99266FA89}"
 ID_MAP_TABLE = "SruDbIdMapTable"
 _OLE_EPOCH_DAYS = 25569  # 1899-12-30 .. 1970-01-01
-_NS_PER_DAY = 86_400 * 10**9
+_MS_PER_DAY = 86_400_000
+_MS = TimePrecision.MS.value
+_SIZE = struct.Struct("<HI")
 _MAX_SAFE = 2**53 - 1
 _SID_TYPE = 3
 
@@ -65,18 +68,22 @@ _TABLES = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def ole_date_time(raw: bytes) -> tuple[str, str]:
-    """An 8-byte OLE Automation date -> (canonical UTC text, original text).
+    """An 8-byte OLE Automation date -> (canonical UTC text, original text); cached, as
+    the monitor stamps every application's record of one hour alike.
 
     Raises:
         TimeError: the value is not a finite date within years 1601..9999.
     """
     (days,) = struct.unpack("<d", raw)
     original = f"oledate:{days!r}"
-    if days != days or days in (float("inf"), float("-inf")):
+    if not math.isfinite(days):
         raise TimeError(f"{original} is not a finite date")
-    exact = (Fraction(days) - _OLE_EPOCH_DAYS) * _NS_PER_DAY
-    ms = round(exact / 10**6)
+    # Exact rational value of the double, rounded half up to the millisecond.
+    num, den = days.as_integer_ratio()
+    since_1970 = num - _OLE_EPOCH_DAYS * den
+    ms = (2 * since_1970 * _MS_PER_DAY + den) // (2 * den)
     return format_ns(ms * 10**6), original
 
 
@@ -84,24 +91,31 @@ def _json_int(value: int) -> int | str:
     return value if -_MAX_SAFE <= value <= _MAX_SAFE else str(value)
 
 
-def _record_values(record: Any) -> tuple[dict[str, tuple[int, bytes | None]], bytes]:
-    """Column name -> (column type, value bytes), and the bytes hashed for raw_sha256."""
-    values: dict[str, tuple[int, bytes | None]] = {}
+def _record_values(record: Any, names: list[str]) -> tuple[dict[str, bytes | None], bytes]:
+    """Column name -> value bytes, and the bytes hashed for raw_sha256."""
+    values: dict[str, bytes | None] = {}
     hashed = bytearray()
-    for index in range(record.number_of_values):
-        data = record.get_value_data(index)
-        values[record.get_column_name(index)] = (record.get_column_type(index), data)
-        blob = data or b""
-        hashed += struct.pack("<HI", index, len(blob)) + blob
+    get = record.get_value_data
+    for index, name in enumerate(names):
+        data = get(index)
+        values[name] = data
+        hashed += _SIZE.pack(index, len(data or b""))
+        if data:
+            hashed += data
     return values, bytes(hashed)
 
 
-def _int_value(values: dict[str, tuple[int, bytes | None]], name: str) -> int | None:
+def _int_value(values: dict[str, bytes | None], name: str) -> int | None:
     """A fixed-size integer column's value (signed as ESE stores it), or None."""
-    _, data = values.get(name, (0, None))
+    data = values.get(name)
     if not data or len(data) not in (1, 2, 4, 8):
         return None
     return int.from_bytes(data, "little", signed=len(data) > 1)
+
+
+def column_names(table: Any) -> list[str]:
+    """The table's column names in column order (values are read by index)."""
+    return [table.get_column(i).name for i in range(table.number_of_columns)]
 
 
 def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
@@ -110,10 +124,11 @@ def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
     out: dict[int, tuple[int, str | None]] = {}
     if table is None:
         return out
+    names = column_names(table)
     for record in table.records:
-        values, _ = _record_values(record)
+        values, _ = _record_values(record, names)
         index, kind = _int_value(values, "IdIndex"), _int_value(values, "IdType")
-        blob = values.get("IdBlob", (0, None))[1] or b""
+        blob = values.get("IdBlob") or b""
         if index is None or kind is None:
             continue
         if kind == _SID_TYPE:
@@ -141,7 +156,7 @@ class SrumParser:
         # then reports their absence).
         return head[4:8] == b"\xef\xcd\xab\x89"
 
-    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
+    def parse(self, ctx: ParseContext) -> Iterator[EventContent | ParseIssue]:
         path = in_image_path(ctx)
         db = pyesedb.file()
         with open(ctx.path, "rb") as fp:
@@ -163,7 +178,7 @@ class SrumParser:
             finally:
                 db.close()
 
-    def _tables(self, ctx: ParseContext, db: Any, path: str) -> Iterator[Event | ParseIssue]:
+    def _tables(self, ctx: ParseContext, db: Any, path: str) -> Iterator[EventContent | ParseIssue]:
         try:
             ids = id_map(db)
         except (OSError, ValueError) as exc:
@@ -194,37 +209,37 @@ class SrumParser:
         path: str,
         ids: dict[int, tuple[int, str | None]],
         spec: tuple[str, str, Action, dict[str, str]],
-    ) -> Iterator[Event | ParseIssue]:
+    ) -> Iterator[EventContent | ParseIssue]:
         guid = spec[0]
+        names = column_names(table)
         for index in range(table.number_of_records):
-            locator = Locator(path=path, attribute=guid, record=str(index))
+            locator = {"path": path, "attribute": guid, "record": str(index)}
             try:
-                values, hashed = _record_values(table.get_record(index))
+                values, hashed = _record_values(table.get_record(index), names)
             except (OSError, ValueError) as exc:
                 message = f"table {guid} record {index}: libesedb: {exc}"
-                yield ctx.issue("unreadable_record", message, locator, severity="error")
+                yield ctx.issue("unreadable_record", message, Locator(**locator), None, "error")
                 continue
             yield self._event(ctx, values, hashed, locator, ids, spec)
 
     def _event(
         self,
         ctx: ParseContext,
-        values: dict[str, tuple[int, bytes | None]],
+        values: dict[str, bytes | None],
         hashed: bytes,
-        locator: Locator,
+        locator: dict[str, Any],
         ids: dict[int, tuple[int, str | None]],
         spec: tuple[str, str, Action, dict[str, str]],
-    ) -> Event | ParseIssue:
+    ) -> EventContent | ParseIssue:
         guid, kind, action, columns = spec
-        stamp = values.get("TimeStamp", (0, None))[1]
-        if stamp is None or len(stamp) != 8:
-            message = f"table {guid} record {locator.record}: no 8-byte TimeStamp"
-            return ctx.issue("bad_time", message, locator, hashed, "error")
+        stamp = values.get("TimeStamp")
         try:
+            if stamp is None or len(stamp) != 8:
+                raise TimeError("no 8-byte TimeStamp")
             when, original = ole_date_time(stamp)
         except TimeError as exc:
-            message = f"table {guid} record {locator.record}: {exc}"
-            return ctx.issue("bad_time", message, locator, hashed, severity="error")
+            message = f"table {guid} record {locator['record']}: {exc}"
+            return ctx.issue("bad_time", message, Locator(**locator), hashed, severity="error")
         ctx.records_read += 1
         attrs: dict[str, Any] = {"srum_table": guid}
         for column, name in columns.items():
@@ -232,31 +247,28 @@ class SrumParser:
             if value is not None:
                 attrs[name] = str(value) if name == "interface_luid" else _json_int(value)
         app, sid, flags = self._resolve(values, ids, attrs)
-        return Event(
-            time=when,
-            time_original=original,
-            time_offset="Z",
-            time_precision=TimePrecision.MS,
-            time_role="recorded",
-            action=action,
-            kind=kind,
-            actor=Actor(sid=sid, process=app) if (sid or app) else None,
-            object=ObjectRef(kind="application", path=app) if app else None,
-            source=ctx.source_id,
-            locator=locator,
-            raw_sha256=hashlib.sha256(hashed).hexdigest(),
-            flags=flags,
-            attributes=attrs,
-        )
+        content: dict[str, Any] = {
+            "time": when, "time_original": original, "time_offset": "Z",
+            "time_precision": _MS, "time_role": "recorded", "action": action.value,
+            "kind": kind, "source": ctx.source_id, "locator": locator,
+            "raw_sha256": hashlib.sha256(hashed).hexdigest(), "attributes": attrs,
+        }  # fmt: skip
+        if sid or app:
+            content["actor"] = {k: v for k, v in (("sid", sid), ("process", app)) if v}
+        if app:
+            content["object"] = {"kind": "application", "path": app}
+        if flags:
+            content["flags"] = flags
+        return content
 
     @staticmethod
     def _resolve(
-        values: dict[str, tuple[int, bytes | None]],
+        values: dict[str, bytes | None],
         ids: dict[int, tuple[int, str | None]],
         attrs: dict[str, Any],
-    ) -> tuple[str | None, str | None, tuple[str, ...]]:
+    ) -> tuple[str | None, str | None, list[str]]:
         """Application and user SID named by AppId/UserId (flag what stays unresolved)."""
-        flags: set[str] = set()
+        flags: list[str] = []
         resolved: list[str | None] = []
         for column, attr in (("AppId", "app_id"), ("UserId", "user_id")):
             ident = _int_value(values, column)
@@ -266,11 +278,11 @@ class SrumParser:
             attrs[attr] = ident
             kind, text = ids.get(ident, (None, None))
             if text is None:
-                flags.add("srum_id_unresolved")
+                flags = ["srum_id_unresolved"]
             else:
                 attrs[f"{attr}_type"] = kind
             if attr == "user_id" and kind != _SID_TYPE and text is not None:
                 attrs["user_name"] = text  # a user id that maps to a name, not a SID
                 text = None
             resolved.append(text)
-        return resolved[0], resolved[1], tuple(sorted(flags))
+        return resolved[0], resolved[1], flags

@@ -5,8 +5,8 @@ It writes what a reader needs to find tables and their records: the file header 
 its shadow copy, the database root page (FDP 1), the catalog MSysObjects as one root
 leaf page at page 4 (FDP 2) holding one table definition and its column definitions
 per table, its backup copy MSysObjectsShadow at page 24 (FDP 3), and from page 25 on
-each table's records: one root leaf page, or a root branch page over linked leaf pages
-when they do not fit one page. Format version 0x620
+each table's records: one root leaf page, or sibling-linked leaf pages under branch
+pages up to a root branch page when they do not fit one page. Format version 0x620
 revision 0x09 (the page header with page number and XOR-32 checksum, tagged columns
 as an offset array), 4 KiB pages. Every fixture is read back with libesedb-python in
 the tests; this writer does not parse what it writes.
@@ -203,8 +203,8 @@ def catalog_entries(tables: list[Table], roots: list[int]) -> list[bytes]:
 
 
 def _chunks(entries: list[tuple[bytes, bytes]]) -> list[list[tuple[bytes, bytes]]]:
-    """Leaf entries split into groups that each fit one page (beside tag 0)."""
-    room = PAGE - _HEADER - 4 - 8  # tag 0 and a little slack
+    """(key, page value) pairs split into groups that each fit one page beside tag 0."""
+    room = PAGE - _HEADER - 4 - 24  # tag 0 (at most a root header) and a little slack
     chunks: list[list[tuple[bytes, bytes]]] = [[]]
     used = 0
     for key, value in entries:
@@ -218,9 +218,9 @@ def _chunks(entries: list[tuple[bytes, bytes]]) -> list[list[tuple[bytes, bytes]
 
 
 def table_pages(first: int, objid: int, table: Table) -> list[bytes]:
-    """A table's pages from page ``first``: one root leaf page, or (when the records do
-    not fit one page) a root branch page whose entries (last key of a child, child page
-    number) point to leaf pages linked as siblings."""
+    """A table's pages from page ``first`` (its root): one root leaf page when the records
+    fit, else leaf pages linked as siblings under branch pages whose entries are (last
+    key of a child, child page number), up to one root branch page."""
     entries = []
     for number, record in enumerate(table.records, start=1):
         key = key_long(number)
@@ -228,15 +228,25 @@ def table_pages(first: int, objid: int, table: Table) -> list[bytes]:
     chunks = _chunks(entries)
     if len(chunks) == 1:
         return [page(first, objid, _ROOT | _LEAF, [root_header(), *(v for _, v in chunks[0])])]
-    leaves = [first + 1 + i for i in range(len(chunks))]
-    branch = [leaf_entry(chunk[-1][0], struct.pack("<I", leaf)) for chunk, leaf in
-              zip(chunks, leaves, strict=True)]  # fmt: skip
-    pages = [page(first, objid, _ROOT | _PARENT, [root_header(len(leaves) + 1), *branch])]
-    for i, (chunk, leaf) in enumerate(zip(chunks, leaves, strict=True)):
-        prev = leaves[i - 1] if i else 0
-        next_ = leaves[i + 1] if i + 1 < len(leaves) else 0
-        pages.append(page(leaf, objid, _LEAF, [b"", *(v for _, v in chunk)], prev, next_))
-    return pages
+    numbers = [first + 1 + i for i in range(len(chunks))]
+    pages: dict[int, bytes] = {}
+    for i, (chunk, number) in enumerate(zip(chunks, numbers, strict=True)):
+        prev = numbers[i - 1] if i else 0
+        next_ = numbers[i + 1] if i + 1 < len(numbers) else 0
+        pages[number] = page(number, objid, _LEAF, [b"", *(v for _, v in chunk)], prev, next_)
+    level = [(chunk[-1][0], number) for chunk, number in zip(chunks, numbers, strict=True)]
+    while True:
+        branch = [(key, leaf_entry(key, struct.pack("<I", child))) for key, child in level]
+        groups = _chunks(branch)
+        if len(groups) == 1:
+            values = [root_header(len(pages) + 1), *(v for _, v in branch)]
+            pages[first] = page(first, objid, _ROOT | _PARENT, values)
+            return [pages[n] for n in sorted(pages)]
+        level = []
+        for group in groups:
+            number = first + 1 + len(pages)
+            pages[number] = page(number, objid, _PARENT, [b"", *(v for _, v in group)])
+            level.append((group[-1][0], number))
 
 
 def write_database(path: Path, tables: list[Table]) -> Path:
