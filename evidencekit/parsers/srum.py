@@ -80,8 +80,13 @@ def ole_date_time(raw: bytes) -> tuple[str, str]:
     original = f"oledate:{days!r}"
     if not math.isfinite(days):
         raise TimeError(f"{original} is not a finite date")
-    # Exact rational value of the double, rounded half up to the millisecond.
+    # Exact rational value of the double, rounded half up to the millisecond. Before
+    # 1899-12-30 the whole days count back but the fraction is still the time of day
+    # (-1.25 is 1899-12-29 06:00), as the OLE Automation date format defines it.
     num, den = days.as_integer_ratio()
+    if num < 0:
+        whole, fraction = divmod(-num, den)
+        num = fraction - whole * den
     since_1970 = num - _OLE_EPOCH_DAYS * den
     ms = (2 * since_1970 * _MS_PER_DAY + den) // (2 * den)
     return format_ns(ms * 10**6), original

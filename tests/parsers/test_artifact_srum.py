@@ -263,3 +263,22 @@ def test_table_over_many_pages(tmp_path: Path) -> None:
     events, issues, ctx = run_parser("srum", path)
     sent = [e.attributes["bytes_sent"] for e in events if e.kind == "srum.network_usage"]
     assert issues == [] and sent == list(range(600)) and ctx.records_read == 601
+
+
+def test_ole_dates() -> None:
+    from evidencekit.events.time import TimeError
+    from evidencekit.parsers.srum import ole_date_time
+
+    when = datetime(2024, 3, 1, 10, 0, 5, 123000, tzinfo=UTC)
+    assert ole_date_time(ole(when)) == (
+        "2024-03-01T10:00:05.123000000Z",
+        f"oledate:{struct.unpack('<d', ole(when))[0]!r}",
+    )
+    assert ole_date_time(struct.pack("<d", 0.0))[0] == "1899-12-30T00:00:00.000000000Z"
+    # negative: whole days back from 1899-12-30, the fraction still the time of day
+    assert ole_date_time(struct.pack("<d", -1.25))[0] == "1899-12-29T06:00:00.000000000Z"
+    assert ole_date_time(struct.pack("<d", -2.0))[0] == "1899-12-28T00:00:00.000000000Z"
+    with pytest.raises(TimeError):
+        ole_date_time(struct.pack("<d", 1e9))
+    with pytest.raises(TimeError):
+        ole_date_time(struct.pack("<d", float("inf")))
