@@ -16,7 +16,8 @@ binary SID; other types: a UTF-16 application path or service name). ``TimeStamp
 an OLE Automation date (days since 1899-12-30, UTC), kept as text in
 ``time_original`` and rounded to the millisecond. libesedb gives column values, not
 record bytes: ``raw_sha256`` is the SHA-256 over the record's column values in column
-order (identifier u16, size u32, bytes each). Reference: Joachim Metz, "Extensible
+order (index u16, size u32, bytes each; a long value's own bytes, read from the table's
+long-value tree). Reference: Joachim Metz, "Extensible
 Storage Engine (ESE) Database File (EDB) format"; Khatri, "SRUM forensics" (2015).
 """
 
@@ -45,6 +46,7 @@ _OLE_EPOCH_DAYS = 25569  # 1899-12-30 .. 1970-01-01
 _MS_PER_DAY = 86_400_000
 _MS = TimePrecision.MS.value
 _SIZE = struct.Struct("<HI")
+_LONG_TYPES = frozenset({11, 12})  # JET_coltypLongBinary, JET_coltypLongText
 _MAX_SAFE = 2**53 - 1
 _SID_TYPE = 3
 
@@ -96,13 +98,19 @@ def _json_int(value: int) -> int | str:
     return value if -_MAX_SAFE <= value <= _MAX_SAFE else str(value)
 
 
-def _record_values(record: Any, names: list[str]) -> tuple[dict[str, bytes | None], bytes]:
-    """Column name -> value bytes, and the bytes hashed for raw_sha256."""
+def _record_values(
+    record: Any, names: list[str], longs: frozenset[int]
+) -> tuple[dict[str, bytes | None], bytes]:
+    """Column name -> value bytes (long values read from the long-value tree), and the
+    bytes hashed for raw_sha256."""
     values: dict[str, bytes | None] = {}
     hashed = bytearray()
     get = record.get_value_data
     for index, name in enumerate(names):
-        data = get(index)
+        if index in longs and record.is_long_value(index):
+            data = record.get_value_data_as_long_value(index).get_data()
+        else:
+            data = get(index)
         values[name] = data
         hashed += _SIZE.pack(index, len(data or b""))
         if data:
@@ -118,9 +126,12 @@ def _int_value(values: dict[str, bytes | None], name: str) -> int | None:
     return int.from_bytes(data, "little", signed=len(data) > 1)
 
 
-def column_names(table: Any) -> list[str]:
-    """The table's column names in column order (values are read by index)."""
-    return [table.get_column(i).name for i in range(table.number_of_columns)]
+def columns_of(table: Any) -> tuple[list[str], frozenset[int]]:
+    """The table's column names in column order (values are read by index), and the
+    indexes of its large binary/text columns (the ones that may hold long values)."""
+    columns = [table.get_column(i) for i in range(table.number_of_columns)]
+    longs = frozenset(i for i, c in enumerate(columns) if c.type in _LONG_TYPES)
+    return [c.name for c in columns], longs
 
 
 def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
@@ -129,9 +140,9 @@ def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
     out: dict[int, tuple[int, str | None]] = {}
     if table is None:
         return out
-    names = column_names(table)
+    names, longs = columns_of(table)
     for record in table.records:
-        values, _ = _record_values(record, names)
+        values, _ = _record_values(record, names, longs)
         index, kind = _int_value(values, "IdIndex"), _int_value(values, "IdType")
         blob = values.get("IdBlob") or b""
         if index is None or kind is None:
@@ -216,11 +227,11 @@ class SrumParser:
         spec: tuple[str, str, Action, dict[str, str]],
     ) -> Iterator[EventContent | ParseIssue]:
         guid = spec[0]
-        names = column_names(table)
+        names, longs = columns_of(table)
         for index in range(table.number_of_records):
             locator = {"path": path, "attribute": guid, "record": str(index)}
             try:
-                values, hashed = _record_values(table.get_record(index), names)
+                values, hashed = _record_values(table.get_record(index), names, longs)
             except (OSError, ValueError) as exc:
                 message = f"table {guid} record {index}: libesedb: {exc}"
                 yield ctx.issue("unreadable_record", message, Locator(**locator), None, "error")

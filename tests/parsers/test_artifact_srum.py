@@ -73,6 +73,7 @@ APP_COLUMNS = [
     ese.Column(10, "BackgroundBytesRead", ese.LONGLONG),
     ese.Column(11, "BackgroundBytesWritten", ese.LONGLONG),
 ]
+NET = "{973F5D5C-1D90-4944-BE8E-24B94231A174}"
 T1 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 T2 = datetime(2024, 3, 1, 11, 0, tzinfo=UTC)
 LUID = 1689399632855040
@@ -282,3 +283,29 @@ def test_ole_dates() -> None:
         ole_date_time(struct.pack("<d", 1e9))
     with pytest.raises(TimeError):
         ole_date_time(struct.pack("<d", float("inf")))
+
+
+LONG_APP = "\\Device\\HarddiskVolume3\\" + "Users\\bob\\deep\\" * 300 + "exfil.exe"
+
+
+def long_id_db(tmp_path: Path) -> Path:
+    ids = id_table()
+    blob = ese.LongValue(0x01020304, (LONG_APP + "\0").encode("utf-16-le"))
+    ids.records[0] = {"IdType": 0, "IdIndex": 1, "IdBlob": blob}
+    net = ese.Table(NET, NET_COLUMNS, [net_record(ole(T1), 7)])
+    return ese.write_database(tmp_path / "SRUDB.dat", [ids, net])
+
+
+def test_long_value_id_blob(tmp_path: Path) -> None:
+    path = long_id_db(tmp_path)
+    db = pyesedb.open(str(path))
+    record = db.get_table_by_name("SruDbIdMapTable").get_record(0)
+    assert record.is_long_value(2)
+    data = record.get_value_data_as_long_value(2).get_data()
+    assert (
+        data.decode("utf-16-le").rstrip("\0") == LONG_APP and len(data) > 2 * ese.PAGE
+    )  # larger than a page
+    db.close()
+    events, issues, _ = run_parser("srum", path)
+    assert issues == [] and events[0].actor is not None
+    assert events[0].actor.process == LONG_APP and events[0].actor.sid == SID

@@ -43,7 +43,9 @@ _ROOT, _LEAF, _PARENT = 0x0001, 0x0002, 0x0004
 # Catalog (MSysObjects) fixed columns 1..10 of revision 0x09: name, type.
 _CATALOG_FIXED = ((1, LONG), (2, SHORT), (3, LONG), (4, LONG), (5, LONG), (6, LONG),
                   (7, LONG), (8, BIT), (9, SHORT), (10, LONG))  # fmt: skip
-_TYPE_TABLE, _TYPE_COLUMN = 1, 2
+_TYPE_TABLE, _TYPE_COLUMN, _TYPE_LONG_VALUE = 1, 2, 4
+_TAG_LONG_VALUE = 0x04
+_SEGMENT = 1024
 _COLUMN_FIXED, _COLUMN_TAGGED = 0x1, 0x2
 
 
@@ -64,6 +66,14 @@ class Table:
     name: str
     columns: list[Column]
     records: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LongValue:
+    """A tagged column value stored in the table's long-value tree under ``lid``."""
+
+    lid: int
+    data: bytes
 
 
 def xor32(data: bytes, initial: int) -> int:
@@ -120,8 +130,15 @@ def _tagged(by_id: dict[int, Column], present: dict[int, object]) -> bytes:
     array_size = 4 * len(ids)
     entries, data = b"", b""
     for ident in ids:
+        value = present[ident]
+        if isinstance(value, LongValue):
+            # 0x4000: a flags byte precedes the value; flag 0x04: the value is a long
+            # value identifier (little-endian; its key in the long-value tree is reversed)
+            entries += struct.pack("<HH", ident, 0x4000 | (array_size + len(data)))
+            data += bytes([_TAG_LONG_VALUE]) + struct.pack("<I", value.lid)
+            continue
         entries += struct.pack("<HH", ident, array_size + len(data))
-        data += encode_value(by_id[ident], present[ident])
+        data += encode_value(by_id[ident], value)
     return entries + data
 
 
@@ -183,8 +200,11 @@ def _catalog_record(values: dict[int, object]) -> bytes:
     return record_data(columns, {str(k): v for k, v in values.items()})
 
 
-def catalog_entries(tables: list[Table], roots: list[int]) -> list[bytes]:
-    """Catalog leaf values: per table its definition and its column definitions."""
+def catalog_entries(
+    tables: list[Table], roots: list[int], long_values: dict[int, tuple[int, int]]
+) -> list[bytes]:
+    """Catalog leaf values: per table its definition, its column definitions and (when
+    it has one) its long-value tree ``long_values[index] = (object id, root page)``."""
     entries = []
     for index, (table, root) in enumerate(zip(tables, roots, strict=True)):
         objid = _FIRST_TABLE_OBJID + index
@@ -199,6 +219,12 @@ def catalog_entries(tables: list[Table], roots: list[int]) -> list[bytes]:
                           6: flags, 7: col.codepage, 128: col.name}  # fmt: skip
             key = key_long(objid) + b"\x7f\x80\x02" + key_long(col.ident)
             entries.append(leaf_entry(key, _catalog_record(col_values)))
+        if index in long_values:
+            lv_objid, lv_root = long_values[index]
+            lv_values = {1: objid, 2: _TYPE_LONG_VALUE, 3: lv_objid, 4: lv_root, 5: 80,
+                         6: 0, 7: 1, 128: "LV"}  # fmt: skip
+            key = key_long(objid) + b"\x7f\x80\x04" + key_long(lv_objid)
+            entries.append(leaf_entry(key, _catalog_record(lv_values)))
     return entries
 
 
@@ -225,6 +251,29 @@ def table_pages(first: int, objid: int, table: Table) -> list[bytes]:
     for number, record in enumerate(table.records, start=1):
         key = key_long(number)
         entries.append((key, leaf_entry(key, record_data(table.columns, record))))
+    return tree_pages(first, objid, entries)
+
+
+def long_value_entries(table: Table) -> list[tuple[bytes, bytes]]:
+    """The long-value tree of a table: per long value a header (key: identifier
+    big-endian; 1, total size) and its segments (key: identifier + segment offset)."""
+    found = sorted(
+        (v for r in table.records for v in r.values() if isinstance(v, LongValue)),
+        key=lambda v: v.lid,
+    )
+    entries = []
+    for value in found:
+        key = struct.pack(">I", value.lid)
+        entries.append((key, leaf_entry(key, struct.pack("<II", 1, len(value.data)))))
+        for offset in range(0, len(value.data), _SEGMENT):
+            seg_key = key + struct.pack(">I", offset)
+            segment = value.data[offset : offset + _SEGMENT]
+            entries.append((seg_key, leaf_entry(seg_key, segment)))
+    return entries
+
+
+def tree_pages(first: int, objid: int, entries: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """The pages of one B+-tree (root at ``first``) over sorted (key, leaf value) pairs."""
     chunks = _chunks(entries)
     if len(chunks) == 1:
         return [page(first, objid, _ROOT | _LEAF, [root_header(), *(v for _, v in chunks[0])])]
@@ -252,14 +301,21 @@ def table_pages(first: int, objid: int, table: Table) -> list[bytes]:
 def write_database(path: Path, tables: list[Table]) -> Path:
     """Write an ESE database holding ``tables`` (pages 25 on; the catalog at page 4)."""
     roots, data_pages = [], []
+    long_values: dict[int, tuple[int, int]] = {}
+    next_objid = _FIRST_TABLE_OBJID + len(tables)
     for index, table in enumerate(tables):
         roots.append(_FIRST_TABLE_PAGE + len(data_pages))
         data_pages += table_pages(roots[-1], _FIRST_TABLE_OBJID + index, table)
-    pages = [file_header(_FIRST_TABLE_OBJID + len(tables)) for _ in range(2)]
+        lv_entries = long_value_entries(table)
+        if lv_entries:
+            long_values[index] = (next_objid, _FIRST_TABLE_PAGE + len(data_pages))
+            data_pages += tree_pages(long_values[index][1], next_objid, lv_entries)
+            next_objid += 1
+    pages = [file_header(next_objid) for _ in range(2)]
     pages.append(page(1, 1, _ROOT | _LEAF, [root_header()]))
     pages.append(page(2, 1, _LEAF, [b""]))  # space tree pages of the database: unused
     pages.append(page(3, 1, _LEAF, [b""]))
-    catalog = [root_header(parent_fdp=1), *catalog_entries(tables, roots)]
+    catalog = [root_header(parent_fdp=1), *catalog_entries(tables, roots, long_values)]
     pages.append(page(_CATALOG_PAGE, 2, _ROOT | _LEAF, catalog))
     pages.extend(bytes(PAGE) for _ in range(len(pages), _SHADOW_CATALOG_PAGE + 1))
     pages.append(page(_SHADOW_CATALOG_PAGE, 3, _ROOT | _LEAF, catalog))
