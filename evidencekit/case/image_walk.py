@@ -33,6 +33,7 @@ from evidencekit.model import Action, Locator, ParseIssue
 from evidencekit.sources.content import (
     ContentResult,
     classify,
+    classify_native,
     finish_content,
     read_and_classify,
     read_content,
@@ -62,6 +63,7 @@ class _Pending:
     mime: Future[str] | None
     streams: list[dict[str, Any]]
     artifact: tuple[str, Path] | None
+    job: Future[tuple[ContentResult, str | None]] | None = None
 
 
 @dataclass
@@ -184,27 +186,51 @@ class ImageRun:
                 self._entry(item, prefix)
 
     def _entry(self, entry: Entry, prefix: str) -> None:
-        """Read the entry's content now; classify it on a worker; finish it in order."""
+        """Read the entry's content now (natively: on a worker) and classify it on a
+        worker; finish it in order."""
         self.counts.entries += 1
         self._tick("entries", 1)
-        content, artifact = self._content(entry)
+        job = self._native_job(entry)
+        content, artifact = self._content(entry) if job is None else (None, None)
         mime = None
         if content is not None and content.head and self._pool is not None:
             mime = self._pool.submit(classify, content.head)
             self._queued_bytes += len(content.head)
         streams = [self._stream(entry, s) for s in entry.streams]
-        self._queue.append(_Pending(entry, prefix, content, mime, streams, artifact))
+        self._queue.append(_Pending(entry, prefix, content, mime, streams, artifact, job))
         self._drain(_QUEUE_ENTRIES)
+
+    def _native_job(self, entry: Entry) -> Future[tuple[ContentResult, str | None]] | None:
+        """A worker reads, hashes and classifies a regular file through the native core
+        (GIL released), unless an artifact parser wants its bytes spooled here."""
+        image = self.image.native
+        if image is None or entry.fs.native is None or self._pool is None:
+            return None
+        if entry.meta_type != "file" or not entry.inode or entry.size is None:
+            return None
+        if self.hook.patterns and self.hook.match(entry.path):
+            return None
+        keep = self.scanner.max_bytes
+        self._queued_bytes += min(entry.size, keep)
+        offset = entry.fs.partition.offset
+        return self._pool.submit(
+            classify_native, image, offset, entry.handle, entry.inode, entry.size, keep
+        )
 
     def _drain(self, keep: int) -> None:
         while self._queue and (len(self._queue) > keep or self._queued_bytes > _QUEUE_BYTES):
             self._finish(self._queue.popleft())
 
     def _finish(self, p: _Pending) -> None:
-        entry, content = p.entry, p.content
+        entry, content, mime = p.entry, p.content, None
+        if p.job is not None:
+            content, mime = p.job.result()
+            self._queued_bytes -= min(entry.size or 0, self.scanner.max_bytes) - len(content.head)
+        elif p.mime is not None:
+            mime = p.mime.result()
         if content is not None:
+            self._read_done(entry, entry.path, None, content)
             self._queued_bytes -= len(content.head)
-            mime = p.mime.result() if p.mime is not None else None
             finish_content(content, entry.size or 0, mime, self.scanner)
             where = self._locator(entry, entry.path, None)
             for problem in content.scan.problems if content.scan else []:
@@ -252,7 +278,6 @@ class ImageRun:
         finally:
             if spool is not None:
                 spool.close()
-        self._read_done(entry, entry.path, None, result)
         return result, (parser, Path(spool.name)) if parser and spool is not None else None
 
     def _read_done(self, entry: Entry, path: str, stream: Stream | None, r: ContentResult) -> None:

@@ -236,8 +236,11 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
     int opened = 1;
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->lock);
-    TSK_FS_FILE *f = tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode);
-    if (f) {
+    /* An empty stream needs no read (the pytsk3 path never opens one either). */
+    TSK_FS_FILE *f = size ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
+    if (!size) {
+        opened = 0;
+    } else if (f) {
         hash_stream(f, type, id, size, cap, &dg, buf, &r);
         tsk_fs_file_close(f);
     } else {

@@ -52,6 +52,23 @@ def open_native_fs(image: Any, offset: int) -> Any | None:
         return None
 
 
+_threads = threading.local()
+
+
+def thread_fs(image: Any, offset: int) -> Any:
+    """This thread's own native handle on the file system at ``offset`` of ``image``
+    (each handle serialises its calls, so worker threads each open one; libtsk's image
+    layer is shared and locks its own cache)."""
+    handles: dict[tuple[int, int], tuple[Any, Any]] | None = getattr(_threads, "fs", None)
+    if handles is None:
+        handles = _threads.fs = {}
+    key = (id(image), offset)
+    found = handles.get(key)
+    if found is None or found[0] is not image:
+        found = handles[key] = (image, _tskcore.FileSystem(image, offset))
+    return found[1]
+
+
 @dataclass(frozen=True)
 class MediaDigest:
     """What hashing the whole media natively gave."""

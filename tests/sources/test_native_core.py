@@ -10,6 +10,7 @@ record must be identical.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
 import subprocess
@@ -211,6 +212,18 @@ def _bad_utf16(tmp: Path) -> Path:
     return image
 
 
+def _content_cut(tmp: Path) -> Path:
+    """An ext4 image cut inside big.bin's data: its content reads short (an issue)."""
+    built = build_ext4(tmp / "src")
+    data = built.path.read_bytes()
+    at = data.find(built.files["data/big.bin"][:4096])
+    assert at > 0
+    target = tmp / "evidence" / "cut.img"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data[: at + 8192])
+    return target
+
+
 def _e01_corrupt_chunk(tmp: Path) -> Path:
     first = build_e01(build_ext4(tmp / "src").path, tmp / "e01", 4 << 20)
     big = (tmp / "src" / "src" / "data" / "big.bin").read_bytes()
@@ -241,6 +254,7 @@ BUILDERS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "e01_multi_segment": (_e01, "native"),
     "split_raw": (_split, "native"),
     "truncated": (_truncated, "native"),
+    "content_cut": (_content_cut, "native"),
     "zeroed_superblock": (_zeroed, "native"),
     "noise": (_noise, "nothing"),
     "damaged_ext4": (_damaged, "native"),
@@ -266,6 +280,50 @@ def test_other_and_hostile_images_are_the_reference(
         assert any(i["severity"] == "error" for i in ours.issues)
     else:
         assert ours.summary.nothing_read
+
+
+def test_unreadable_content_is_the_same_issue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = _content_cut(tmp_path)
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    unreadable = {i["locator"]["path"]: i for i in ours.issues if i["code"] == "content_unreadable"}
+    issue = unreadable["data/big.bin"]
+    assert issue["message"].startswith("Read error: ") and "tsk3.cpp" not in issue["message"]
+    assert ours.entry("data/big.bin")["content"] == "incomplete"
+    assert_same(reference, ours)
+
+
+@pytest.mark.parametrize("kind", ["raw", "e01"])
+def test_media_hash_is_hashlib_of_the_media(kind: str, ext4_image: Built, tmp_path: Path) -> None:
+    data = ext4_image.path.read_bytes()
+    path = ext4_image.path if kind == "raw" else build_e01(ext4_image.path, tmp_path / "e01")
+    opened = open_image(path)
+    ticks: list[int] = []
+    try:
+        assert opened.native is not None
+        got = native.hash_media(opened.native, ticks.append)
+    finally:
+        opened.close()
+    assert (got.size, got.error, got.error_offset) == (len(data), None, None)
+    assert got.md5 == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    assert got.sha1 == hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    assert got.sha256 == hashlib.sha256(data).hexdigest()
+    assert sum(ticks) == len(data)
+
+
+def test_e01_with_a_missing_segment_is_never_read_natively(tmp_path: Path) -> None:
+    first = _e01_missing_segment(tmp_path)
+    segments = sorted(str(p) for p in first.parent.glob("evidence.E0*"))
+    # Given the segments that are there, libtsk's libewf reads a shorter media without
+    # complaint: hence the rule that a gap in the segment numbers means the reference path.
+    libtsk_view = native._tskcore.Image(segments)
+    opened = open_image(first)
+    try:
+        assert int(libtsk_view.size) < opened.media_size
+        assert opened.native is None
+    finally:
+        opened.close()
 
 
 def _native_hashes_clean(image: Path) -> bool:
