@@ -134,15 +134,25 @@ def columns_of(table: Any) -> tuple[list[str], frozenset[int]]:
     return [c.name for c in columns], longs
 
 
-def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
-    """``SruDbIdMapTable``: IdIndex -> (IdType, SID text / application name)."""
+def id_map(db: Any) -> tuple[dict[int, tuple[int, str | None]], list[tuple[int, str]]]:
+    """``SruDbIdMapTable``: IdIndex -> (IdType, SID text / application name), and the
+    records libesedb could not read (index, reason).
+
+    Raises:
+        OSError: libesedb cannot read the table itself.
+    """
     table = db.get_table_by_name(ID_MAP_TABLE)
     out: dict[int, tuple[int, str | None]] = {}
+    failed: list[tuple[int, str]] = []
     if table is None:
-        return out
+        return out, failed
     names, longs = columns_of(table)
-    for record in table.records:
-        values, _ = _record_values(record, names, longs)
+    for number in range(table.number_of_records):
+        try:
+            values, _ = _record_values(table.get_record(number), names, longs)
+        except (OSError, ValueError) as exc:
+            failed.append((number, str(exc)))
+            continue
         index, kind = _int_value(values, "IdIndex"), _int_value(values, "IdType")
         blob = values.get("IdBlob") or b""
         if index is None or kind is None:
@@ -152,7 +162,7 @@ def id_map(db: Any) -> dict[int, tuple[int, str | None]]:
         else:
             text = blob.decode("utf-16-le", "replace").rstrip("\x00") if blob else None
             out[index] = (kind, text)
-    return out
+    return out, failed
 
 
 @parsers.register("srum")
@@ -196,21 +206,38 @@ class SrumParser:
 
     def _tables(self, ctx: ParseContext, db: Any, path: str) -> Iterator[EventContent | ParseIssue]:
         try:
-            ids = id_map(db)
+            ids, failed = id_map(db)
         except (OSError, ValueError) as exc:
-            ids = {}
+            ids, failed = {}, []
             yield ctx.issue(
                 "unreadable_table",
-                f"{ID_MAP_TABLE}: {exc}",
+                f"{ID_MAP_TABLE}: {exc} (applications and users stay unresolved)",
                 Locator(path=path, attribute=ID_MAP_TABLE),
+            )
+        for number, reason in failed:
+            yield ctx.issue(
+                "unreadable_record",
+                f"{ID_MAP_TABLE} record {number}: libesedb: {reason}",
+                Locator(path=path, attribute=ID_MAP_TABLE, record=str(number)),
             )
         found = 0
         for guid, kind, action, columns in _TABLES:
-            table = db.get_table_by_name(guid)
-            if table is None:
+            try:
+                table = db.get_table_by_name(guid)
+                if table is None:
+                    continue
+                layout = (*columns_of(table), table.number_of_records)
+            except (OSError, ValueError) as exc:
+                # libesedb counts records by walking every leaf page: one damaged page
+                # makes the whole table unreadable to it.
+                message = f"table {guid}: libesedb: {exc}"
+                yield ctx.issue("unreadable_table", message, Locator(path=path, attribute=guid),
+                                severity="error")  # fmt: skip
+                found += 1
                 continue
             found += 1
-            yield from self._records(ctx, table, path, ids, (guid, kind, action, columns))
+            spec = (guid, kind, action, columns)
+            yield from self._records(ctx, table, layout, path, ids, spec)
         if found == 0:
             yield ctx.issue(
                 "no_srum_tables",
@@ -222,13 +249,14 @@ class SrumParser:
         self,
         ctx: ParseContext,
         table: Any,
+        layout: tuple[list[str], frozenset[int], int],
         path: str,
         ids: dict[int, tuple[int, str | None]],
         spec: tuple[str, str, Action, dict[str, str]],
     ) -> Iterator[EventContent | ParseIssue]:
         guid = spec[0]
-        names, longs = columns_of(table)
-        for index in range(table.number_of_records):
+        names, longs, count = layout
+        for index in range(count):
             locator = {"path": path, "attribute": guid, "record": str(index)}
             try:
                 values, hashed = _record_values(table.get_record(index), names, longs)

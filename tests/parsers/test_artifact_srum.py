@@ -309,3 +309,19 @@ def test_long_value_id_blob(tmp_path: Path) -> None:
     events, issues, _ = run_parser("srum", path)
     assert issues == [] and events[0].actor is not None
     assert events[0].actor.process == LONG_APP and events[0].actor.sid == SID
+
+
+def test_damaged_table_page_is_an_issue_and_other_tables_are_read(tmp_path: Path) -> None:
+    path = srum_db(tmp_path)
+    data = bytearray(path.read_bytes())
+    net_objid = 6  # the writer numbers table objects from 5 in table order
+    pages = [n for n in range(2, len(data) // ese.PAGE) if data[n * ese.PAGE + 24] == net_objid]
+    end = (pages[0] + 1) * ese.PAGE
+    data[end - 8 : end - 6] = (0x1FFF).to_bytes(2, "little")  # tag 1: size beyond the page
+    path.write_bytes(bytes(data))
+    events, issues, ctx = run_parser("srum", path)
+    assert [(i.code, i.locator.attribute, i.severity) for i in issues] == [
+        ("unreadable_table", NET, "error")
+    ]
+    assert [e.kind for e in events] == ["srum.app_resource_usage"]
+    assert ctx.records_failed == 1
