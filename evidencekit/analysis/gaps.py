@@ -15,6 +15,7 @@ from evidencekit.analysis.acttypes import act_type_gaps
 from evidencekit.analysis.coverage import FAMILIES
 from evidencekit.analysis.model import ElementStatus, Finding, Gap, SourceKindCoverage
 from evidencekit.analysis.profile import Profile
+from evidencekit.analysis.usegaps import usefulness_gaps
 
 _WEAK = ("not_found", "partially_supported", "contradicted", "not_assessed")
 
@@ -419,6 +420,7 @@ def build_gaps(g: GapInputs) -> list[Gap]:
     """All gaps for the profile, P1 first, then by id."""
     gaps = _secrecy(g) + _value_public(g) + _acts(g) + _bad_faith(g) + _other(g)
     gaps += act_type_gaps(g.profile, g.rows, g.findings, gaps)
+    gaps += usefulness_gaps(g.shared, g.findings, bool(g.assets))
     keep = [
         x
         for x in gaps

@@ -20,6 +20,7 @@ from evidencekit.analysis.baseline import robust_z
 from evidencekit.analysis.engine import AnalysisOptions, analyze
 from evidencekit.analysis.model import AnalysisResult, Finding
 from tests.analysis.builder import Scenario, days
+from tests.analysis.conftest import Built
 
 PEERS = ("p1", "p2", "p3", "p4")
 DEPT = {"nj": "設計部", "sp": "設計部", "solo": "法務部", "hv": "営業部"}
@@ -150,3 +151,17 @@ def test_robust_z_reference_values() -> None:
     # MAD 0: mean absolute deviation fallback (values 5,5,5,9: median 5, meanAD 1)
     assert round(robust_z(10, [5, 5, 5, 9]), 4) == round(5 / 1.2533, 4)
     assert robust_z(5, [5, 5, 5]) == 0 and robust_z(6, [5, 5, 5]) == float("inf")
+
+
+def test_low_and_slow_change_before_the_window_is_not_ci01(p6: Built) -> None:
+    """P6 (Valspar pattern): ~8 files a day, then ~40 from September; the notice comes in
+    March, so the R01 window alone looks like "no change" — the run's start shows one."""
+    result = p6[2]
+    rolling = [f for f in result.findings if f.rule == "R02" and "rolling30" in f.facts["criteria"]]
+    assert rolling
+    for f in rolling:
+        assert not [c for c in f.counter_indicators if c.id == "CI.01"]
+        ci01 = f.facts["ci01"]
+        if ci01.get("assessed"):
+            assert ci01["matches"] is False
+    assert any(float(f.facts["ci01"].get("run_start", {}).get("z", "0")) >= 3 for f in rolling)

@@ -6,7 +6,9 @@ For each R02 finding the *window under review* is the finding's days inside an R
 (pre / hot / exit_leave / post) when HR data places any there, otherwise all its days.
 The own baseline is the person's active days in the ``bulk.baseline_days`` (60) before
 the review window (so "no change at the trigger" compares the window with the time
-before it). It needs ``bulk.baseline_min_active_days`` (20) active days.
+before it). It needs ``bulk.baseline_min_active_days`` (20) active days. When the
+finding's run began before the window, its start is compared too (the 60 days before
+the run): a change there (low and slow, Valspar-type) means no CI.01.
 
 CI.01 holds when, on every review day, the robust z of files, bytes and rows against the
 baseline days stays below ``bulk.own_z``. It is added to the finding's counter-indicators
@@ -78,12 +80,7 @@ class OwnBaseline(Rule):
                 f"必要数（{q['baseline_min_active_days']}日）に満たない",
             )
             return
-        zs: dict[str, float] = {}
-        medians: dict[str, int] = {}
-        for name in METRICS:
-            values = [metric(s.days[x], name) for x in base]
-            medians[name] = int(median(values))
-            zs[name] = max(robust_z(metric(s.days[x], name), values) for x in review)
+        zs, medians = _zmax(s, review, base)
         worst = max(zs.values())
         matches = not math.isnan(worst) and worst < q["own_z"]
         facts.update(
@@ -92,6 +89,15 @@ class OwnBaseline(Rule):
             z={k: ztext(v) for k, v in zs.items()},
             baseline_median=medians,
         )
+        run = [x for x in d.facts["days"] if x in s.days]
+        if matches and run[0] < start:
+            # the run began before the window: the change may lie at its start (low and
+            # slow, Valspar-type), which a window-only comparison would call "no change"
+            base0 = s.between(shift(run[0], -int(q["baseline_days"])), run[0])
+            if len(base0) >= q["baseline_min_active_days"]:
+                z0 = max(_zmax(s, run, base0)[0].values())
+                facts["run_start"] = {"day": run[0], "active_days": len(base0), "z": ztext(z0)}
+                matches = facts["matches"] = not math.isnan(z0) and z0 < q["own_z"]
         if not matches:
             return
         peak = max(metric(s.days[x], "files") for x in review)
@@ -113,3 +119,14 @@ class OwnBaseline(Rule):
     def release(self) -> None:
         self.ctx.shared.pop(SHARED_KEY, None)
         super().release()
+
+
+def _zmax(s: Series, days: list[str], base: list[str]) -> tuple[dict[str, float], dict[str, int]]:
+    """Per metric: the largest robust z of ``days`` against ``base``, and the base median."""
+    zs: dict[str, float] = {}
+    medians: dict[str, int] = {}
+    for name in METRICS:
+        values = [metric(s.days[x], name) for x in base]
+        medians[name] = int(median(values))
+        zs[name] = max(robust_z(metric(s.days[x], name), values) for x in days)
+    return zs, medians
