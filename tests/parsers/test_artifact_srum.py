@@ -325,3 +325,16 @@ def test_damaged_table_page_is_an_issue_and_other_tables_are_read(tmp_path: Path
     ]
     assert [e.kind for e in events] == ["srum.app_resource_usage"]
     assert ctx.records_failed == 1
+
+
+def test_random_damage_never_raises(tmp_path: Path) -> None:
+    base = srum_db(tmp_path).read_bytes()
+    rng = random.Random(1)
+    for _ in range(100):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(2 * ese.PAGE, len(data))] = rng.randrange(256)
+        path = tmp_path / "damaged.dat"
+        path.write_bytes(bytes(data))
+        _events, issues, ctx = run_parser("srum", path)  # events validated by run_parser
+        assert ctx.records_failed <= len(issues)
