@@ -400,6 +400,10 @@ class ImageRun:
 
     def _read_errors(self) -> None:
         """Media ranges that could not be read (while hashing or walking), merged."""
+        for bad in self.image.chunks.result().problems if self.image.chunks else []:
+            self.counts.failed += bad.severity == "error"  # EWF chunks failing checksums
+            self.problems.append(bad.message)
+            self.batch.add_issue(bad.issue(self.source_id, PARSER, VERSION))
         for err in self.image.unreadable_ranges():
             where = Locator(offset=str(err.offset), length=err.length)
             self._issue("media_unreadable", f"{err.reason}; read as zeros", where, "error")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import pyewf
 import pytsk3
 
 from evidencekit.errors import UnreadableInput
+from evidencekit.sources.ewf_chunks import ChunkCheck, start_check
 from evidencekit.sources.hashing import BLOCK, Hashes, hash_blocks
 from evidencekit.sources.native import hash_media as native_hash_media
 from evidencekit.sources.native import open_native_image
@@ -65,6 +67,7 @@ class DiskImage:
     metadata: dict[str, str] = field(default_factory=dict)
     read_errors: list[ReadError] = field(default_factory=list)
     native: Any = None
+    chunks: Future[ChunkCheck] | None = None  # EWF: every chunk checked, alongside
     _ewf: Any = None
     _cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
     _chunk: int = 32768
@@ -138,6 +141,8 @@ class DiskImage:
 
     def close(self) -> None:
         """Release the handles (the image files were only ever opened for reading)."""
+        if self.chunks is not None:
+            self.chunks.exception()  # the check reads the segment files: let it finish
         if self._ewf is not None:
             self._ewf.close()
             self._ewf = None
@@ -221,6 +226,7 @@ def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
         metadata=_header_values(handle),
         _ewf=handle,
         _chunk=int(handle.get_chunk_size() or 32768),
+        chunks=start_check(segments),
     )
     image.img = _ExternalImage(image)
     return _with_native(image, [str(p) for p in segments])

@@ -1,0 +1,410 @@
+"""Check every chunk of an EWF-E01 image against its own checksum.
+
+libewf returns a chunk whose checksum fails as zeros without saying so (and pyewf
+exposes no checksum errors), so only the stored media hash would show that something
+is wrong, not where. This module reads the segment files itself, following the
+EWF-E01 layout (Joachim Metz, "Expert Witness Compression Format (EWF)", libewf
+documentation): each section descriptor (76 bytes: type, next offset, size,
+Adler-32), the volume/disk/data section (sectors per chunk, bytes per sector, sector
+count), the table/table2 sections (chunk offsets from a base offset, the top bit
+flagging a zlib-compressed chunk; header and offset array each under Adler-32) and
+the chunks in the sectors sections: a compressed chunk must inflate to a whole chunk
+(zlib's own Adler-32 included), an uncompressed one ends with the Adler-32 of its data.
+
+Every read is bounded (one section descriptor, one table, one chunk at a time). Each
+problem names the segment file, the byte offset in it and, for a chunk, its index
+and the media sectors it holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from evidencekit.model import Locator, ParseIssue
+
+_SIGNATURES = (b"EVF\x09\x0d\x0a\xff\x00", b"LVF\x09\x0d\x0a\xff\x00")
+_DESCRIPTOR = 76
+_TABLE_HEADER = 24
+_VOLUME_TYPES = ("volume", "disk", "data")
+_MAX_ENTRIES = 1 << 20  # EnCase 6 writes at most 65534 entries a table
+_MAX_CHUNK = 64 << 20  # 32768 sectors of 2048 bytes would still be below this
+_COMPRESSED = 0x80000000
+
+
+@dataclass(frozen=True)
+class ChunkProblem:
+    """A place in a segment file whose bytes fail their checksum or layout."""
+
+    segment: str
+    offset: int
+    length: int | None
+    code: str
+    message: str
+    chunk: int | None = None
+    sectors: tuple[int, int] | None = None
+    raw_sha256: str | None = None
+    severity: Literal["info", "warning", "error"] = "error"
+
+    def issue(self, source: str, parser: str, version: str) -> ParseIssue:
+        """This problem as a parse issue of the image source."""
+        where = Locator(
+            path=self.segment,
+            offset=str(self.offset),
+            length=self.length,
+            record=None if self.chunk is None else str(self.chunk),
+        )
+        return ParseIssue(
+            source=source,
+            locator=where,
+            parser=parser,
+            parser_version=version,
+            code=self.code,
+            message=self.message,
+            severity=self.severity,
+            raw_sha256=self.raw_sha256,
+        )
+
+
+@dataclass
+class ChunkCheck:
+    """What checking the chunks of one image found."""
+
+    chunks_checked: int = 0
+    chunks_expected: int | None = None
+    problems: list[ChunkProblem] = field(default_factory=list)
+
+
+@dataclass
+class _Geometry:
+    chunk_size: int
+    sectors_per_chunk: int
+    bytes_per_sector: int
+    sectors: int
+
+
+@dataclass
+class _State:
+    check: ChunkCheck
+    geometry: _Geometry | None = None
+    next_chunk: int | None = 0
+    sectors_end: int | None = None
+    table_failed: ChunkProblem | None = None
+
+
+def start_check(segments: Sequence[Path]) -> Future[ChunkCheck]:
+    """Check the chunks in a worker thread (reads, zlib and Adler-32 run without the
+    GIL, so this overlaps the media hashing)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ek-ewf-chunks")
+    future = pool.submit(check_segments, segments)
+    pool.shutdown(wait=False)
+    return future
+
+
+def check_segments(segments: Sequence[Path]) -> ChunkCheck:
+    """Check every section descriptor, table and chunk of the segment files, in order."""
+    state = _State(ChunkCheck())
+    for path in segments:
+        try:
+            state.sectors_end = None
+            with open(path, "rb") as fp:
+                state.check.problems.extend(_segment(fp, path.name, path.stat().st_size, state))
+                state.check.problems.extend(_flush(state))
+        except (OSError, ValueError, struct.error) as exc:
+            state.check.problems.append(
+                ChunkProblem(path.name, 0, None, "ewf_segment_unreadable", str(exc))
+            )
+    geometry = state.geometry
+    if geometry is not None:
+        expected = -(-geometry.sectors // geometry.sectors_per_chunk)
+        state.check.chunks_expected = expected
+        if state.check.chunks_checked != expected:
+            state.check.problems.append(
+                ChunkProblem(
+                    segments[-1].name if segments else "",
+                    0,
+                    None,
+                    "ewf_chunks_missing",
+                    f"the volume section declares {expected} chunks; the tables locate "
+                    f"{state.check.chunks_checked}",
+                )
+            )
+    return state.check
+
+
+def _segment(fp: BinaryIO, name: str, size: int, state: _State) -> Iterator[ChunkProblem]:
+    head = fp.read(13)
+    if len(head) < 13 or head[:8] not in _SIGNATURES:
+        yield ChunkProblem(name, 0, 13, "ewf_header_invalid", "no EWF segment file signature")
+        return
+    offset = 13
+    while True:
+        fp.seek(offset)
+        desc = fp.read(_DESCRIPTOR)
+        if len(desc) < _DESCRIPTOR:
+            yield ChunkProblem(
+                name,
+                offset,
+                len(desc),
+                "ewf_section_truncated",
+                "section descriptor cut short: segment file truncated",
+            )
+            return
+        kind = desc[:16].split(b"\0", 1)[0].decode("ascii", "replace")
+        following, length = struct.unpack_from("<QQ", desc, 16)
+        if zlib.adler32(desc[:72]) != struct.unpack_from("<I", desc, 72)[0]:
+            yield ChunkProblem(
+                name,
+                offset,
+                _DESCRIPTOR,
+                "ewf_section_corrupt",
+                f"section descriptor ({kind!r}) fails its Adler-32; "
+                "the rest of this segment file cannot be followed",
+                raw_sha256=hashlib.sha256(desc).hexdigest(),
+            )
+            return
+        if kind in ("next", "done"):
+            yield from _flush(state)
+            return
+        yield from _section(fp, name, kind, offset, length, state)
+        if following <= offset or following > size:
+            yield ChunkProblem(
+                name,
+                offset,
+                _DESCRIPTOR,
+                "ewf_section_chain_broken",
+                f"section {kind!r} points to byte {following} of {size}",
+            )
+            return
+        offset = following
+
+
+def _section(
+    fp: BinaryIO, name: str, kind: str, offset: int, length: int, state: _State
+) -> Iterator[ChunkProblem]:
+    if kind == "table2" and state.table_failed is not None:
+        yield from _table(fp, name, offset, length, state, mirror=True)
+        return
+    yield from _flush(state)
+    if kind in _VOLUME_TYPES and state.geometry is None:
+        state.geometry = _volume(fp, offset)
+        if state.geometry is None:
+            yield ChunkProblem(
+                name,
+                offset,
+                length,
+                "ewf_volume_invalid",
+                f"{kind} section holds no usable chunk geometry",
+            )
+    elif kind == "sectors":
+        state.sectors_end = offset + length
+    elif kind == "table":
+        yield from _table(fp, name, offset, length, state, mirror=False)
+
+
+def _flush(state: _State) -> Iterator[ChunkProblem]:
+    """A failed table with no readable table2 copy: its chunks are lost, and so is
+    the numbering of every later chunk."""
+    if state.table_failed is not None:
+        yield state.table_failed
+        state.table_failed = None
+        state.next_chunk = None
+
+
+def _volume(fp: BinaryIO, offset: int) -> _Geometry | None:
+    fp.seek(offset + _DESCRIPTOR)
+    data = fp.read(24)
+    if len(data) < 24:
+        return None
+    per_chunk, per_sector = struct.unpack_from("<II", data, 8)
+    sectors = struct.unpack_from("<Q", data, 16)[0]
+    chunk = per_chunk * per_sector
+    if not 0 < chunk <= _MAX_CHUNK or not sectors:
+        return None
+    return _Geometry(chunk, per_chunk, per_sector, sectors)
+
+
+def _table(
+    fp: BinaryIO, name: str, offset: int, length: int, state: _State, mirror: bool
+) -> Iterator[ChunkProblem]:
+    """Check the chunks a table locates; a damaged table waits for its table2 copy."""
+    entries, base, problem = _read_table(fp, name, offset, length)
+    if problem is not None:
+        if mirror:
+            yield problem
+            yield from _flush(state)
+        else:
+            state.table_failed = problem
+        return
+    if mirror and state.table_failed is not None:
+        failed = state.table_failed
+        state.table_failed = None
+        yield replace(
+            failed,
+            severity="warning",
+            message=failed.message + "; its table2 copy is intact and was used",
+        )
+    # EnCase 2+ keeps the chunks in the sectors section before the table; EnCase 1 and
+    # SMART inside the table section itself, after the offsets.
+    end = state.sectors_end
+    if end is None or (entries and base + (entries[-1] & ~_COMPRESSED) >= end):
+        end = offset + length
+    yield from _chunks(fp, name, entries, base, end, state)
+
+
+def _read_table(
+    fp: BinaryIO, name: str, offset: int, length: int
+) -> tuple[list[int], int, ChunkProblem | None]:
+    fp.seek(offset + _DESCRIPTOR)
+    header = fp.read(_TABLE_HEADER)
+    where = offset + _DESCRIPTOR
+    if len(header) < _TABLE_HEADER:
+        return (
+            [],
+            0,
+            ChunkProblem(name, where, len(header), "ewf_table_truncated", "table header cut short"),
+        )
+    count, base = struct.unpack_from("<I4xQ", header)
+    if zlib.adler32(header[:20]) != struct.unpack_from("<I", header, 20)[0]:
+        return (
+            [],
+            0,
+            ChunkProblem(
+                name,
+                where,
+                _TABLE_HEADER,
+                "ewf_table_corrupt",
+                "table header fails its Adler-32",
+                raw_sha256=hashlib.sha256(header).hexdigest(),
+            ),
+        )
+    if count > _MAX_ENTRIES:
+        return (
+            [],
+            0,
+            ChunkProblem(
+                name, where, _TABLE_HEADER, "ewf_table_corrupt", f"table declares {count} entries"
+            ),
+        )
+    array = fp.read(4 * count + 4)
+    if len(array) < 4 * count + 4:
+        return (
+            [],
+            0,
+            ChunkProblem(
+                name,
+                where + _TABLE_HEADER,
+                len(array),
+                "ewf_table_truncated",
+                f"table of {count} entries cut short",
+            ),
+        )
+    if zlib.adler32(array[:-4]) != struct.unpack_from("<I", array, 4 * count)[0]:
+        return (
+            [],
+            0,
+            ChunkProblem(
+                name,
+                where + _TABLE_HEADER,
+                len(array),
+                "ewf_table_corrupt",
+                f"offset array of {count} entries fails its Adler-32",
+                raw_sha256=hashlib.sha256(array).hexdigest(),
+            ),
+        )
+    return list(struct.unpack_from(f"<{count}I", array)), base, None
+
+
+def _chunks(
+    fp: BinaryIO, name: str, entries: list[int], base: int, end: int, state: _State
+) -> Iterator[ChunkProblem]:
+    geometry = state.geometry
+    starts = [base + (e & ~_COMPRESSED) for e in entries]
+    for i, entry in enumerate(entries):
+        start = starts[i]
+        stop = starts[i + 1] if i + 1 < len(entries) else end
+        index = state.next_chunk
+        state.next_chunk = None if index is None else index + 1
+        state.check.chunks_checked += 1
+        expected = _expected_size(geometry, index)
+        bound = 2 * (geometry.chunk_size if geometry else _MAX_CHUNK) + 64
+        if not 0 < stop - start <= bound:
+            yield _bad(
+                name,
+                start,
+                None,
+                index,
+                geometry,
+                f"chunk size {stop - start} from the table is impossible",
+            )
+            continue
+        fp.seek(start)
+        data = fp.read(stop - start)
+        reason = _chunk_fault(data, bool(entry & _COMPRESSED), expected, stop - start)
+        if reason is not None:
+            yield _bad(name, start, data, index, geometry, reason)
+
+
+def _expected_size(geometry: _Geometry | None, index: int | None) -> int | None:
+    if geometry is None or index is None:
+        return None
+    media = geometry.sectors * geometry.bytes_per_sector
+    return max(0, min(geometry.chunk_size, media - index * geometry.chunk_size))
+
+
+def _chunk_fault(data: bytes, compressed: bool, expected: int | None, length: int) -> str | None:
+    """Why a stored chunk is bad, or None when it checks out."""
+    if len(data) < length:
+        return f"chunk cut short: {len(data)} of {length} bytes (segment file truncated)"
+    if compressed:
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(data, (expected or _MAX_CHUNK) + 1)
+        except zlib.error as exc:
+            return f"zlib stream invalid: {exc}"
+        if not inflater.eof:
+            return "zlib stream incomplete (no end of stream where the chunk ends)"
+        if expected is not None and len(out) != expected:
+            return f"zlib stream inflates to {len(out)} bytes, not {expected}"
+        return None
+    body = data[:-4]
+    if expected is not None and len(body) != expected:
+        return f"uncompressed chunk holds {len(body)} bytes, not {expected}"
+    if zlib.adler32(body) != int.from_bytes(data[-4:], "little"):
+        return "uncompressed chunk fails its Adler-32 checksum"
+    return None
+
+
+def _bad(
+    name: str,
+    start: int,
+    data: bytes | None,
+    index: int | None,
+    geometry: _Geometry | None,
+    reason: str,
+) -> ChunkProblem:
+    sectors = None
+    where = "chunk (number unknown: an earlier table was unreadable)"
+    if index is not None and geometry is not None:
+        first = index * geometry.sectors_per_chunk
+        last = min(first + geometry.sectors_per_chunk, geometry.sectors) - 1
+        sectors = (first, last)
+        size = geometry.bytes_per_sector
+        media = f"media bytes {first * size}+{(last + 1 - first) * size}"
+        where = f"chunk {index} (sectors {first}-{last}, {media})"
+    return ChunkProblem(
+        name,
+        start,
+        None if data is None else len(data),
+        "ewf_chunk_corrupt",
+        f"{where} at byte {start} of {name}: {reason}; libewf reads it as zeros",
+        chunk=index,
+        sectors=sectors,
+        raw_sha256=None if data is None else hashlib.sha256(data).hexdigest(),
+    )
