@@ -174,3 +174,15 @@ def test_hostile_input_never_raises(tmp_path: Path, content: bytes | str) -> Non
     _events, issues, ctx = run_parser("setupapi_xp", path)
     assert ctx.records_failed <= len(issues)
     assert not parsers.get("setupapi_xp").check(b"%PDF-1.7\n" + bytes(200), Path("r.pdf"))
+
+
+def test_device_inventory_first_connection(tmp_path: Path) -> None:
+    from evidencekit.events.devices import build_inventory
+
+    events, _, _ = run_parser("setupapi_xp", write_log(tmp_path, HEADER + PCI + USB1_JA + USB2))
+    dicts = [dict(e.canonical_dict(), id=f"{i:032x}") for i, e in enumerate(events)]
+    rows = {row.usb_serial: row for row in build_inventory(dicts)}
+    assert sorted(rows) == ["0774910DA1C2B7B4", "5B6B0B6F7C10"]
+    kingston = rows["5B6B0B6F7C10"]
+    assert kingston.first_connection == "2008-03-19T01:40:05.000000000Z"
+    assert kingston.vendor == {"KINGSTON"} and kingston.product == {"DATATRAVELER_2.0"}
