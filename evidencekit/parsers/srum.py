@@ -1,7 +1,7 @@
 """SRUM (System Resource Usage Monitor, ``Windows/System32/sru/SRUDB.dat``): bytes sent
-and received per application and user, and per-application disk I/O.
+and received per application and user, per-application disk I/O, network connections.
 
-SRUDB.dat is an ESE (JET Blue) database, read with libesedb (``pyesedb``). Two tables
+SRUDB.dat is an ESE (JET Blue) database, read with libesedb (``pyesedb``). Three tables
 become events, one per record (the monitor writes about one record per application,
 user and interface each hour):
 
@@ -9,7 +9,10 @@ user and interface each hour):
   (action ``send``; attributes ``bytes_sent``, ``bytes_received``, ``interface_luid``);
 * application resource usage ``{D10CA2FE-6FCF-4F6D-848E-B2E99266FA89}`` ->
   ``srum.app_resource_usage`` (action ``execute``; foreground/background bytes read
-  and written, cycle times).
+  and written, cycle times);
+* network connectivity ``{DD6636C4-8929-4683-974E-22C046A43763}`` ->
+  ``srum.network_connectivity`` (action ``other``; ``connect_start`` (FILETIME, as UTC
+  text), ``connected_seconds``, ``interface_luid``, ``l2_profile_id``).
 
 ``AppId`` and ``UserId`` are resolved through ``SruDbIdMapTable`` (``IdType`` 3: a
 binary SID; other types: a UTF-16 application path or service name). ``TimeStamp`` is
@@ -33,7 +36,7 @@ from typing import Any, ClassVar
 
 import pyesedb
 
-from evidencekit.events.time import TimeError, format_ns
+from evidencekit.events.time import TimeError, format_ns, from_filetime
 from evidencekit.model import Action, Locator, ParseIssue, TimePrecision
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
 from evidencekit.parsers.winutil import in_image_path
@@ -41,6 +44,7 @@ from evidencekit.sources.ntfs_security import sid_text
 
 NETWORK_TABLE = "{973F5D5C-1D90-4944-BE8E-24B94231A174}"
 APP_TABLE = "{D10CA2FE-6FCF-4F6D-848E-B2E99266FA89}"
+CONNECTIVITY_TABLE = "{DD6636C4-8929-4683-974E-22C046A43763}"
 ID_MAP_TABLE = "SruDbIdMapTable"
 _OLE_EPOCH_DAYS = 25569  # 1899-12-30 .. 1970-01-01
 _MS_PER_DAY = 86_400_000
@@ -64,9 +68,16 @@ _APP = {
     "BackgroundBytesRead": "background_bytes_read",
     "BackgroundBytesWritten": "background_bytes_written",
 }  # fmt: skip
+_CONNECTIVITY = {
+    "InterfaceLuid": "interface_luid", "L2ProfileId": "l2_profile_id",
+    "L2ProfileFlags": "l2_profile_flags", "ConnectedTime": "connected_seconds",
+    "ConnectStartTime": "connect_start",
+}  # fmt: skip
+_FILETIME_ATTRS = frozenset({"connect_start"})
 _TABLES = (
     (NETWORK_TABLE, "srum.network_usage", Action.SEND, _NETWORK),
     (APP_TABLE, "srum.app_resource_usage", Action.EXECUTE, _APP),
+    (CONNECTIVITY_TABLE, "srum.network_connectivity", Action.OTHER, _CONNECTIVITY),
 )
 
 
@@ -92,6 +103,14 @@ def ole_date_time(raw: bytes) -> tuple[str, str]:
     since_1970 = num - _OLE_EPOCH_DAYS * den
     ms = (2 * since_1970 * _MS_PER_DAY + den) // (2 * den)
     return format_ns(ms * 10**6), original
+
+
+def _filetime_text(value: int) -> str | None:
+    """A FILETIME column as UTC text (None when unset; the number when out of range)."""
+    try:
+        return from_filetime(value)
+    except TimeError:
+        return f"filetime:{value}"
 
 
 def _json_int(value: int) -> int | str:
@@ -241,7 +260,7 @@ class SrumParser:
         if found == 0:
             yield ctx.issue(
                 "no_srum_tables",
-                "ESE database without the SRUM network or application usage tables",
+                "ESE database without the SRUM network, application or connectivity tables",
                 Locator(path=path),
             )
 
@@ -288,7 +307,12 @@ class SrumParser:
         attrs: dict[str, Any] = {"srum_table": guid}
         for column, name in columns.items():
             value = _int_value(values, column)
-            if value is not None:
+            if value is None:
+                continue
+            if name in _FILETIME_ATTRS:
+                if text := _filetime_text(value):
+                    attrs[name] = text
+            else:
                 attrs[name] = str(value) if name == "interface_luid" else _json_int(value)
         app, sid, flags = self._resolve(values, ids, attrs)
         content: dict[str, Any] = {

@@ -338,3 +338,45 @@ def test_random_damage_never_raises(tmp_path: Path) -> None:
         path.write_bytes(bytes(data))
         _events, issues, ctx = run_parser("srum", path)  # events validated by run_parser
         assert ctx.records_failed <= len(issues)
+
+
+CONN_COLUMNS = [
+    ese.Column(1, "AutoIncId", ese.LONG),
+    ese.Column(2, "TimeStamp", ese.DATETIME),
+    ese.Column(3, "AppId", ese.LONG),
+    ese.Column(4, "UserId", ese.LONG),
+    ese.Column(5, "InterfaceLuid", ese.LONGLONG),
+    ese.Column(6, "L2ProfileId", ese.LONG),
+    ese.Column(7, "ConnectedTime", ese.LONG),
+    ese.Column(8, "ConnectStartTime", ese.LONGLONG),
+    ese.Column(9, "L2ProfileFlags", ese.LONG),
+]
+
+
+def filetime(when: datetime) -> int:
+    return int((when - datetime(1601, 1, 1, tzinfo=UTC)).total_seconds()) * 10**7
+
+
+def test_network_connectivity(tmp_path: Path) -> None:
+    start = datetime(2024, 3, 1, 8, 59, 30, tzinfo=UTC)
+    rows = [
+        {"AutoIncId": 1, "TimeStamp": ole(T1), "AppId": 1, "UserId": 2, "InterfaceLuid": LUID,
+         "L2ProfileId": 268435461, "ConnectedTime": 3630, "ConnectStartTime": filetime(start),
+         "L2ProfileFlags": 0},
+        {"AutoIncId": 2, "TimeStamp": ole(T2), "AppId": 1, "UserId": 2, "InterfaceLuid": LUID,
+         "L2ProfileId": 0, "ConnectedTime": 10, "ConnectStartTime": 0, "L2ProfileFlags": 0},
+    ]  # fmt: skip
+    table = ese.Table("{DD6636C4-8929-4683-974E-22C046A43763}", CONN_COLUMNS, rows)
+    path = ese.write_database(tmp_path / "SRUDB.dat", [id_table(), table])
+    db = pyesedb.open(str(path))
+    check = db.get_table_by_name("{DD6636C4-8929-4683-974E-22C046A43763}").get_record(0)
+    assert check.get_value_data_as_integer(7) == filetime(start)
+    db.close()
+    events, issues, _ = run_parser("srum", path)
+    assert issues == [] and [e.kind for e in events] == ["srum.network_connectivity"] * 2
+    first, second = events
+    assert first.action is Action.OTHER and first.time == "2024-03-01T10:00:00.000000000Z"
+    assert first.attributes["connect_start"] == "2024-03-01T08:59:30.000000000Z"
+    assert first.attributes["connected_seconds"] == 3630
+    assert first.attributes["l2_profile_id"] == 268435461
+    assert "connect_start" not in second.attributes
