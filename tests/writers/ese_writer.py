@@ -38,7 +38,7 @@ _PACK = {BIT: "<B", UBYTE: "<B", SHORT: "<h", LONG: "<i", CURRENCY: "<q", DATETI
          ULONG: "<I", LONGLONG: "<q", USHORT: "<H"}  # fmt: skip
 
 # Page flags and page tag flags.
-_ROOT, _LEAF, _PARENT = 0x0001, 0x0002, 0x0004
+_ROOT, _LEAF, _PARENT, _LONG_VALUE = 0x0001, 0x0002, 0x0004, 0x0080
 
 # Catalog (MSysObjects) fixed columns 1..10 of revision 0x09: name, type.
 _CATALOG_FIXED = ((1, LONG), (2, SHORT), (3, LONG), (4, LONG), (5, LONG), (6, LONG),
@@ -272,29 +272,34 @@ def long_value_entries(table: Table) -> list[tuple[bytes, bytes]]:
     return entries
 
 
-def tree_pages(first: int, objid: int, entries: list[tuple[bytes, bytes]]) -> list[bytes]:
-    """The pages of one B+-tree (root at ``first``) over sorted (key, leaf value) pairs."""
+def tree_pages(
+    first: int, objid: int, entries: list[tuple[bytes, bytes]], kind: int = 0
+) -> list[bytes]:
+    """The pages of one B+-tree (root at ``first``) over sorted (key, leaf value) pairs;
+    ``kind`` is added to every page's flags (``_LONG_VALUE`` for a long-value tree)."""
     chunks = _chunks(entries)
     if len(chunks) == 1:
-        return [page(first, objid, _ROOT | _LEAF, [root_header(), *(v for _, v in chunks[0])])]
+        values = [root_header(), *(v for _, v in chunks[0])]
+        return [page(first, objid, kind | _ROOT | _LEAF, values)]
     numbers = [first + 1 + i for i in range(len(chunks))]
     pages: dict[int, bytes] = {}
     for i, (chunk, number) in enumerate(zip(chunks, numbers, strict=True)):
         prev = numbers[i - 1] if i else 0
         next_ = numbers[i + 1] if i + 1 < len(numbers) else 0
-        pages[number] = page(number, objid, _LEAF, [b"", *(v for _, v in chunk)], prev, next_)
+        values = [b"", *(v for _, v in chunk)]
+        pages[number] = page(number, objid, kind | _LEAF, values, prev, next_)
     level = [(chunk[-1][0], number) for chunk, number in zip(chunks, numbers, strict=True)]
     while True:
         branch = [(key, leaf_entry(key, struct.pack("<I", child))) for key, child in level]
         groups = _chunks(branch)
         if len(groups) == 1:
             values = [root_header(len(pages) + 1), *(v for _, v in branch)]
-            pages[first] = page(first, objid, _ROOT | _PARENT, values)
+            pages[first] = page(first, objid, kind | _ROOT | _PARENT, values)
             return [pages[n] for n in sorted(pages)]
         level = []
         for group in groups:
             number = first + 1 + len(pages)
-            pages[number] = page(number, objid, _PARENT, [b"", *(v for _, v in group)])
+            pages[number] = page(number, objid, kind | _PARENT, [b"", *(v for _, v in group)])
             level.append((group[-1][0], number))
 
 
@@ -309,7 +314,7 @@ def write_database(path: Path, tables: list[Table]) -> Path:
         lv_entries = long_value_entries(table)
         if lv_entries:
             long_values[index] = (next_objid, _FIRST_TABLE_PAGE + len(data_pages))
-            data_pages += tree_pages(long_values[index][1], next_objid, lv_entries)
+            data_pages += tree_pages(long_values[index][1], next_objid, lv_entries, _LONG_VALUE)
             next_objid += 1
     pages = [file_header(next_objid) for _ in range(2)]
     pages.append(page(1, 1, _ROOT | _LEAF, [root_header()]))
