@@ -58,11 +58,15 @@ def ingest(
 
     Returns the ingest summary (source record, event and issue counts).
     """
+    from evidencekit.case.compressed import compression_of, ingest_compressed
     from evidencekit.case.detect import choose_parser, detect_artifact_kind
     from evidencekit.case.ingest import ingest_file
     from evidencekit.case.ingest_image import ingest_image
 
     p = Path(path)
+    if kind in ("auto", "artifact") and mapping is None and compression_of(p):
+        name = None if format == "auto" else format
+        return ingest_compressed(case, p, name, time_zone=time_zone, force=force)
     if kind == "auto":
         if p.suffix.lower() in IMAGE_SUFFIXES:
             kind = "image"

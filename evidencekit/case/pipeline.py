@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.engine import AnalysisOptions, analyze, write_result
+from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.definition import CaseDefinition, Signer, SourceEntry, load_definition
 from evidencekit.case.detect import choose_parser
-from evidencekit.case.ingest import ingest_file
+from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import CASE_FILE, Case
 from evidencekit.errors import CaseError
@@ -127,10 +128,8 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
             image = ingest_image(case, path, time_zone=tz)
             source, events, issues = image.source, image.events, image.issues
         else:
-            mapping = (base / entry.mapping) if entry.mapping else None
-            parser, options = choose_parser(path, entry.type, entry.format, mapping)
-            result.format = parser
-            summary = ingest_file(case, path, parser, time_zone=tz, options=options)
+            summary = _ingest_file(case, entry, path, base, tz)
+            result.format = summary.source.parser
             source, events, issues = summary.source, summary.events, summary.issues
     except CaseError as exc:
         if "already ingested" not in str(exc):
@@ -145,6 +144,16 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
     result.source_id, result.events, result.issues = source.id, events, issues
     result.records_read, result.records_failed = source.records_read, source.records_failed
     return result
+
+
+def _ingest_file(case: Case, entry: SourceEntry, path: Path, base: Path, tz: str) -> IngestSummary:
+    """A log, artifact or events file; a compressed artifact is unpacked (bounded) first."""
+    if entry.type == "artifact" and compression_of(path):
+        name = None if entry.format == "auto" else entry.format
+        return ingest_compressed(case, path, name, time_zone=tz)
+    mapping = (base / entry.mapping) if entry.mapping else None
+    parser, options = choose_parser(path, entry.type, entry.format, mapping)
+    return ingest_file(case, path, parser, time_zone=tz, options=options)
 
 
 def _issue_count(case: Case, source_id: str) -> int:
