@@ -12,18 +12,14 @@ import pytest
 from evidencekit.model import Event, ParseIssue
 from evidencekit.parsers.base import ParseContext, parsers
 
-ARTIFACT_PARSERS = (
-    "registry",
-    "setupapi",
-    "lnk",
-    "jumplist",
-    "recyclebin",
-    "usnjrnl",
-    "mft",
-    "prefetch",
-    "browser",
-    "shellbags",
-)
+ISSUE_KINDS = {"registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft"}
+ISSUE_KINDS |= {"prefetch", "browser", "shellbags"}
+# Every registered artifact parser, so a new one is held to the same contract unasked.
+ARTIFACT_PARSERS = tuple(n for n in parsers.names() if parsers.get(n).source_kind == "artifact")
+
+
+def test_every_kind_of_the_issue_is_registered() -> None:
+    assert set(ARTIFACT_PARSERS) >= ISSUE_KINDS
 
 
 @pytest.mark.parametrize("name", ARTIFACT_PARSERS)
