@@ -96,6 +96,7 @@ class _State:
     next_chunk: int | None = 0
     sectors_end: int | None = None
     table_failed: ChunkProblem | None = None
+    ended: bool = False  # the segment file's sections were followed to next/done
 
 
 def start_check(segments: Sequence[Path]) -> Future[ChunkCheck]:
@@ -112,7 +113,7 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
     state = _State(ChunkCheck())
     for path in segments:
         try:
-            state.sectors_end = None
+            state.sectors_end, state.ended = None, False
             with open(path, "rb") as fp:
                 state.check.problems.extend(_segment(fp, path.name, path.stat().st_size, state))
                 state.check.problems.extend(_flush(state))
@@ -120,6 +121,8 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
             state.check.problems.append(
                 ChunkProblem(path.name, 0, None, "ewf_segment_unreadable", str(exc))
             )
+        if not state.ended:  # chunks of this segment may be lost: later numbers unknown
+            state.next_chunk = None
     geometry = state.geometry
     if geometry is not None:
         expected = -(-geometry.sectors // geometry.sectors_per_chunk)
@@ -170,7 +173,7 @@ def _segment(fp: BinaryIO, name: str, size: int, state: _State) -> Iterator[Chun
             )
             return
         if kind in ("next", "done"):
-            yield from _flush(state)
+            state.ended = True
             return
         yield from _section(fp, name, kind, offset, length, state)
         if following <= offset or following > size:

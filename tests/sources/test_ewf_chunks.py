@@ -161,3 +161,19 @@ def test_truncated_table_is_an_issue_not_a_crash(e01: list[Path], tmp_path: Path
     assert truncated.segment == segments[1].name and truncated.offset == table + 76 + 24
     # Chunks after the lost table are still checked, without a number.
     assert check.chunks_checked > 0 and "ewf_chunk_corrupt" not in codes
+
+
+def test_corrupt_section_descriptor_stops_that_segment_only(
+    e01: list[Path], tmp_path: Path
+) -> None:
+    segments = _copy(e01, tmp_path / "evidence")
+    blob = bytearray(segments[1].read_bytes())
+    sectors = _sections(bytes(blob))["sectors"]
+    blob[sectors + 20] ^= 0x01  # the next-section offset, under the descriptor's Adler-32
+    segments[1].write_bytes(bytes(blob))
+    check = check_segments(segments)
+    codes = [p.code for p in check.problems]
+    assert codes == ["ewf_section_corrupt", "ewf_chunks_missing"]
+    bad = check.problems[0]
+    assert (bad.segment, bad.offset, bad.length) == (segments[1].name, sectors, 76)
+    assert bad.raw_sha256 == hashlib.sha256(bytes(blob[sectors : sectors + 76])).hexdigest()
