@@ -2,7 +2,8 @@
 ``strong_indirect``; SIG.US.03 investment proxy, ``context``; [S2] 「現実に利用されて
 いなくてもかまいません」: non-use is not fatal, so absence is a gap, never a negative).
 
-Inputs: the asset register's entries (paths, hashes) and the events on them. Only runs
+Inputs: the asset register's entries (paths, hashes) and the events on server and cloud
+objects (UNC paths, URLs) that match them; local copies are not business use. Only runs
 with a register.
 
 * SIG.US.02: an asset read on >= ``usefulness.business_days_min`` distinct local days by
@@ -25,7 +26,7 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import secret_asset
 
-READS = frozenset({"read", "download", "access", "open"})
+READS = frozenset({"read", "download", "access"})
 EDITS = frozenset({"modify", "create"})
 
 
@@ -51,10 +52,12 @@ class BusinessUse(Rule):
     name = "business_use"
     actions = READS | EDITS
     phase = 46  # after the transfer rules (their persons are left out of "others")
+    skips_service = True  # a backup job's reads are not business use
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.use: dict[str, _Use] = {}
+        self.examined = 0  # reads and edits of server or cloud objects looked at
 
     def active(self) -> bool:
         return bool(self.ctx.assets.assets)
@@ -62,6 +65,11 @@ class BusinessUse(Rule):
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or self.ctx.identities.is_service(person):
             return
+        obj = ev.get("object")
+        where = obj and (obj.get("path") or obj.get("url"))
+        if not where or not where.startswith(("\\\\", "http")):
+            return  # server and cloud objects only: business use is read on shared stores
+        self.examined += 1
         asset = secret_asset(self.ctx, ev)
         if asset is None:
             return
@@ -96,6 +104,7 @@ class BusinessUse(Rule):
             if u.edits:
                 edited.append((aid, u))
         self.ctx.shared["business_use"] = {
+            "examined": self.examined,
             "assets_seen": len(self.use),
             "in_use": [a for a, _, _ in used],
             "edited": [a for a, _ in edited],

@@ -49,20 +49,26 @@ class SelectiveTaking(Rule):
         self.value = frozenset(self.lists["value_extensions"])
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        if person is None or self.ctx.identities.is_service(person):
-            return
+        mine = self.reads.get(person)  # type: ignore[arg-type]
+        if mine is None:
+            if person is None or self.ctx.identities.is_service(person):
+                return
+            mine = self.reads[person] = {}
         obj = ev.get("object")
-        if not obj:
-            return
-        path = obj.get("path") or obj.get("url") or obj.get("name")
+        path = obj and (obj.get("path") or obj.get("url") or obj.get("name"))
         if not path:
             return
-        mine = self.reads.get(person)
-        if mine is None:
-            mine = self.reads[person] = {}
-        ext = extension(path)
+        # the extension from the last 9 characters (".catpart" is the longest listed):
+        # extension() rewrites the whole path, too slow for every read of the stream
+        tail = path[-9:]
+        dot = tail.rfind(".")
+        ext = tail[dot:].lower() if dot >= 0 else ""
+        if "\\" in ext or "/" in ext:
+            ext = ""
+        attrs = ev.get("attributes")
+        n = file_count(ev) if attrs and "file_count" in attrs else 1
         if len(mine) < 2000 or ext in mine:
-            mine[ext] = mine.get(ext, 0) + (file_count(ev) if ev.get("attributes") else 1)
+            mine[ext] = mine.get(ext, 0) + n
 
     def finish(self) -> None:
         q = self.p["usefulness"]
