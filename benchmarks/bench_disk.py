@@ -44,7 +44,7 @@ import pytsk3
 from evidencekit.case.image_events import body_lines, entry_times
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
-from evidencekit.sources.content import ContentResult, read_content, read_content_native
+from evidencekit.sources.content import ContentResult, read_content, read_contents_native
 from evidencekit.sources.hashing import hash_file
 from evidencekit.sources.image import open_image
 from evidencekit.sources.native import AVAILABLE as native_available_flag
@@ -179,40 +179,51 @@ def our_inventory(path: Path) -> Callable[[], int]:
     return run
 
 
+Batch = list[tuple[Entry, int | None]]  # entries and, for files, their index in the job
+
+
 def _inventory_fs(image: Any, fs: Any, pool: ThreadPoolExecutor, sink: Any) -> int:
-    pending: list[tuple[Entry, Future[ContentResult] | None]] = []
-    files = 0
+    """Entries in batches of 32: each batch's files hashed by one task on the pool (the
+    native core reads a whole batch in one call), written in walk order."""
+    native = image.native is not None and fs.native is not None
+    queue: list[tuple[Batch, Future[list[ContentResult]]]] = []
+    batch: Batch = []
+    files: list[Any] = []
+    count = 0
     for item in walk(fs):
         if not isinstance(item, Entry):
             continue
-        job = None
+        index = None
         if item.meta_type == "file" and item.inode and item.size is not None:
-            files += 1
-            if image.native is not None and fs.native is not None:
-                job = pool.submit(classify_free_native, image.native, fs.partition.offset,
-                                  item.inode, item.size)  # fmt: skip
-            else:
-                job = pool.submit(read_content, item.handle, item.size, None, 0)
-        pending.append((item, job))
-        if len(pending) > 64:
-            _write_records(pending[:32], sink)
-            del pending[:32]
-    _write_records(pending, sink)
-    return files
+            index, count = len(files), count + 1
+            files.append((item.inode, item.size) if native else (item.handle, item.size))
+        batch.append((item, index))
+        if len(batch) == 32:
+            queue.append((batch, pool.submit(_hash_batch, image, fs, files, native)))
+            batch, files = [], []
+            if len(queue) > 4:
+                _write_records(*queue.pop(0), sink)
+    queue.append((batch, pool.submit(_hash_batch, image, fs, files, native)))
+    for done in queue:
+        _write_records(*done, sink)
+    return count
 
 
-def classify_free_native(image: Any, offset: int, inode: int, size: int) -> ContentResult:
-    return read_content_native(thread_fs(image, offset), inode, size, 0)
+def _hash_batch(image: Any, fs: Any, files: list[Any], native: bool) -> list[ContentResult]:
+    if native:
+        return read_contents_native(thread_fs(image.native, fs.partition.offset), files, 0)
+    return [read_content(handle, size, None, 0) for handle, size in files]
 
 
-def _write_records(pending: list[tuple[Entry, Future[ContentResult] | None]], sink: Any) -> None:
-    for entry, job in pending:
+def _write_records(batch: Batch, job: Future[list[ContentResult]], sink: Any) -> None:
+    results = job.result()
+    for entry, index in batch:
         times = {t["time_role"]: t.get("time") for t in entry_times(entry, "UTC")}
         record: dict[str, Any] = {"path": entry.path, "inode": entry.inode, "size": entry.size,
                                   "meta_type": entry.meta_type, "deleted": entry.deleted,
                                   "times": times}  # fmt: skip
-        if job is not None:
-            r = job.result()
+        if index is not None:
+            r = results[index]
             record.update(md5=r.md5, sha1=r.sha1, sha256=r.sha256)
         sink.write(orjson.dumps(record) + b"\n")
 

@@ -409,6 +409,8 @@ static PyMethodDef FS_methods[] = {
      "list_dir(inode) -> [(name, meta_addr, meta_seq, name_type, name_flags, meta, attrs)]"},
     {"read", (PyCFunction)FS_read, METH_VARARGS,
      "read(inode, offset, length[, attr_type, attr_id]) -> bytes"},
+    {"hash_files", (PyCFunction)tskcore_hash_files, METH_VARARGS,
+     "hash_files([(inode, size), ...], keep) -> [hash_file result, ...] (default streams)"},
     {"hash_file", (PyCFunction)tskcore_hash_file, METH_VARARGS,
      "hash_file(inode, size, keep[, attr_type, attr_id]) -> (read, md5, sha1, sha256, head, "
      "error)"},

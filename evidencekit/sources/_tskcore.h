@@ -21,5 +21,6 @@ typedef struct {
 
 PyObject *tskcore_hash_media(ImageObject *self, PyObject *args);
 PyObject *tskcore_hash_file(FSObject *self, PyObject *args);
+PyObject *tskcore_hash_files(FSObject *self, PyObject *args);
 
 #endif

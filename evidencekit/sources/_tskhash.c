@@ -180,7 +180,7 @@ PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
 typedef struct {
     long long read, err_off;
     char *head;
-    size_t head_len;
+    size_t head_len, head_cap;
     char err[512];
 } FileResult;
 
@@ -212,6 +212,39 @@ static void hash_stream(TSK_FS_FILE *f, int type, int id, long long size, size_t
     }
 }
 
+/* One stream of an open handle, read and hashed; the result tuple built by the caller. */
+static void hash_one(FSObject *self, unsigned long long inode, long long size, int type, int id,
+                     char *buf, FileResult *r, char hex[3][65]) {
+    Digests dg = {{NULL, NULL, NULL}};
+    if (digests_init(&dg) < 0) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        r->err_off = 0;
+        digests_free(&dg);
+        return;
+    }
+    /* An empty stream needs no read (the pytsk3 path never opens one either). */
+    TSK_FS_FILE *f = size ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
+    if (f) {
+        hash_stream(f, type, id, size, r->head_cap, &dg, buf, r);
+        tsk_fs_file_close(f);
+    } else if (size) {
+        const char *msg = tsk_error_get();
+        snprintf(r->err, sizeof r->err, "Read error: %s", msg ? msg : "unknown TSK error");
+        tsk_error_reset();
+        r->err_off = 0;
+    }
+    digests_hex(&dg, hex);
+    digests_free(&dg);
+}
+
+static PyObject *result_tuple(const FileResult *r, long long size, char hex[3][65]) {
+    if (r->err_off >= 0 || r->read != size)
+        return Py_BuildValue("(LOOOy#sL)", r->read, Py_None, Py_None, Py_None, r->head,
+                             (Py_ssize_t)r->head_len, r->err, r->err_off);
+    return Py_BuildValue("(Lsssy#OO)", r->read, hex[0], hex[1], hex[2], r->head,
+                         (Py_ssize_t)r->head_len, Py_None, Py_None);
+}
+
 PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
     unsigned long long inode;
     long long size;
@@ -223,46 +256,68 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
         return NULL;
     }
     size_t cap = (size_t)(keep < size ? keep : size);
-    FileResult r = {.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_len = 0};
+    FileResult r = {.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_cap = cap};
     char *buf = malloc(FILE_CHUNK);
-    Digests dg = {{NULL, NULL, NULL}};
-    if (!r.head || !buf || digests_init(&dg) < 0) {
+    if (!r.head || !buf) {
         free(r.head);
         free(buf);
-        digests_free(&dg);
         return PyErr_NoMemory();
     }
     char hex[3][65];
-    int opened = 1;
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->lock);
-    /* An empty stream needs no read (the pytsk3 path never opens one either). */
-    TSK_FS_FILE *f = size ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
-    if (!size) {
-        opened = 0;
-    } else if (f) {
-        hash_stream(f, type, id, size, cap, &dg, buf, &r);
-        tsk_fs_file_close(f);
-    } else {
-        const char *msg = tsk_error_get();
-        snprintf(r.err, sizeof r.err, "Read error: %s", msg ? msg : "unknown TSK error");
-        tsk_error_reset();
-        r.err_off = 0;
-        opened = 0;
-    }
+    hash_one(self, inode, size, type, id, buf, &r, hex);
     pthread_mutex_unlock(&self->lock);
-    digests_hex(&dg, hex);
     Py_END_ALLOW_THREADS
-    (void)opened;
-    digests_free(&dg);
     free(buf);
-    PyObject *out;
-    if (r.err_off >= 0 || r.read != size)
-        out = Py_BuildValue("(LOOOy#sL)", r.read, Py_None, Py_None, Py_None, r.head,
-                            (Py_ssize_t)r.head_len, r.err, r.err_off);
-    else
-        out = Py_BuildValue("(Lsssy#OO)", r.read, hex[0], hex[1], hex[2], r.head,
-                            (Py_ssize_t)r.head_len, Py_None, Py_None);
+    PyObject *out = result_tuple(&r, size, hex);
     free(r.head);
+    return out;
+}
+
+PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
+    PyObject *seq;
+    Py_ssize_t keep;
+    if (!PyArg_ParseTuple(args, "On", &seq, &keep)) return NULL;
+    PyObject *fast = PySequence_Fast(seq, "items must be a sequence of (inode, size)");
+    if (!fast) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    unsigned long long *inodes = PyMem_Calloc((size_t)n + 1, sizeof *inodes);
+    long long *sizes = PyMem_Calloc((size_t)n + 1, sizeof *sizes);
+    FileResult *rs = PyMem_Calloc((size_t)n + 1, sizeof *rs);
+    char (*hex)[3][65] = PyMem_Calloc((size_t)n + 1, sizeof *hex);
+    char *buf = malloc(FILE_CHUNK);
+    int ok = inodes && sizes && rs && hex && buf && keep >= 0 && keep <= (256 << 20);
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]) &&
+             sizes[i] >= 0;
+        size_t cap = ok ? (size_t)(keep < sizes[i] ? keep : sizes[i]) : 0;
+        rs[i] = (FileResult){.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_cap = cap};
+        ok = ok && rs[i].head;
+    }
+    PyObject *out = NULL;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&self->lock);
+        for (Py_ssize_t i = 0; i < n; i++)
+            hash_one(self, inodes[i], sizes[i], -1, -1, buf, &rs[i], hex[i]);
+        pthread_mutex_unlock(&self->lock);
+        Py_END_ALLOW_THREADS
+        out = PyList_New(n);
+        for (Py_ssize_t i = 0; out && i < n; i++) {
+            PyObject *t = result_tuple(&rs[i], sizes[i], hex[i]);
+            if (!t) Py_CLEAR(out);
+            else PyList_SET_ITEM(out, i, t);
+        }
+    } else if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_ValueError, "bad items or keep (or out of memory)");
+    }
+    for (Py_ssize_t i = 0; rs && i < n; i++) free(rs[i].head);
+    PyMem_Free(inodes);
+    PyMem_Free(sizes);
+    PyMem_Free(rs);
+    PyMem_Free(hex);
+    free(buf);
+    Py_DECREF(fast);
     return out;
 }
