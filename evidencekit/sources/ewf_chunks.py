@@ -34,7 +34,7 @@ _DESCRIPTOR = 76
 _TABLE_HEADER = 24
 _VOLUME_TYPES = ("volume", "disk", "data")
 _MAX_ENTRIES = 1 << 20  # EnCase 6 writes at most 65534 entries a table
-_MAX_CHUNK = 64 << 20  # 32768 sectors of 2048 bytes would still be below this
+_MAX_CHUNK = 16 << 20  # EnCase allows at most 32768 sectors of 512 bytes a chunk
 _COMPRESSED = 0x80000000
 
 
@@ -336,7 +336,7 @@ def _chunks(
         state.next_chunk = None if index is None else index + 1
         state.check.chunks_checked += 1
         expected = _expected_size(geometry, index)
-        bound = 2 * (geometry.chunk_size if geometry else _MAX_CHUNK) + 64
+        bound = (2 * geometry.chunk_size if geometry else _MAX_CHUNK) + 64
         if not 0 < stop - start <= bound:
             yield _bad(
                 name,

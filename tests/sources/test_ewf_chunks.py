@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evidencekit.sources.ewf_chunks import check_segments
 from tests.sources.conftest import Built, need_tools, run
@@ -177,3 +179,28 @@ def test_corrupt_section_descriptor_stops_that_segment_only(
     bad = check.problems[0]
     assert (bad.segment, bad.offset, bad.length) == (segments[1].name, sectors, 76)
     assert bad.raw_sha256 == hashlib.sha256(bytes(blob[sectors : sectors + 76])).hexdigest()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(where=st.floats(0, 1), value=st.integers(0, 255), cut=st.booleans())
+def test_damage_anywhere_never_crashes(
+    e01: list[Path], tmp_path: Path, where: float, value: int, cut: bool
+) -> None:
+    """Any byte of a segment file changed, or the file cut anywhere: problems, no crash,
+    and a changed chunk byte is always found."""
+    folder = tmp_path / "fuzz"
+    segments = [folder / s.name for s in e01] if folder.exists() else _copy(e01, folder)
+    original = e01[1].read_bytes()
+    at = min(int(where * len(original)), len(original) - 1)
+    damaged = original[:at] if cut else original[:at] + bytes([value]) + original[at + 1 :]
+    segments[1].write_bytes(damaged)
+    try:
+        check = check_segments(segments)
+    finally:
+        segments[1].write_bytes(original)
+    sectors = _sections(original)["sectors"]
+    table = _sections(original)["table"]
+    if damaged != original and sectors + 76 <= at < table:
+        assert any(p.segment == segments[1].name and p.code != "ewf_chunks_missing"
+                   for p in check.problems)  # fmt: skip
