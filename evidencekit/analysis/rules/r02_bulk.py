@@ -242,19 +242,21 @@ class BulkAcquisition(Rule):
             Draft(
                 rule="R02",
                 person=person,
-                title_ja="平常時を大きく上回る取得の記録",
-                title_en="Acquisition far above the person's baseline",
+                title_ja="大量取得の記録",
+                title_en="Bulk acquisition",
                 explanation_ja=(
                     f"{wja}により、{run[0]}から{run[-1]}までの{len(run)}日間に"
                     f"{total.files:,}件（{mib(total.bytes)}{rows_ja}）のファイル取得の"
                     f"記録がある。うち{total.secret:,}件は営業秘密候補または秘密表示のある"
-                    f"ファイルである。本人の平常時の水準を超える（基準: {', '.join(reasons)}）。"
+                    f"ファイルである。本人の平常時の水準又は絶対的な最小値を超える"
+                    f"（基準: {', '.join(reasons)}）。"
                 ),
                 explanation_en=(
                     f"Records show {total.files:,} files ({mib(total.bytes)}{rows_en}) "
                     f"acquired under {wen} over {len(run)} day(s) from {run[0]} to "
                     f"{run[-1]}; {total.secret:,} are secret-set or marked files. This "
-                    f"exceeds the person's own baseline (criteria: {', '.join(reasons)})."
+                    f"exceeds the person's own baseline or the absolute minimums (criteria: "
+                    f"{', '.join(reasons)})."
                 ),
                 refs=total.refs,
                 total=total.files,
