@@ -28,9 +28,12 @@ static void Image_dealloc(ImageObject *self) {
 }
 
 static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"paths", NULL};
+    static char *kwlist[] = {"paths", "ewf", NULL};
     PyObject *seq;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &seq)) return -1;
+    int ewf = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p", kwlist, &seq, &ewf)) return -1;
+    /* The format is named, never detected: libtsk reads it as the reference path does. */
+    TSK_IMG_TYPE_ENUM kind = ewf ? TSK_IMG_TYPE_EWF_EWF : TSK_IMG_TYPE_RAW;
     PyObject *fast = PySequence_Fast(seq, "paths must be a sequence of str");
     if (!fast) return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
@@ -47,8 +50,8 @@ static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
     }
     TSK_IMG_INFO *img;
     Py_BEGIN_ALLOW_THREADS
-    img = n == 1 ? tsk_img_open_utf8_sing(names[0], TSK_IMG_TYPE_DETECT, 0)
-                 : tsk_img_open_utf8((int)n, names, TSK_IMG_TYPE_DETECT, 0);
+    img = n == 1 ? tsk_img_open_utf8_sing(names[0], kind, 0)
+                 : tsk_img_open_utf8((int)n, names, kind, 0);
     Py_END_ALLOW_THREADS
     PyMem_Free(names);
     Py_DECREF(fast);
@@ -105,7 +108,7 @@ PyTypeObject ImageType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "evidencekit.sources._tskcore.Image",
     .tp_basicsize = sizeof(ImageObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Image(paths): a disk image opened read-only by libtsk",
+    .tp_doc = "Image(paths, ewf=False): a raw/split or EWF image opened read-only by libtsk",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Image_init,
     .tp_dealloc = (destructor)Image_dealloc,

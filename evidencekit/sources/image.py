@@ -237,7 +237,7 @@ def _with_native(image: DiskImage, paths: list[str]) -> DiskImage:
     EWF image with a segment missing: the reference reader locates what it lacks)."""
     if image.format == "ewf" and image.segment_gaps():
         return image
-    native = open_native_image(paths)
+    native = open_native_image(paths, image.format == "ewf")
     if native is not None and int(native.size) == image.media_size:
         image.native = native
     return image

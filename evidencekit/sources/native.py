@@ -34,12 +34,13 @@ def enabled() -> bool:
     return AVAILABLE and os.environ.get("EVIDENCEKIT_NATIVE_TSK", "1") != "0"
 
 
-def open_native_image(paths: Sequence[str]) -> Any | None:
-    """A native image over the segment files, or None (disabled, or libtsk refuses it)."""
+def open_native_image(paths: Sequence[str], ewf: bool = False) -> Any | None:
+    """A native image over the segment files (raw or split raw; EWF with ``ewf``), or
+    None (disabled, or libtsk refuses it)."""
     if not enabled():
         return None
     try:
-        return _tskcore.Image(list(paths))
+        return _tskcore.Image(list(paths), ewf)
     except OSError:
         return None
 
