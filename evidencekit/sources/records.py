@@ -5,8 +5,9 @@
 * ext2/3/4: the on-disk inode, located through the superblock and the group
   descriptor table.
 
-Other file systems (FAT's directory entries, HFS+ catalog records, ISO 9660
-directory records) are not located here: their events carry no ``raw_sha256``.
+FAT12/16/32 and exFAT directory entries are located in ``fat_records``. HFS+ catalog
+records and ISO 9660 directory records are not located: their events carry no
+``raw_sha256``.
 """
 
 from __future__ import annotations
