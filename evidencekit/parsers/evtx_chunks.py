@@ -12,10 +12,10 @@ Registers no parser.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import zlib
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import NamedTuple
 
 FILE_MAGIC = b"ElfFile\x00"
@@ -130,23 +130,45 @@ def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
     damaged): its header still says where its bytes are."""
     pos = CHUNK_HEADER
     limit = min(end, CHUNK_SIZE, len(data))
+    size_of, copy_of, new = _RECORD_HEAD.unpack_from, _U32.unpack_from, tuple.__new__
+    view, top, base, records = memoryview(data), len(data), scan.offset, scan.records
     while pos + _RECORD_MIN <= limit:
-        problem = _problem(data, pos)
-        if problem is None or problem == _COPY_MISMATCH:
-            size, number = _RECORD_HEAD.unpack_from(data, pos)[1:]
-            digest = hashlib.sha256(data[pos : pos + size]).hexdigest()
-            damaged = problem is not None
-            scan.records.append(RawRecord(number, scan.offset + pos, size, digest, damaged))
-            if damaged:
-                scan.breaks.append((scan.offset + pos, problem or ""))
-            pos += size
+        magic, size, number = size_of(data, pos)
+        stop = pos + size
+        # the common case inline (the checks of _problem, in its order); hashed from a view
+        if (
+            magic == RECORD_MAGIC
+            and size >= _RECORD_MIN
+            and stop <= top
+            and copy_of(data, stop - 4)[0] == size
+        ):
+            digest = sha256(view[pos:stop]).hexdigest()
+            records.append(new(RawRecord, (number, base + pos, size, digest, False)))
+            pos = stop
             continue
-        if problem == "no record signature" and not data[pos:limit].strip(b"\x00"):
-            return  # zero padding up to the free space: the normal end
-        scan.breaks.append((scan.offset + pos, problem))
-        pos = _resync(data, pos + 1, limit)
+        pos = _walk_odd(scan, data, pos, limit)
         if pos < 0:
             return
+
+
+def _walk_odd(scan: ChunkScan, data: bytes, pos: int, limit: int) -> int:
+    """A record with a flaw at ``pos``: keep it (size copy only) or note the break and
+    resync. Returns where the walk goes on, or -1 when it ends."""
+    problem = _problem(data, pos)
+    if problem is None or problem == _COPY_MISMATCH:
+        size: int
+        number: int
+        size, number = _RECORD_HEAD.unpack_from(data, pos)[1:]
+        digest = sha256(data[pos : pos + size]).hexdigest()
+        damaged = problem is not None
+        scan.records.append(RawRecord(number, scan.offset + pos, size, digest, damaged))
+        if damaged:
+            scan.breaks.append((scan.offset + pos, problem or ""))
+        return pos + size
+    if problem == "no record signature" and not data[pos:limit].strip(b"\x00"):
+        return -1  # zero padding up to the free space: the normal end
+    scan.breaks.append((scan.offset + pos, problem))
+    return _resync(data, pos + 1, limit)
 
 
 def _problem(data: bytes, pos: int) -> str | None:
