@@ -16,35 +16,80 @@ from evidencekit.events.windows import KEY_CACHE, WinRecord, clean_value, put_un
 def record_from_json(event: dict[str, Any]) -> WinRecord:
     """A :class:`WinRecord` from the ``evtx`` JSON form of one ``Event`` element."""
     system = event["System"]
-    pattrs = _attrs(system.get("Provider"))
-    eid = system.get("EventID")
+    try:  # the shape every undamaged record has, read without helper calls
+        name = system["Provider"]["#attributes"]["Name"]
+        when = system["TimeCreated"]["#attributes"]["SystemTime"]
+        eid = system["EventID"]
+    except (KeyError, TypeError):
+        return _general(event, system)
+    if type(eid) is not int or type(name) is not str or not name or type(when) is not str:
+        return _general(event, system)
+    if len(when) != 27 or not when.isascii() or when.encode().translate(_DIGITS) != _UTC_SHAPE:
+        return _general(event, system)  # not evtx's usual microsecond UTC form
+    get = system.get
+    extra: dict[str, Any] = {}
+    for key, label in _SYSTEM_EXTRA:
+        value = get(key)
+        if value is not None:
+            extra[label] = str(value) if type(value) is int else _text(value)
+    xattrs = get("Execution")
+    if type(xattrs) is dict:
+        _execution(extra, xattrs.get("#attributes"))
+    rid, channel, computer, keywords, security = (get("EventRecordID"), get("Channel"),
+        get("Computer"), get("Keywords"), get("Security"))  # fmt: skip
+    sid = None if security is None else _opt(_attrs(security).get("UserID"))
+    return WinRecord(
+        name,
+        eid,
+        channel if type(channel) is str else (_opt(channel) or ""),
+        str(rid) if type(rid) is int else _opt(rid),
+        when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
+        when, "Z", None, "1us",
+        computer if computer is None or type(computer) is str else str(computer),
+        sid,
+        keywords if keywords is None or type(keywords) is str else str(keywords),
+        None, _event_data(event), True, extra,
+    )  # fmt: skip
+
+
+def _execution(extra: dict[str, Any], xattrs: Any) -> None:
+    if type(xattrs) is dict and xattrs:
+        pid, tid = xattrs.get("ProcessID"), xattrs.get("ThreadID")
+        extra["process_id"] = str(pid) if type(pid) is int else _text(pid)
+        extra["thread_id"] = str(tid) if type(tid) is int else _text(tid)
+
+
+def _general(event: dict[str, Any], system: dict[str, Any]) -> WinRecord:
+    """Any shape, damaged records included (the reference for the common case above)."""
+    get = system.get
+    pattrs = _attrs(get("Provider"))
+    eid = get("EventID")
     extra: dict[str, Any] = {}
     if type(eid) is dict:
         extra["qualifiers"] = _text(_attrs(eid).get("Qualifiers"))
         eid = eid.get("#text")
     for key, name in _SYSTEM_EXTRA:
-        value = system.get(key)
+        value = get(key)
         if value is not None:
             extra[name] = str(value) if type(value) is int else _text(value)
-    xattrs = _attrs(system.get("Execution"))
+    xattrs = _attrs(get("Execution"))
     if xattrs:
         extra["process_id"] = _text(xattrs.get("ProcessID"))
         extra["thread_id"] = _text(xattrs.get("ThreadID"))
-    rid = system.get("EventRecordID")
     rec = WinRecord(
         str(pattrs.get("Name") or pattrs.get("EventSourceName") or ""),
-        int(eid),
-        _opt(system.get("Channel")) or "",
-        _opt(rid),
-        computer=_opt(system.get("Computer")),
-        user_sid=_opt(_attrs(system.get("Security")).get("UserID")),
-        keywords=_opt(system.get("Keywords")),
+        int(eid),  # type: ignore[arg-type]
+        _opt(get("Channel")) or "",
+        _opt(get("EventRecordID")),
+        computer=_opt(get("Computer")),
+        user_sid=_opt(_attrs(get("Security")).get("UserID")),
+        keywords=_opt(get("Keywords")),
         data=_event_data(event),
         data_clean=True,
         system=extra,
         time_precision="1us",
     )
-    _set_time(rec, _attrs(system.get("TimeCreated")).get("SystemTime"))
+    _set_time(rec, _attrs(get("TimeCreated")).get("SystemTime"))
     return rec
 
 
@@ -61,6 +106,8 @@ def _text(value: Any) -> Any:
 
 
 _UTC_US = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+_DIGITS = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit -> "0"
+_UTC_SHAPE = b"0000-00-00T00:00:00.000000Z"  # what _UTC_US matches, as a digit mask
 _SYSTEM_EXTRA = (("Version", "version"), ("Level", "level"), ("Task", "task"), ("Opcode", "opcode"))
 _NO_ATTRS: dict[str, Any] = {}
 
@@ -112,7 +159,7 @@ def _event_data(event: dict[str, Any]) -> dict[str, Any]:
 
 
 _SKIP = frozenset({"System", "#attributes", "RenderingInfo"})
-_SAFE: set[str] = set()  # EventData names already checked by safe_key (bounded)
+_SAFE: set[tuple[str, ...]] = set()  # EventData name tuples whose names are all safe
 
 
 def _reuse(fields: Any) -> dict[str, Any] | None:
@@ -120,12 +167,13 @@ def _reuse(fields: Any) -> dict[str, Any] | None:
     integers (made text in place); None when it needs the general path."""
     if type(fields) is not dict:
         return None
-    safe = _SAFE
+    names = tuple(fields)
+    if names not in _SAFE:  # names checked once per set of names (bounded)
+        if any(safe_key(key) != key for key in names):
+            return None
+        if len(_SAFE) < 4096:
+            _SAFE.add(names)
     for key, item in fields.items():
-        if key not in safe:
-            if len(safe) > 65536 or safe_key(key) != key:
-                return None
-            safe.add(key)
         kind = type(item)
         if kind is not str:
             if kind is int:
