@@ -129,16 +129,18 @@ def normalize(
         A content dict that ``Event.model_validate`` accepts unchanged.
     """
     attrs = _base_attributes(rec)
-    kind, handler, security = _lookup(rec.provider, rec.event_id)
-    failed = _failed(rec)
-    content: dict[str, Any] = {"time_role": "logged"}
+    found = _LOOKUP.get((rec.provider, rec.event_id))
+    kind, handler, security = found if found is not None else _lookup(rec.provider, rec.event_id)
+    failed = _failed(rec) if rec.keywords or rec.outcome is not None else False
     if handler is not None:
-        ctx = Ctx(rec, attrs, failed)
-        content["action"] = handler(ctx)
-        content.update((name, part) for name, part in ctx.parts.items() if part)
-        flags = (*flags, *ctx.flags)
+        ctx = Ctx(rec, attrs, failed, {}, [])
+        content: dict[str, Any] = {"time_role": "logged", "action": handler(ctx)}
+        content.update({name: part for name, part in ctx.parts.items() if part})
+        if ctx.flags:
+            flags = (*flags, *ctx.flags)
     else:  # any other failure audit of the Security log is an access denied
-        content["action"] = "access_denied" if failed and security else "other"
+        action = "access_denied" if failed and security else "other"
+        content = {"time_role": "logged", "action": action}
     if rec.time is not None:
         content["time"] = rec.time
         content["time_precision"] = rec.time_precision

@@ -83,14 +83,18 @@ class Ctx:
     def d(self, name: str) -> str | None:
         """A data field as text, None when absent, empty or ``-``."""
         value = self.rec.data.get(name)
+        if type(value) is str:
+            return None if value in _EMPTY else value
         if value is None:
             return None
-        text = value if isinstance(value, str) else str(value)
+        text = str(value)
         return None if text in _EMPTY else text
 
     def put(self, part: str, **values: Any) -> None:
         """Set fields of an event part, leaving out empty values."""
-        target = self.parts.setdefault(part, {})
+        target = self.parts.get(part)
+        if target is None:
+            target = self.parts[part] = {}
         for key, value in values.items():
             if value is not None and value != "":
                 target[key] = value
