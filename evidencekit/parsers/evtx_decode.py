@@ -1,0 +1,251 @@
+"""One EVTX chunk -> event content and issues (used by :mod:`evtx` in the parsing process
+and in worker processes).
+
+The chunk is checked by :mod:`evtx_chunks` (signature, CRCs, record walk) and decoded on
+its own by ``evtx`` (the file header followed by that one chunk), so a damaged chunk never
+hides records of another; every record the walk found but ``evtx`` could not decode becomes
+an error issue at its offset. Registers no parser.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import evtx
+import orjson
+
+from evidencekit.events.windows import WinRecord, normalize
+from evidencekit.parsers.base import EventContent
+from evidencekit.parsers.evtx_chunks import (
+    CHUNK_SIZE,
+    HEADER_SIZE,
+    ChunkScan,
+    RawRecord,
+    scan_chunk,
+)
+from evidencekit.parsers.evtx_json import record_from_json
+
+IssueArgs = tuple[str, str, dict[str, Any], bytes | None, str, int | None]
+
+
+class Job(NamedTuple):
+    """What every chunk of one parse needs (sent to worker processes as it is)."""
+
+    source_id: str
+    ansi_codec: str = "windows-1252"
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What one chunk gave: events (content dicts), issues and its record-id range."""
+
+    scan: ChunkScan
+    contents: list[EventContent] = field(default_factory=list)
+    issues: list[IssueArgs] = field(default_factory=list)
+    packed: bytes | None = None  # contents marshalled on their way from a worker
+
+
+def process_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:
+    """Scan and decode chunks ``start``..``stop - 1`` of ``path`` (runs in workers too)."""
+    with open(path, "rb") as fp:
+        fp.seek(HEADER_SIZE + start * CHUNK_SIZE)
+        return [process_chunk(header, i, fp.read(CHUNK_SIZE), job) for i in range(start, stop)]
+
+
+def process_chunk(header: bytes, index: int, data: bytes, job: Job) -> ChunkResult:
+    """Check one chunk and turn every decodable record into event content."""
+    scan = scan_chunk(index, data)
+    result = ChunkResult(scan)
+    where = {"offset": str(scan.offset), "length": len(data)}
+    if scan.state == "zero":
+        return result
+    if scan.state == "garbage":
+        found = len(scan.records)
+        result.issues.append(
+            (
+                "chunk_signature",
+                "chunk lacks the ElfChnk signature; "
+                f"{found} record headers seen in it are not decoded",
+                where,
+                data,
+                "warning",
+                found or None,
+            )
+        )
+        scan.slim()
+        return result
+    flags = _chunk_flags(scan, result, where, data)
+    for at, reason in scan.breaks:
+        then = (
+            "record kept, flagged record_damaged"
+            if "copy" in reason
+            else ("walk resumed at the next well-formed record")
+        )
+        where_break = {"offset": str(at)}
+        result.issues.append(("record_structure", f"{reason}; {then}", where_break, None,
+                              "warning", None))  # fmt: skip
+    _decode(header, data, scan, flags, job, result)
+    scan.slim()
+    return result
+
+
+def _chunk_flags(
+    scan: ChunkScan, result: ChunkResult, where: dict[str, Any], data: bytes
+) -> tuple[str, ...]:
+    flags: list[str] = []
+    if scan.state == "truncated":
+        flags.append("chunk_truncated")
+        result.issues.append(
+            (
+                "chunk_truncated",
+                f"file ends {len(data)} bytes into this chunk; "
+                "complete records before the end are read",
+                where,
+                None,
+                "warning",
+                None,
+            )
+        )
+    if not scan.header_crc_ok or not scan.records_crc_ok:
+        flags.append("chunk_crc_mismatch")
+        which = "header" if not scan.header_crc_ok else "event records"
+        result.issues.append(
+            (
+                "chunk_crc",
+                f"chunk {which} CRC32 does not match; its records "
+                "are read and flagged chunk_crc_mismatch",
+                where,
+                data[:512],
+                "warning",
+                None,
+            )
+        )
+    return tuple(flags)
+
+
+def _decode(
+    header: bytes,
+    data: bytes,
+    scan: ChunkScan,
+    flags: tuple[str, ...],
+    job: Job,
+    result: ChunkResult,
+) -> None:
+    walked = scan.records
+    pending = {raw.number: raw for raw in walked}
+    twins: list[RawRecord] = []
+    if len(pending) != len(walked):
+        pending, twins = _by_number(walked)
+    errors: list[str] = []
+    contents, loads, source_id = result.contents, orjson.loads, job.source_id
+    for number, text in _evtx_records(header, data, errors, job.ansi_codec):
+        raw = pending.pop(number, None)
+        if raw is None and twins:
+            raw = next((t for t in twins if t.number == number), None)
+            if raw is not None:
+                twins.remove(raw)
+        try:  # a damaged record may decode to unexpected shapes: it is reported, never fatal
+            rec = record_from_json(loads(text)["Event"])
+            content = _content(rec, raw, number, scan, flags, source_id, result)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            if raw is not None:
+                twins.append(raw)
+            errors.append(f"record {number}: {type(exc).__name__}: {exc}")
+            continue
+        if content is not None:
+            contents.append(content)
+    _unparsed(data, scan, [*pending.values(), *twins], errors, result)
+
+
+def _by_number(records: list[RawRecord]) -> tuple[dict[int, RawRecord], list[RawRecord]]:
+    """Walked records by number; a number seen twice in one chunk (damage) goes aside."""
+    pending: dict[int, RawRecord] = {}
+    twins: list[RawRecord] = []
+    for walked in records:
+        if walked.number in pending:
+            twins.append(walked)
+        else:
+            pending[walked.number] = walked
+    return pending, twins
+
+
+def _unparsed(
+    data: bytes, scan: ChunkScan, left: list[RawRecord], errors: list[str], result: ChunkResult
+) -> None:
+    """Every walked record evtx did not decode is an error at its offset."""
+    why = "; ".join(errors)[:500] or "evtx returned nothing for it"
+    for raw in sorted(left, key=lambda r: r.offset):
+        where = {"record": str(raw.number), "offset": str(raw.offset), "length": raw.size}
+        message = f"record {raw.number} could not be decoded ({why})"
+        result.issues.append(
+            ("record_unparsed", message, where, _raw(data, scan, raw), "error", None)
+        )
+    if errors and not left:
+        where = {"offset": str(scan.offset)}
+        result.issues.append(("evtx_error", why, where, None, "warning", None))
+
+
+def _content(
+    rec: WinRecord,
+    raw: RawRecord | None,
+    number: int,
+    scan: ChunkScan,
+    flags: tuple[str, ...],
+    source_id: str,
+    result: ChunkResult,
+) -> EventContent | None:
+    rid = rec.record_id
+    record = rid if rid and rid.isascii() and rid.isdigit() and rid[0] != "0" else str(number)
+    if raw is None and scan.state == "truncated":
+        return None  # decoded from the zero padding past the end of the file: not evidence
+    if raw is None:
+        locator: dict[str, Any] = {"record": record, "offset": str(scan.offset)}
+        result.issues.append(
+            (
+                "record_offset_unknown",
+                f"record {number} was decoded but not "
+                "found by the record walk; its locator gives the chunk offset",
+                locator,
+                None,
+                "warning",
+                None,
+            )
+        )
+        return normalize(rec, source_id, locator, None, (*flags, "offset_is_chunk"))
+    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
+    if rec.record_id is not None and rec.record_id != str(number):
+        rec.system["record_number"] = str(number)
+    if raw.damaged:
+        flags = (*flags, "record_damaged")
+    return normalize(rec, source_id, locator, raw.sha256, flags)
+
+
+def _raw(data: bytes, scan: ChunkScan, raw: RawRecord) -> bytes:
+    start = raw.offset - scan.offset
+    return data[start : start + raw.size]
+
+
+def _evtx_records(
+    header: bytes, data: bytes, errors: list[str], ansi_codec: str = "windows-1252"
+) -> Iterator[tuple[int, str]]:
+    """(record number, JSON text) for every record ``evtx`` decodes in this one chunk."""
+    view = io.BytesIO(header + data.ljust(CHUNK_SIZE, b"\x00"))
+    try:
+        records = evtx.PyEvtxParser(view, 1, ansi_codec).records_json()
+    except (RuntimeError, OSError, ValueError) as exc:
+        errors.append(str(exc))
+        return
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except (RuntimeError, OSError, ValueError) as exc:  # one bad record; go on
+            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            continue
+        if record is not None:
+            yield record["event_record_id"], record["data"]
