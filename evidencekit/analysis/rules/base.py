@@ -29,6 +29,12 @@ class Rule:
         phase: Finish order (lower first).
         skips_service: The rule's ``observe`` returns at once, with no effect, for events
             of service accounts (the engine then does not call it for them).
+        person_only: ``observe`` has no effect for events without a person (no actor).
+        hr_only: ``observe`` has no effect unless the person has HR facts (``ctx.hr``).
+        off_hours_only: ``observe`` has no effect unless ``lt.off_hours``.
+
+    The engine checks these declarations once per actor and per minute, not per event;
+    ``tests/analysis/test_dispatch.py`` checks each one against ``observe``.
     """
 
     id: ClassVar[str] = ""
@@ -38,6 +44,9 @@ class Rule:
     needs: ClassVar[tuple[str, ...]] = ()
     phase: ClassVar[int] = 20
     skips_service: ClassVar[bool] = False
+    person_only: ClassVar[bool] = False
+    hr_only: ClassVar[bool] = False
+    off_hours_only: ClassVar[bool] = False
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

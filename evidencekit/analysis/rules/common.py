@@ -288,11 +288,14 @@ def mib(n: int) -> str:
 
 def is_block(ev: dict[str, Any]) -> bool:
     """A DLP, device-control or proxy block (the act did not complete)."""
-    result = str(attr(ev, "result") or "").lower()
-    return (
-        attr(ev, "blocked") is True
-        or result in ("blocked", "denied", "block")
-        or (ev["action"] == "access_denied" and ev["kind"].startswith(("dlp.", "devicecontrol.")))
+    attrs = ev.get("attributes")
+    if attrs and (
+        attrs.get("blocked") is True
+        or str(attrs.get("result") or "").lower() in ("blocked", "denied", "block")
+    ):
+        return True
+    return ev["action"] == "access_denied" and str(ev["kind"]).startswith(
+        ("dlp.", "devicecontrol.")
     )
 
 

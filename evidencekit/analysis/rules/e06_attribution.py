@@ -26,6 +26,7 @@ class Attribution(Rule):
     id = "E06"
     name = "attribution"
     actions = frozenset({"logon", "badge_in", "read", "copy", "upload", "send"})
+    person_only = True
     phase = 70
 
     def __init__(self, ctx: Any) -> None:
@@ -33,6 +34,7 @@ class Attribution(Rule):
         self.mfa: dict[str, Bucket] = {}
         self.badge: dict[str, dict[str, Any]] = {}
         self.sole: dict[str, Bucket] = {}
+        self._other: set[tuple[str, str]] = set()  # (person, host) not the person's own
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -51,9 +53,12 @@ class Attribution(Rule):
                 days[lt.day] = ref(ev, idx, "badge_in")
         elif person not in self.sole:
             host = (ev.get("actor") or {}).get("host")
-            if host and self.ctx.identities.host_owner(host) == person:
-                self.sole[person] = Bucket(2)
-                self.sole[person].add(ref(ev, idx, "sole_use_host"))
+            if host and (person, host) not in self._other:
+                if self.ctx.identities.host_owner(host) == person:
+                    self.sole[person] = Bucket(2)
+                    self.sole[person].add(ref(ev, idx, "sole_use_host"))
+                elif len(self._other) < 100_000:  # host assignments are fixed for the run
+                    self._other.add((person, host))
 
     def finish(self) -> None:
         drafts = [

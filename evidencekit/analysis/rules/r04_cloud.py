@@ -48,6 +48,7 @@ class PersonalCloudUpload(Rule):
     id = "R04"
     name = "personal_cloud_upload"
     actions = frozenset({"upload", "read", "download", "access"})
+    person_only = True
     needs = ("proxy",)
 
     def __init__(self, ctx: Any) -> None:
@@ -55,6 +56,20 @@ class PersonalCloudUpload(Rule):
         self.groups: dict[tuple[str, str, str], Bucket] = {}
         self.last_secret: dict[str, int] = {}
         self.flags: dict[tuple[str, str, str], list[bool]] = {}
+        self._hosts: dict[str, tuple[bool, str | None]] = {}
+
+    def _host(self, host: str) -> tuple[bool, str | None]:
+        """(corporate destination, personal-service list entry) of a host, memoised: the
+        lists and the register are fixed for the run and uploads repeat their hosts."""
+        hit = self._hosts.get(host)
+        if hit is None:
+            if len(self._hosts) > 10_000:
+                self._hosts.clear()
+            listed = host_matches(host, self.lists["cloud_personal"]) or host_matches(
+                host, self.lists.get("webmail", [])
+            )
+            hit = self._hosts[host] = (self.ctx.assets.is_corporate_destination(host), listed)
+        return hit
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -65,14 +80,14 @@ class PersonalCloudUpload(Rule):
                 self.last_secret[person] = epoch(ev["time"])
             return
         host = host_of(ev)
-        if not host or self.ctx.assets.is_corporate_destination(host):
+        if not host:
+            return
+        corporate, listed = self._host(host)
+        if corporate:
             return
         tenant = attr(ev, "tenant")
         if tenant and self.ctx.assets.is_corporate_destination(str(tenant)):
             return
-        listed = host_matches(host, self.lists["cloud_personal"]) or host_matches(
-            host, self.lists.get("webmail", [])
-        )
         if listed is None:
             return
         key = (person, listed, lt.day)

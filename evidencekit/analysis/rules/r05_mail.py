@@ -60,6 +60,7 @@ class FreemailSelfsend(Rule):
     id = "R05"
     name = "freemail_selfsend"
     actions = frozenset({"send"})
+    person_only = True
     needs = ("mail",)
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:

@@ -39,6 +39,7 @@ class StagingObfuscation(Rule):
     id = "R06"
     name = "staging_obfuscation"
     actions = frozenset({"rename", "create", "execute", "modify"})
+    person_only = True
     needs = ("endpoint",)
     phase = 30
 

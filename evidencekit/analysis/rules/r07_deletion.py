@@ -33,6 +33,7 @@ class DeletionAfterExfil(Rule):
     id = "R07"
     name = "deletion_after_exfil"
     actions = frozenset({"delete", "wipe", "copy", "move", "create", "upload", "send"})
+    person_only = True
     skips_service = True  # observe returns first thing for service accounts
     needs = ("endpoint",)
     phase = 35

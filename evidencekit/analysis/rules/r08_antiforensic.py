@@ -18,6 +18,8 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, attr, ci, who
 
+_UNSET: Any = object()
+
 
 @rules.register("R08")
 class AntiforensicExecution(Rule):
@@ -32,15 +34,30 @@ class AntiforensicExecution(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.hits: dict[tuple[str, str], tuple[Bucket, set[str], bool]] = {}
+        self._cmds: dict[str, str | None] = {}  # command line -> listed command in it
+
+    def _command(self, raw: Any) -> str | None:
+        """The first listed anti-forensic command in a command line (memoised: command
+        lines repeat far more than they vary)."""
+        key = str(raw or "")
+        hit = self._cmds.get(key, _UNSET)
+        if hit is _UNSET:
+            if len(self._cmds) > 10_000:
+                self._cmds.clear()
+            cmd = " ".join(key.lower().split())
+            hit = self._cmds[key] = next(
+                (c for c in self.lists["antiforensic_commands"] if c in cmd), None
+            )
+        return hit  # type: ignore[no-any-return]
 
     def _tool(self, ev: dict[str, Any]) -> tuple[str, bool] | None:
         path = (obj_path(ev) or (ev.get("actor") or {}).get("process") or "").replace("/", "\\")
         image = path.rsplit("\\", 1)[-1].lower()
-        cmd = " ".join(str(attr(ev, "command_line") or "").lower().split())
         if image in self.lists["antiforensic_images"]:
             return image, True
-        if any(c in cmd for c in self.lists["antiforensic_commands"]):
-            return next(c for c in self.lists["antiforensic_commands"] if c in cmd), True
+        command = self._command(attr(ev, "command_line"))
+        if command is not None:
+            return command, True
         if image in self.lists["antiforensic_low_images"]:
             return image, False
         low = path.casefold()

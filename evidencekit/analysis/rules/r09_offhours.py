@@ -27,6 +27,8 @@ class OffHoursHoliday(Rule):
 
     id = "R09"
     name = "off_hours_holiday"
+    person_only = True
+    off_hours_only = True  # observe returns first thing in business hours
     actions = frozenset(
         {
             "read",

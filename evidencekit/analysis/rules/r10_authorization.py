@@ -31,6 +31,7 @@ class OutsideAuthorization(Rule):
 
     id = "R10"
     name = "outside_authorization"
+    person_only = True
     actions = frozenset(
         {"read", "download", "access", "access_denied", "logon", "permission_change"}
     )

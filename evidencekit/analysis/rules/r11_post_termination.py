@@ -23,6 +23,8 @@ class PostTerminationAccess(Rule):
 
     id = "R11"
     name = "post_termination_access"
+    person_only = True
+    hr_only = True  # observe returns first thing for persons without HR facts
     actions = frozenset({"logon", "read", "download", "access", "copy", "upload", "send"})
     needs = ("hr",)
 

@@ -23,6 +23,7 @@ class AttemptAndChannelSwitch(Rule):
 
     id = "R12"
     name = "attempt_and_channel_switch"
+    person_only = True
     actions = frozenset({"copy", "upload", "send", "access_denied", "create", "other"})
     needs = ("dlp",)
     phase = 36

@@ -29,6 +29,7 @@ class MarkingRemoval(Rule):
 
     id = "R13"
     name = "marking_removal"
+    person_only = True
     actions = frozenset({"modify", "metadata_change", "other", "create"})
     needs = ("endpoint",)
     phase = 36
@@ -38,6 +39,8 @@ class MarkingRemoval(Rule):
         self.hits: dict[tuple[str, str], Bucket] = {}
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
+        if not ev.get("attributes"):
+            return  # no label and no removal flag: nothing to see (most events)
         old, new = attr(ev, "label_old"), attr(ev, "label_new")
         down = isinstance(old, str) and _rank(old) > _rank(str(new or ""))
         if person is None or not (down or attr(ev, "marking_removed") is True):

@@ -21,6 +21,7 @@ class BulkPrint(Rule):
 
     id = "R14"
     name = "bulk_print"
+    person_only = True
     actions = frozenset({"print"})
     needs = ("print",)
     phase = 38

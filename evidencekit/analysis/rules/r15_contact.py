@@ -25,6 +25,7 @@ class CompetitorContact(Rule):
 
     id = "R15"
     name = "competitor_contact"
+    person_only = True
     actions = frozenset({"send", "receive", "share", "read", "download", "copy"})
     needs = ("mail",)
     phase = 36

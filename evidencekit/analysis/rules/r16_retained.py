@@ -15,6 +15,8 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, who
 
+_UNSET: Any = object()
+
 
 @rules.register("R16")
 class RetainedAfterPledge(Rule):
@@ -22,6 +24,8 @@ class RetainedAfterPledge(Rule):
 
     id = "R16"
     name = "retained_after_pledge"
+    person_only = True
+    hr_only = True  # observe returns first thing for persons without HR facts
     actions = frozenset({"read", "download", "copy", "upload", "access", "send"})
     needs = ("hr",)
     phase = 36
@@ -29,6 +33,7 @@ class RetainedAfterPledge(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.hits: dict[str, Bucket] = {}
+        self._days: dict[str, Any] = {}  # person -> pledge day (or None)
 
     def _pledge(self, person: str) -> str | None:
         hr = self.ctx.hr.get(person)
@@ -45,7 +50,9 @@ class RetainedAfterPledge(Rule):
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or person not in self.ctx.hr:
             return
-        day = self._pledge(person)
+        day = self._days.get(person, _UNSET)
+        if day is _UNSET:  # HR facts are complete before the stream: one look per person
+            day = self._days[person] = self._pledge(person)
         if day is not None and lt.day > day:
             self.hits.setdefault(person, Bucket()).add(ref(ev, idx, "after_pledge"))
 

@@ -36,9 +36,11 @@ class LogTampering(Rule):
         self.hits: dict[tuple[str, str], Bucket] = {}
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        flags = set(ev.get("flags") or ())
+        flags = ev.get("flags")
         hit = (
-            ev["action"] == "log_cleared" or bool(flags & _FLAGS) or attr(ev, "time_change") is True
+            ev["action"] == "log_cleared"
+            or bool(flags and not _FLAGS.isdisjoint(flags))
+            or attr(ev, "time_change") is True
         )
         hit = hit or ev["kind"] in ("evtx.security.4616", "evtx.security.1102", "evtx.system.104")
         if not hit:
