@@ -54,6 +54,7 @@ NAME_TYPES = {
 }
 _TSK_ROLES = ("crtime", "mtime", "atime", "ctime")
 _SI_TSK_ROLES = ("si_crtime", "si_mtime", "si_atime", "si_ctime")
+_DIR_TYPES = frozenset({"dir", "virtual_dir"})
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _BINDING_PLACE = re.compile(r"^\w+: \(\w+\.cpp:\d+\) ")  # pytsk3's "Directory_Con: (tsk3.cpp:517) "
 _FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
@@ -137,6 +138,7 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
         yield opened
         return
     stack: list[tuple[Iterator[Any], str, frozenset[int]]] = [(opened, "", frozenset({root}))]
+    make = _native_entry if fs.native is not None else _entry
     while stack:
         entries, prefix, ancestry = stack[-1]
         handle = next(entries, None)
@@ -144,7 +146,7 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
             stack.pop()
             continue
         try:
-            item = _native_entry(fs, handle, prefix) if fs.native else _entry(fs, handle, prefix)
+            item = make(fs, handle, prefix)
         except (OSError, ValueError, OverflowError, struct.error) as exc:
             # A damaged record must not end the walk: say where it is and go on.
             addr, reason = _safe_addr(handle), _BINDING_PLACE.sub("", str(exc))
@@ -155,6 +157,8 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
         if item.name_problems:
             yield from _name_problems(item)
         yield item
+        if item.meta_type not in _DIR_TYPES and (item.meta_type or item.name_type != "dir"):
+            continue  # not a directory (the test _descend starts with, kept off the hot path)
         child = _descend(item, ancestry, walked)
         if isinstance(child, WalkProblem):
             yield child
@@ -259,9 +263,10 @@ def _native_entry(fs: FileSystem, rec: tuple[Any, ...], prefix: str) -> Entry:
         meta_allocated=None,
         name_problems=problems,
         handle=NativeFile(fs.native, meta_addr),
+        times=meta[6] if meta is not None else {},
     )
     if meta is not None:
-        mtype, mflags, entry.size, entry.mode, entry.uid, entry.gid, entry.times = meta
+        mtype, mflags, entry.size, entry.mode, entry.uid, entry.gid, _ = meta
         entry.meta_type = META_TYPES.get(mtype, "unknown")
         entry.meta_allocated = bool(mflags & _META_ALLOC)
         if entry.is_ntfs:
