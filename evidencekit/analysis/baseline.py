@@ -76,9 +76,17 @@ class Series:
 
     days: dict[str, Any]
     order: list[str] = field(default_factory=list)
+    _cols: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.order = sorted(self.days)
+
+    def column(self, name: str) -> list[int]:
+        """One metric for every active day, aligned with :attr:`order` (built once)."""
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = [metric(self.days[d], name) for d in self.order]
+        return col
 
     def between(self, first: str, before: str) -> list[str]:
         """Active days in ``[first, before)``."""
@@ -133,8 +141,8 @@ def peer_values(
         if member == person or member not in series:
             continue
         s = series[member]
-        days = s.through(first, last)
-        if days:
+        lo, hi = bisect_left(s.order, first), bisect_right(s.order, last)
+        if hi > lo:
             contributors += 1
-            values.extend(metric(s.days[d], name) for d in days)
+            values.extend(s.column(name)[lo:hi])
     return values, contributors

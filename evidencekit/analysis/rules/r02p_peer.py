@@ -97,6 +97,10 @@ def peer_test(
     return out
 
 
+def _over_floors(day: Any, q: dict[str, Any]) -> bool:
+    return any(metric(day, name) >= int(q[_FLOOR[name]]) for name in METRICS)
+
+
 def max_z(test: dict[str, Any]) -> str:
     zs = [float(v) for v in test.get("z", {}).values() if v != "nan"]
     return ztext(max(zs)) if zs else "nan"
@@ -128,10 +132,9 @@ class PeerBaseline(Rule):
             hits: dict[str, dict[str, Any]] = {}
             s = series[person]
             for day in s.order:
-                if (
-                    day in flagged
-                    or len(own_active_days(s, day, q)) >= q["baseline_min_active_days"]
-                ):
+                if day in flagged or not _over_floors(s.days[day], q):
+                    continue  # below every floor a z-score cannot make the day count
+                if len(own_active_days(s, day, q)) >= q["baseline_min_active_days"]:
                     continue
                 test = peer_test(series, groups.get(person), person, day, q)
                 if test.get("over"):
