@@ -329,7 +329,7 @@ static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
     EntryRec *recs;
     size_t count;
     TSK_FS_DIR *dir;
-    char err[512] = "";
+    char err[4096] = ""; /* TSK messages are at most two 1 KiB parts */
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->lock);
     dir = load_dir(self->fs, (TSK_INUM_T)inode, &recs, &count);
@@ -370,7 +370,7 @@ static PyObject *FS_read(FSObject *self, PyObject *args) {
     PyObject *out = PyBytes_FromStringAndSize(NULL, length);
     if (!out) return NULL;
     ssize_t got = -1;
-    char err[512] = "";
+    char err[4096] = ""; /* TSK messages are at most two 1 KiB parts */
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->lock);
     TSK_FS_FILE *f = tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode);

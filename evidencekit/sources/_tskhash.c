@@ -42,6 +42,11 @@ static void digests_free(Digests *d) {
     for (int i = 0; i < 3; i++) EVP_MD_CTX_free(d->ctx[i]);
 }
 
+/* TSK's messages may quote on-disk bytes: never fail on invalid UTF-8. */
+static PyObject *text(const char *s) {
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
 /* ------------------------------------------------------------ media hashing */
 
 typedef struct {
@@ -171,7 +176,8 @@ PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.posted);
     pthread_cond_destroy(&p.finished);
-    if (err_off >= 0) return Py_BuildValue("(LOOOLs)", total, Py_None, Py_None, Py_None, err_off, err);
+    if (err_off >= 0)
+        return Py_BuildValue("(LOOOLN)", total, Py_None, Py_None, Py_None, err_off, text(err));
     return Py_BuildValue("(LsssOO)", total, hex[0], hex[1], hex[2], Py_None, Py_None);
 }
 
@@ -239,8 +245,8 @@ static void hash_one(FSObject *self, unsigned long long inode, long long size, i
 
 static PyObject *result_tuple(const FileResult *r, long long size, char hex[3][65]) {
     if (r->err_off >= 0 || r->read != size)
-        return Py_BuildValue("(LOOOy#sL)", r->read, Py_None, Py_None, Py_None, r->head,
-                             (Py_ssize_t)r->head_len, r->err, r->err_off);
+        return Py_BuildValue("(LOOOy#NL)", r->read, Py_None, Py_None, Py_None, r->head,
+                             (Py_ssize_t)r->head_len, text(r->err), r->err_off);
     return Py_BuildValue("(Lsssy#OO)", r->read, hex[0], hex[1], hex[2], r->head,
                          (Py_ssize_t)r->head_len, Py_None, Py_None);
 }
