@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evidencekit.analysis.baseline import robust_z
 from evidencekit.analysis.engine import AnalysisOptions, analyze
@@ -23,7 +25,7 @@ from tests.analysis.builder import Scenario, days
 from tests.analysis.conftest import Built
 
 PEERS = ("p1", "p2", "p3", "p4")
-DEPT = {"nj": "設計部", "sp": "設計部", "solo": "法務部", "hv": "営業部"}
+DEPT = {"nj": "設計部", "nj2": "設計部", "sp": "設計部", "solo": "法務部", "hv": "営業部"}
 DEPT.update(dict.fromkeys(PEERS, "設計部"))
 ROLE = {"solo": "counsel", "hv": "sales"}
 
@@ -61,6 +63,8 @@ def build(root: Path) -> tuple[Any, AnalysisOptions]:
         for i, day in enumerate(days("2025-09-15", "2025-09-26", weekdays_only=True)):
             _read(s, p, day, 20 + (i * 5) % 11, i)
         _read(s, p, "2025-09-29", spike, 99)
+    for i, day in enumerate(days("2025-09-15", "2025-09-30", weekdays_only=True)):
+        _read(s, "nj2", day, 45, i)  # far above peers in z, below the 50-file floor
     for i, day in enumerate(days("2025-02-03", "2025-09-30", weekdays_only=True)):
         _read(s, "hv", day, 240 + (i * 13) % 41, i)
     s.hr("hv", "resignation_notice", "2025-09-01")
@@ -84,7 +88,7 @@ def test_new_joiner_is_judged_against_peers(result: AnalysisResult) -> None:
     assert f.facts["days"] == ["2025-09-29"]
     base = f.facts["baseline"]
     assert base["used"] == "peer" and base["own"]["active_days"] == 10
-    assert base["peer"]["group"] == "設計部 / engineer" and base["peer"]["peers"] == 5
+    assert base["peer"]["group"] == "設計部 / engineer" and base["peer"]["peers"] == 6
     assert "peer_z:files" in f.facts["criteria"]
     assert float(base["peer"]["z"]["files"]) >= 3
     assert f.severity == "medium" and "volume" in f.indicators
@@ -93,7 +97,7 @@ def test_new_joiner_is_judged_against_peers(result: AnalysisResult) -> None:
 
 
 def test_peers_with_ordinary_days_do_not_fire(result: AnalysisResult) -> None:
-    for p in PEERS:
+    for p in (*PEERS, "nj2"):
         assert _of(result, "R02P", p) == [] and _of(result, "R02", p) == []
     assert _of(result, "R02P", "sp") == []  # has its own baseline: R02 judges it
 
@@ -165,3 +169,15 @@ def test_low_and_slow_change_before_the_window_is_not_ci01(p6: Built) -> None:
         if ci01.get("assessed"):
             assert ci01["matches"] is False
     assert any(float(f.facts["ci01"].get("run_start", {}).get("z", "0")) >= 3 for f in rolling)
+
+
+_ints = st.integers(min_value=-10_000, max_value=10_000)
+
+
+@given(st.lists(_ints, min_size=1, max_size=40), _ints, _ints, st.integers(1, 50))
+def test_robust_z_is_shift_and_scale_invariant(
+    values: list[int], x: int, shift: int, k: int
+) -> None:
+    z = robust_z(x, values)
+    moved = robust_z(k * x + shift, [k * v + shift for v in values])
+    assert (z == moved) if abs(z) == float("inf") else abs(z - moved) < 1e-6 * max(1, abs(z))
