@@ -369,3 +369,27 @@ def test_switch_off_means_no_native_handle(
     monkeypatch.setenv("EVIDENCEKIT_NATIVE_TSK", "1")
     assert native.enabled()
     assert open_image(ext4_image.path).native is not None
+
+
+def _corpus_images() -> list[str]:
+    from tests.sources.test_corpus_images import FACTS
+
+    return [fact["file"] for fact in FACTS]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("file", _corpus_images() or ["(corpus absent)"])
+def test_corpus_images_are_the_reference(
+    file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real third-party images (DFTT, TSK, plaso, Velociraptor test images)."""
+    from tests.sources.test_corpus_images import FACTS, _image
+
+    fact = next((f for f in FACTS if f["file"] == file), None)
+    if fact is None:
+        pytest.skip("../shared/corpus is not beside this checkout")
+    image = _image(fact, tmp_path)
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert ours.summary.counts.entries > 0
+    assert_same(reference, ours)
+    assert _native_used(image)
