@@ -8,6 +8,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
+from evidencekit.analysis.assets import norm_path
 from evidencekit.analysis.context import Context, Ref, extension
 from evidencekit.analysis.model import SEVERITY_ORDER, CounterIndicator, EvidenceRef
 
@@ -317,12 +318,71 @@ def object_marking(ctx: Context, ev: dict[str, Any]) -> str | None:
 
 def _object_facts(ctx: Context, ev: dict[str, Any]) -> tuple[Any, str | None]:
     """Asset and marking word of the event's object, both memoised on the event at once
-    (most events that need one need the other)."""
-    obj = ev.get("object") or {}
+    (most events that need one need the other).
+
+    The usual case, a backslash path without a hash, takes both from one per-folder entry
+    (:class:`_Folders`) and scans only the name; anything else asks the register and the
+    marking scan as they are.
+    """
+    obj = ev.get("object")
+    if not obj:
+        ev["_asset"] = ev["_mark"] = None  # what match(None, None) and has_marking(None) say
+        return None, None
     where = obj.get("path") or obj.get("url") or obj.get("name")
-    asset = ev["_asset"] = ctx.assets.match(where, obj.get("sha256"))
+    sha = obj.get("sha256")
+    if where and not sha and "/" not in where:
+        folder, _, name = where.rpartition("\\")
+        if folder:
+            state = _FOLDERS[0]
+            if state is None or not state.fits(ctx):
+                state = _FOLDERS[0] = _Folders(ctx)
+            asset, mark = state.facts(ctx, where, folder, name)
+            ev["_asset"], ev["_mark"] = asset, mark
+            return asset, mark
+    asset = ev["_asset"] = ctx.assets.match(where, sha)
     mark = ev["_mark"] = has_marking(ctx, where)
     return asset, mark
+
+
+class _Folders:
+    """Per folder: the asset whose path prefixes it (when no longer asset path extends the
+    folder, so the name cannot change the answer) and the marking word in the folder text;
+    the same answers as ``AssetRegister.match`` and :func:`has_marking`, one look-up."""
+
+    __slots__ = ("assets", "entries", "prefixes", "words")
+
+    def __init__(self, ctx: Context) -> None:
+        self.assets = ctx.assets  # held, so the identity checks in fits() stay sound
+        self.words = _words(ctx)
+        self.prefixes = [(norm_path(a.path), a) for a in ctx.assets.assets if a.path]
+        self.entries: dict[str, tuple[Any, bool, str | None]] = {}
+
+    def fits(self, ctx: Context) -> bool:
+        return self.assets is ctx.assets and self.words.source is ctx.lists["markings"]
+
+    def facts(self, ctx: Context, where: str, folder: str, name: str) -> tuple[Any, str | None]:
+        entry = self.entries.get(folder)
+        if entry is None:
+            if len(self.entries) > 100_000:
+                self.entries.clear()
+            entry = self.entries[folder] = self._entry(folder)
+        asset = entry[0] if not entry[1] else ctx.assets.match(where, None)
+        return asset, entry[2] or _scan(self.words, name)
+
+    def _entry(self, folder: str) -> tuple[Any, bool, str | None]:
+        """(asset, whether a longer asset path extends the folder, folder marking)."""
+        nf, hit, longer = norm_path(folder + "\\"), None, False
+        for prefix, asset in self.prefixes:  # AssetRegister's order: the first match wins
+            if len(prefix) <= len(nf):
+                if nf.startswith(prefix):
+                    hit = asset
+                    break
+            elif prefix.startswith(nf):
+                longer = True
+        return hit, longer, _scan(self.words, folder)
+
+
+_FOLDERS: list[_Folders | None] = [None]
 
 
 def is_secret(ctx: Context, ev: dict[str, Any]) -> bool:
