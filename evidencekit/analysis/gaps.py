@@ -203,7 +203,8 @@ def _acts(g: GapInputs) -> list[Gap]:
             )
         )
     transfers = [f for r in ("R03", "R04", "R05") for f in by_rule.get(r, [])]
-    if by_rule.get("R02") and not transfers:
+    bulk = by_rule.get("R02", []) + by_rule.get("R02P", [])
+    if bulk and not transfers:
         out.append(
             _g(
                 "GAP.ACT.02",
@@ -212,7 +213,7 @@ def _acts(g: GapInputs) -> list[Gap]:
                 "取得（ダウンロード）の記録はありますが、社外への持出し経路は特定できていません。",
                 "Downloads are recorded, but no off-system transfer path was identified.",
                 ("私有機器の提出", "クラウド事業者への開示請求"),
-                findings=tuple(f.id for f in by_rule["R02"]),
+                findings=tuple(f.id for f in bulk),
             )
         )
     copies = [
@@ -324,7 +325,7 @@ def _topics(findings: list[Finding]) -> list[str]:
             topics.append(
                 f"{f.facts.get('day')}（{f.facts.get('holiday')}）のアクセスの業務上の必要性"
             )
-        elif f.rule == "R02":
+        elif f.rule in ("R02", "R02P"):
             topics.append(f"{f.facts.get('files')}件の取得の目的")
     return sorted(set(topics))[:20]
 

@@ -94,6 +94,8 @@ def test_new_joiner_is_judged_against_peers(result: AnalysisResult) -> None:
     assert f.severity == "medium" and "volume" in f.indicators
     assert f.evidence and all(e.time and e.time.startswith("2025-09-29") for e in f.evidence)
     assert "fewer than 20" in f.explanation_en and "稼働日は10日" in f.explanation_ja
+    (gap,) = [g for g in result.gaps if g.id == "GAP.ACT.02"]  # no transfer path found
+    assert f.id in gap.findings
 
 
 def test_peers_with_ordinary_days_do_not_fire(result: AnalysisResult) -> None:
