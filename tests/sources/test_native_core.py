@@ -14,6 +14,7 @@ import hashlib
 import random
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -393,3 +394,28 @@ def test_corpus_images_are_the_reference(
     assert ours.summary.counts.entries > 0
     assert_same(reference, ours)
     assert _native_used(image)
+
+
+_WITHOUT_CORE = """
+import sys
+sys.modules["evidencekit.sources._tskcore"] = None  # as if the extension was never built
+from pathlib import Path
+from evidencekit.case.ingest_image import ingest_image
+from evidencekit.case.workspace import Case
+from evidencekit.sources import native
+assert not native.AVAILABLE and not native.enabled()
+summary = ingest_image(Case.init(Path(sys.argv[2]), "case-1"), Path(sys.argv[1]), "UTC")
+sys.stdout.write(str(summary.inventory))
+"""
+
+
+def test_without_the_extension_the_reference_path_runs(
+    ext4_image: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVIDENCEKIT_NATIVE_TSK", raising=False)
+    run = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_CORE, str(ext4_image.path), str(tmp_path / "bare")],
+        check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    ours = ingest(ext4_image.path, tmp_path / "native")
+    assert Path(run.stdout).read_bytes() == ours.summary.inventory.read_bytes()
