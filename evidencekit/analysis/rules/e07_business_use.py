@@ -53,6 +53,7 @@ class BusinessUse(Rule):
     actions = READS | EDITS
     phase = 46  # after the transfer rules (their persons are left out of "others")
     skips_service = True  # a backup job's reads are not business use
+    person_only = True  # observe returns at once without a person
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

@@ -42,6 +42,7 @@ class SelectiveTaking(Rule):
     actions = READS
     phase = 46  # after the transfer rules and E04
     skips_service = True
+    person_only = True  # observe returns at once without a person
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
