@@ -6,9 +6,9 @@ chunk never hides records of another, every record gets its exact byte offset an
 SHA-256 of its raw bytes, and every record the walk found but ``evtx`` could not decode
 becomes an error issue at its offset. Record-id continuity across chunks is checked; gaps
 become issues with the number of records lost. Option ``workers`` (int) decodes chunk
-ranges (at most ``chunks_per_task`` chunks each, default 64) in that many processes, this
-one included (:mod:`evtx_workers`); the output is merged in chunk order, so it is
-byte-identical to a one-process run. Option ``ansi_codec``
+ranges (at most ``chunks_per_task`` chunks each, default 64) in that many worker
+processes, this one helping when it would wait (:mod:`evtx_workers`); the output is merged
+in chunk order, so it is byte-identical to a one-process run. Option ``ansi_codec``
 (default ``windows-1252``; ``shift_jis`` for Japanese systems) decodes the rare 8-bit
 strings inside records.
 

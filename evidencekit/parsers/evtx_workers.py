@@ -1,9 +1,11 @@
 """Chunk ranges of one EVTX file decoded in several processes, merged in chunk order.
 
-The parsing process decodes every ``workers``-th range itself and takes the others, in
-order, from ``workers - 1`` worker processes (a pool kept for the life of the process), so
-the output is byte-identical to a one-process run and no process waits idle while a
-small file ramps up. Registers no parser.
+Ranges go in order to a pool of ``workers`` processes (kept for the life of the process);
+whenever the next result in order is not ready, the parsing process decodes a later
+range itself instead of waiting (so it helps when its consumer is quick, and leaves the
+work to the pool when the consumer is busy, as ingest's keying and writing are). Results
+are yielded in chunk order, so the output is byte-identical to a one-process run.
+Registers no parser.
 """
 
 from __future__ import annotations
@@ -21,27 +23,32 @@ from evidencekit.parsers.evtx_decode import ChunkResult, Job, process_range
 def results(
     path: Path, header: bytes, chunks: int, workers: int, per_task: int, job: Job
 ) -> Iterator[ChunkResult]:
-    """Every chunk's result, in chunk order, decoded by ``workers`` processes in all."""
+    """Every chunk's result, in chunk order, decoded by ``workers`` pool processes and by
+    this process whenever the next result in order is not ready yet."""
     ranges = _ranges(chunks, workers, per_task)
     if workers <= 1 or len(ranges) < 2:
         for start, stop in ranges:
             yield from process_range(path, header, start, stop, job)
         return
-    helpers = workers - 1
-    pool = _pool(helpers)
-    # this process takes every workers-th range (the first at once: nothing to wait for)
-    farmed = iter([i for i in range(len(ranges)) if i % workers])
+    pool = _pool(workers)
     pending: dict[int, Future[list[ChunkResult]]] = {}
+    done_here: dict[int, list[ChunkResult]] = {}
+    nxt = 0  # first range given to nobody yet
     try:
-        for i, (start, stop) in enumerate(ranges):
-            while len(pending) < 2 * helpers and (nxt := next(farmed, None)) is not None:
+        for i in range(len(ranges)):
+            while len(pending) < 2 * workers and nxt < len(ranges):
                 pending[nxt] = pool.submit(_packed_range, path, header, *ranges[nxt], job)
-            if i in pending:
-                yield from _unpacked(pending.pop(i).result())
-            else:
-                yield from process_range(path, header, start, stop, job)
+                nxt += 1
+            if i in done_here:
+                yield from done_here.pop(i)
+                continue
+            future = pending.pop(i)
+            while not future.done() and nxt < len(ranges):  # idle: take a later range here
+                done_here[nxt] = process_range(path, header, *ranges[nxt], job)
+                nxt += 1
+            yield from _unpacked(future.result())
     except BrokenProcessPool:
-        _POOLS.pop(helpers, None)  # a dead worker: the next parse starts a fresh pool
+        _POOLS.pop(workers, None)  # a dead worker: the next parse starts a fresh pool
         raise
 
 
