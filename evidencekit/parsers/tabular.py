@@ -27,7 +27,7 @@ from evidencekit.parsers.logevent import (
     set_time,
 )
 from evidencekit.parsers.profile import Profile, builtin_profile
-from evidencekit.sources.delimited import DelimitedReader
+from evidencekit.sources.delimited import DelimitedReader, Row
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
 
 _KIND = re.compile(KIND)
@@ -128,25 +128,34 @@ class Plan:
 
     def content(self, ctx: ParseContext, record: Record, number: int) -> EventContent:
         """Event content of one record (time not yet placed)."""
-        p, f = self.profile, record.fields
+        content = self.row_content(
+            ctx.source_id, record.fields, record.line, record.offset, record.raw, number
+        )
+        if record.replaced or record.formula:
+            mark_record(content, record)
+        return content
+
+    def row_content(
+        self, source: str, f: list[str], line: int, offset: int, raw: bytes, number: int
+    ) -> EventContent:
+        """Event content of a record read cleanly (no flags; time not yet placed)."""
+        p = self.profile
         action, kind = (
             self._action_kind(f) if self.action_idx is not None else (p.action_default, p.kind)
         )
         content: EventContent = {
-            "source": ctx.source_id,
+            "source": source,
             "kind": kind,
             "time_role": p.time_role,
             "action": action,
             "locator": {
                 "record": str(number),
-                "line": record.line,
-                "offset": str(record.offset),
-                "length": record.length,
+                "line": line,
+                "offset": str(offset),
+                "length": len(raw),
             },
-            "raw_sha256": sha256(record.raw).hexdigest(),
+            "raw_sha256": sha256(raw).hexdigest(),
         }
-        if record.replaced or record.formula:
-            mark_record(content, record)
         for target, constant in p.constants.items():
             put(content, target, constant)
         # Group names (actor, object, target, device, attributes) never collide with the
@@ -189,6 +198,27 @@ class Plan:
                 content[group] = {key: special}
             else:
                 have[key] = special
+
+
+def _place(content: EventContent, times: TimeParser, text: str) -> bool:
+    """Place a record's time in ``content``; False (content unchanged) when it needs
+    :meth:`ProfileParser._careful` (no time, or one that cannot be placed)."""
+    if not text:
+        return False
+    try:
+        parsed = times.parse(text)
+    except TimeError:
+        return False
+    content["time"] = parsed.time
+    content["time_original"] = text
+    content["time_offset"] = parsed.offset
+    if parsed.zone is not None:
+        content["time_zone"] = parsed.zone
+    if parsed.precision != "unknown":
+        content["time_precision"] = parsed.precision
+    if parsed.date_only:
+        add_flag(content, "date_only")
+    return True
 
 
 @cache
@@ -241,7 +271,7 @@ class ProfileParser:
         times = profile.time_parser(ctx.time_zone)
         plan: Plan | None = None
         number = 0
-        for item in reader.records():
+        for item in reader.batches():
             if isinstance(item, Problem):
                 yield problem_issue(ctx, item)
                 continue
@@ -250,28 +280,42 @@ class ProfileParser:
                 yield from self._header_issues(ctx, plan, reader.header_line or 1)
                 if any(c in plan.missing for c in profile.time_columns):
                     return
+            if type(item) is list:  # plain rows, read on the reader's fast path
+                yield from self._rows(ctx, plan, times, item, number)
+                number += len(item)
+            else:
+                number += 1
+                yield from self._record(ctx, plan, times, item, number)  # type: ignore[arg-type]
+
+    def _rows(
+        self, ctx: ParseContext, plan: Plan, times: TimeParser, rows: list[Row], number: int
+    ) -> Iterator[EventContent | ParseIssue]:
+        """Records read cleanly (no generator per record on the usual path)."""
+        source, row_content, refines = ctx.source_id, plan.row_content, self.refines
+        time_idx, one_time = plan.time_idx, plan.one_time
+        for fields, line, offset, raw in rows:
             number += 1
-            content = plan.content(ctx, item, number)
-            f = item.fields
-            text = f[plan.time_idx[0]] if plan.one_time else " ".join(f[i] for i in plan.time_idx)
-            try:
-                parsed = times.parse(text)
-            except TimeError:
-                parsed = None
-            if parsed is None or not text or item.formula or self.refines:
-                yield from self._careful(ctx, plan, times, item, content, text)
+            content = row_content(source, fields, line, offset, raw, number)
+            text = fields[time_idx[0]] if one_time else " ".join(fields[i] for i in time_idx)
+            if refines or not _place(content, times, text):
+                record = Record(fields, line, offset, len(raw), raw)
+                yield from self._careful(ctx, plan, times, record, content, text)
                 continue
-            content["time"] = parsed.time
-            content["time_original"] = text
-            content["time_offset"] = parsed.offset
-            if parsed.zone is not None:
-                content["time_zone"] = parsed.zone
-            if parsed.precision != "unknown":
-                content["time_precision"] = parsed.precision
-            if parsed.date_only:
-                add_flag(content, "date_only")
             ctx.records_read += 1
             yield content
+
+    def _record(
+        self, ctx: ParseContext, plan: Plan, times: TimeParser, item: Record, number: int
+    ) -> Iterator[EventContent | ParseIssue]:
+        """One record through the event dict."""
+        content = plan.content(ctx, item, number)
+        f = item.fields
+        text = f[plan.time_idx[0]] if plan.one_time else " ".join(f[i] for i in plan.time_idx)
+        if item.formula or self.refines or not _place(content, times, text):
+            yield from self._careful(ctx, plan, times, item, content, text)
+            return
+        ctx.records_read += 1
+        yield content
 
     def _careful(
         self,

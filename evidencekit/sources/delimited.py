@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
+from evidencekit.sources.lineblocks import LineBlock
 from evidencekit.sources.textlog import (
     DEFAULT_MAX_LINE,
     Problem,
@@ -24,6 +25,8 @@ from evidencekit.sources.textlog import (
 )
 
 Line = tuple[int, int, bytes, str, int | None]
+Row = tuple[list[str], int, int, bytes]
+"""A plain record: fields, line number, byte offset, raw bytes (length is ``len(raw)``)."""
 _DELIMITERS = (",", "\t", ";", "|")
 
 
@@ -56,6 +59,7 @@ class DelimitedReader:
         self.header_line: int | None = None
         self.skip_lines = skip_lines
         self.max_record_lines = max_record_lines
+        self._one_line: _OneLine | None = None
         enc = self.log.encoding.name
         self._crlf, self._lf = len("\r\n".encode(enc)), len("\n".encode(enc))
 
@@ -66,51 +70,124 @@ class DelimitedReader:
 
     def records(self) -> Iterator[Record | Problem]:
         """Yield data records and problems; the header row sets :attr:`header`."""
-        return self._run(self.log.lines())
-
-    def _run(self, source: Iterator[Line | Problem]) -> Iterator[Record | Problem]:
-        pending: list[Line] = []
-        crlf, lf = self._crlf, self._lf
-        for item in source:
-            if isinstance(item, Problem):
-                if pending:
-                    yield self._broken(
-                        pending,
-                        "unterminated_quote",
-                        f"quoted field cut by an over-long line at line {item.line}",
-                    )
-                    yield from self._run(iter(pending[1:]))
-                    pending = []
-                yield item
-                continue
-            number, offset, raw, text, bad = item
-            header = self.header
-            if (
-                pending
-                or header is None
-                or bad is not None
-                or '"' in text
-                or (number <= self.skip_lines)
-            ):
-                yield from self._slow(item, pending)
-                continue
-            # Fast path: one physical line, no quotes, decoded cleanly.
-            if text[-2:] == "\r\n":
-                body, size = text[:-2], len(raw) - crlf
-            elif text[-1:] == "\n":
-                body, size = text[:-1], len(raw) - lf
+        for item in self.batches():
+            if type(item) is list:
+                for fields, number, offset, raw in item:
+                    yield Record(fields, number, offset, len(raw), raw)
             else:
-                body, size = text, len(raw)
-            if not body:
-                continue
-            fields = body.split(self.delimiter)
-            if len(fields) != len(header) or fields == header or may_hold_formula(body):
-                yield from self._emit(fields, body, number, offset, raw[:size], None)
-                continue
-            yield Record(fields, number, offset, size, raw[:size])
+                yield item  # type: ignore[misc]
+
+    def batches(self) -> Iterator[Record | Problem | list[Row]]:
+        """Like :meth:`records`, with runs of plain records as lists of :data:`Row`.
+
+        A row is a record read on the fast path: one physical line, decoded cleanly, no
+        quotes, the header's column count, nothing formula-like (``replaced`` and
+        ``formula`` both false). Order is kept: a list is yielded before anything after it.
+        """
+        if not self.log.splittable:
+            yield from self._run(self.log.lines())
+            return
+        pending: list[Line] = []
+        for block in self.log.blocks():
+            if isinstance(block, Problem):
+                if pending:
+                    yield from self._cut(pending, block)
+                    pending = []
+                yield block
+            elif block.texts is None or not block.terminated:
+                for line in block.lines(self.log.encoding.name):
+                    yield from self._step(line, pending)
+            else:
+                yield from self._block(block, block.texts, pending)
         if pending:
             yield self._broken(pending, "unterminated_quote", "quoted field never closed")
             yield from self._run(iter(pending[1:]))
+
+    def _block(
+        self, block: LineBlock, texts: list[str], pending: list[Line]
+    ) -> Iterator[Record | Problem | list[Row]]:
+        """The lines of a cleanly decoded block; plain ones are split right here."""
+        rows: list[Row] = []
+        number, offset, delimiter = block.number, block.offset, self.delimiter
+        header, skip = self.header, self.skip_lines
+        formula_free = not block.formula_signs
+        one = self._one_line
+        for raw, line in zip(block.raws, texts, strict=True):
+            fields = None
+            if not (pending or header is None or number <= skip):
+                if line[-1:] == "\r":
+                    body, data = line[:-1], raw[:-1]
+                else:
+                    body, data = line, raw
+                if one is None or one.delimiter != delimiter:
+                    one = self._one_line = _OneLine(delimiter)
+                fields = one.split(body, line)
+            if fields is None:  # the careful way: header, preamble, quotes over lines
+                if rows:
+                    yield rows
+                    rows = []
+                yield from self._step((number, offset, raw + b"\n", line + "\n", None), pending)
+                header, delimiter = self.header, self.delimiter
+            elif fields:
+                if (
+                    len(fields) != len(header)  # type: ignore[arg-type]
+                    or fields == header
+                    or (not formula_free and may_hold_formula(body))
+                ):
+                    if rows:
+                        yield rows
+                        rows = []
+                    yield from self._emit(fields, body, number, offset, data, None)
+                else:
+                    rows.append((fields, number, offset, data))
+            number += 1
+            offset += len(raw) + 1
+        if rows:
+            yield rows
+
+    def _run(self, source: Iterator[Line | Problem]) -> Iterator[Record | Problem]:
+        pending: list[Line] = []
+        for item in source:
+            if isinstance(item, Problem):
+                if pending:
+                    yield from self._cut(pending, item)
+                    pending = []
+                yield item
+                continue
+            yield from self._step(item, pending)
+        if pending:
+            yield self._broken(pending, "unterminated_quote", "quoted field never closed")
+            yield from self._run(iter(pending[1:]))
+
+    def _cut(self, pending: list[Line], problem: Problem) -> Iterator[Record | Problem]:
+        """A quoted record cut by an over-long line: reported, its other lines read again."""
+        yield self._broken(
+            pending,
+            "unterminated_quote",
+            f"quoted field cut by an over-long line at line {problem.line}",
+        )
+        yield from self._run(iter(pending[1:]))
+
+    def _step(self, item: Line, pending: list[Line]) -> Iterator[Record | Problem]:
+        """One physical line (``pending`` holds the lines of an open quoted record)."""
+        number, offset, raw, text, bad = item
+        header = self.header
+        if pending or header is None or bad is not None or '"' in text or number <= self.skip_lines:
+            yield from self._slow(item, pending)
+            return
+        if text[-2:] == "\r\n":
+            body, size = text[:-2], len(raw) - self._crlf
+        elif text[-1:] == "\n":
+            body, size = text[:-1], len(raw) - self._lf
+        else:
+            body, size = text, len(raw)
+        if not body:
+            return
+        fields = body.split(self.delimiter)
+        if len(fields) != len(header) or fields == header or may_hold_formula(body):
+            yield from self._emit(fields, body, number, offset, raw[:size], None)
+            return
+        yield Record(fields, number, offset, size, raw[:size])
 
     def _slow(self, line: Line, pending: list[Line]) -> Iterator[Record | Problem]:
         """Preamble, header, quoted or badly decoded lines (``pending`` is updated)."""
@@ -167,7 +244,9 @@ class DelimitedReader:
         if self.header is None:
             self._set_header(rows[0], first[0])
             return []
-        yield from self._emit(rows[0], text, first[0], first[1], raw[: len(raw) - cut], bad)
+        # The last line end is no part of any field (nor of the formula pre-test).
+        body = text[: len(text) - (2 if text.endswith("\r\n") else text.endswith("\n"))]
+        yield from self._emit(rows[0], body, first[0], first[1], raw[: len(raw) - cut], bad)
         return []
 
     def _emit(
@@ -228,6 +307,51 @@ class DelimitedReader:
         return Problem(
             code, f"{message} (line {number})", number, offset, len(raw), _sha(raw), severity
         )
+
+
+class _Feed:
+    """One line for a long-lived ``csv.reader`` (building a reader per line costs more
+    than parsing the line). The reader resets its state at every record, so each
+    ``next`` parses ``line`` exactly as a reader over ``[line]`` would."""
+
+    __slots__ = ("line",)
+
+    def __init__(self) -> None:
+        self.line: str | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        line = self.line
+        if line is None:
+            raise StopIteration
+        self.line = None
+        return line
+
+
+class _OneLine:
+    """Fields of a record on one physical line, quoted or not (see :meth:`split`)."""
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self._feed = _Feed()
+        self._reader = csv.reader(self._feed, delimiter=delimiter, strict=True)
+
+    def split(self, body: str, line: str) -> list[str] | None:
+        """Fields (``[]``: nothing to read), or None when the line needs the careful way
+        (a quote left open, bad quoting). A quoted line is parsed as ``_quoted`` parses a
+        record of one line."""
+        if '"' not in line:
+            return body.split(self.delimiter) if body else []
+        self._feed.line = line + "\n"
+        try:
+            row = next(self._reader, None)
+        except csv.Error:
+            return None
+        finally:
+            self._feed.line = None
+        return row or []
 
 
 def _sha(raw: bytes) -> str:

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from evidencekit.errors import UnreadableInput
+from evidencekit.sources.lineblocks import SPLITTABLE as _SPLITTABLE
+from evidencekit.sources.lineblocks import LineBlock
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -31,6 +33,7 @@ _BOMS = (
 )
 _NEWLINES = {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}
 DEFAULT_MAX_LINE = 1 << 20
+_BLOCK = 1 << 18
 _FORMULA = re.compile(r"^(?:[=@\t\r]|[+-].*[(|!])", re.DOTALL)
 
 
@@ -184,6 +187,8 @@ class TextLog:
         max_line: longest line kept, in bytes; longer lines become problems.
     """
 
+    block_size = _BLOCK
+
     def __init__(self, path: Path, encoding: str = "auto", max_line: int = DEFAULT_MAX_LINE):
         self.path = path
         self.max_line = max_line
@@ -193,6 +198,11 @@ class TextLog:
         else:
             self.encoding = _given_encoding(encoding, detected)
 
+    @property
+    def splittable(self) -> bool:
+        """Whether :meth:`blocks` can read this encoding (see ``_SPLITTABLE``)."""
+        return self.encoding.name in _SPLITTABLE
+
     def lines(self) -> Iterator[tuple[int, int, bytes, str, int | None] | Problem]:
         """Yield ``(line, offset, raw, text, bad)`` per physical line, or a :class:`Problem`.
 
@@ -200,13 +210,18 @@ class TextLog:
         line of the first undecodable byte (text then holds U+FFFD replacements).
         """
         name = self.encoding.name
+        if name in _SPLITTABLE:
+            for block in self.blocks():
+                if isinstance(block, Problem):
+                    yield block
+                else:
+                    yield from block.lines(name)
+            return
         with open(self.path, "rb") as fp:
             fp.seek(self.encoding.bom)
             if name in _NEWLINES:
                 yield from self._decoded(self._wide_lines(fp, _NEWLINES[name]))
                 return
-            # "\n" never occurs inside a CP932, EUC-JP or UTF-8 character, so splitting
-            # bytes on it is exact for these encodings.
             limit = self.max_line + 2
             readline = fp.readline
             number, offset = 0, self.encoding.bom
@@ -224,6 +239,65 @@ class TextLog:
                 else:
                     yield number, offset, raw, text, None
                 offset += len(raw)
+
+    def blocks(self) -> Iterator[LineBlock | Problem]:
+        """The same lines as :meth:`lines`, up to 256 KiB of whole lines at a time.
+
+        Only for :attr:`splittable` encodings. Over-long lines become problems between
+        blocks; memory stays bounded by the block size plus ``max_line``.
+        """
+        with open(self.path, "rb") as fp:
+            fp.seek(self.encoding.bom)
+            number, offset, carry = 0, self.encoding.bom, b""
+            limit = self.max_line + 2
+            while True:
+                chunk = fp.read(self.block_size)
+                if not chunk:
+                    if carry:
+                        yield from self._split(carry, number, offset, limit, False)
+                    return
+                data = carry + chunk if carry else chunk
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    carry = data
+                    if len(data) >= limit:  # no line end within the limit: skip the line
+                        fp.seek(offset + limit)
+                        problem = self._skip_long(number + 1, offset, data[:limit], fp)
+                        number, offset, carry = number + 1, offset + problem.length, b""
+                        yield problem
+                    continue
+                block, carry = data[:cut], data[cut:]
+                yield from self._split(block, number, offset, limit, True)
+                number += block.count(b"\n")
+                offset += cut
+
+    def _split(
+        self, block: bytes, number: int, offset: int, limit: int, terminated: bool
+    ) -> Iterator[LineBlock | Problem]:
+        """``block`` (whole lines) as line blocks, with over-long lines as problems."""
+        name = self.encoding.name
+        if len(block) < limit or (terminated and len(block) == limit):
+            yield LineBlock.read(number + 1, offset, block, terminated, name)
+            return
+        if not terminated:  # the last line, without a line end, at the limit or over
+            yield self._long_problem(number + 1, offset, block)
+            return
+        start = pos = 0
+        while pos < len(block):
+            end = block.index(b"\n", pos) + 1
+            if end - pos > limit:
+                if pos > start:
+                    yield LineBlock.read(number + 1, offset + start, block[start:pos], True, name)
+                    number += block.count(b"\n", start, pos)
+                number += 1
+                yield self._long_problem(number, offset + pos, block[pos:end])
+                start = end
+            pos = end
+        if start < len(block):
+            yield LineBlock.read(number + 1, offset + start, block[start:], True, name)
+
+    def _long_problem(self, number: int, offset: int, raw: bytes) -> Problem:
+        return _too_long(number, offset, len(raw), hashlib.sha256(raw).hexdigest(), self.max_line)
 
     def _decoded(
         self, physical: Iterator[tuple[int, int, bytes] | Problem]
@@ -246,14 +320,7 @@ class TextLog:
             total += len(chunk)
             if chunk.endswith(b"\n"):
                 break
-        return Problem(
-            "line_too_long",
-            f"line of {total} bytes exceeds the limit of {self.max_line} bytes; skipped",
-            number,
-            offset,
-            total,
-            digest.hexdigest(),
-        )
+        return _too_long(number, offset, total, digest.hexdigest(), self.max_line)
 
     def _wide_lines(
         self, fp: BinaryIO, newline: bytes
@@ -298,14 +365,18 @@ class TextLog:
             buffer = fp.read(1 << 20)
             if not buffer:
                 break
-        return Problem(
-            "line_too_long",
-            f"line of {total} bytes exceeds the limit of {self.max_line} bytes; skipped",
-            number,
-            offset,
-            total,
-            digest.hexdigest(),
-        )
+        return _too_long(number, offset, total, digest.hexdigest(), self.max_line)
+
+
+def _too_long(number: int, offset: int, total: int, digest: str, max_line: int) -> Problem:
+    return Problem(
+        "line_too_long",
+        f"line of {total} bytes exceeds the limit of {max_line} bytes; skipped",
+        number,
+        offset,
+        total,
+        digest,
+    )
 
 
 def _aligned_find(buffer: bytes, newline: bytes, start: int = 0) -> int:
