@@ -1,6 +1,6 @@
 """Declarative mapping profiles: how the columns of a CSV/TSV export become events.
 
-A profile is a TOML file (layout in ``docs/log-formats.md``; shipped profiles in
+A profile is a TOML or YAML file (layout in ``docs/log-formats.md``; shipped profiles in
 ``evidencekit/parsers/profiles/``, a documented example in ``examples/profiles/``)::
 
     name = "operation_log"
@@ -41,10 +41,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import yaml  # type: ignore[import-untyped]
 
 from evidencekit.errors import EvidenceKitError
 from evidencekit.events.jptime import DEFAULT_ZONE, TimeParser
@@ -114,14 +117,56 @@ class Profile:
 
 
 def load_profile(path: Path) -> Profile:
-    """Read and validate a profile file (TOML)."""
+    """Read and validate a profile file: TOML, or YAML for ``.yaml`` / ``.yml`` (same
+    layout; read with ``safe_load`` only, no tags, anchors or aliases)."""
     if path.stat().st_size > MAX_PROFILE_BYTES:
         raise ProfileError(str(path), ["larger than 1 MiB; not a mapping profile"])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProfileError(str(path), [f"not valid UTF-8 TOML: {exc}"]) from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(str(path), [f"not valid UTF-8: {exc}"]) from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        data = _yaml_data(text, str(path))
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(str(path), [f"not valid UTF-8 TOML: {exc}"]) from exc
     return profile_from_dict(data, str(path))
+
+
+def _yaml_data(text: str, where: str) -> dict[str, Any]:
+    """A YAML profile as plain data. Refused: explicit tags, anchors and aliases (an alias
+    tree can expand to billions of nodes), keys that YAML reads as other than text
+    (``on``, ``yes``, ``1``: quote them) and a document that is not a mapping."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise ProfileError(where, ["YAML anchors and aliases are not allowed"])
+            if getattr(event, "tag", None) is not None:  # only tags written in the text
+                raise ProfileError(where, [f"YAML tag {event.tag} is not allowed"])
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(where, [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(data, dict):
+        raise ProfileError(where, ["a YAML profile must be a mapping"])
+    problems = [
+        f"key {k!r} is not text (quote it in YAML)" for k in _keys(data) if type(k) is not str
+    ]
+    if problems:
+        raise ProfileError(where, problems)
+    return data
+
+
+def _keys(value: Any) -> Iterator[Any]:
+    """Every mapping key in ``value`` (a tree: no aliases)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
 
 
 def builtin_profile(name: str) -> Profile:
