@@ -333,11 +333,14 @@ def _object_facts(ctx: Context, ev: dict[str, Any]) -> tuple[Any, str | None]:
     if where and not sha and "/" not in where:
         folder, _, name = where.rpartition("\\")
         if folder:
-            state = _FOLDERS[0]
-            if state is None or not state.fits(ctx):
-                state = _FOLDERS[0] = _Folders(ctx)
-            asset, mark = state.facts(ctx, where, folder, name)
-            ev["_asset"], ev["_mark"] = asset, mark
+            st = _FOLDERS[0]
+            if st is None or st.assets is not ctx.assets or st.source is not ctx.lists["markings"]:
+                st = _FOLDERS[0] = _Folders(ctx)
+            entry = st.entries.get(folder)
+            if entry is None:
+                entry = st.entry(folder)
+            asset = ev["_asset"] = entry[0] if not entry[1] else ctx.assets.match(where, None)
+            mark = ev["_mark"] = entry[2] or _scan(st.words, name)
             return asset, mark
     asset = ev["_asset"] = ctx.assets.match(where, sha)
     mark = ev["_mark"] = has_marking(ctx, where)
@@ -349,28 +352,19 @@ class _Folders:
     folder, so the name cannot change the answer) and the marking word in the folder text;
     the same answers as ``AssetRegister.match`` and :func:`has_marking`, one look-up."""
 
-    __slots__ = ("assets", "entries", "prefixes", "words")
+    __slots__ = ("assets", "entries", "prefixes", "source", "words")
 
     def __init__(self, ctx: Context) -> None:
-        self.assets = ctx.assets  # held, so the identity checks in fits() stay sound
+        self.assets = ctx.assets  # held, so the identity checks of the caller stay sound
         self.words = _words(ctx)
+        self.source = self.words.source
         self.prefixes = [(norm_path(a.path), a) for a in ctx.assets.assets if a.path]
         self.entries: dict[str, tuple[Any, bool, str | None]] = {}
 
-    def fits(self, ctx: Context) -> bool:
-        return self.assets is ctx.assets and self.words.source is ctx.lists["markings"]
-
-    def facts(self, ctx: Context, where: str, folder: str, name: str) -> tuple[Any, str | None]:
-        entry = self.entries.get(folder)
-        if entry is None:
-            if len(self.entries) > 100_000:
-                self.entries.clear()
-            entry = self.entries[folder] = self._entry(folder)
-        asset = entry[0] if not entry[1] else ctx.assets.match(where, None)
-        return asset, entry[2] or _scan(self.words, name)
-
-    def _entry(self, folder: str) -> tuple[Any, bool, str | None]:
+    def entry(self, folder: str) -> tuple[Any, bool, str | None]:
         """(asset, whether a longer asset path extends the folder, folder marking)."""
+        if len(self.entries) > 100_000:
+            self.entries.clear()
         nf, hit, longer = norm_path(folder + "\\"), None, False
         for prefix, asset in self.prefixes:  # AssetRegister's order: the first match wins
             if len(prefix) <= len(nf):
@@ -379,7 +373,8 @@ class _Folders:
                     break
             elif prefix.startswith(nf):
                 longer = True
-        return hit, longer, _scan(self.words, folder)
+        entry = self.entries[folder] = (hit, longer, _scan(self.words, folder))
+        return entry
 
 
 _FOLDERS: list[_Folders | None] = [None]
