@@ -10,6 +10,11 @@ digests on separate threads, and reads a file's content into MD5, SHA-1 and SHA-
 The pytsk3/pyewf path stays the reference and the fallback: without the extension, or
 with ``EVIDENCEKIT_NATIVE_TSK=0`` in the environment, everything runs as before, and
 tests hold the two paths to identical outputs. :func:`enabled` says which is active.
+The reference path is also taken, per image or file system, where the two could
+differ: an EWF set with a segment missing or whose media hash fails to read or
+disagrees with the stored hashes (image.py), and file-system types outside
+:data:`evidencekit.sources.volumes.NATIVE_FS`. The image format is always named to
+libtsk (raw/split or EWF), never detected.
 """
 
 from __future__ import annotations
