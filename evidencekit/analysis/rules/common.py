@@ -382,4 +382,9 @@ _FOLDERS: list[_Folders | None] = [None]
 
 def is_secret(ctx: Context, ev: dict[str, Any]) -> bool:
     """Secret-set or marked object (SIG.SM.01 / asset register)."""
-    return secret_asset(ctx, ev) is not None or object_marking(ctx, ev) is not None
+    asset = ev.get("_asset", _UNSET)  # both memo keys are set together
+    if asset is _UNSET:
+        asset, mark = _object_facts(ctx, ev)
+    else:
+        mark = ev["_mark"]
+    return asset is not None or mark is not None

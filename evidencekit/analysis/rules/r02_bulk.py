@@ -152,9 +152,10 @@ class BulkAcquisition(Rule):
             names = self.ctx.shared.setdefault("secret_names", set())
             if key and len(names) < 500_000:
                 names.add(key)
-        nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
-        if nrows > day.rows:
-            day.rows, day.rows_ref = nrows, r
+        if rows is not None:
+            nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
+            if nrows > day.rows:
+                day.rows, day.rows_ref = nrows, r
 
     def finish(self) -> None:
         for person in sorted(self.days):

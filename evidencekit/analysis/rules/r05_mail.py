@@ -53,6 +53,9 @@ def attachments(ev: dict[str, Any]) -> list[str]:
     return names
 
 
+_UNSET: Any = object()
+
+
 @rules.register("R05")
 class FreemailSelfsend(Rule):
     """Mail with attachments to free-mail, one's own address or a competitor."""
@@ -62,6 +65,10 @@ class FreemailSelfsend(Rule):
     actions = frozenset({"send"})
     person_only = True
     needs = ("mail",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._free: dict[str, Any] = {}  # domain -> free-mail list entry (or None)
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -75,13 +82,18 @@ class FreemailSelfsend(Rule):
             dom = domain_of(rcpt)
             if dom in a.counterparties:
                 continue
+            free = self._free.get(dom, _UNSET)
+            if free is _UNSET:  # the list is fixed for the run; domains repeat
+                if len(self._free) > 10_000:
+                    self._free.clear()
+                free = self._free[dom] = host_matches(dom, self.lists["freemail"])
             kind = (
                 "competitor"
                 if dom in a.watch_domains or rcpt in a.watch_addresses
                 else "self"
-                if rcpt in own and host_matches(dom, self.lists["freemail"])
+                if rcpt in own and free
                 else "freemail"
-                if host_matches(dom, self.lists["freemail"])
+                if free
                 else None
             )
             if kind is not None:

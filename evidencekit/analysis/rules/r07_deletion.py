@@ -45,6 +45,17 @@ class DeletionAfterExfil(Rule):
         self.mass: dict[str, list[Ref]] = {}
         self.last_transfer: dict[str, int] = {}
         self.cleanup = tuple(self.lists["cleanup_paths"])
+        self._dests = set(self.lists["freemail"]) | ctx.assets.watch_domains
+        self._domains: dict[str, bool] = {}
+
+    def _listed(self, domain: str) -> bool:
+        """Free-mail or watch-listed domain (lists and register are fixed for the run)."""
+        hit = self._domains.get(domain)
+        if hit is None:
+            if len(self._domains) > 10_000:
+                self._domains.clear()
+            hit = self._domains[domain] = bool(host_matches(domain, self._dests))
+        return hit
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None or self.ctx.identities.is_service(person):
@@ -79,8 +90,7 @@ class DeletionAfterExfil(Rule):
             host = host_of(ev)
             return bool(host) and not self.ctx.assets.is_corporate_destination(host)
         if act == "send":
-            listed = set(self.lists["freemail"]) | self.ctx.assets.watch_domains
-            return any(host_matches(domain_of(r), listed) for r in recipients(ev))
+            return any(self._listed(domain_of(r)) for r in recipients(ev))
         return destination(ev) is not None
 
     def _hour(self, person: str, ev: dict[str, Any], n: int, r: Ref) -> None:
