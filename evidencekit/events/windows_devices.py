@@ -78,8 +78,8 @@ def _device(ctx: Ctx, device_id: str, label: str | None) -> None:
 
 def _device_id(ctx: Ctx) -> str:
     for name in _DEVICE_ID_FIELDS:
-        if ctx.d(name):
-            return ctx.d(name) or ""
+        if value := ctx.d(name):
+            return value
     return ""
 
 

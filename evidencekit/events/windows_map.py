@@ -171,8 +171,8 @@ def _object_access(ctx: Ctx) -> str:
     who(ctx, "Subject", ctx.d("ProcessName"))
     ctx.put("object", kind=(ctx.d("ObjectType") or "").lower() or None, path=ctx.d("ObjectName"))
     for name in ("HandleId", "ObjectServer"):
-        if ctx.d(name):
-            ctx.attrs[name.lower()] = ctx.d(name)
+        if value := ctx.d(name):
+            ctx.attrs[name.lower()] = value
     mask = _mask_attrs(ctx)
     if ctx.failed:
         return "access_denied"
@@ -216,12 +216,12 @@ def _logon(ctx: Ctx) -> str:
     who(ctx, "Target", ctx.d("ProcessName"))
     _logon_type(ctx)
     for name in ("WorkstationName", "AuthenticationPackageName", "TargetLogonId", "IpPort"):
-        if ctx.d(name):
-            ctx.attrs[name] = ctx.d(name)
+        if value := ctx.d(name):
+            ctx.attrs[name] = value
     if ctx.rec.event_id == 4625:
         for name in ("Status", "SubStatus", "FailureReason"):
-            if ctx.d(name):
-                ctx.attrs[name] = ctx.d(name)
+            if value := ctx.d(name):
+                ctx.attrs[name] = value
         return "logon_failed"
     return {4624: "logon", 4634: "logoff", 4647: "logoff"}[ctx.rec.event_id]
 
@@ -229,8 +229,8 @@ def _logon(ctx: Ctx) -> str:
 def _execute_4688(ctx: Ctx) -> str:
     who(ctx, "Subject", ctx.d("ParentProcessName"))
     ctx.put("object", kind="process", path=ctx.d("NewProcessName"))
-    if ctx.d("CommandLine"):
-        ctx.attrs["command_line"] = ctx.d("CommandLine")
+    if value := ctx.d("CommandLine"):
+        ctx.attrs["command_line"] = value
     return "execute"
 
 
@@ -312,8 +312,8 @@ def _print_307(ctx: Ctx) -> str:
         ("Param8", "pages"),
         ("Param1", "job_id"),
     ):
-        if ctx.d(key):
-            ctx.attrs[name] = ctx.d(key)
+        if value := ctx.d(key):
+            ctx.attrs[name] = value
     return "print"
 
 
