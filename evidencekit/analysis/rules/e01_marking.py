@@ -19,6 +19,8 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, has_marking, object_marking, who
 
+_UNSET: Any = object()
+
 
 @rules.register("E01")
 class MarkingScan(Rule):
@@ -38,9 +40,11 @@ class MarkingScan(Rule):
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         attrs = ev.get("attributes")
         marking = attrs.get("marking") if attrs else None
-        word = (has_marking(self.ctx, str(marking)) if marking else None) or object_marking(
-            self.ctx, ev
-        )
+        word = has_marking(self.ctx, str(marking)) if marking else None
+        if not word:  # as `or` did: an empty word falls through to the object's
+            word = ev.get("_mark", _UNSET)  # object_marking's memo, read without the call
+            if word is _UNSET:
+                word = object_marking(self.ctx, ev)
         if word is None:
             return
         path = obj_path(ev)

@@ -47,6 +47,7 @@ class OutsideAuthorization(Rule):
         self.misuse: dict[tuple[str, str], Bucket] = {}
         self.grants: dict[str, list[tuple[int, str, Any]]] = {}
         self.selfgrant: dict[str, Bucket] = {}
+        self._followup = self.p["denied_burst"]["followup_hours"] * 3600
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
@@ -88,10 +89,10 @@ class OutsideAuthorization(Rule):
         if st is None:  # [first day, files in its first 30 days, sample refs]
             st = self.repo[(person, folder)] = [day, 0, []]
         if day - st[0] <= 30:
-            st[1] += file_count(ev)
+            st[1] += file_count(ev) if ev.get("attributes") else 1  # 1: what it returns then
             if len(st[2]) < 3:
                 st[2].append(ref(ev, idx, "read"))
-        followup = self.p["denied_burst"]["followup_hours"] * 3600
+        followup = self._followup
         denied = self.last_denied.get(folder, _NEVER)
         grants = self.grants.get(person, ())
         if denied == _NEVER and not grants and followup < _SPAN:
