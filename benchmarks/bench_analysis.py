@@ -13,8 +13,11 @@ per process with wait4):
   element matrix and gaps (``jp_ucpa_civil``).
 
 No peer tool exists for this stage, so the reference is the floor in the same run.
-Prints events/s, peak RSS and the ratio evidencekit / floor. Targets (issue 6):
->= 200,000 events/s on one core, peak RSS < 500 MB.
+Prints events/s, CPU seconds, peak RSS and the ratio evidencekit / floor. Targets (issue 6):
+>= 200,000 events/s on one core, peak RSS < 500 MB. ``--baseline TREE`` also runs the
+rules from another source tree (e.g. ``git worktree`` or ``git archive`` of an older
+commit) over the same file, for before/after figures under the same load; ``--keep DIR``
+generates into DIR (reused when its timeline exists) instead of a temporary folder.
 
     .venv/bin/python benchmarks/bench_analysis.py --events 10000000
 """
@@ -226,7 +229,7 @@ def run_rules(path: Path, sha: str, size: int) -> int:
     return result.coverage.events_read
 
 
-def child(mode: str, path: Path, sha: str, size: int) -> dict[str, float]:
+def child(mode: str, path: Path, sha: str, size: int, tree: str = "") -> dict[str, float]:
     """Run one mode in a fresh process; wall time from the child, peak RSS via wait4."""
     cmd = [
         sys.executable,
@@ -239,6 +242,8 @@ def child(mode: str, path: Path, sha: str, size: int) -> dict[str, float]:
         sha,
         "--size",
         str(size),
+        "--tree",
+        tree,
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     out = proc.stdout.read() if proc.stdout else b""
@@ -261,8 +266,13 @@ def main() -> None:
     ap.add_argument("--file", type=Path)
     ap.add_argument("--sha")
     ap.add_argument("--size", type=int, default=0)
+    ap.add_argument("--tree", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", default="", help="another source tree to compare with")
+    ap.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
     args = ap.parse_args()
     if args.child:
+        if args.tree:  # the baseline's evidencekit, imported before this tree's
+            sys.path.insert(0, str(Path(args.tree).resolve()))
         start = time.perf_counter()
         n = (
             run_floor(args.file)
@@ -272,24 +282,44 @@ def main() -> None:
         print(json.dumps({"events": n, "seconds": time.perf_counter() - start}))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        path, sha = generate(Path(tmp), args.events, args.persons)
+        rows = _measure(Path(args.keep or tmp), args.events, args.persons, args.baseline)
+    for name, d in rows.items():
         print(
-            f"generated {args.events:,} events ({path.stat().st_size / 2**20:,.0f} MiB) "
-            f"in {time.perf_counter() - t0:.1f}s"
-        )
-        floor = child("floor", path, sha, args.events)
-        rules = child("rules", path, sha, args.events)
-    for name, d in (("floor (orjson read)", floor), ("evidencekit rules", rules)):
-        print(
-            f"{name:22s} {d['events'] / d['seconds']:>12,.0f} events/s  {d['seconds']:8.1f} s  "
+            f"{name:24s} {d['events'] / d['seconds']:>10,.0f} events/s  {d['seconds']:8.1f} s  "
             f"(CPU {d['cpu_s']:7.1f} s: {d['events'] / d['cpu_s']:>10,.0f} events/CPU-s)  "
             f"peak RSS {d['rss_mb']:7.1f} MB"
         )
-    ratio = (rules["events"] / rules["seconds"]) / (floor["events"] / floor["seconds"])
-    print(
-        f"ratio evidencekit/floor: {ratio:.2f}  (targets: >= 200,000 events/s, peak RSS < 500 MB)"
-    )
+    floor, rules = rows["floor (orjson read)"], rows["evidencekit rules"]
+    for name, d in rows.items():
+        if name != "floor (orjson read)":
+            wall = (d["events"] / d["seconds"]) / (floor["events"] / floor["seconds"])
+            cpu = floor["cpu_s"] / d["cpu_s"]
+            print(f"ratio {name} / floor: {wall:.3f} wall, {cpu:.3f} CPU")
+    if args.baseline:
+        base = rows["baseline rules"]
+        print(f"this tree / baseline: {base['cpu_s'] / rules['cpu_s']:.2f}x CPU (same file)")
+    print("targets: >= 200,000 events/s on one core, peak RSS < 500 MB")
+
+
+def _measure(folder: Path, events: int, persons: int, baseline: str) -> dict[str, dict[str, float]]:
+    """Generate (or reuse) the timeline, then run each child on it."""
+    path, stamp = folder / "timeline.jsonl", folder / "timeline.sha256"
+    if path.exists() and stamp.exists() and stamp.read_text().split()[1] == str(events):
+        sha = stamp.read_text().split()[0]
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        path, sha = generate(folder, events, persons)
+        stamp.write_text(f"{sha} {events}\n")
+        print(
+            f"generated {events:,} events ({path.stat().st_size / 2**20:,.0f} MiB) "
+            f"in {time.perf_counter() - t0:.1f}s"
+        )
+    rows = {"floor (orjson read)": child("floor", path, sha, events)}
+    if baseline:
+        rows["baseline rules"] = child("rules", path, sha, events, baseline)
+    rows["evidencekit rules"] = child("rules", path, sha, events)
+    return rows
 
 
 if __name__ == "__main__":
