@@ -126,6 +126,7 @@ class ImageRun:
         self._queued_bytes = 0
         self._pool: ThreadPoolExecutor | None = None
         self._records: RecordReader | None = None
+        self._mimes: dict[bytes, str] = {}  # libmagic's answers in this run, by digest
         self._fat: FatRecords | None = None
 
     def run(self, progress: Callable[[str, int], None] | None = None) -> None:
@@ -194,7 +195,7 @@ class ImageRun:
         content, artifact = self._content(entry) if job is None else (None, None)
         mime = None
         if content is not None and content.head and self._pool is not None:
-            mime = self._pool.submit(classify, content.head)
+            mime = self._pool.submit(classify, content.head, self._mimes)
             self._queued_bytes += len(content.head)
         streams = [self._stream(entry, s) for s in entry.streams]
         self._queue.append(_Pending(entry, prefix, content, mime, streams, artifact, job))
@@ -214,8 +215,9 @@ class ImageRun:
         self._queued_bytes += min(entry.size, keep)
         offset = entry.fs.partition.offset
         return self._pool.submit(
-            classify_native, image, offset, entry.handle, entry.inode, entry.size, keep
-        )
+            classify_native, image, offset, entry.handle, entry.inode, entry.size, keep,
+            self._mimes,
+        )  # fmt: skip
 
     def _drain(self, keep: int) -> None:
         while self._queue and (len(self._queue) > keep or self._queued_bytes > _QUEUE_BYTES):

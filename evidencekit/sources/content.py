@@ -23,8 +23,7 @@ _CHUNK = 1 << 20
 MAGIC_HEAD = 1 << 13
 _SCAN_MIMES = ("text/", "application/pdf", "application/vnd.openxmlformats", "application/zip")
 _local = threading.local()
-_MIME_SEEN: dict[bytes, str] = {}
-_MIME_SEEN_MAX = 1 << 16
+_MEMO_MAX = 1 << 16
 # pytsk3 starts its messages with the binding's place ("File_read_random: (tsk3.cpp:731) ").
 _BINDING_PLACE = re.compile(r"^\w+: \(\w+\.cpp:\d+\) ")
 
@@ -126,37 +125,49 @@ def _native_result(raw: tuple[Any, ...], size: int) -> ContentResult:
 
 
 def classify_native(
-    image: Any, offset: int, handle: Any, inode: int, size: int, keep: int
+    image: Any,
+    offset: int,
+    handle: Any,
+    inode: int,
+    size: int,
+    keep: int,
+    memo: dict[bytes, str] | None = None,
 ) -> tuple[ContentResult, str | None]:
     """For a worker thread: :func:`read_content_native` through this thread's own handle
-    on the file system at ``offset`` of the native ``image``, then libmagic's type."""
+    on the file system at ``offset`` of the native ``image``, then libmagic's type
+    (:func:`classify` with ``memo``)."""
     try:
         fs = thread_fs(image, offset)
     except OSError:  # no second handle: read through the walk's own (``handle``)
         result = read_content(handle, size, None, keep)
     else:
         result = read_content_native(fs, inode, size, keep)
-    return result, classify(result.head) if result.head else None
+    return result, classify(result.head, memo) if result.head else None
 
 
-def classify(head: bytes) -> str:
+def classify(head: bytes, memo: dict[bytes, str] | None = None) -> str:
     """libmagic's MIME type of the first bytes (thread-safe: one handle per thread;
-    libmagic runs without the GIL, so callers may classify on worker threads)."""
+    libmagic runs without the GIL, so callers may classify on worker threads).
+
+    ``memo`` (one per ingest run) remembers answers by the digest of the bytes libmagic
+    sees: equal bytes get the same answer, disks hold many identical files (system
+    libraries, templates, empty documents) and libmagic costs ~0.4 ms a call.
+    """
     data = head[:MAGIC_HEAD]
-    # libmagic sees only these bytes, so equal bytes get the same answer: disks hold
-    # many identical files (system libraries, templates, empty documents) and libmagic
-    # costs ~0.4 ms a call; remember answers by digest (bounded; a race only recomputes).
-    key = hashlib.blake2b(data, digest_size=16).digest()
-    known = _MIME_SEEN.get(key)
-    if known is not None:
-        return known
+    key = b""
+    if memo is not None:
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        known = memo.get(key)
+        if known is not None:
+            return known
     cookie = getattr(_local, "magic", None)
     if cookie is None:
         cookie = _local.magic = magic.Magic(mime=True)
     mime: str = cookie.from_buffer(data)
-    if len(_MIME_SEEN) >= _MIME_SEEN_MAX:
-        _MIME_SEEN.clear()
-    _MIME_SEEN[key] = mime
+    if memo is not None:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()  # bounded; workers racing here only recompute an answer
+        memo[key] = mime
     return mime
 
 

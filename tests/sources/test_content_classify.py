@@ -1,4 +1,4 @@
-"""libmagic answers remembered by digest (content.classify) are libmagic's answers."""
+"""libmagic answers remembered by digest (content.classify's memo) are libmagic's."""
 
 from __future__ import annotations
 
@@ -16,11 +16,16 @@ def test_remembered_answers_are_libmagics() -> None:
     fresh = magic.Magic(mime=True)
     expected = [fresh.from_buffer(s[:MAGIC_HEAD]) for s in samples]
     assert len(set(expected)) >= 4  # text, docx, binary, pdf
-    assert [classify(s) for s in samples] == expected  # first answers
-    assert [classify(s) for s in samples] == expected  # remembered answers
+    memo: dict[bytes, str] = {}
+    assert [classify(s, memo) for s in samples] == expected  # first answers
+    assert len(memo) == len({s[:MAGIC_HEAD] for s in samples})
+    assert [classify(s, memo) for s in samples] == expected  # remembered answers
+    assert [classify(s) for s in samples] == expected  # without a memo
 
 
 def test_only_the_head_decides() -> None:
     head = b"plain words of a note\n" * 500  # longer than the head libmagic sees
     assert len(head) > MAGIC_HEAD
-    assert classify(head + b"\x00\xff" * 100) == classify(head)
+    memo: dict[bytes, str] = {}
+    assert classify(head + b"\x00\xff" * 100, memo) == classify(head)
+    assert classify(head, memo) == classify(head) and len(memo) == 1
