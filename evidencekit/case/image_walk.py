@@ -41,6 +41,7 @@ from evidencekit.sources.content import (
 from evidencekit.sources.fat_records import FatRecords
 from evidencekit.sources.image import DiskImage
 from evidencekit.sources.markings import MarkingScanner
+from evidencekit.sources.native import reader_name
 from evidencekit.sources.records import RecordReader
 from evidencekit.sources.volumes import FileSystem, VolumeProblem, open_file_systems, read_layout
 from evidencekit.sources.walk import Entry, Stream, WalkProblem, walk
@@ -116,6 +117,7 @@ class ImageRun:
         self.problems: list[str] = []
         self.partitions: list[dict[str, Any]] = []
         self.file_systems: list[dict[str, Any]] = []
+        self.readers: dict[str, str] = {}  # partition -> TSK build (custody only)
         self.layout_scheme: str | None = None
         self.stored_check: dict[str, str] = {}
         self.inventory = _Output(folder / f"{source_id}.inventory.jsonl")
@@ -166,6 +168,7 @@ class ImageRun:
              "fs_type": fs.fs_type, "block_size": fs.block_size,
              "block_count": str(fs.block_count)}
         )  # fmt: skip
+        self.readers[str(fs.partition.slot)] = reader_name(fs.native is not None)
         prefix = f"/p{fs.partition.slot}/" if self._multi else "/"
         self._records = RecordReader(fs, self.image.read)
         self._fat = FatRecords.for_fs(fs, self.image.read)

@@ -230,6 +230,7 @@ def _custody(
             "recovered": c.recovered,
             "marked": c.marked,
             "artifacts_parsed": run.hook.parsed,
+            "file_system_readers": run.readers,
             "md5": source.md5,
             "sha1": source.sha1,
             "sha256_after": source.sha256_after,

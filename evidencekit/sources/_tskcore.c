@@ -454,7 +454,8 @@ PyMODINIT_FUNC PyInit__tskcore(void) {
     PyObject *m = PyModule_Create(&tskcore_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "Image", (PyObject *)&ImageType) < 0 ||
-        PyModule_AddObjectRef(m, "FileSystem", (PyObject *)&FSType) < 0) {
+        PyModule_AddObjectRef(m, "FileSystem", (PyObject *)&FSType) < 0 ||
+        PyModule_AddStringConstant(m, "TSK_VERSION", tsk_version_get_str()) < 0) {
         Py_DECREF(m);
         return NULL;
     }

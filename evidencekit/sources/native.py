@@ -39,6 +39,15 @@ def enabled() -> bool:
     return AVAILABLE and os.environ.get("EVIDENCEKIT_NATIVE_TSK", "1") != "0"
 
 
+def reader_name(native: bool) -> str:
+    """Which TSK build read a file system, for the custody log (the two may differ)."""
+    if native and _tskcore is not None:
+        return f"libtsk {_tskcore.TSK_VERSION} (evidencekit native core)"
+    import pytsk3
+
+    return f"pytsk3 {pytsk3.TSK_VERSION_STR}"
+
+
 def open_native_image(paths: Sequence[str], ewf: bool = False) -> Any | None:
     """A native image over the segment files (raw or split raw; EWF with ``ewf``), or
     None (disabled, or libtsk refuses it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from evidencekit.sources import native
 from tests.sources.conftest import FAT_DELETED, FAT_FILES, FIXED_MTIME, Built
 from tests.sources.helpers import fls_body, ingest, validate_events, without_md5
 
@@ -94,5 +95,7 @@ def test_fat_outputs_deterministic_and_in_custody(fat_image: Built, tmp_path: Pa
         rel = path.relative_to(one.case.root).as_posix()
         assert entry.evidence[rel] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert rel.startswith("store/inventories/")
+    reader = entry.details["file_system_readers"]["0"]
+    assert reader.startswith("libtsk ") if native.enabled() else reader.startswith("pytsk3 ")
     head = one.case.seal()
     assert head.size == len(one.events) == one.summary.events
