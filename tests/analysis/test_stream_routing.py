@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.context import Context
 from evidencekit.analysis.engine import AnalysisOptions, build_context, hr_prepass, stream
 from evidencekit.analysis.hr import HrFact
@@ -146,7 +147,7 @@ def test_a_changed_line_is_refused_even_when_not_parsed(tmp_path: Path) -> None:
     path = _line_file(tmp_path, [_ev(0, "visit", "proxy.visit")])
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     path.write_bytes(path.read_bytes().replace(b"proxy.visit", b"proxy.visiT"))
-    with pytest.raises(Exception, match="does not match its sealed head"):
+    with pytest.raises(AnalysisError, match="does not match its sealed head"):
         stream(ctx, path, sha, instances)
 
 
