@@ -115,6 +115,7 @@ class BatchWriter:
         self._is = open(self._issues_tmp, "wb")  # noqa: SIM115
         self._ev_hash, self._is_hash = hashlib.sha256(), hashlib.sha256()
         self._pending: list[bytes] = []  # event lines not yet written (one write per chunk)
+        self._keyed_line = store.keyer.keyed_line
         self.events = 0
         self.issues = 0
         self.finished: BatchRecord | None = None
@@ -127,7 +128,7 @@ class BatchWriter:
 
     def add_content(self, content: dict[str, Any]) -> str:
         """Key and store a validated event content dict (hot path for fast parsers)."""
-        line, ident = self.store.keyer.keyed_line(content)
+        line, ident = self._keyed_line(content)
         pending = self._pending
         pending.append(line)
         if len(pending) >= _CHUNK_LINES:
