@@ -39,14 +39,15 @@ Converter = Callable[[str], Any]
 
 def to_size(text: str) -> int | None:
     """``"98 500 B"``, ``"1,024"``, ``"2048 bytes"`` -> int; anything else -> None."""
-    if text.isdigit() and len(text) < 16:
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+    if text.isdecimal() and len(text) < 16:
         return int(text)
     value = text.translate(_SIZE_JUNK)
     for suffix in ("bytes", "Bytes", "B", "バイト"):
         if value.endswith(suffix):
             value = value[: -len(suffix)]
             break
-    return int(value) if value.isdigit() and len(value) < 16 else None
+    return int(value) if value.isdecimal() and len(value) < 16 else None
 
 
 def _hex(length: int) -> Converter:
