@@ -57,7 +57,7 @@ POINTS: dict[str, tuple[int, str, str]] = {
 }
 
 
-_ACCESS = frozenset({"R02", "R10", "R15"})
+_ACCESS = frozenset({"R02", "R02P", "R10", "R15"})
 _TRANSFER = frozenset({"R03", "R04", "R05"})
 
 

@@ -96,6 +96,9 @@ def test_new_joiner_is_judged_against_peers(result: AnalysisResult) -> None:
     assert "fewer than 20" in f.explanation_en and "稼働日は10日" in f.explanation_ja
     (gap,) = [g for g in result.gaps if g.id == "GAP.ACT.02"]  # no transfer path found
     assert f.id in gap.findings
+    # a peer-judged acquisition is scored in an episode like an own-baseline one
+    (ep,) = [e for e in result.episodes if f.id in e.findings]
+    assert any(i.indicator == "volume" for i in ep.indicators)
 
 
 def test_peers_with_ordinary_days_do_not_fire(result: AnalysisResult) -> None:

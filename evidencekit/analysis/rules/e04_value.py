@@ -24,12 +24,14 @@ class ValueClassifier(Rule):
 
     def finish(self) -> None:
         sources = [
-            d for d in self.ctx.drafts_of("R02", "R03", "R04", "R05") if d.severity != "info"
+            d
+            for d in self.ctx.drafts_of("R02", "R02P", "R03", "R04", "R05")
+            if d.severity != "info"
         ]
         taken = sorted(
             {
                 k
-                for d in self.ctx.drafts_of("R02", "R03", "R04", "R05")
+                for d in self.ctx.drafts_of("R02", "R02P", "R03", "R04", "R05")
                 if d.severity != "info"
                 for k in d.files
                 if not k.startswith("path:")

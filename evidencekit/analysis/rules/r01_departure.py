@@ -14,7 +14,7 @@ from __future__ import annotations
 from evidencekit.analysis.context import Draft
 from evidencekit.analysis.rules.base import Rule, rules
 
-_ACTS = ("R02", "R03", "R04", "R05", "R06", "R07", "R10", "R14")
+_ACTS = ("R02", "R02P", "R03", "R04", "R05", "R06", "R07", "R10", "R14")
 _JA = {
     "pre": "退職等の申出前90日以内",
     "hot": "申出前14日から最終出社日まで",

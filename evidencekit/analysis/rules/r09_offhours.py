@@ -18,7 +18,7 @@ from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, who
 
-_COMBINE = ("R02", "R03", "R04", "R05", "R06", "R07", "R10")
+_COMBINE = ("R02", "R02P", "R03", "R04", "R05", "R06", "R07", "R10")
 
 
 @rules.register("R09")

@@ -79,7 +79,7 @@ class CompetitorContact(Rule):
         days = self.p["contact"]["before_days"] * 86400
         acts = [
             d
-            for d in self.ctx.drafts_of("R02", "R03", "R04", "R05")
+            for d in self.ctx.drafts_of("R02", "R02P", "R03", "R04", "R05")
             if d.t0 and d.severity != "info"
         ]
         for (person, party), b in sorted(self.hits.items()):
