@@ -222,12 +222,17 @@ def _who(person: str | None, is_service: Any, hr: dict[str, Any]) -> tuple[str |
 
 def hr_prepass(ctx: Context, path: Path) -> None:
     """Collect HR facts first: R01 windows must be known before any rule observes an event
-    (a retirement date sorts after the acts it frames). Only lines naming the action are parsed."""
-    needle = b'"action":"hr_event"'
+    (a retirement date sorts after the acts it frames). Only lines whose action is
+    ``hr_event`` are parsed; the words in an attribute value do not make an HR fact."""
+    exact = _PREFIX + b'hr_event"'
     with open(path, "rb", buffering=1 << 20) as fp:
         for idx, line in enumerate(fp):
-            if needle in line:
+            if line.startswith(exact):
                 _hr_event(ctx, orjson.loads(line)["event"], idx)
+            elif not line.startswith(_PREFIX) and b'"hr_event"' in line:
+                ev = orjson.loads(line)["event"]  # not the canonical shape: parse to know
+                if ev.get("action") == "hr_event":
+                    _hr_event(ctx, ev, idx)
 
 
 def _hr_event(ctx: Context, ev: dict[str, Any], idx: int) -> None:

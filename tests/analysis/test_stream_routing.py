@@ -232,3 +232,18 @@ def test_declarations_in_use() -> None:
     assert {"R04", "R05", "R07", "R09", "R10", "R11", "R16"} <= declared
     assert {c.id for _, c in rules if c.hr_only} >= {"R11", "R16"}
     assert {c.id for _, c in rules if c.off_hours_only} == {"R09"}
+
+
+def test_hr_prepass_takes_only_events_whose_action_is_hr_event(tmp_path: Path) -> None:
+    hr = {"time": "2025-03-01T00:00:00.000000000Z", "action": "hr_event", "kind": "hr.event"}
+    hr["attributes"] = {"hr_type": "resignation_notice", "person": "u0001"}
+    decoy = _event("read", "2025-03-02T01:00:00.000000000Z", "u0002")
+    # a nested key/value pair (e.g. an exported record kept as an attribute), not the action
+    decoy["attributes"] = {"exported": {"action": "hr_event"}, "hr_type": "retirement"}
+    path = tmp_path / "timeline.jsonl"
+    path.write_bytes(b"".join(dumps({"event": e}) + b"\n" for e in (hr, decoy)))
+    ctx, _ = build_context(ZONE, AnalysisOptions())
+    hr_prepass(ctx, path)
+    facts = [(f.person, f.hr_type, f.day) for p in ctx.hr.values() for f in p.facts]
+    assert facts == [(ctx.identities.resolve({"user": "u0001"}) or "u0001", "resignation_notice",
+                      "2025-03-01")]  # fmt: skip
