@@ -29,7 +29,7 @@ _COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Mapping profile (TOML) for any CSV/TSV export; implies --format mapped_csv.",
+    help="Mapping profile (TOML or YAML) for any CSV/TSV export; implies --format mapped_csv.",
 )
 @click.option(
     "--tz",

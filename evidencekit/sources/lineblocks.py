@@ -14,8 +14,8 @@ from dataclasses import dataclass
 # lines splits on b"\n" exactly as its text splits on "\n".
 SPLITTABLE = frozenset({"utf-8", "cp932", "euc_jp", "ascii", "iso8859-1", "cp1252"})
 # A "-" or tab opening a field or a line, a CR not ending a line (literal first: fast scan)
-_DASH_START = re.compile(rb'-(?<=[,";\t\n]-)')
-_TAB_START = re.compile(rb'\t(?<=[,"\n]\t)')
+_DASH_START = re.compile(rb'-(?<=[,";|\t\n]-)')
+_TAB_START = re.compile(rb'\t(?<=[,";|\t\n]\t)')
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 

@@ -166,9 +166,13 @@ def may_hold_formula(line: str) -> bool:
         or ",-" in line
         or '"-' in line
         or ";-" in line
+        or "|-" in line
         or "\t-" in line
         or ",\t" in line
         or '"\t' in line
+        or ";\t" in line
+        or "|\t" in line
+        or "\t\t" in line
         or "\r" in line
     )
 

@@ -12,12 +12,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidencekit.sources.delimited import DelimitedReader
 from evidencekit.sources.lineblocks import block_may_hold_formula
-from evidencekit.sources.textlog import Problem, TextLog, may_hold_formula
+from evidencekit.sources.textlog import Problem, TextLog, looks_like_formula, may_hold_formula
 
 _PIECES = [
     b"a",
@@ -146,3 +147,13 @@ def test_formula_free_block_is_seen_as_such() -> None:
     data = "2024/04/01 9:05:03,山田,PC-001,コピー,C:\\設計\\図面.dwg\r\n".encode("cp932") * 3
     assert not block_may_hold_formula(data, data.decode("cp932"))
     assert block_may_hold_formula(data + b"x,-1\r\n", (data + b"x,-1\r\n").decode("cp932"))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "|", "\t"])
+@pytest.mark.parametrize("field", ["-cmd!A1", "\tcalc"])
+def test_formula_pretests_see_a_field_after_any_delimiter(delimiter: str, field: str) -> None:
+    line = f"2024-04-01{delimiter}{field}{delimiter}end"
+    assert looks_like_formula(field)
+    assert may_hold_formula(line)
+    data = (line + "\n").encode("cp932")
+    assert block_may_hold_formula(data, data.decode("cp932"))
