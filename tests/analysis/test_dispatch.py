@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from evidencekit.analysis.engine import AnalysisOptions, build_context, dispatch_table
+from evidencekit.analysis.engine import AnalysisOptions, build_context
 from evidencekit.analysis.rules import Rule, rules
+from evidencekit.analysis.stream import dispatch_table
 
 ZONE = "Asia/Tokyo"
 TIMES = ("2025-03-20T05:10:00.000000000Z", "2025-03-22T14:30:00.000000000Z")  # day, night

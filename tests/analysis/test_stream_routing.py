@@ -15,9 +15,10 @@ import pytest
 
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.context import Context
-from evidencekit.analysis.engine import AnalysisOptions, build_context, hr_prepass, stream
+from evidencekit.analysis.engine import AnalysisOptions, build_context
 from evidencekit.analysis.hr import HrFact
 from evidencekit.analysis.rules import Rule, rules
+from evidencekit.analysis.stream import hr_prepass, stream
 from evidencekit.model import Action
 from evidencekit.timeline.canonical import dumps
 from evidencekit.timeline.chain import GENESIS, build_line
