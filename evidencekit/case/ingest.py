@@ -89,6 +89,10 @@ def ingest_file(
         time_zone=time_zone,
         options=options or {},
     )
+    # how the work was spread (process counts...) changes no output: kept out of the source
+    run_only: frozenset[str] = getattr(parser_cls, "execution_options", frozenset())
+    recorded = {k: v for k, v in (options or {}).items() if k not in run_only}
+    execution = {k: v for k, v in (options or {}).items() if k in run_only}
     with case.store.batch(source_id) as batch:
         _store_items(batch, parser_cls().parse(ctx), source_id)
         after = _sha256_of(path)
@@ -110,7 +114,7 @@ def ingest_file(
             parser=parser_name,
             parser_version=parser_cls.version,
             time_zone=time_zone,
-            parameters=options or {},
+            parameters=recorded,
             records_read=ctx.records_read,
             records_failed=ctx.records_failed,
             events=batch.events,
@@ -127,6 +131,7 @@ def ingest_file(
             "records_read": ctx.records_read,
             "records_failed": ctx.records_failed,
             "sha256_after": after,
+            **({"execution": execution} if execution else {}),
         },
     )
     return IngestSummary(source, record.events, record.issues)

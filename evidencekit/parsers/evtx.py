@@ -52,6 +52,8 @@ class EvtxParser:
     default_time_zone: ClassVar[str] = "UTC"
     utc_by_definition: ClassVar[bool] = True  # FILETIMEs: never shifted
     image_globs: ClassVar[tuple[str, ...]] = ("Windows/System32/winevt/Logs/*.evtx",)
+    # options that spread the work over processes: never part of the source record
+    execution_options: ClassVar[frozenset[str]] = frozenset({"workers", "chunks_per_task"})
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:

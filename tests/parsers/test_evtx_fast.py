@@ -199,3 +199,15 @@ def test_processes_taking_turns_give_identical_output(corpus: Path, workers: int
         return [*items, ctx.records_read, ctx.records_failed]
 
     assert run(workers=workers, chunks_per_task=4) == run()
+
+
+def test_worker_count_is_not_part_of_the_source_record(corpus: Path, tmp_path: Path) -> None:
+    """Two processes give the same source record as one; the custody log says how it ran."""
+    from evidencekit.case.ingest import ingest_file
+    from evidencekit.case.workspace import Case
+
+    one = ingest_file(Case.init(tmp_path / "one", "c"), corpus / LOGONS, "evtx")
+    case = Case.init(tmp_path / "two", "c")
+    two = ingest_file(case, corpus / LOGONS, "evtx", options={"workers": 2, "chunks_per_task": 4})
+    assert one.source == two.source and one.source.parameters == {}
+    assert case.custody.entries()[-1].details["execution"] == {"workers": 2, "chunks_per_task": 4}
