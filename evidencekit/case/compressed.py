@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.case.detect import detect_artifact_kind
-from evidencekit.case.ingest import IngestSummary, _sha256_of, _store_items, source_id_for
+from evidencekit.case.ingest import (
+    IngestSummary,
+    _sha256_of,
+    _store_items,
+    source_id_for,
+    split_options,
+)
 from evidencekit.case.workspace import Case
 from evidencekit.errors import EvidenceChanged, UnreadableInput
 from evidencekit.model import Source
@@ -168,7 +174,7 @@ def _parse_and_store(
             path=str(path), size=before.size, md5=before.md5, sha1=before.sha1,
             sha256=before.sha256, sha256_after=after, parser=parser_name,
             parser_version=parser_cls.version, time_zone=time_zone,
-            parameters={**options, "decompressed": decompressed},
+            parameters={**split_options(parser_cls, options)[0], "decompressed": decompressed},
             records_read=ctx.records_read, records_failed=ctx.records_failed,
             events=batch.events,
         )  # fmt: skip

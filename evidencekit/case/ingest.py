@@ -64,6 +64,19 @@ def source_id_for(sha256: str, parser: str) -> str:
     return hashlib.sha256(f"{sha256}:{parser}".encode()).hexdigest()[:16]
 
 
+def split_options(
+    parser_cls: Any, options: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(options recorded in the source, execution-only options for the custody entry).
+
+    How the work was spread (process counts...) changes no output, so a parser's
+    ``execution_options`` are kept out of the source record.
+    """
+    run_only: frozenset[str] = getattr(parser_cls, "execution_options", frozenset())
+    recorded = {k: v for k, v in options.items() if k not in run_only}
+    return recorded, {k: v for k, v in options.items() if k in run_only}
+
+
 def ingest_file(
     case: Case,
     path: Path,
@@ -89,10 +102,7 @@ def ingest_file(
         time_zone=time_zone,
         options=options or {},
     )
-    # how the work was spread (process counts...) changes no output: kept out of the source
-    run_only: frozenset[str] = getattr(parser_cls, "execution_options", frozenset())
-    recorded = {k: v for k, v in (options or {}).items() if k not in run_only}
-    execution = {k: v for k, v in (options or {}).items() if k in run_only}
+    recorded, execution = split_options(parser_cls, options or {})
     with case.store.batch(source_id) as batch:
         _store_items(batch, parser_cls().parse(ctx), source_id)
         after = _sha256_of(path)
