@@ -8,6 +8,7 @@
  * libtsk does the work with the GIL released; Python objects are built afterwards.
  */
 #include "_tskcore.h"
+#include <errno.h>
 #include <string.h>
 
 #define NTFS_SMALL 1024       /* $STANDARD_INFORMATION / $FILE_NAME read when this small */
@@ -32,6 +33,10 @@ static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
     PyObject *seq;
     int ewf = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p", kwlist, &seq, &ewf)) return -1;
+    if (self->img) {
+        PyErr_SetString(PyExc_TypeError, "Image is already open");
+        return -1;
+    }
     /* The format is named, never detected: libtsk reads it as the reference path does. */
     TSK_IMG_TYPE_ENUM kind = ewf ? TSK_IMG_TYPE_EWF_EWF : TSK_IMG_TYPE_RAW;
     PyObject *fast = PySequence_Fast(seq, "paths must be a sequence of str");
@@ -56,7 +61,6 @@ static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
     PyMem_Free(names);
     Py_DECREF(fast);
     if (!img) { tsk_oserror("cannot open image"); return -1; }
-    if (self->img) tsk_img_close(self->img);
     self->img = img;
     return 0;
 }
@@ -64,7 +68,7 @@ static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
 static PyObject *Image_read(ImageObject *self, PyObject *args) {
     long long offset;
     Py_ssize_t length;
-    if (!PyArg_ParseTuple(args, "Ln", &offset, &length)) return NULL;
+    if (!image_is_open(self) || !PyArg_ParseTuple(args, "Ln", &offset, &length)) return NULL;
     if (offset < 0 || length < 0 || length > (1 << 30)) {
         PyErr_SetString(PyExc_ValueError, "offset and length must be >= 0 (length <= 1 GiB)");
         return NULL;
@@ -81,10 +85,12 @@ static PyObject *Image_read(ImageObject *self, PyObject *args) {
 }
 
 static PyObject *Image_get_size(ImageObject *self, void *closure) {
+    if (!image_is_open(self)) return NULL;
     return PyLong_FromLongLong((long long)self->img->size);
 }
 
 static PyObject *Image_get_type(ImageObject *self, void *closure) {
+    if (!image_is_open(self)) return NULL;
     return PyLong_FromUnsignedLong((unsigned long)self->img->itype);
 }
 
@@ -119,8 +125,10 @@ PyTypeObject ImageType = {
 /* ------------------------------------------------------------- FileSystem */
 
 static void FS_dealloc(FSObject *self) {
-    if (self->fs) tsk_fs_close(self->fs);
-    pthread_mutex_destroy(&self->lock);
+    if (self->fs) {
+        tsk_fs_close(self->fs);
+        pthread_mutex_destroy(&self->lock);
+    }
     Py_XDECREF(self->image);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -131,16 +139,34 @@ static int FS_init(FSObject *self, PyObject *args, PyObject *kwds) {
     long long offset;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!L", kwlist, &ImageType, &image, &offset))
         return -1;
+    if (self->fs) {
+        PyErr_SetString(PyExc_TypeError, "FileSystem is already open");
+        return -1;
+    }
+    if (!image_is_open(image)) return -1;
+    if (offset < 0 || offset >= (long long)image->img->size) {
+        PyErr_Format(PyExc_OSError, "cannot open file system: offset %lld outside the image",
+                     offset);
+        return -1;
+    }
+    int rc = pthread_mutex_init(&self->lock, NULL);
+    if (rc) {
+        errno = rc;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
     TSK_FS_INFO *fs;
     Py_BEGIN_ALLOW_THREADS
     fs = tsk_fs_open_img(image->img, offset, TSK_FS_TYPE_DETECT);
     Py_END_ALLOW_THREADS
-    if (!fs) { tsk_oserror("cannot open file system"); return -1; }
-    if (self->fs) tsk_fs_close(self->fs);
+    if (!fs) {
+        pthread_mutex_destroy(&self->lock);
+        tsk_oserror("cannot open file system");
+        return -1;
+    }
     self->fs = fs;
     Py_INCREF(image);
     Py_XSETREF(self->image, image);
-    pthread_mutex_init(&self->lock, NULL);
     return 0;
 }
 
@@ -325,7 +351,7 @@ static PyObject *entry_tuple(const EntryRec *e, int ntfs) {
 
 static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
     unsigned long long inode;
-    if (!PyArg_ParseTuple(args, "K", &inode)) return NULL;
+    if (!fs_is_open(self) || !PyArg_ParseTuple(args, "K", &inode)) return NULL;
     EntryRec *recs;
     size_t count;
     TSK_FS_DIR *dir;
@@ -362,7 +388,9 @@ static PyObject *FS_read(FSObject *self, PyObject *args) {
     long long offset;
     Py_ssize_t length;
     int type = -1, id = -1;
-    if (!PyArg_ParseTuple(args, "KLn|ii", &inode, &offset, &length, &type, &id)) return NULL;
+    if (!fs_is_open(self) ||
+        !PyArg_ParseTuple(args, "KLn|ii", &inode, &offset, &length, &type, &id))
+        return NULL;
     if (offset < 0 || length < 0 || length > (1 << 30) || id > 0xffff) {
         PyErr_SetString(PyExc_ValueError, "bad offset, length or attribute id");
         return NULL;
@@ -399,6 +427,7 @@ static PyObject *FS_read(FSObject *self, PyObject *args) {
 
 static PyObject *FS_get(FSObject *self, void *closure) {
     TSK_FS_INFO *fs = self->fs;
+    if (!fs_is_open(self)) return NULL;
     switch ((int)(intptr_t)closure) {
     case 0: return PyLong_FromUnsignedLong((unsigned long)fs->ftype);
     case 1: return PyLong_FromUnsignedLong((unsigned long)fs->block_size);

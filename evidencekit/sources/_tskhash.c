@@ -140,7 +140,7 @@ static long long pump(ImageObject *self, Pipe *p, char *buf[2], size_t block, ch
 
 PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
     Py_ssize_t block = 1 << 20;
-    if (!PyArg_ParseTuple(args, "|n", &block)) return NULL;
+    if (!image_is_open(self) || !PyArg_ParseTuple(args, "|n", &block)) return NULL;
     if (block < 4096 || block > (64 << 20)) {
         PyErr_SetString(PyExc_ValueError, "block must be 4 KiB to 64 MiB");
         return NULL;
@@ -256,7 +256,9 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
     long long size;
     Py_ssize_t keep;
     int type = -1, id = -1;
-    if (!PyArg_ParseTuple(args, "KLn|ii", &inode, &size, &keep, &type, &id)) return NULL;
+    if (!fs_is_open(self) ||
+        !PyArg_ParseTuple(args, "KLn|ii", &inode, &size, &keep, &type, &id))
+        return NULL;
     if (size < 0 || keep < 0 || keep > (256 << 20) || id > 0xffff) {
         PyErr_SetString(PyExc_ValueError, "bad size, keep or attribute id");
         return NULL;
@@ -284,7 +286,7 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
 PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
     PyObject *seq;
     Py_ssize_t keep;
-    if (!PyArg_ParseTuple(args, "On", &seq, &keep)) return NULL;
+    if (!fs_is_open(self) || !PyArg_ParseTuple(args, "On", &seq, &keep)) return NULL;
     PyObject *fast = PySequence_Fast(seq, "items must be a sequence of (inode, size)");
     if (!fast) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);

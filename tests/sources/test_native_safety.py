@@ -1,0 +1,77 @@
+"""Safety of the native libtsk core (``_tskcore``) against misuse and hostile input.
+
+Each case that could crash the interpreter runs in a child process, so a crash (a
+segmentation fault, a hang) fails the test instead of ending the test run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evidencekit.sources import native
+from tests.sources.conftest import Built
+
+pytestmark = pytest.mark.skipif(
+    not native.AVAILABLE, reason="native core not built (needs libtsk-dev and a C compiler)"
+)
+_ROOT = Path(__file__).resolve().parents[2]
+_PRELUDE = "import sys\nfrom evidencekit.sources import _tskcore as t\n"
+
+
+def _child(code: str, *args: str, timeout: float = 60) -> str:
+    """Run ``code`` (after the prelude) in a fresh interpreter; its stdout, or fail."""
+    run = subprocess.run(
+        [sys.executable, "-c", _PRELUDE + textwrap.dedent(code), *args],
+        capture_output=True, text=True, cwd=_ROOT, timeout=timeout,
+    )  # fmt: skip
+    assert run.returncode == 0, f"child exited with {run.returncode}: {run.stderr[-2000:]}"
+    return run.stdout
+
+
+def test_objects_never_initialised_raise_instead_of_crashing() -> None:
+    out = _child("""
+        bare = t.Image.__new__(t.Image)
+        calls = [lambda: bare.size, lambda: bare.itype, lambda: bare.read(0, 1),
+                 lambda: bare.hash_media(4096), lambda: t.FileSystem(bare, 0)]
+        fs = t.FileSystem.__new__(t.FileSystem)
+        calls += [lambda: fs.ftype, lambda: fs.root_inum, lambda: fs.list_dir(2),
+                  lambda: fs.read(2, 0, 1), lambda: fs.hash_file(2, 1, 1),
+                  lambda: fs.hash_files([(2, 1)], 1)]
+        for call in calls:
+            try:
+                call()
+            except ValueError as exc:
+                print(exc)
+        del fs, bare
+    """)
+    assert out.splitlines() == ["Image is not open"] * 5 + ["FileSystem is not open"] * 6
+
+
+def test_a_second_init_is_refused_and_open_handles_keep_working(ext4_image: Built) -> None:
+    """A second ``__init__`` used to close the TSK image a FileSystem still read from."""
+    out = _child(
+        """
+        image = t.Image([sys.argv[1]])
+        fs = t.FileSystem(image, 0)
+        before = fs.list_dir(fs.root_inum)
+        for again in (lambda: image.__init__([sys.argv[1]]), lambda: fs.__init__(image, 0)):
+            try:
+                again()
+            except TypeError as exc:
+                print(exc)
+        print(fs.list_dir(fs.root_inum) == before, len(before) > 3)
+        print(image.read(1080, 2).hex())
+        """,
+        str(ext4_image.path),
+    )
+    assert out.splitlines() == [
+        "Image is already open",
+        "FileSystem is already open",
+        "True True",
+        "53ef",  # the ext4 superblock magic, read through the still-open image
+    ]
