@@ -110,9 +110,10 @@ static void post(Pipe *p, const char *job, size_t len, int stop) {
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Reads until the end or the first error; returns bytes read, error text in err. */
-static long long pump(ImageObject *self, Pipe *p, char *buf[2], size_t block, char *err,
-                      size_t errlen, long long *err_off) {
+/* Reads until the end or the first error; returns bytes read, error text in err.
+ * threaded: the two workers digest each block; else this thread digests it. */
+static long long pump(ImageObject *self, Pipe *p, int threaded, char *buf[2], size_t block,
+                      char *err, size_t errlen, long long *err_off) {
     TSK_IMG_INFO *img = self->img;
     long long off = 0, size = (long long)img->size;
     self->hashed = 0;
@@ -128,8 +129,12 @@ static long long pump(ImageObject *self, Pipe *p, char *buf[2], size_t block, ch
             *err_off = off;
             break;
         }
-        wait_done(p);
-        post(p, buf[cur], (size_t)got, 0);
+        if (threaded) {
+            wait_done(p);
+            post(p, buf[cur], (size_t)got, 0);
+        } else {
+            for (int i = 0; i < 3; i++) EVP_DigestUpdate(p->dg.ctx[i], buf[cur], (size_t)got);
+        }
         off += got;
         self->hashed = off;
         cur ^= 1;
@@ -161,13 +166,22 @@ PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
     char err[512] = "";
     long long err_off = -1, total;
     char hex[3][65];
+    int started = 0;
     Py_BEGIN_ALLOW_THREADS
-    pthread_create(&th[0], NULL, worker_main, &w[0]);
-    pthread_create(&th[1], NULL, worker_main, &w[1]);
-    total = pump(self, &p, buf, (size_t)block, err, sizeof err, &err_off);
-    post(&p, NULL, 0, 1);
-    pthread_join(th[0], NULL);
-    pthread_join(th[1], NULL);
+    /* No thread to be had (limits, memory): the digests run on this thread instead. */
+    while (started < 2 && pthread_create(&th[started], NULL, worker_main, &w[started]) == 0)
+        started++;
+    if (started < 2) {
+        post(&p, NULL, 0, 1);
+        if (started) pthread_join(th[0], NULL);
+        started = 0;
+    }
+    total = pump(self, &p, started == 2, buf, (size_t)block, err, sizeof err, &err_off);
+    if (started == 2) {
+        post(&p, NULL, 0, 1);
+        pthread_join(th[0], NULL);
+        pthread_join(th[1], NULL);
+    }
     digests_hex(&p.dg, hex);
     Py_END_ALLOW_THREADS
     digests_free(&p.dg);

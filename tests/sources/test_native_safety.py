@@ -75,3 +75,29 @@ def test_a_second_init_is_refused_and_open_handles_keep_working(ext4_image: Buil
         "True True",
         "53ef",  # the ext4 superblock magic, read through the still-open image
     ]
+
+
+def test_media_hash_without_threads_digests_on_the_calling_thread(ext4_image: Built) -> None:
+    """With no room for a thread stack, pthread_create fails: the digests used to wait
+    forever for workers that never started (and joined unset thread handles)."""
+    out = _child(
+        """
+        import hashlib, resource, threading
+        image = t.Image([sys.argv[1]])
+        status = open("/proc/self/status").read().split("VmSize:")[1]
+        vm = int(status.split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (vm + (4 << 20), resource.RLIM_INFINITY))
+        try:
+            threading.Thread(target=print).start()
+        except RuntimeError as exc:
+            print("no thread:", exc)
+        got = image.hash_media(4096)
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)
+        data = open(sys.argv[1], "rb").read()
+        print(got == (len(data), hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(),
+                      hashlib.sha256(data).hexdigest(), None, None))
+        """,
+        str(ext4_image.path),
+        timeout=30,
+    )
+    assert out.splitlines() == ["no thread: can't start new thread", "True"]
