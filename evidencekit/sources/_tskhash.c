@@ -301,9 +301,11 @@ PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
     PyObject *seq;
     Py_ssize_t keep;
     if (!fs_is_open(self) || !PyArg_ParseTuple(args, "On", &seq, &keep)) return NULL;
-    PyObject *fast = PySequence_Fast(seq, "items must be a sequence of (inode, size)");
+    /* A tuple copy: converting an item may run Python code (__index__) that changes a
+     * list while its items are read by position. */
+    PyObject *fast = PySequence_Tuple(seq);
     if (!fast) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    Py_ssize_t n = PyTuple_GET_SIZE(fast);
     unsigned long long *inodes = PyMem_Calloc((size_t)n + 1, sizeof *inodes);
     long long *sizes = PyMem_Calloc((size_t)n + 1, sizeof *sizes);
     FileResult *rs = PyMem_Calloc((size_t)n + 1, sizeof *rs);
@@ -311,7 +313,7 @@ PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
     char *buf = malloc(FILE_CHUNK);
     int ok = inodes && sizes && rs && hex && buf && keep >= 0 && keep <= (256 << 20);
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]) &&
+        ok = PyArg_ParseTuple(PyTuple_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]) &&
              sizes[i] >= 0;
         size_t cap = ok ? (size_t)(keep < sizes[i] ? keep : sizes[i]) : 0;
         rs[i] = (FileResult){.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_cap = cap};

@@ -101,3 +101,24 @@ def test_media_hash_without_threads_digests_on_the_calling_thread(ext4_image: Bu
         timeout=30,
     )
     assert out.splitlines() == ["no thread: can't start new thread", "True"]
+
+
+def test_hash_files_reads_a_copy_of_a_list_changed_while_it_is_read(ext4_image: Built) -> None:
+    """A size whose ``__index__`` empties the list: items were read by position from
+    the list's freed storage (use after free)."""
+    out = _child(
+        """
+        fs = t.FileSystem(t.Image([sys.argv[1]]), 0)
+
+        class Shrinks:
+            def __index__(self):
+                items.clear()
+                return 0
+
+        items = [(2, Shrinks())] + [(2, 0)] * 1000
+        got = fs.hash_files(items, 16)
+        print(len(got), items, {r[0] for r in got}, {r[5] for r in got})
+        """,
+        str(ext4_image.path),
+    )
+    assert out.split() == ["1001", "[]", "{0}", "{None}"]
