@@ -39,27 +39,36 @@ static int Image_init(ImageObject *self, PyObject *args, PyObject *kwds) {
     }
     /* The format is named, never detected: libtsk reads it as the reference path does. */
     TSK_IMG_TYPE_ENUM kind = ewf ? TSK_IMG_TYPE_EWF_EWF : TSK_IMG_TYPE_RAW;
-    PyObject *fast = PySequence_Fast(seq, "paths must be a sequence of str");
+    PyObject *fast = PySequence_Tuple(seq); /* a copy: __fspath__ may change a list */
     if (!fast) return -1;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    Py_ssize_t n = PyTuple_GET_SIZE(fast);
     if (n < 1 || n > 4096) {
         Py_DECREF(fast);
         PyErr_SetString(PyExc_ValueError, "paths: 1 to 4096 segment names");
         return -1;
     }
+    /* File names as the OS takes them (os.fsencode: names that are not UTF-8 keep their
+     * bytes; an embedded NUL is a ValueError, never a shorter name). */
     const char **names = PyMem_Calloc((size_t)n, sizeof(char *));
-    if (!names) { Py_DECREF(fast); PyErr_NoMemory(); return -1; }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        names[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(fast, i));
-        if (!names[i]) { PyMem_Free(names); Py_DECREF(fast); return -1; }
+    PyObject **held = PyMem_Calloc((size_t)n, sizeof(PyObject *));
+    int ok = names && held;
+    if (!ok) PyErr_NoMemory();
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        ok = PyUnicode_FSConverter(PyTuple_GET_ITEM(fast, i), &held[i]);
+        if (ok) names[i] = PyBytes_AS_STRING(held[i]);
     }
-    TSK_IMG_INFO *img;
-    Py_BEGIN_ALLOW_THREADS
-    img = n == 1 ? tsk_img_open_utf8_sing(names[0], kind, 0)
-                 : tsk_img_open_utf8((int)n, names, kind, 0);
-    Py_END_ALLOW_THREADS
+    TSK_IMG_INFO *img = NULL;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        img = n == 1 ? tsk_img_open_utf8_sing(names[0], kind, 0)
+                     : tsk_img_open_utf8((int)n, names, kind, 0);
+        Py_END_ALLOW_THREADS
+    }
+    for (Py_ssize_t i = 0; held && i < n; i++) Py_XDECREF(held[i]);
+    PyMem_Free(held);
     PyMem_Free(names);
     Py_DECREF(fast);
+    if (!ok) return -1;
     if (!img) { tsk_oserror("cannot open image"); return -1; }
     self->img = img;
     return 0;

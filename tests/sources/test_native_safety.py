@@ -6,6 +6,8 @@ segmentation fault, a hang) fails the test instead of ending the test run.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -122,3 +124,14 @@ def test_hash_files_reads_a_copy_of_a_list_changed_while_it_is_read(ext4_image: 
         str(ext4_image.path),
     )
     assert out.split() == ["1001", "[]", "{0}", "{None}"]
+
+
+def test_image_names_are_the_os_bytes(ext4_image: Built, tmp_path: Path) -> None:
+    """A Shift_JIS file name (not UTF-8: os.fsdecode keeps its bytes as surrogates) opens;
+    a name with an embedded NUL is refused (it opened the name cut at the NUL)."""
+    sjis = tmp_path / os.fsdecode("証拠.img".encode("cp932"))
+    shutil.copy(ext4_image.path, sjis)
+    image = native._tskcore.Image([str(sjis)])
+    assert image.read(1080, 2) == ext4_image.path.read_bytes()[1080:1082] == b"\x53\xef"
+    with pytest.raises(ValueError, match="embedded null"):
+        native._tskcore.Image([str(ext4_image.path) + "\0.E01"])
