@@ -199,13 +199,30 @@ PyObject *tskcore_hash_media(ImageObject *self, PyObject *args) {
 
 typedef struct {
     long long read, err_off;
-    char *head;
-    size_t head_len, head_cap;
+    char *head; /* grows with the bytes read, up to keep (the size may be hostile) */
+    size_t head_len, head_cap, keep;
     char err[512];
 } FileResult;
 
-static void hash_stream(TSK_FS_FILE *f, int type, int id, long long size, size_t keep,
-                        Digests *dg, char *buf, FileResult *r) {
+/* Appends up to r->keep bytes in all to the head; -1 when out of memory. */
+static int keep_head(FileResult *r, const char *data, size_t n) {
+    size_t take = r->keep - r->head_len < n ? r->keep - r->head_len : n;
+    if (r->head_len + take > r->head_cap) {
+        size_t cap = r->head_cap ? r->head_cap : 1 << 16;
+        while (cap < r->head_len + take) cap *= 2; /* keep <= 256 MiB: no overflow */
+        if (cap > r->keep) cap = r->keep;
+        char *grown = realloc(r->head, cap);
+        if (!grown) return -1;
+        r->head = grown;
+        r->head_cap = cap;
+    }
+    memcpy(r->head + r->head_len, data, take);
+    r->head_len += take;
+    return 0;
+}
+
+static void hash_stream(TSK_FS_FILE *f, int type, int id, long long size, Digests *dg,
+                        char *buf, FileResult *r) {
     while (r->read < size) {
         size_t want = (size_t)(size - r->read) < FILE_CHUNK ? (size_t)(size - r->read) : FILE_CHUNK;
         ssize_t got = id < 0 ? tsk_fs_file_read(f, r->read, buf, want, TSK_FS_FILE_READ_FLAG_NONE)
@@ -223,10 +240,10 @@ static void hash_stream(TSK_FS_FILE *f, int type, int id, long long size, size_t
             return;
         }
         for (int i = 0; i < 3; i++) EVP_DigestUpdate(dg->ctx[i], buf, (size_t)got);
-        if (r->head_len < keep) {
-            size_t take = keep - r->head_len < (size_t)got ? keep - r->head_len : (size_t)got;
-            memcpy(r->head + r->head_len, buf, take);
-            r->head_len += take;
+        if (r->head_len < r->keep && keep_head(r, buf, (size_t)got) < 0) {
+            snprintf(r->err, sizeof r->err, "out of memory");
+            r->err_off = r->read;
+            return;
         }
         r->read += got;
     }
@@ -245,7 +262,7 @@ static void hash_one(FSObject *self, unsigned long long inode, long long size, i
     /* An empty stream needs no read (the pytsk3 path never opens one either). */
     TSK_FS_FILE *f = size ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
     if (f) {
-        hash_stream(f, type, id, size, r->head_cap, &dg, buf, r);
+        hash_stream(f, type, id, size, &dg, buf, r);
         tsk_fs_file_close(f);
     } else if (size) {
         const char *msg = tsk_error_get();
@@ -258,10 +275,11 @@ static void hash_one(FSObject *self, unsigned long long inode, long long size, i
 }
 
 static PyObject *result_tuple(const FileResult *r, long long size, char hex[3][65]) {
+    const char *head = r->head ? r->head : ""; /* y# of NULL would be None, not b"" */
     if (r->err_off >= 0 || r->read != size)
-        return Py_BuildValue("(LOOOy#NL)", r->read, Py_None, Py_None, Py_None, r->head,
+        return Py_BuildValue("(LOOOy#NL)", r->read, Py_None, Py_None, Py_None, head,
                              (Py_ssize_t)r->head_len, text(r->err), r->err_off);
-    return Py_BuildValue("(Lsssy#OO)", r->read, hex[0], hex[1], hex[2], r->head,
+    return Py_BuildValue("(Lsssy#OO)", r->read, hex[0], hex[1], hex[2], head,
                          (Py_ssize_t)r->head_len, Py_None, Py_None);
 }
 
@@ -277,14 +295,9 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "bad size, keep or attribute id");
         return NULL;
     }
-    size_t cap = (size_t)(keep < size ? keep : size);
-    FileResult r = {.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_cap = cap};
+    FileResult r = {.read = 0, .err_off = -1, .keep = (size_t)keep};
     char *buf = malloc(FILE_CHUNK);
-    if (!r.head || !buf) {
-        free(r.head);
-        free(buf);
-        return PyErr_NoMemory();
-    }
+    if (!buf) return PyErr_NoMemory();
     char hex[3][65];
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->lock);
@@ -315,9 +328,7 @@ PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; ok && i < n; i++) {
         ok = PyArg_ParseTuple(PyTuple_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]) &&
              sizes[i] >= 0;
-        size_t cap = ok ? (size_t)(keep < sizes[i] ? keep : sizes[i]) : 0;
-        rs[i] = (FileResult){.read = 0, .err_off = -1, .head = malloc(cap ? cap : 1), .head_cap = cap};
-        ok = ok && rs[i].head;
+        rs[i] = (FileResult){.read = 0, .err_off = -1, .keep = (size_t)keep};
     }
     PyObject *out = NULL;
     if (ok) {

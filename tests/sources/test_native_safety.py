@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from evidencekit.sources import native
-from tests.sources.conftest import Built
+from tests.sources.conftest import Built, sha256
 
 pytestmark = pytest.mark.skipif(
     not native.AVAILABLE, reason="native core not built (needs libtsk-dev and a C compiler)"
@@ -135,3 +135,31 @@ def test_image_names_are_the_os_bytes(ext4_image: Built, tmp_path: Path) -> None
     assert image.read(1080, 2) == ext4_image.path.read_bytes()[1080:1082] == b"\x53\xef"
     with pytest.raises(ValueError, match="embedded null"):
         native._tskcore.Image([str(ext4_image.path) + "\0.E01"])
+
+
+def test_head_memory_follows_the_bytes_read_not_the_size_claimed(ext4_image: Built) -> None:
+    """A size from hostile metadata (2**40 here) with a large ``keep``: the head was
+    allocated up front at min(keep, size) for every file of a batch (64 x 256 MiB under
+    a 1 GiB address-space limit was refused as out of memory)."""
+    out = _child(
+        """
+        import resource
+        fs = t.FileSystem(t.Image([sys.argv[1]]), 0)
+        names = {r[0]: r for r in fs.list_dir(fs.root_inum)}
+        inode, real = names["secret.txt"][1], names["secret.txt"][5][2]
+        status = open("/proc/self/status").read().split("VmSize:")[1]
+        vm = int(status.split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (vm + (1 << 30), resource.RLIM_INFINITY))
+        batch = fs.hash_files([(inode, 1 << 40)] * 64, 256 << 20)
+        one = fs.hash_file(inode, 1 << 40, 256 << 20)
+        whole = fs.hash_file(inode, real, 256 << 20)
+        print(len(batch), {(r[0], r[4], r[6]) for r in batch} == {(one[0], one[4], one[6])})
+        print(one[0], one[1], one[5] is not None, one[6], whole[4].hex(), whole[3])
+        """,
+        str(ext4_image.path),
+    )
+    data = ext4_image.files["secret.txt"]
+    assert out.split() == [
+        "64", "True",
+        str(len(data)), "None", "True", str(len(data)), data.hex(), sha256(data),
+    ]  # fmt: skip
