@@ -6,7 +6,11 @@ marking, origin, technical tag for Art. 5-2 T1, confirmed), ``[[device]]`` (seri
 ``[[destination]]`` (value: NAS path prefix, host, tenant), ``[[governance]]`` (type,
 person, title, date, dtsa_1833b), ``[[ticket]]`` (id, person, start, end, paths),
 ``[watch_list]`` (domains, addresses), ``[counterparties]`` (domains),
-``[public_corpus]`` (description, sha256) and ``[known_files]`` (sha256; NSRL-style).
+``[public_corpus]`` (description, sha256; optional ``folder`` of public material and
+``covers_own_publications``), ``[secret_set]`` (``folder`` of copies of the secret-set
+documents) and ``[known_files]`` (sha256; NSRL-style). Folders are relative to the
+register file; their files are hashed and listed as analysis inputs (see
+:mod:`evidencekit.analysis.folders`).
 CSV holds only asset rows (the same column names; lists separated by ``;``).
 
 Files touched by an actor match an asset by SHA-256 or by path prefix. A known-file
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.folders import FolderSet, load_folder
 from evidencekit.analysis.model import InputFile
 
 _MAX_BYTES = 256 << 20
@@ -73,8 +78,17 @@ class AssetRegister:
     watch_addresses: set[str] = field(default_factory=set)
     counterparties: set[str] = field(default_factory=set)
     public_corpus: dict[str, Any] | None = None
+    secret_set: dict[str, Any] | None = None
     known_files: frozenset[str] = frozenset()
     source: InputFile | None = None
+    public_folder: FolderSet | None = None
+    secret_folder: FolderSet | None = None
+
+    @property
+    def folder_inputs(self) -> list[InputFile]:
+        """Every file of the public-corpus and secret-set folders, as analysis inputs."""
+        sets = (self.public_folder, self.secret_folder)
+        return [f.input_file() for s in sets if s is not None for f in s.files]
 
     def __post_init__(self) -> None:
         self._prefixes = [(norm_path(a.path), a) for a in self.assets if a.path]
@@ -179,6 +193,7 @@ def _from_toml(doc: dict[str, Any], name: str) -> AssetRegister:
         watch_addresses={a.casefold() for a in watch.get("addresses", [])},
         counterparties={d.casefold() for d in doc.get("counterparties", {}).get("domains", [])},
         public_corpus=doc.get("public_corpus"),
+        secret_set=doc.get("secret_set"),
         known_files=frozenset(h.lower() for h in doc.get("known_files", {}).get("sha256", [])),
     )
 
@@ -198,6 +213,7 @@ def load_assets(path: Path) -> AssetRegister:
         register = AssetRegister(
             assets=[_asset(r, f"{path.name} line {i}") for i, r in enumerate(rows, start=2)]
         )
+    _load_folders(register, path.parent)
     register.source = InputFile(
         role="assets",
         name=path.name,
@@ -205,3 +221,13 @@ def load_assets(path: Path) -> AssetRegister:
         records=len(register.assets),
     )
     return register
+
+
+def _load_folders(register: AssetRegister, base: Path) -> None:
+    """Hash the files of ``[public_corpus] folder`` and ``[secret_set] folder``."""
+    corpus = register.public_corpus or {}
+    if corpus.get("folder"):
+        register.public_folder = load_folder(base, str(corpus["folder"]), "public_corpus")
+    if register.secret_set and register.secret_set.get("folder"):
+        folder = str(register.secret_set["folder"])
+        register.secret_folder = load_folder(base, folder, "secret_set")

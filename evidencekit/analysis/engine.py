@@ -64,6 +64,7 @@ def build_context(case_zone: str, opts: AnalysisOptions) -> tuple[Context, list[
     ids = load_identities(opts.identities) if opts.identities else IdentityMap()
     reg = load_assets(opts.assets) if opts.assets else AssetRegister()
     inputs.extend(src for src in (ids.source, reg.source) if src is not None)
+    inputs.extend(reg.folder_inputs)  # [public_corpus]/[secret_set] folder files
     ctx = Context(
         params=params, lists=load_lists(), calendar=Calendar(params), identities=ids, assets=reg
     )

@@ -1,13 +1,15 @@
-"""E05 publicity_check — 非公知性 (map §2.3.3; SIG.NP.01/03/04/05/06; [S2], [P24]).
+"""E05 publicity_check — 非公知性 (map §2.3.3; SIG.NP.01–07; [S2], [P24]).
 
 Inputs: the asset register's ``[public_corpus]`` (description and SHA-256 list of the
 customer-supplied public material: website, catalogues, manuals, patent publications)
 and ``[known_files]`` (NSRL-style hashes). A secret-set hash found in the public
 corpus is a negative fact for that entry only (SIG.NP.03); no match is a weak fact
 about the corpus searched (SIG.NP.01); internal origin is SIG.NP.05; anonymous
-sharing links are negative (SIG.NP.06). Known-file hashes only remove known software
-from the secret set: they say nothing about documents. Without a corpus the element is
-not assessed (GAP.NP.01) and secret content is never sent anywhere to search.
+sharing links are negative (SIG.NP.06). With ``[secret_set] folder`` and
+``[public_corpus] folder`` the texts are compared too (SIG.NP.02/03, licence headers
+SIG.NP.07; see :mod:`evidencekit.analysis.publicity_findings`). Known-file hashes only
+remove known software from the secret set: they say nothing about documents. Without a
+corpus the element is not assessed (GAP.NP.01) and secret content is never sent anywhere to search.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from evidencekit.analysis.context import Draft, ref
 from evidencekit.analysis.jpcal import LocalTime
+from evidencekit.analysis.publicity_findings import text_checks
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket
 
@@ -26,6 +29,7 @@ class PublicityCheck(Rule):
 
     id = "E05"
     name = "publicity_check"
+    version = "2"  # 2: near-duplicate text (NP.02/03) and licence headers (NP.07)
     actions = frozenset({"share"})
     phase = 10
 
@@ -47,6 +51,8 @@ class PublicityCheck(Rule):
             self.ctx.not_assessed["E05"] = "no public corpus supplied (GAP.NP.01)"
             return
         public = {str(h).lower() for h in corpus.get("sha256", [])}
+        if reg.public_folder is not None:
+            public |= {f.sha256 for f in reg.public_folder.files}
         desc = str(corpus.get("description", ""))
         hit = [a for a in reg.assets if a.sha256 & public]
         clean = [a for a in reg.assets if a.sha256 and not a.sha256 & public]
@@ -68,6 +74,8 @@ class PublicityCheck(Rule):
                 "weak_indirect",
                 None,
             )
+        if reg.secret_folder is not None:
+            self._text_checks(desc)
         if internal:
             self._emit(
                 f"営業秘密候補{len(internal)}件は社内で作成されたと台帳に記載されている。",
@@ -85,6 +93,11 @@ class PublicityCheck(Rule):
                 None,
                 self.anon,
             )
+
+    def _text_checks(self, desc: str) -> None:
+        """SIG.NP.02/03 (near-duplicate text) and SIG.NP.07 (licence headers)."""
+        for draft in text_checks(self.ctx, desc):
+            self.ctx.emit(draft, windowed=False)
 
     def _emit(
         self,

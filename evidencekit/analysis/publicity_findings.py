@@ -1,0 +1,170 @@
+"""E05 findings from the text comparison (map §2.3.3): SIG.NP.03 for a secret-set copy
+with a near-duplicate in the public corpus (that document only), SIG.NP.02 for the
+copies with none, SIG.NP.07 for licence headers in secret-set files.
+
+Findings name files by their register label and SHA-256 and give the Jaccard as text;
+they never quote content (overlapping passages belong in the sealed annex). SIG.NP.02
+is ``weak_indirect``, and ``strong_indirect`` only when the register states that the
+corpus covers the company's own publications and patents
+(``[public_corpus] covers_own_publications = true``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from evidencekit.analysis.context import Context, Draft
+from evidencekit.analysis.folders import FolderFile
+from evidencekit.analysis.publicity import Comparison, NearDuplicate, compare
+from evidencekit.analysis.textsim import ratio_text
+
+
+def _label(ctx: Context, f: FolderFile) -> str:
+    """The asset id a secret-set copy belongs to (by SHA-256), else its input name."""
+    asset = ctx.assets.match(None, f.sha256)
+    return asset.id if asset is not None else f.name
+
+
+def _draft(ja: str, en: str, signal: str, strength: str, facts: dict[str, Any]) -> Draft:
+    return Draft(
+        rule="E05",
+        person=None,
+        title_ja="公開資料との照合",
+        title_en="Check against public material",
+        explanation_ja=ja,
+        explanation_en=en,
+        refs=[],
+        total=0,
+        elements=[("non_public", strength, signal)],
+        strength=strength,
+        severity="info",
+        signals=[signal],
+        facts=facts,
+        inputs=[("assets", "public_corpus"), ("assets", "secret_set")],
+    )
+
+
+def text_checks(ctx: Context, desc: str) -> list[Draft]:
+    """Compare the secret-set folder with the public-corpus folder; drafts to emit."""
+    reg = ctx.assets
+    p = ctx.params["publicity"]
+    secret = reg.secret_folder.files if reg.secret_folder else []
+    public = reg.public_folder.files if reg.public_folder else []
+    cmp = compare(secret, public, p)
+    hits: list[str] = ctx.shared.setdefault("public_hits", [])
+    out: list[Draft] = []
+    by_secret: dict[FolderFile, list[NearDuplicate]] = defaultdict(list)
+    for nd in cmp.near:
+        by_secret[nd.secret].append(nd)
+    for f, nds in sorted(by_secret.items(), key=lambda kv: kv[0].name):
+        label = _label(ctx, f)
+        if label not in hits:
+            hits.append(label)
+            out.append(_near_draft(label, f, nds, desc, p))
+    for name, licences in sorted(cmp.licences.items()):
+        f = next(x for x in secret if x.name == name)
+        label = _label(ctx, f)
+        if label not in hits:
+            hits.append(label)
+        out.append(_licence_draft(label, f, licences))
+    if reg.public_folder is not None:
+        clean = [d.file for d in cmp.secret if d.file not in by_secret]
+        if clean:
+            out.append(_clean_draft(ctx, clean, cmp, desc, p))
+    return out
+
+
+def _near_draft(
+    label: str, f: FolderFile, nds: list[NearDuplicate], desc: str, p: dict[str, Any]
+) -> Draft:
+    nds = sorted(nds, key=lambda n: (-n.inter * 10**9 // n.union, n.public.name))
+    best = nds[0]
+    j = ratio_text(best.inter, best.union)
+    t = ratio_text(int(p["near_duplicate_percent"]), 100)
+    n = int(p["shingle_chars"])
+    more_ja = f"ほかに{len(nds) - 1}件の公開資料とも重複する。" if len(nds) > 1 else ""
+    more_en = f" It also overlaps {len(nds) - 1} other public file(s)." if len(nds) > 1 else ""
+    return _draft(
+        f"営業秘密候補{label}の写し（SHA-256 {f.sha256}）の本文は、公開資料コーパス（{desc}）"
+        f"のファイル（SHA-256 {best.public.sha256}）と、文字{n}-gramのJaccard係数{j}"
+        f"（閾値{t}以上）で重複する。{more_ja}重複箇所は別紙（非開示）で代理人に示す。",
+        f"The text of the secret-set copy {label} (SHA-256 {f.sha256}) overlaps a file of "
+        f"the public corpus ({desc}; SHA-256 {best.public.sha256}): Jaccard {j} of character "
+        f"{n}-grams (threshold {t}).{more_en} Overlapping passages go to counsel in the "
+        "sealed annex only.",
+        "SIG.NP.03",
+        "negative",
+        {
+            "asset": label,
+            "corpus": desc,
+            "secret_file": f.name,
+            "secret_sha256": f.sha256,
+            "matches": [
+                {
+                    "file": m.public.name,
+                    "sha256": m.public.sha256,
+                    "jaccard": ratio_text(m.inter, m.union),
+                    "shared_shingles": m.inter,
+                    "union_shingles": m.union,
+                }
+                for m in nds
+            ],
+            "method": f"exact Jaccard of character {n}-grams after NFKC/casefold",
+        },
+    )
+
+
+def _licence_draft(label: str, f: FolderFile, licences: list[str]) -> Draft:
+    ids = ", ".join(licences)
+    return _draft(
+        f"営業秘密候補{label}のファイル（SHA-256 {f.sha256}）に、"
+        f"OSSライセンスの表示（{ids}）がある。",
+        f"The secret-set file {label} (SHA-256 {f.sha256}) carries an open-source licence "
+        f"notice ({ids}).",
+        "SIG.NP.07",
+        "negative",
+        {"asset": label, "secret_file": f.name, "secret_sha256": f.sha256, "licences": licences},
+    )
+
+
+def _clean_draft(
+    ctx: Context, clean: list[FolderFile], cmp: Comparison, desc: str, p: dict[str, Any]
+) -> Draft:
+    corpus = ctx.assets.public_corpus or {}
+    covers = corpus.get("covers_own_publications") is True
+    files = len(ctx.assets.public_folder.files) if ctx.assets.public_folder else 0
+    t = ratio_text(int(p["near_duplicate_percent"]), 100)
+    n = int(p["shingle_chars"])
+    cov_ja = (
+        "台帳は、このコーパスが自社の公開物と特許公報を含むと記載している。"
+        if covers
+        else "このコーパスが自社の公開物と特許公報を網羅するとの記載は台帳にない。"
+    )
+    cov_en = (
+        "The register states that the corpus covers the company's own publications and patents."
+        if covers
+        else "The register does not state that the corpus covers the company's own "
+        "publications and patents."
+    )
+    bad = len([u for u in cmp.unreadable if u["file"].startswith("public_corpus/")])
+    return _draft(
+        f"営業秘密候補の写し{len(clean)}件の本文は、提供された公開資料コーパス（{desc}、"
+        f"{files}ファイル、うち本文を比較できたもの{len(cmp.public)}件、読めなかったもの{bad}件）"
+        f"のいずれとも、文字{n}-gramのJaccard係数{t}以上では重複しない。{cov_ja}",
+        f"The texts of {len(clean)} secret-set copies have no near-duplicate (Jaccard of "
+        f"character {n}-grams >= {t}) in the supplied public corpus ({desc}; {files} files, "
+        f"{len(cmp.public)} with comparable text, {bad} unreadable). {cov_en}",
+        "SIG.NP.02",
+        "strong_indirect" if covers else "weak_indirect",
+        {
+            "corpus": desc,
+            "corpus_files": files,
+            "compared_public": len(cmp.public),
+            "compared_secret": [f.name for f in clean],
+            "covers_own_publications": covers,
+            "unreadable": cmp.unreadable,
+            "too_short": [f.name for f in cmp.too_short],
+            "threshold": t,
+        },
+    )

@@ -1,0 +1,126 @@
+"""Document text, character shingles and a deterministic MinHash (SIG.NP.02/03).
+
+Text extraction reuses the bounded, bomb-safe readers of
+:class:`~evidencekit.sources.markings.MarkingScanner` (OOXML parts with member, size
+and ratio limits and no DOCTYPE; PDF through ``pdftotext`` with a time limit; plain
+text in UTF-8/UTF-16/CP932/EUC-JP, first reading that decodes). HTML tags, scripts
+and styles are removed.
+
+Normalisation: NFKC (full-width and half-width digits and letters become one form),
+casefold, every punctuation or symbol character and every whitespace run becomes one
+space. Japanese has no word breaks, so a document is the set of its character
+5-grams (``shingle_chars``) of the normalised text.
+
+MinHash is the bottom-k variant: each shingle is hashed once with keyed BLAKE2b
+(64 bits, fixed key, so the same text gives the same sketch in every process; Python's
+``hash()`` is randomised and never used) and the ``k`` smallest hashes are the sketch.
+The Jaccard estimate of two sets is the share of the ``k`` smallest hashes of the
+union of both sketches that lie in both; it is exact when the union has at most ``k``
+shingles. Candidates are confirmed with the exact Jaccard of the shingle sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evidencekit.sources.markings import Marking, MarkingScanner
+
+_KEY = b"evidencekit.textsim.v1"
+_HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
+_HTML_TAG = re.compile(r"(?s)<[^>]*>")
+_HTML_EXT = (".htm", ".html", ".xhtml")
+
+
+@dataclass
+class _Collector(MarkingScanner):
+    """A marking scanner whose ``find`` keeps the text instead of searching it."""
+
+    texts: list[tuple[str, str]] = field(default_factory=list)
+
+    def find(self, text: str, where: str, encoding: str | None = None) -> list[Marking]:
+        if where == "text" and any(w == "text" for w, _ in self.texts):
+            return []  # plain text: keep the first decoding that succeeds only
+        if not where.endswith(".rels") and not where.startswith("docProps/"):
+            self.texts.append((where, text))
+        return []
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Text of one document, its kind, and why it could not be read (if so)."""
+
+    kind: str
+    text: str
+    problems: tuple[str, ...] = ()
+    truncated: bool = False
+
+
+def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
+    """The text of a txt/html/docx/xlsx/pptx/pdf file, reading at most ``max_bytes``."""
+    with open(path, "rb") as fp:
+        data = fp.read(max_bytes + 1)
+    truncated = len(data) > max_bytes
+    data = data[:max_bytes]
+    collector = _Collector(max_bytes=max_bytes)
+    result = collector.scan(data, path.name)
+    text = "\n".join(t for _, t in collector.texts)
+    if result.kind == "binary" and _printable(text):
+        result.kind = "text"  # UTF-16 holds NUL bytes, which the marking scanner calls binary
+    if result.kind == "text" and path.suffix.lower() in _HTML_EXT:
+        text = _HTML_TAG.sub(" ", _HTML_DROP.sub(" ", text))
+        result.kind = "html"
+    return Extracted(result.kind, text, tuple(result.problems), truncated)
+
+
+def _printable(text: str) -> bool:
+    """Decoded text with at most 1 % control or unassigned characters."""
+    bad = sum(1 for c in text if not (c.isprintable() or c in "\r\n\t"))
+    return bool(text.strip()) and bad * 100 <= len(text)
+
+
+def normalise(text: str) -> str:
+    """NFKC, casefold, punctuation/symbols and whitespace runs to one space."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    chars = [" " if unicodedata.category(c)[0] in "PSZC" else c for c in folded]
+    return " ".join("".join(chars).split())
+
+
+def shingles(norm: str, size: int, limit: int) -> frozenset[str]:
+    """The set of character ``size``-grams of ``norm``, from at most ``limit`` positions."""
+    count = min(max(len(norm) - size + 1, 0), limit)
+    return frozenset(norm[i : i + size] for i in range(count))
+
+
+def shingle_hash(shingle: str) -> int:
+    """Keyed BLAKE2b-64 of a shingle (deterministic across processes)."""
+    digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8, key=_KEY).digest()
+    return int.from_bytes(digest, "big")
+
+
+def sketch(items: frozenset[str], k: int) -> tuple[int, ...]:
+    """Bottom-k MinHash sketch: the ``k`` smallest shingle hashes, ascending."""
+    return tuple(heapq.nsmallest(k, {shingle_hash(s) for s in items}))
+
+
+def estimate(a: tuple[int, ...], b: tuple[int, ...], k: int) -> tuple[int, int]:
+    """MinHash estimate of the Jaccard of two sketched sets, as (shared, of)."""
+    union = heapq.nsmallest(k, set(a) | set(b))
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both), max(len(union), 1)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
+    """Exact Jaccard of two shingle sets, as (intersection, union) sizes."""
+    inter = len(a & b)
+    return inter, max(len(a) + len(b) - inter, 1)
+
+
+def ratio_text(num: int, den: int) -> str:
+    """``num/den`` as text with three decimals, rounded down (canonical JSON has no floats)."""
+    permille = num * 1000 // den
+    return f"{permille // 1000}.{permille % 1000:03d}"

@@ -1,0 +1,191 @@
+"""E05 with register folders: near-duplicate text (SIG.NP.02/03) and licence headers
+(SIG.NP.07) on the P1 case, with real files written to the register's folders."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from evidencekit.analysis.model import AnalysisResult, Finding
+from tests.analysis.conftest import Built, rerun
+from tests.analysis.textdocs import (
+    CATALOGUE_OTHER,
+    SPEC,
+    UNRELATED,
+    edited_copy,
+    make_docx,
+    make_pdf,
+    make_zip_bomb_docx,
+)
+
+GPL_SOURCE = "// SPDX-License-Identifier: GPL-2.0-only\n/* motor control loop */\n" + "\n".join(
+    f"static int gain_{i} = {i * 7};" for i in range(40)
+)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _case(
+    built: Built,
+    tmp: Path,
+    secret: dict[str, bytes],
+    public: dict[str, bytes],
+    covers: bool = False,
+    internal: bool = True,
+) -> AnalysisResult:
+    """Re-run P1 with a register that names both folders; secret copies become assets
+    SF-101, SF-102 … (by SHA-256, in name order)."""
+    for folder, files in (("secret", secret), ("public", public)):
+        (tmp / folder).mkdir()
+        for name, data in files.items():
+            (tmp / folder / name).write_bytes(data)
+    base = Path(str(built[1].assets)).read_text(encoding="utf-8")
+    if not internal:
+        base = base.replace('origin = "internal"\n', "")
+    extra = "".join(
+        f'\n[[asset]]\nid = "SF-{101 + i}"\nsha256 = ["{_sha(secret[n])}"]\n'
+        for i, n in enumerate(sorted(secret))
+    )
+    extra += (
+        '\n[public_corpus]\ndescription = "製品カタログ2024（公開）"\nfolder = "public"\n'
+        f"covers_own_publications = {'true' if covers else 'false'}\n"
+        '\n[secret_set]\nfolder = "secret"\n'
+    )
+    register = tmp / "assets.toml"
+    register.write_text(base + extra, encoding="utf-8")
+    return rerun(built, assets=register)
+
+
+def _e05(result: AnalysisResult, signal: str) -> list[Finding]:
+    return [f for f in result.findings if f.rule == "E05" and signal in f.signals]
+
+
+def _row(result: AnalysisResult, element: str = "non_public") -> tuple[str, str]:
+    row = next(e for e in result.elements if e.element == element)
+    return row.status, row.note_en or ""
+
+
+def test_edited_catalogue_copy_is_np03_for_that_document_only(p1: Built, tmp_path: Path) -> None:
+    secret = {
+        "a_spec.txt": "\n".join(SPEC).encode("utf-8"),
+        "b_minutes.docx": make_docx(UNRELATED),
+    }
+    public = {
+        "catalogue.txt": "\n".join(edited_copy()).encode("cp932"),
+        "other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8"),
+    }
+    result = _case(p1, tmp_path, secret, public)
+    [near] = _e05(result, "SIG.NP.03")
+    assert near.facts["asset"] == "SF-101"
+    assert near.facts["secret_sha256"] == _sha(secret["a_spec.txt"])
+    [match] = near.facts["matches"]
+    assert match["sha256"] == _sha(public["catalogue.txt"])
+    assert "0.8" <= match["jaccard"] < "1.000"
+    assert _sha(public["catalogue.txt"]) in near.explanation_en and "Jaccard" in near.explanation_en
+    assert [(s.element, s.strength) for s in near.elements] == [("non_public", "negative")]
+    # no content in the finding: not one line of the specification is quoted
+    texts = near.explanation_ja + near.explanation_en + str(near.facts)
+    assert not [line for line in SPEC if line[:12] in texts]
+    [clean] = _e05(result, "SIG.NP.02")
+    assert clean.facts["compared_secret"] == ["secret_set/b_minutes.docx"]
+    assert [s.strength for s in clean.elements] == ["weak_indirect"]
+    status, note = _row(result)
+    assert status == "contradicted" and "SF-101" in note and "SF-102" not in note
+    gaps = [g.statement_en for g in result.gaps if g.id == "GAP.NP.02"]
+    assert any("SF-101" in g for g in gaps) and not any("SF-102" in g for g in gaps)
+
+
+def test_docx_secret_against_the_same_text_as_pdf(p1: Built, tmp_path: Path) -> None:
+    secret = {"spec.docx": make_docx(SPEC)}
+    public = {"catalogue.pdf": make_pdf(SPEC)}
+    result = _case(p1, tmp_path, secret, public)
+    [near] = _e05(result, "SIG.NP.03")
+    assert near.facts["asset"] == "SF-101"
+    assert near.facts["matches"][0]["jaccard"] == "1.000"
+    assert near.facts["matches"][0]["sha256"] == _sha(public["catalogue.pdf"])
+    assert not _e05(result, "SIG.NP.02")
+
+
+def test_unrelated_corpus_is_np02_with_its_size_and_every_file_an_input(
+    p1: Built, tmp_path: Path
+) -> None:
+    secret = {"spec.txt": "\n".join(SPEC).encode("utf-8")}
+    public = {
+        "other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8"),
+        "minutes.docx": make_docx(UNRELATED),
+        "bomb.docx": make_zip_bomb_docx(),
+    }
+    before = {n: _sha(d) for n, d in public.items()}
+    result = _case(p1, tmp_path, secret, public)
+    assert not _e05(result, "SIG.NP.03")
+    [clean] = _e05(result, "SIG.NP.02")
+    assert "3 files" in clean.explanation_en and "3ファイル" in clean.explanation_ja
+    assert "2 with comparable text, 1 unreadable" in clean.explanation_en
+    [bad] = clean.facts["unreadable"]
+    assert bad["file"] == "public_corpus/bomb.docx" and bad["sha256"] == before["bomb.docx"]
+    assert bad["problem"].startswith("zip_bomb_refused")
+    inputs = {i.name: (i.role, i.sha256) for i in result.inputs}
+    for name, digest in before.items():
+        assert inputs[f"public_corpus/{name}"] == ("public_corpus", digest)
+    assert inputs["secret_set/spec.txt"] == ("secret_set", _sha(secret["spec.txt"]))
+    # the folders are only read
+    assert {p.name: _sha(p.read_bytes()) for p in (tmp_path / "public").iterdir()} == before
+    assert {r.rule: r.status for r in result.rules}["E05"] != "not_assessed"
+
+
+def test_spdx_header_in_a_secret_source_file_is_np07(p1: Built, tmp_path: Path) -> None:
+    secret = {"a_spec.txt": "\n".join(SPEC).encode("utf-8"), "b_motor.c": GPL_SOURCE.encode()}
+    public = {"other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8")}
+    result = _case(p1, tmp_path, secret, public)
+    [oss] = _e05(result, "SIG.NP.07")
+    assert oss.facts["asset"] == "SF-102" and oss.facts["licences"] == ["GPL-2.0-only"]
+    assert [(s.element, s.strength) for s in oss.elements] == [("non_public", "negative")]
+    status, note = _row(result)
+    assert status == "contradicted" and "SF-102" in note and "SF-101" not in note
+
+
+def test_mit_licence_text_is_np07(p1: Built, tmp_path: Path) -> None:
+    mit = (
+        "Copyright (c) 2020 Example\n\nPermission is hereby granted, free of charge, to any "
+        "person obtaining a copy\nof this software and associated documentation files.\n"
+    )
+    secret = {"LICENSE.txt": mit.encode(), "spec.txt": "\n".join(SPEC).encode("utf-8")}
+    public = {"other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8")}
+    result = _case(p1, tmp_path, secret, public)
+    [oss] = _e05(result, "SIG.NP.07")
+    assert oss.facts["licences"] == ["MIT"] and oss.facts["secret_file"] == "secret_set/LICENSE.txt"
+
+
+def test_matrix_supported_only_with_a_corpus_covering_own_publications(
+    p1: Built, tmp_path: Path
+) -> None:
+    secret = {"spec.txt": "\n".join(SPEC).encode("utf-8")}
+    public = {"other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8")}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    narrow = _case(p1, tmp_path / "a", secret, public, covers=False, internal=False)
+    wide = _case(p1, tmp_path / "b", secret, public, covers=True, internal=False)
+    assert _row(narrow)[0] == "partially_supported"  # NP.01 + NP.02, both weak
+    [np02] = _e05(wide, "SIG.NP.02")
+    assert [s.strength for s in np02.elements] == ["strong_indirect"]
+    assert np02.facts["covers_own_publications"] is True
+    assert _row(wide)[0] == "supported"
+
+
+def test_hash_only_corpus_keeps_todays_behaviour(p1: Built, tmp_path: Path) -> None:
+    base = Path(str(p1[1].assets)).read_text(encoding="utf-8")
+    register = tmp_path / "assets.toml"
+    register.write_text(
+        base.replace('origin = "internal"\n', "")
+        + '\n[public_corpus]\ndescription = "カタログ"\nsha256 = ["'
+        + "c3" * 32
+        + '"]\n',
+        encoding="utf-8",
+    )
+    result = rerun(p1, assets=register)
+    signals = {s for f in result.findings if f.rule == "E05" for s in f.signals}
+    assert signals == {"SIG.NP.01"}
+    assert _row(result)[0] == "partially_supported"  # no exact match alone is weak
+    assert not [i for i in result.inputs if i.role in ("public_corpus", "secret_set")]
