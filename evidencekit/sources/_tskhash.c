@@ -259,12 +259,13 @@ static void hash_one(FSObject *self, unsigned long long inode, long long size, i
         digests_free(&dg);
         return;
     }
-    /* An empty stream needs no read (the pytsk3 path never opens one either). */
-    TSK_FS_FILE *f = size ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
+    /* An empty stream needs no read (the pytsk3 path never opens one either), nor does
+     * a negative size (libtsk's signed size of a hostile 64-bit inode size). */
+    TSK_FS_FILE *f = size > 0 ? tsk_fs_file_open_meta(self->fs, NULL, (TSK_INUM_T)inode) : NULL;
     if (f) {
         hash_stream(f, type, id, size, &dg, buf, r);
         tsk_fs_file_close(f);
-    } else if (size) {
+    } else if (size > 0) {
         const char *msg = tsk_error_get();
         snprintf(r->err, sizeof r->err, "Read error: %s", msg ? msg : "unknown TSK error");
         tsk_error_reset();
@@ -276,6 +277,9 @@ static void hash_one(FSObject *self, unsigned long long inode, long long size, i
 
 static PyObject *result_tuple(const FileResult *r, long long size, char hex[3][65]) {
     const char *head = r->head ? r->head : ""; /* y# of NULL would be None, not b"" */
+    if (size < 0) /* as the reference: nothing read, incomplete, no error */
+        return Py_BuildValue("(LOOOy#OO)", r->read, Py_None, Py_None, Py_None, head,
+                             (Py_ssize_t)0, Py_None, Py_None);
     if (r->err_off >= 0 || r->read != size)
         return Py_BuildValue("(LOOOy#NL)", r->read, Py_None, Py_None, Py_None, head,
                              (Py_ssize_t)r->head_len, text(r->err), r->err_off);
@@ -291,8 +295,8 @@ PyObject *tskcore_hash_file(FSObject *self, PyObject *args) {
     if (!fs_is_open(self) ||
         !PyArg_ParseTuple(args, "KLn|ii", &inode, &size, &keep, &type, &id))
         return NULL;
-    if (size < 0 || keep < 0 || keep > (256 << 20) || id > 0xffff) {
-        PyErr_SetString(PyExc_ValueError, "bad size, keep or attribute id");
+    if (keep < 0 || keep > (256 << 20) || id > 0xffff) {
+        PyErr_SetString(PyExc_ValueError, "bad keep or attribute id");
         return NULL;
     }
     FileResult r = {.read = 0, .err_off = -1, .keep = (size_t)keep};
@@ -326,8 +330,7 @@ PyObject *tskcore_hash_files(FSObject *self, PyObject *args) {
     char *buf = malloc(FILE_CHUNK);
     int ok = inodes && sizes && rs && hex && buf && keep >= 0 && keep <= (256 << 20);
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        ok = PyArg_ParseTuple(PyTuple_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]) &&
-             sizes[i] >= 0;
+        ok = PyArg_ParseTuple(PyTuple_GET_ITEM(fast, i), "KL", &inodes[i], &sizes[i]);
         rs[i] = (FileResult){.read = 0, .err_off = -1, .keep = (size_t)keep};
     }
     PyObject *out = NULL;

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from evidencekit.sources import native
-from tests.sources.conftest import Built, sha256
+from tests.sources.conftest import Built, need_tools, run, sha256
+from tests.sources.test_native_core import _both, assert_same
 
 pytestmark = pytest.mark.skipif(
     not native.AVAILABLE, reason="native core not built (needs libtsk-dev and a C compiler)"
@@ -163,3 +164,24 @@ def test_head_memory_follows_the_bytes_read_not_the_size_claimed(ext4_image: Bui
         "64", "True",
         str(len(data)), "None", "True", str(len(data)), data.hex(), sha256(data),
     ]  # fmt: skip
+
+
+def test_negative_size_from_an_inode_is_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ext4 inode whose 64-bit size has the top bit set: libtsk reports a negative
+    size. The native read refused it with ValueError, which ended the whole ingest."""
+    need_tools("mkfs.ext4", "debugfs")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"hello negative\n")
+    (src / "b.txt").write_bytes(b"other\n")
+    image = tmp_path / "evidence" / "neg.img"
+    image.parent.mkdir()
+    run("mkfs.ext4", "-q", "-F", "-d", src, image, "4M")
+    run("debugfs", "-w", "-R", "sif /a.txt size 0x8000000000000010", image)
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert_same(reference, ours)
+    sizes = {r["path"]: r.get("size") for r in ours.inventory}
+    assert sizes["a.txt"] == 0x10 - (1 << 63) and sizes["b.txt"] == 6
+    assert ours.entry("b.txt")["sha256"] == sha256(b"other\n")
