@@ -64,11 +64,23 @@ class Comparison:
     near: list[NearDuplicate] = field(default_factory=list)
     unreadable: list[dict[str, str]] = field(default_factory=list)
     too_short: list[FolderFile] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)  # compared on a bounded prefix only
     licences: dict[str, list[str]] = field(default_factory=dict)  # secret file name -> ids
 
 
 def _sh(text: str, p: dict[str, Any]) -> frozenset[str]:
     return shingles(normalise(text), int(p["shingle_chars"]), int(p["max_shingles"]))
+
+
+def _bounded(f: FolderFile, text: str, p: dict[str, Any], out: Comparison) -> frozenset[str]:
+    """The shingles of ``text``; a file cut by a size bound is listed, never silent."""
+    norm = normalise(text)
+    size, limit = int(p["shingle_chars"]), int(p["max_shingles"])
+    if (len(norm) - size + 1 > limit or f.size > int(p["max_file_bytes"])) and (
+        f.name not in out.truncated
+    ):
+        out.truncated.append(f.name)
+    return shingles(norm, size, limit)
 
 
 def _text(f: FolderFile, p: dict[str, Any], out: Comparison) -> str | None:
@@ -85,7 +97,7 @@ def _text(f: FolderFile, p: dict[str, Any], out: Comparison) -> str | None:
 def _doc(
     f: FolderFile, text: str, p: dict[str, Any], out: Comparison
 ) -> tuple[Doc, frozenset[str]] | None:
-    items = _sh(text, p)
+    items = _bounded(f, text, p, out)
     if len(items) < int(p["min_shingles"]):
         out.too_short.append(f)
         return None

@@ -26,7 +26,7 @@ def _label(ctx: Context, f: FolderFile) -> str:
     return asset.id if asset is not None else f.name
 
 
-def _draft(ja: str, en: str, signal: str, strength: str, facts: dict[str, Any]) -> Draft:
+def _draft(ja: str, en: str, signal: str | None, strength: str, facts: dict[str, Any]) -> Draft:
     return Draft(
         rule="E05",
         person=None,
@@ -39,7 +39,7 @@ def _draft(ja: str, en: str, signal: str, strength: str, facts: dict[str, Any]) 
         elements=[("non_public", strength, signal)],
         strength=strength,
         severity="info",
-        signals=[signal],
+        signals=[signal] if signal else [],
         facts=facts,
         inputs=[("assets", "public_corpus"), ("assets", "secret_set")],
     )
@@ -72,7 +72,34 @@ def text_checks(ctx: Context, desc: str) -> list[Draft]:
         clean = [d.file for d in cmp.secret if d.file not in by_secret]
         if clean:
             out.append(_clean_draft(ctx, clean, cmp, desc, p))
+    if cmp.unreadable or cmp.too_short or cmp.truncated:
+        out.append(_uncompared_draft(cmp, p))
     return out
+
+
+def _uncompared_draft(cmp: Comparison, p: dict[str, Any]) -> Draft:
+    """Files whose text was not (or only partly) compared, from both folders."""
+    bad, short, cut = len(cmp.unreadable), len(cmp.too_short), len(cmp.truncated)
+    draft = _draft(
+        f"本文を比較できなかったファイルが{bad}件（読めない・本文なし）、短すぎるものが{short}件"
+        f"（文字{p['shingle_chars']}-gram {p['min_shingles']}個未満）、"
+        f"上限まで比較したものが{cut}件ある。",
+        f"{bad} file(s) could not be compared (unreadable or no text), {short} were too short "
+        f"(fewer than {p['min_shingles']} character {p['shingle_chars']}-grams) and {cut} were "
+        "compared up to the size bound only.",
+        None,
+        "context",
+        {
+            "unreadable": cmp.unreadable,
+            "too_short": [{"file": f.name, "sha256": f.sha256} for f in cmp.too_short],
+            "truncated": cmp.truncated,
+        },
+    )
+    draft.title_ja, draft.title_en = (
+        "公開資料との照合（比較できなかった入力）",
+        ("Check against public material (inputs not compared)"),
+    )
+    return draft
 
 
 def _near_draft(
@@ -163,8 +190,7 @@ def _clean_draft(
             "compared_public": len(cmp.public),
             "compared_secret": [f.name for f in clean],
             "covers_own_publications": covers,
-            "unreadable": cmp.unreadable,
-            "too_short": [f.name for f in cmp.too_short],
+            "unreadable_public": bad,
             "threshold": t,
         },
     )

@@ -34,6 +34,7 @@ def _case(
     public: dict[str, bytes],
     covers: bool = False,
     internal: bool = True,
+    **changes: object,
 ) -> AnalysisResult:
     """Re-run P1 with a register that names both folders; secret copies become assets
     SF-101, SF-102 … (by SHA-256, in name order)."""
@@ -55,7 +56,7 @@ def _case(
     )
     register = tmp / "assets.toml"
     register.write_text(base + extra, encoding="utf-8")
-    return rerun(built, assets=register)
+    return rerun(built, assets=register, **changes)
 
 
 def _e05(result: AnalysisResult, signal: str) -> list[Finding]:
@@ -123,7 +124,10 @@ def test_unrelated_corpus_is_np02_with_its_size_and_every_file_an_input(
     [clean] = _e05(result, "SIG.NP.02")
     assert "3 files" in clean.explanation_en and "3ファイル" in clean.explanation_ja
     assert "2 with comparable text, 1 unreadable" in clean.explanation_en
-    [bad] = clean.facts["unreadable"]
+    assert clean.facts["unreadable_public"] == 1
+    [other] = [f for f in result.findings if f.rule == "E05" and "not compared" in f.title_en]
+    assert [(s.element, s.strength) for s in other.elements] == [("non_public", "context")]
+    [bad] = other.facts["unreadable"]
     assert bad["file"] == "public_corpus/bomb.docx" and bad["sha256"] == before["bomb.docx"]
     assert bad["problem"].startswith("zip_bomb_refused")
     inputs = {i.name: (i.role, i.sha256) for i in result.inputs}
@@ -189,3 +193,23 @@ def test_hash_only_corpus_keeps_todays_behaviour(p1: Built, tmp_path: Path) -> N
     assert signals == {"SIG.NP.01"}
     assert _row(result)[0] == "partially_supported"  # no exact match alone is weak
     assert not [i for i in result.inputs if i.role in ("public_corpus", "secret_set")]
+
+
+def test_bounds_and_short_files_are_listed_and_parameters_recorded(
+    p1: Built, tmp_path: Path
+) -> None:
+    params = tmp_path / "params.toml"
+    params.write_text("[publicity]\nmax_shingles = 200\nnear_duplicate_percent = 90\n")
+    secret = {"spec.txt": "\n".join(SPEC).encode("utf-8"), "note.txt": "概要のみ。".encode()}
+    public = {"catalogue.txt": "\n".join(edited_copy()).encode("cp932")}
+    (tmp_path / "run").mkdir()
+    result = _case(p1, tmp_path / "run", secret, public, params=params)
+    assert result.parameters["publicity"]["near_duplicate_percent"] == 90
+    assert result.parameters["publicity"]["max_shingles"] == 200
+    [other] = [f for f in result.findings if f.rule == "E05" and "not compared" in f.title_en]
+    assert other.facts["too_short"] == [
+        {"file": "secret_set/note.txt", "sha256": _sha(secret["note.txt"])}
+    ]
+    assert other.facts["truncated"] == ["public_corpus/catalogue.txt", "secret_set/spec.txt"]
+    compared = _e05(result, "SIG.NP.03") + _e05(result, "SIG.NP.02")
+    assert compared and all("0.900" in f.explanation_en for f in compared)
