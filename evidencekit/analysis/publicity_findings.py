@@ -2,7 +2,9 @@
 with a near-duplicate in the public corpus (that document only), SIG.NP.02 for the
 copies with none, SIG.NP.07 for licence headers in secret-set files.
 
-Findings name files by their register label and SHA-256 and give the Jaccard as text;
+Findings name files by their register label and SHA-256 and give the Jaccard as text
+(in ``facts`` as an integer per mille: the report sends string facts that look like file
+names, such as ``0.912``, to the sealed annex);
 they never quote content (overlapping passages belong in the sealed annex). SIG.NP.02
 is ``weak_indirect``, and ``strong_indirect`` only when the register states that the
 corpus covers the company's own publications and patents
@@ -131,7 +133,7 @@ def _near_draft(
                 {
                     "file": m.public.name,
                     "sha256": m.public.sha256,
-                    "jaccard": ratio_text(m.inter, m.union),
+                    "jaccard_permille": m.inter * 1000 // m.union,
                     "shared_shingles": m.inter,
                     "union_shingles": m.union,
                 }
@@ -151,7 +153,14 @@ def _licence_draft(label: str, f: FolderFile, licences: list[str]) -> Draft:
         f"notice ({ids}).",
         "SIG.NP.07",
         "negative",
-        {"asset": label, "secret_file": f.name, "secret_sha256": f.sha256, "licences": licences},
+        # licence ids are in the text only: the report moves string facts that look like
+        # file names ("Apache-2.0") to the sealed annex
+        {
+            "asset": label,
+            "secret_file": f.name,
+            "secret_sha256": f.sha256,
+            "licences": len(licences),
+        },
     )
 
 
@@ -191,6 +200,6 @@ def _clean_draft(
             "compared_secret": [f.name for f in clean],
             "covers_own_publications": covers,
             "unreadable_public": bad,
-            "threshold": t,
+            "threshold_percent": int(p["near_duplicate_percent"]),
         },
     )
