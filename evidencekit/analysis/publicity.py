@@ -41,7 +41,7 @@ class Doc:
     """A compared document: file, sketch and shingle count."""
 
     file: FolderFile
-    sketch: tuple[int, ...]
+    sketch: tuple[bytes, ...]
     size: int
 
 
@@ -142,7 +142,11 @@ def _confirm(
     k, pct = int(p["minhash_k"]), int(p["near_duplicate_percent"])
     floor = max(pct - int(p["candidate_margin_percent"]), 0)
     hits = []
+    mine = frozenset(doc.sketch)
     for pub in public:
+        both = len(mine.intersection(pub.sketch))
+        if both * 100 < floor * min(k, len(mine) + len(pub.sketch) - both):
+            continue  # the estimate counts at most these shared hashes: it cannot pass
         shared, of = estimate(doc.sketch, pub.sketch, k)
         if shared * 100 < floor * of:
             continue

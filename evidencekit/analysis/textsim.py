@@ -31,6 +31,7 @@ from pathlib import Path
 from evidencekit.sources.markings import Marking, MarkingScanner
 
 _KEY = b"evidencekit.textsim.v1"
+_KEYED = hashlib.blake2b(digest_size=8, key=_KEY)
 _HTML_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->")
 _HTML_TAG = re.compile(r"(?s)<[^>]*>")
 _HTML_EXT = (".htm", ".html", ".xhtml")
@@ -96,18 +97,20 @@ def shingles(norm: str, size: int, limit: int) -> frozenset[str]:
     return frozenset(norm[i : i + size] for i in range(count))
 
 
-def shingle_hash(shingle: str) -> int:
-    """Keyed BLAKE2b-64 of a shingle (deterministic across processes)."""
-    digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8, key=_KEY).digest()
-    return int.from_bytes(digest, "big")
+def shingle_hash(shingle: str) -> bytes:
+    """Keyed BLAKE2b-64 of a shingle (deterministic across processes); the bytes order
+    as the big-endian number they spell."""
+    h = _KEYED.copy()  # copying the keyed state skips the key block on every shingle
+    h.update(shingle.encode("utf-8"))
+    return h.digest()
 
 
-def sketch(items: frozenset[str], k: int) -> tuple[int, ...]:
+def sketch(items: frozenset[str], k: int) -> tuple[bytes, ...]:
     """Bottom-k MinHash sketch: the ``k`` smallest shingle hashes, ascending."""
     return tuple(heapq.nsmallest(k, {shingle_hash(s) for s in items}))
 
 
-def estimate(a: tuple[int, ...], b: tuple[int, ...], k: int) -> tuple[int, int]:
+def estimate(a: tuple[bytes, ...], b: tuple[bytes, ...], k: int) -> tuple[int, int]:
     """MinHash estimate of the Jaccard of two sketched sets, as (shared, of)."""
     union = heapq.nsmallest(k, set(a) | set(b))
     both = set(a) & set(b)

@@ -109,12 +109,12 @@ def test_minhash_estimate_tracks_the_exact_jaccard(
 
 def test_sketch_is_the_same_in_every_process_whatever_the_hash_seed() -> None:
     items = shingles(normalise("\n".join(SPEC)), 5, 1_000_000)
-    mine = ",".join(str(h) for h in sketch(items, K))
+    mine = ",".join(h.hex() for h in sketch(items, K))
     code = (
         "from evidencekit.analysis.textsim import normalise, shingles, sketch\n"
         "from tests.analysis.textdocs import SPEC\n"
         "s = shingles(normalise('\\n'.join(SPEC)), 5, 1_000_000)\n"
-        "print(','.join(str(h) for h in sketch(s, 128)))\n"
+        "print(','.join(h.hex() for h in sketch(s, 128)))\n"
     )
     root = Path(__file__).resolve().parents[2]
     for seed in ("1", "4242"):
