@@ -35,6 +35,15 @@ _LICENCE_PHRASES: tuple[tuple[str, str], ...] = (
     ("mozilla public license", "MPL"),
 )
 
+_SOURCE_EXT = frozenset(
+    {
+        ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".py", ".js", ".mjs", ".ts", ".tsx",
+        ".jsx", ".java", ".kt", ".go", ".rs", ".rb", ".php", ".cs", ".swift", ".m", ".mm",
+        ".scala", ".sh", ".pl", ".lua", ".vhd", ".vhdl", ".v", ".sv", ".sql", ".r", ".f90",
+        ".asm", ".s",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Doc:
@@ -104,10 +113,14 @@ def _doc(
     return Doc(f, sketch(items, int(p["minhash_k"])), len(items)), items
 
 
-def _licences(text: str) -> list[str]:
+def _licences(f: FolderFile, text: str) -> list[str]:
+    """SPDX ids anywhere; licence phrases only in source files and LICENSE-like files
+    (a specification may mention the GPL without containing GPL code)."""
     found = {m.group(1).strip() for m in _SPDX.finditer(text)}
-    norm = normalise(text)
-    found |= {lic for phrase, lic in _LICENCE_PHRASES if phrase in norm}
+    suffix, stem = f.path.suffix.lower(), f.path.stem.upper()
+    if suffix in _SOURCE_EXT or stem.startswith(("LICENSE", "LICENCE", "COPYING", "NOTICE")):
+        norm = normalise(text)
+        found |= {lic for phrase, lic in _LICENCE_PHRASES if phrase in norm}
     return sorted(found)
 
 
@@ -123,7 +136,7 @@ def compare(secret: list[FolderFile], public: list[FolderFile], p: dict[str, Any
         text = _text(f, p, out)
         if text is None:
             continue
-        lic = _licences(text)
+        lic = _licences(f, text)
         if lic:
             out.licences[f.name] = lic
         got = _doc(f, text, p, out)

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from evidencekit.analysis.model import AnalysisResult, Finding
+from evidencekit.timeline.canonical import dumps
 from tests.analysis.conftest import Built, rerun
 from tests.analysis.textdocs import (
     CATALOGUE_OTHER,
@@ -159,7 +160,8 @@ def test_mit_licence_text_is_np07(p1: Built, tmp_path: Path) -> None:
         "Copyright (c) 2020 Example\n\nPermission is hereby granted, free of charge, to any "
         "person obtaining a copy\nof this software and associated documentation files.\n"
     )
-    secret = {"LICENSE.txt": mit.encode(), "spec.txt": "\n".join(SPEC).encode("utf-8")}
+    mention = "\n".join(SPEC) + "\nGNU General Public License のコードは使用しない。"
+    secret = {"LICENSE.txt": mit.encode(), "spec.txt": mention.encode("utf-8")}
     public = {"other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8")}
     result = _case(p1, tmp_path, secret, public)
     [oss] = _e05(result, "SIG.NP.07")
@@ -218,3 +220,13 @@ def test_bounds_and_short_files_are_listed_and_parameters_recorded(
     assert other.facts["truncated"] == ["public_corpus/catalogue.txt", "secret_set/spec.txt"]
     compared = _e05(result, "SIG.NP.03") + _e05(result, "SIG.NP.02")
     assert compared and all("0.900" in f.explanation_en for f in compared)
+
+
+def test_same_folders_give_identical_bytes(p1: Built, tmp_path: Path) -> None:
+    secret = {"a_spec.txt": "\n".join(SPEC).encode("utf-8"), "b_motor.c": GPL_SOURCE.encode()}
+    public = {"catalogue.pdf": make_pdf(edited_copy()), "bomb.docx": make_zip_bomb_docx()}
+    runs = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        runs.append(dumps(_case(p1, tmp_path / name, secret, public).canonical_dict()))
+    assert runs[0] == runs[1]
