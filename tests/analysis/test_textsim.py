@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -131,3 +133,43 @@ def test_zip_bomb_docx_is_a_problem_not_text(tmp_path: Path) -> None:
     path.write_bytes(make_zip_bomb_docx())
     got = extract_text(path)
     assert got.text == "" and got.problems[0].startswith("zip_bomb_refused")
+
+
+def _ooxml(parts: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        for name, text in parts.items():
+            zf.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def test_xlsx_shared_strings_and_pptx_slides_are_text(tmp_path: Path) -> None:
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    strings = "".join(f"<si><t>{s}</t></si>" for s in SPEC)
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="s"><v>{i - 1}</v></c></row>' for i in range(1, 14))
+    xlsx = _ooxml(
+        {
+            "xl/sharedStrings.xml": f'<?xml version="1.0"?><sst {ns}>{strings}</sst>',
+            "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet {ns}><sheetData>'
+            f"{rows}</sheetData></worksheet>",
+            "docProps/app.xml": "<Properties><Application>Microsoft Excel</Application>"
+            "</Properties>",
+        }
+    )
+    a = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    slides = {
+        f"ppt/slides/slide{n}.xml": f'<?xml version="1.0"?><p:sld {a}><a:p><a:r><a:t>{line}'
+        "</a:t></a:r></a:p></p:sld>"
+        for n, line in enumerate(SPEC, start=1)
+    }
+    (tmp_path / "spec.txt").write_text("\n".join(SPEC), encoding="utf-8")
+    (tmp_path / "spec.xlsx").write_bytes(xlsx)
+    (tmp_path / "spec.pptx").write_bytes(_ooxml(slides))
+    spec = _set(tmp_path / "spec.txt")
+    for name in ("spec.xlsx", "spec.pptx"):
+        got = extract_text(tmp_path / name)
+        assert got.kind == "ooxml" and not got.problems, name
+        assert "Microsoft Excel" not in got.text  # document properties are not body text
+        inter, union = jaccard(spec, _set(tmp_path / name))
+        assert inter * 100 >= 90 * union, name
