@@ -226,6 +226,10 @@ def load_assets(path: Path) -> AssetRegister:
 def _load_folders(register: AssetRegister, base: Path) -> None:
     """Hash the files of ``[public_corpus] folder`` and ``[secret_set] folder``."""
     corpus = register.public_corpus or {}
+    if not isinstance(corpus.get("covers_own_publications", False), bool):
+        raise AnalysisError("[public_corpus] covers_own_publications must be true or false")
+    if register.secret_set is not None and not register.secret_set.get("folder"):
+        raise AnalysisError("[secret_set] needs a folder (copies of the secret-set documents)")
     if corpus.get("folder"):
         register.public_folder = load_folder(base, str(corpus["folder"]), "public_corpus")
     if register.secret_set and register.secret_set.get("folder"):

@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
+import pytest
+
+from evidencekit.analysis.assets import load_assets
+from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.model import AnalysisResult, Finding
 from evidencekit.timeline.canonical import dumps
 from tests.analysis.conftest import Built, rerun
@@ -230,3 +235,17 @@ def test_same_folders_give_identical_bytes(p1: Built, tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         runs.append(dumps(_case(p1, tmp_path / name, secret, public).canonical_dict()))
     assert runs[0] == runs[1]
+
+
+def test_register_folder_mistakes_are_refused_by_name(p1: Built, tmp_path: Path) -> None:
+    base = Path(str(p1[1].assets)).read_text(encoding="utf-8")
+    cases = {
+        '\n[secret_set]\nfolder = "missing"\n': "is not a folder",
+        "\n[secret_set]\n": "[secret_set] needs a folder",
+        '\n[public_corpus]\ncovers_own_publications = "yes"\n': "must be true or false",
+    }
+    for n, (extra, message) in enumerate(cases.items()):
+        register = tmp_path / f"assets{n}.toml"
+        register.write_text(base + extra, encoding="utf-8")
+        with pytest.raises(AnalysisError, match=re.escape(message)):
+            load_assets(register)
