@@ -28,12 +28,12 @@ _PRELUDE = "import sys\nfrom evidencekit.sources import _tskcore as t\n"
 
 def _child(code: str, *args: str, timeout: float = 60) -> str:
     """Run ``code`` (after the prelude) in a fresh interpreter; its stdout, or fail."""
-    run = subprocess.run(
+    child = subprocess.run(
         [sys.executable, "-c", _PRELUDE + textwrap.dedent(code), *args],
         capture_output=True, text=True, cwd=_ROOT, timeout=timeout,
     )  # fmt: skip
-    assert run.returncode == 0, f"child exited with {run.returncode}: {run.stderr[-2000:]}"
-    return run.stdout
+    assert child.returncode == 0, f"child exited with {child.returncode}: {child.stderr[-2000:]}"
+    return child.stdout
 
 
 def test_objects_never_initialised_raise_instead_of_crashing() -> None:
