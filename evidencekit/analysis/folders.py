@@ -74,6 +74,8 @@ def load_folder(base: Path, folder: str, role: str) -> FolderSet:
     paths: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
+        links = [Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink()]
+        paths.extend((p.relative_to(root).as_posix(), p) for p in links)  # listed, not walked
         for name in filenames:
             p = Path(dirpath) / name
             paths.append((p.relative_to(root).as_posix(), p))

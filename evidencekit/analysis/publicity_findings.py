@@ -74,27 +74,31 @@ def text_checks(ctx: Context, desc: str) -> list[Draft]:
         clean = [d.file for d in cmp.secret if d.file not in by_secret]
         if clean:
             out.append(_clean_draft(ctx, clean, cmp, desc, p))
-    if cmp.unreadable or cmp.too_short or cmp.truncated:
-        out.append(_uncompared_draft(cmp, p))
+    skipped = [
+        f"{s.role}/{x}" for s in (reg.public_folder, reg.secret_folder) if s for x in s.skipped
+    ]
+    if cmp.unreadable or cmp.too_short or cmp.truncated or skipped:
+        out.append(_uncompared_draft(cmp, skipped, p))
     return out
 
 
-def _uncompared_draft(cmp: Comparison, p: dict[str, Any]) -> Draft:
+def _uncompared_draft(cmp: Comparison, skipped: list[str], p: dict[str, Any]) -> Draft:
     """Files whose text was not (or only partly) compared, from both folders."""
     bad, short, cut = len(cmp.unreadable), len(cmp.too_short), len(cmp.truncated)
     draft = _draft(
-        f"本文を比較できなかったファイルが{bad}件（読めない・本文なし）、短すぎるものが{short}件"
+        f"読めない（または一部しか読めない）ファイルが{bad}件、本文が短すぎるものが{short}件"
         f"（文字{p['shingle_chars']}-gram {p['min_shingles']}個未満）、"
-        f"上限まで比較したものが{cut}件ある。",
-        f"{bad} file(s) could not be compared (unreadable or no text), {short} were too short "
-        f"(fewer than {p['min_shingles']} character {p['shingle_chars']}-grams) and {cut} were "
-        "compared up to the size bound only.",
+        f"上限まで比較したものが{cut}件、通常のファイルでないため読まなかったものが{len(skipped)}件ある。",
+        f"{bad} file(s) could not be read (in full), {short} were too short (fewer than "
+        f"{p['min_shingles']} character {p['shingle_chars']}-grams), {cut} were compared up "
+        f"to the size bound only and {len(skipped)} were not read (not regular files).",
         None,
         "context",
         {
             "unreadable": cmp.unreadable,
             "too_short": [{"file": f.name, "sha256": f.sha256} for f in cmp.too_short],
             "truncated": cmp.truncated,
+            "skipped": skipped,
         },
     )
     draft.title_ja, draft.title_en = (

@@ -45,7 +45,7 @@ def _case(
     """Re-run P1 with a register that names both folders; secret copies become assets
     SF-101, SF-102 … (by SHA-256, in name order)."""
     for folder, files in (("secret", secret), ("public", public)):
-        (tmp / folder).mkdir()
+        (tmp / folder).mkdir(exist_ok=True)
         for name, data in files.items():
             (tmp / folder / name).write_bytes(data)
     base = Path(str(built[1].assets)).read_text(encoding="utf-8")
@@ -249,3 +249,22 @@ def test_register_folder_mistakes_are_refused_by_name(p1: Built, tmp_path: Path)
         register.write_text(base + extra, encoding="utf-8")
         with pytest.raises(AnalysisError, match=re.escape(message)):
             load_assets(register)
+
+
+def test_links_in_a_folder_are_listed_not_followed(p1: Built, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("\n".join(SPEC), encoding="utf-8")
+    secret = {"spec.txt": "\n".join(SPEC).encode("utf-8")}
+    public = {"other.txt": "\n".join(CATALOGUE_OTHER).encode("utf-8")}
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "public").mkdir()
+    (tmp_path / "run" / "public" / "link.txt").symlink_to(outside)
+    (tmp_path / "run" / "public" / "linked_dir").symlink_to(tmp_path, target_is_directory=True)
+    result = _case(p1, tmp_path / "run", secret, public)
+    assert not _e05(result, "SIG.NP.03")  # the linked copy of the spec was not read
+    [other] = [f for f in result.findings if f.rule == "E05" and "not compared" in f.title_en]
+    assert other.facts["skipped"] == [
+        "public_corpus/link.txt: not a regular file",
+        "public_corpus/linked_dir: not a regular file",
+    ]
+    assert "public_corpus/link.txt" not in {i.name for i in result.inputs}
