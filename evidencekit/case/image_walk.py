@@ -194,8 +194,11 @@ class ImageRun:
         worker; finish it in order."""
         self.counts.entries += 1
         self._tick("entries", 1)
-        job = self._native_job(entry)
-        content, artifact = self._content(entry) if job is None else (None, None)
+        if self._oversized(entry, entry.size, entry.path, None):
+            job, content, artifact = None, None, None
+        else:
+            job = self._native_job(entry)
+            content, artifact = self._content(entry) if job is None else (None, None)
         mime = None
         if content is not None and content.head and self._pool is not None:
             mime = self._pool.submit(classify, content.head, self._mimes)
@@ -203,6 +206,21 @@ class ImageRun:
         streams = [self._stream(entry, s) for s in entry.streams]
         self._queue.append(_Pending(entry, prefix, content, mime, streams, artifact, job))
         self._drain(_QUEUE_ENTRIES)
+
+    def _oversized(self, entry: Entry, size: int | None, path: str, stream: Stream | None) -> bool:
+        """A stated size beyond the whole media is not read: a damaged or hostile entry
+        would have the walk read zeros for hours (a sparse file that large is rare, and
+        the issue says how to hash it separately)."""
+        if size is None or size <= self.image.media_size or entry.meta_type != "file":
+            return False
+        message = (
+            f"stated size {size} bytes exceeds the media size {self.image.media_size}; "
+            "content not read or hashed (damaged or sparse entry: extract it with icat "
+            "to hash it if needed)"
+        )
+        self._issue("content_size_implausible", message, self._locator(entry, path, stream),
+                    "warning")  # fmt: skip
+        return True
 
     def _native_job(self, entry: Entry) -> Future[tuple[ContentResult, str | None]] | None:
         """A worker reads, hashes and classifies a regular file through the native core
@@ -327,7 +345,8 @@ class ImageRun:
     def _stream(self, entry: Entry, stream: Stream) -> dict[str, Any]:
         path = f"{entry.path}:{stream.name}"
         self.counts.streams += stream.attr_type == ADS_TYPE
-        if (entry.name, stream.name) in _SKIP_STREAMS or stream.attr_type != ADS_TYPE:
+        skip = (entry.name, stream.name) in _SKIP_STREAMS or stream.attr_type != ADS_TYPE
+        if skip or self._oversized(entry, stream.size, path, stream):
             result = None
         else:
             result = self._stream_content(entry, path, stream)

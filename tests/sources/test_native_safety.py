@@ -185,3 +185,25 @@ def test_negative_size_from_an_inode_is_the_reference(
     sizes = {r["path"]: r.get("size") for r in ours.inventory}
     assert sizes["a.txt"] == 0x10 - (1 << 63) and sizes["b.txt"] == 6
     assert ours.entry("b.txt")["sha256"] == sha256(b"other\n")
+
+
+def test_size_beyond_the_media_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An inode claiming 4 TiB on a 4 MiB image would have either path read zeros for
+    hours: it is stated as an issue and left unhashed, the rest is read as usual."""
+    need_tools("mkfs.ext4", "debugfs")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"claims to be huge\n")
+    (src / "b.txt").write_bytes(b"other\n")
+    image = tmp_path / "evidence" / "huge.img"
+    image.parent.mkdir()
+    run("mkfs.ext4", "-q", "-F", "-d", src, image, "4M")
+    run("debugfs", "-w", "-R", "sif /a.txt size 0x40000000000", image)
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert_same(reference, ours)
+    huge = ours.entry("a.txt")
+    assert huge["size"] == 1 << 42 and "sha256" not in huge
+    (issue,) = [i for i in ours.issues if i["code"] == "content_size_implausible"]
+    assert issue["locator"]["path"] == "a.txt", issue
+    assert str(1 << 42) in issue["message"]
+    assert ours.entry("b.txt")["sha256"] == sha256(b"other\n")
