@@ -40,6 +40,7 @@ from evidencekit.model import Source
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import Hashes, hash_file
+from evidencekit.sources.pathtext import path_text
 
 DEFAULT_LIMIT = 1 << 30
 _BLOCK = 1 << 20
@@ -170,8 +171,9 @@ def _parse_and_store(
                 f"{path} changed while it was read: SHA-256 {before.sha256} before, {after} after"
             )
         source = Source(
-            id=source_id, kind=parser_cls.source_kind, format=parser_name, name=path.name,
-            path=str(path), size=before.size, md5=before.md5, sha1=before.sha1,
+            id=source_id, kind=parser_cls.source_kind, format=parser_name,
+            name=path_text(path.name),
+            path=path_text(path), size=before.size, md5=before.md5, sha1=before.sha1,
             sha256=before.sha256, sha256_after=after, parser=parser_name,
             parser_version=parser_cls.version, time_zone=time_zone,
             parameters={**split_options(parser_cls, options)[0], "decompressed": decompressed},
@@ -181,8 +183,8 @@ def _parse_and_store(
         record = batch.finish(source)
     case.custody.append(
         "ingest",
-        f"ingested {path.name} ({plain.compression}) with {parser_name}",
-        evidence={path.name: before.sha256},
+        f"ingested {path_text(path.name)} ({plain.compression}) with {parser_name}",
+        evidence={path_text(path.name): before.sha256},
         details={"source_id": source_id, "events": record.events, "issues": record.issues,
                  "records_read": ctx.records_read, "records_failed": ctx.records_failed,
                  "sha256_after": after, "decompressed": decompressed},

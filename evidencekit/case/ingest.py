@@ -15,6 +15,7 @@ from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import hash_file
+from evidencekit.sources.pathtext import path_text
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def ingest_file(
             id=source_id,
             kind=source_kind or parser_cls.source_kind,
             format=parser_name,
-            name=path.name,
-            path=str(path),
+            name=path_text(path.name),
+            path=path_text(path),
             size=before.size,
             md5=before.md5,
             sha1=before.sha1,
@@ -132,8 +133,8 @@ def ingest_file(
         record = batch.finish(source)
     case.custody.append(
         "ingest",
-        f"ingested {path.name} with {parser_name}",
-        evidence={path.name: before.sha256},
+        f"ingested {path_text(path.name)} with {parser_name}",
+        evidence={path_text(path.name): before.sha256},
         details={
             "source_id": source_id,
             "events": record.events,

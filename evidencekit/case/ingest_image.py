@@ -29,6 +29,7 @@ from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import Hashes, hash_file, hash_files
 from evidencekit.sources.image import DiskImage, open_image
 from evidencekit.sources.markings import DEFAULT_MARKINGS, MarkingScanner
+from evidencekit.sources.pathtext import path_text
 
 PARSER = "disk_image"
 VERSION = "1"
@@ -128,12 +129,12 @@ def _hash_image(
     if image.format == "ewf":
         media = image.hash_media(tick)
         segments = [
-            {"name": p.name, "size": h.size, "sha256": h.sha256}
+            {"name": path_text(p.name), "size": h.size, "sha256": h.sha256}
             for p, h in ((p, hash_file(p)) for p in image.segments)
         ]
         return media, segments
     media = hash_files(image.segments, tick)
-    return media, [{"name": p.name, "size": p.stat().st_size} for p in image.segments]
+    return media, [{"name": path_text(p.name), "size": p.stat().st_size} for p in image.segments]
 
 
 def _check_unchanged(
@@ -174,8 +175,8 @@ def _source(
         id=source_id,
         kind="disk_image",
         format=image.format,
-        name=image.path.name,
-        path=str(image.path),
+        name=path_text(image.path.name),
+        path=path_text(image.path),
         size=before.size,
         md5=before.md5,
         sha1=before.sha1,
@@ -214,9 +215,9 @@ def _custody(
     c = run.counts
     case.custody.append(
         "ingest",
-        f"ingested disk image {image.path.name} ({image.format})",
+        f"ingested disk image {path_text(image.path.name)} ({image.format})",
         evidence={
-            image.path.name: source.sha256,
+            path_text(image.path.name): source.sha256,
             rel_inv: _sha256(inventory),
             rel_body: _sha256(body),
         },

@@ -17,6 +17,7 @@ from typing import Any
 from evidencekit.events.time import TimeError, from_filetime
 from evidencekit.model import Action, Event, Locator, ParseIssue, TimePrecision
 from evidencekit.parsers.base import ParseContext
+from evidencekit.sources.pathtext import path_text
 
 DATA = Path(__file__).parent / "data"
 MAX_ARTIFACT = 256 << 20
@@ -140,7 +141,7 @@ def in_image_path(ctx: ParseContext) -> str:
     """The path of the artifact inside its image when the image engine gives one
     (option ``image_path``), else the loose file's name."""
     value = ctx.options.get("image_path")
-    return str(value) if value else ctx.path.name
+    return str(value) if value else path_text(ctx.path.name)
 
 
 def artifact_name(ctx: ParseContext) -> str:

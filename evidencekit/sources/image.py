@@ -18,6 +18,8 @@ into a parse issue.
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -69,6 +71,7 @@ class DiskImage:
     native: Any = None
     chunks: Future[ChunkCheck] | None = None  # EWF: every chunk checked, alongside
     _ewf: Any = None
+    _files: Any = None  # raw segments read by Python (names TSK cannot take as text)
     _cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
     _chunk: int = 32768
 
@@ -85,6 +88,8 @@ class DiskImage:
                 except OSError:
                     pass  # the reference reader zero-fills and records the bad range
             return _ewf_read(self, offset, length)
+        if self._files is not None:
+            return self._files.read(offset, length)  # type: ignore[no-any-return]
         data: bytes = self.img.read(offset, length)
         return data
 
@@ -146,6 +151,9 @@ class DiskImage:
         if self._ewf is not None:
             self._ewf.close()
             self._ewf = None
+        if self._files is not None:
+            self._files.close()
+            self._files = None
 
 
 class _ExternalImage(pytsk3.Img_Info):  # type: ignore[misc]
@@ -199,6 +207,8 @@ def open_image(path: Path) -> DiskImage:
     segments = segments_of(path, fmt)
     if fmt == "ewf":
         return _open_ewf(path, segments)
+    if not _utf8_name(path):
+        return _open_raw_files(path, fmt, segments)
     try:
         img = pytsk3.Img_Info(str(path))
     except OSError as exc:
@@ -208,6 +218,53 @@ def open_image(path: Path) -> DiskImage:
     if size != expected:
         raise UnreadableInput(f"{path}: TSK sees {size} bytes but the segments hold {expected}")
     return _with_native(DiskImage(path, fmt, segments, size, img), [str(path)])
+
+
+def _utf8_name(path: Path) -> bool:
+    """pytsk3 takes the image name as UTF-8 text: a name in another encoding (a CP932
+    file name on a Linux disk) cannot be handed to it."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _open_raw_files(path: Path, fmt: str, segments: tuple[Path, ...]) -> DiskImage:
+    """A raw or split image read by Python and handed to TSK as an external image."""
+    files = _SegmentFiles(segments)
+    image = DiskImage(path, fmt, segments, files.size, None, _files=files)
+    image.img = _ExternalImage(image)
+    return _with_native(image, [str(p) for p in segments])
+
+
+class _SegmentFiles:
+    """Raw segment files opened read-only, read as one media."""
+
+    def __init__(self, segments: tuple[Path, ...]) -> None:
+        self._files = [open(p, "rb") for p in segments]  # noqa: SIM115 - closed by close()
+        self._starts: list[int] = []
+        self.size = 0
+        for fp in self._files:
+            self._starts.append(self.size)
+            self.size += os.fstat(fp.fileno()).st_size
+
+    def read(self, offset: int, length: int) -> bytes:
+        parts: list[bytes] = []
+        while length > 0:
+            n = bisect.bisect_right(self._starts, offset) - 1
+            fp, start = self._files[n], self._starts[n]
+            fp.seek(offset - start)
+            data = fp.read(length)
+            if not data:
+                break
+            parts.append(data)
+            offset, length = offset + len(data), length - len(data)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        for fp in self._files:
+            fp.close()
 
 
 def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:

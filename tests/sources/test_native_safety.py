@@ -207,3 +207,19 @@ def test_size_beyond_the_media_is_not_read(tmp_path: Path, monkeypatch: pytest.M
     assert issue["locator"]["path"] == "a.txt", issue
     assert str(1 << 42) in issue["message"]
     assert ours.entry("b.txt")["sha256"] == sha256(b"other\n")
+
+
+def test_image_file_name_in_cp932_opens_on_both_paths(
+    fat_image: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image file named in CP932 on a Linux disk (not UTF-8): pytsk3 cannot take the
+    name, so the reference path reads the file itself; both give the same ingest."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/" + "押収ディスク.img".encode("cp932")
+    shutil.copyfile(fat_image.path, raw)
+    image = Path(os.fsdecode(raw))
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert_same(reference, ours)
+    assert reference.summary.source.sha256 == sha256(fat_image.path.read_bytes())
+    assert ours.entry("report.txt")["sha256"] == sha256(fat_image.files["report.txt"])
