@@ -111,10 +111,26 @@ def test_tag_file_byte_flip(built: Built, name: str) -> None:
 
 
 def test_manifest_byte_flip_breaks_payload_and_tag_checks(built: Built) -> None:
-    flip(built.bag / "manifest-sha256.txt", 2)
+    # another hex digit (a bit flip turns 'a' or 'f' into a non-hex character about one
+    # run in eight: a malformed line, which is a different failure)
+    path = built.bag / "manifest-sha256.txt"
+    data = bytearray(path.read_bytes())
+    data[2] = ord("0") if data[2] != ord("0") else ord("1")
+    path.write_bytes(bytes(data))
     failed = built.failures()
     assert any("manifest-sha256.txt: SHA-256" in p for p in failed["tag files"])
     assert any("does not match manifest-sha256.txt" in p for p in failed["payload files"])
+
+
+def test_manifest_digest_made_non_hex_is_a_malformed_line(built: Built) -> None:
+    path = built.bag / "manifest-sha256.txt"
+    data = bytearray(path.read_bytes())
+    data[2] = ord("g")
+    path.write_bytes(bytes(data))
+    failed = built.failures()
+    assert any("manifest-sha256.txt: SHA-256" in p for p in failed["tag files"])
+    problems = [p for group in failed.values() for p in group]
+    assert any("line 1: not '<sha256>  <path>'" in p for p in problems)
 
 
 def test_file_added_in_payload_root_and_metadata(built: Built) -> None:
