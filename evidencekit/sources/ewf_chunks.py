@@ -96,6 +96,7 @@ class _State:
     next_chunk: int | None = 0
     sectors_end: int | None = None
     table_failed: ChunkProblem | None = None
+    size: int = 0  # of the segment file being read
     ended: bool = False  # the segment file's sections were followed to next/done
 
 
@@ -114,8 +115,9 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
     for path in segments:
         try:
             state.sectors_end, state.ended = None, False
+            state.size = path.stat().st_size
             with open(path, "rb") as fp:
-                state.check.problems.extend(_segment(fp, path.name, path.stat().st_size, state))
+                state.check.problems.extend(_segment(fp, path.name, state.size, state))
                 state.check.problems.extend(_flush(state))
         except (OSError, ValueError, struct.error) as exc:
             state.check.problems.append(
@@ -258,7 +260,16 @@ def _table(
     end = state.sectors_end
     if end is None or (entries and base + (entries[-1] & ~_COMPRESSED) >= end):
         end = offset + length
-    yield from _chunks(fp, name, entries, base, end, state)
+    array = offset + _DESCRIPTOR + _TABLE_HEADER
+    yield from _chunks(fp, name, _Table(entries, base, end, array), state)
+
+
+@dataclass(frozen=True)
+class _Table:
+    entries: list[int]
+    base: int
+    end: int  # where the last chunk ends
+    array: int  # segment-file offset of the offset array
 
 
 def _read_table(
@@ -324,34 +335,51 @@ def _read_table(
     return list(struct.unpack_from(f"<{count}I", array)), base, None
 
 
-def _chunks(
-    fp: BinaryIO, name: str, entries: list[int], base: int, end: int, state: _State
-) -> Iterator[ChunkProblem]:
+def _chunks(fp: BinaryIO, name: str, table: _Table, state: _State) -> Iterator[ChunkProblem]:
     geometry = state.geometry
-    starts = [base + (e & ~_COMPRESSED) for e in entries]
+    entries = table.entries
+    starts = [table.base + (e & ~_COMPRESSED) for e in entries]
     for i, entry in enumerate(entries):
         start = starts[i]
-        stop = starts[i + 1] if i + 1 < len(entries) else end
+        stop = starts[i + 1] if i + 1 < len(entries) else table.end
         index = state.next_chunk
         state.next_chunk = None if index is None else index + 1
         state.check.chunks_checked += 1
-        expected = _expected_size(geometry, index)
         bound = (2 * geometry.chunk_size if geometry else _MAX_CHUNK) + 64
+        if start >= state.size:  # the fault is the table entry: point there
+            yield _misplaced(fp, name, table.array + 4 * i, start, index, geometry, state.size)
+            continue
         if not 0 < stop - start <= bound:
-            yield _bad(
-                name,
-                start,
-                None,
-                index,
-                geometry,
-                f"chunk size {stop - start} from the table is impossible",
-            )
+            yield _bad(name, start, None, index, geometry,
+                       f"chunk size {stop - start} from the table is impossible")  # fmt: skip
             continue
         fp.seek(start)
         data = fp.read(stop - start)
+        expected = _expected_size(geometry, index)
         reason = _chunk_fault(data, bool(entry & _COMPRESSED), expected, stop - start)
         if reason is not None:
             yield _bad(name, start, data, index, geometry, reason)
+
+
+def _misplaced(
+    fp: BinaryIO,
+    name: str,
+    at: int,
+    start: int,
+    index: int | None,
+    geometry: _Geometry | None,
+    size: int,
+) -> ChunkProblem:
+    """A table entry that locates its chunk at or past the end of the segment file."""
+    fp.seek(at)
+    raw = fp.read(4)
+    bad = _bad(name, at, raw, index, geometry, "")
+    where = bad.message.split(" at byte ", 1)[0]
+    return replace(
+        bad,
+        message=f"{where}: the table entry at byte {at} of {name} locates it at byte "
+        f"{start}, past the end of the segment file ({size} bytes)",
+    )
 
 
 def _expected_size(geometry: _Geometry | None, index: int | None) -> int | None:
