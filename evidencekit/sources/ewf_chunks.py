@@ -97,6 +97,7 @@ class _State:
     sectors_end: int | None = None
     table_failed: ChunkProblem | None = None
     size: int = 0  # of the segment file being read
+    checked_to: int = 0  # chunks lie in file order: the end of the last one checked
     ended: bool = False  # the segment file's sections were followed to next/done
 
 
@@ -114,7 +115,7 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
     state = _State(ChunkCheck())
     for path in segments:
         try:
-            state.sectors_end, state.ended = None, False
+            state.sectors_end, state.ended, state.checked_to = None, False, 0
             state.size = path.stat().st_size
             with open(path, "rb") as fp:
                 state.check.problems.extend(_segment(fp, path.name, state.size, state))
@@ -346,8 +347,8 @@ def _chunks(fp: BinaryIO, name: str, table: _Table, state: _State) -> Iterator[C
         state.next_chunk = None if index is None else index + 1
         state.check.chunks_checked += 1
         bound = (2 * geometry.chunk_size if geometry else _MAX_CHUNK) + 64
-        if start >= state.size:  # the fault is the table entry: point there
-            yield _misplaced(fp, name, table.array + 4 * i, start, index, geometry, state.size)
+        if start >= state.size or start < state.checked_to:  # the table entry is at fault
+            yield _misplaced(fp, name, table.array + 4 * i, start, index, geometry, state)
             continue
         if not 0 < stop - start <= bound:
             yield _bad(name, start, None, index, geometry,
@@ -355,6 +356,7 @@ def _chunks(fp: BinaryIO, name: str, table: _Table, state: _State) -> Iterator[C
             continue
         fp.seek(start)
         data = fp.read(stop - start)
+        state.checked_to = stop
         expected = _expected_size(geometry, index)
         reason = _chunk_fault(data, bool(entry & _COMPRESSED), expected, stop - start)
         if reason is not None:
@@ -368,17 +370,23 @@ def _misplaced(
     start: int,
     index: int | None,
     geometry: _Geometry | None,
-    size: int,
+    state: _State,
 ) -> ChunkProblem:
-    """A table entry that locates its chunk at or past the end of the segment file."""
+    """A table entry that locates its chunk past the end of the segment file, or among
+    chunks already checked (a forged table could otherwise make each 108-byte section
+    cost a whole chunk read)."""
     fp.seek(at)
     raw = fp.read(4)
     bad = _bad(name, at, raw, index, geometry, "")
     where = bad.message.split(" at byte ", 1)[0]
+    if start >= state.size:
+        why = f"past the end of the segment file ({state.size} bytes)"
+    else:
+        why = f"inside the chunks already checked (up to byte {state.checked_to})"
     return replace(
         bad,
         message=f"{where}: the table entry at byte {at} of {name} locates it at byte "
-        f"{start}, past the end of the segment file ({size} bytes)",
+        f"{start}, {why}",
     )
 
 

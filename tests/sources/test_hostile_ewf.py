@@ -180,3 +180,47 @@ def test_table_base_past_the_end_points_at_the_table(
             f"byte {base + (struct.unpack_from('<I', blob, array + 4 * i)[0] & 0x7FFFFFFF)}"
             in p.message
         )
+
+
+def _descriptor(kind: bytes, at: int, size: int) -> bytes:
+    head = kind.ljust(16, b"\0") + struct.pack("<QQ", at + size, size) + bytes(40)
+    return head + struct.pack("<I", zlib.adler32(head))
+
+
+def _forged_tables(blob: bytes, copies: int) -> tuple[bytes, int]:
+    """The segment with ``copies`` one-entry table sections appended before its end
+    section, each locating the last chunk of the real table again (a 108-byte
+    section makes the checker read a whole chunk: a read amplification)."""
+    found = dict(sections(blob))
+    last = "next" if "next" in found else "done"
+    table, end = found["table"], found[last]
+    count, base = struct.unpack_from("<I4xQ", blob, table + 76)
+    entry = blob[table + 100 + 4 * (count - 1) : table + 104 + 4 * (count - 1)]
+    out = bytearray(blob[:end])
+    for _ in range(copies):
+        at = len(out)
+        header = struct.pack("<I4xQ4x", 1, base)
+        out += _descriptor(b"table", at, 108) + header
+        out += struct.pack("<I", zlib.adler32(header)) + entry
+        out += struct.pack("<I", zlib.adler32(entry))
+    out += _descriptor(last.encode(), len(out), 76)
+    return bytes(out), end
+
+
+def test_tables_relocating_checked_chunks_are_reported_not_reread(
+    e01: list[Path], tmp_path: Path
+) -> None:
+    """Forged tables that locate chunks already checked (each 108-byte section would
+    otherwise cost a whole chunk read and checksum): each is reported at its table
+    entry as a chunk located twice."""
+    segments = [Path(shutil.copy(s, tmp_path / s.name)) for s in e01]
+    copies = 3000
+    forged, first = _forged_tables(segments[1].read_bytes(), copies)
+    segments[1].write_bytes(forged)
+    with time_limit(LIMIT_S):
+        check = check_segments(segments)
+    assert_sound(check, segments)
+    twice = [p for p in check.problems if "already" in p.message]
+    assert len(twice) == copies
+    assert [p.offset for p in twice] == [first + 108 * k + 100 for k in range(copies)]
+    assert all(p.code == "ewf_chunk_corrupt" and p.length == 4 for p in twice)
