@@ -36,6 +36,9 @@ _VOLUME_TYPES = ("volume", "disk", "data")
 _MAX_ENTRIES = 1 << 20  # EnCase 6 writes at most 65534 entries a table
 _MAX_CHUNK = 16 << 20  # EnCase allows at most 32768 sectors of 512 bytes a chunk
 _COMPRESSED = 0x80000000
+# Problems listed one by one per segment file: a 2 GiB segment of 32 KiB chunks holds
+# 65536, while forged tables could name one every 4 bytes (memory without bound).
+_LISTED = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
             state.sectors_end, state.ended, state.checked_to = None, False, 0
             state.size = path.stat().st_size
             with open(path, "rb") as fp:
-                state.check.problems.extend(_segment(fp, path.name, state.size, state))
+                found = _segment(fp, path.name, state.size, state)
+                state.check.problems.extend(_listed(found, path.name))
                 state.check.problems.extend(_flush(state))
         except (OSError, ValueError, struct.error) as exc:
             state.check.problems.append(
@@ -142,6 +146,25 @@ def check_segments(segments: Sequence[Path]) -> ChunkCheck:
                 )
             )
     return state.check
+
+
+def _listed(found: Iterator[ChunkProblem], name: str) -> Iterator[ChunkProblem]:
+    """The first ``_LISTED`` problems of a segment file, then one that counts the rest."""
+    more, first = 0, None
+    for n, problem in enumerate(found):
+        if n < _LISTED:
+            yield problem
+        else:
+            more, first = more + 1, first or problem
+    if first is not None:
+        yield ChunkProblem(
+            name,
+            first.offset,
+            None,
+            "ewf_problems_not_listed",
+            f"{more} more problems in {name} from byte {first.offset} (first: "
+            f"{first.code}) are counted here, not listed one by one",
+        )
 
 
 def _segment(fp: BinaryIO, name: str, size: int, state: _State) -> Iterator[ChunkProblem]:

@@ -224,3 +224,22 @@ def test_tables_relocating_checked_chunks_are_reported_not_reread(
     assert len(twice) == copies
     assert [p.offset for p in twice] == [first + 108 * k + 100 for k in range(copies)]
     assert all(p.code == "ewf_chunk_corrupt" and p.length == 4 for p in twice)
+
+
+def test_a_flood_of_problems_is_counted_not_listed_without_bound(
+    e01: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forged tables can name a bad chunk every few bytes: past the listing limit of a
+    segment file the rest are counted in one problem, from the first one's place."""
+    monkeypatch.setattr("evidencekit.sources.ewf_chunks._LISTED", 100)
+    segments = [Path(shutil.copy(s, tmp_path / s.name)) for s in e01]
+    forged, first = _forged_tables(segments[1].read_bytes(), 250)
+    segments[1].write_bytes(forged)
+    check = check_segments(segments)
+    assert_sound(check, segments)
+    mine = [p for p in check.problems
+            if p.segment == segments[1].name and p.code != "ewf_chunks_missing"]  # fmt: skip
+    assert len(mine) == 101 and all("already" in p.message for p in mine[:100])
+    summary = mine[100]
+    assert summary.code == "ewf_problems_not_listed" and summary.offset == first + 108 * 100 + 100
+    assert "150 more problems" in summary.message
