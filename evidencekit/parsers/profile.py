@@ -70,6 +70,7 @@ _GROUPS = {
 }
 _KIND = re.compile(KIND)
 MAX_PROFILE_BYTES = 1 << 20
+MAX_YAML_DEPTH = 32
 
 
 class ProfileError(EvidenceKitError):
@@ -140,11 +141,7 @@ def _yaml_data(text: str, where: str) -> dict[str, Any]:
     tree can expand to billions of nodes), keys that YAML reads as other than text
     (``on``, ``yes``, ``1``: quote them) and a document that is not a mapping."""
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise ProfileError(where, ["YAML anchors and aliases are not allowed"])
-            if getattr(event, "tag", None) is not None:  # only tags written in the text
-                raise ProfileError(where, [f"YAML tag {event.tag} is not allowed"])
+        _check_events(text, where)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProfileError(where, [f"not valid YAML: {exc}"]) from exc
@@ -156,6 +153,35 @@ def _yaml_data(text: str, where: str) -> dict[str, Any]:
     if problems:
         raise ProfileError(where, problems)
     return data
+
+
+def _check_events(text: str, where: str) -> None:
+    """Refuse what ``safe_load`` would accept but a profile must not hold: anchors,
+    aliases, explicit tags, merge keys (``<<``) and nesting deeper than
+    ``MAX_YAML_DEPTH`` (the composer recurses once per level: ``[[[[...`` in 1 MiB
+    exhausts Python's stack and takes minutes)."""
+    stack: list[list[int]] = []  # per open collection: [is_mapping, items seen]
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ProfileError(where, ["YAML anchors and aliases are not allowed"])
+        if getattr(event, "tag", None) is not None:  # only tags written in the text
+            raise ProfileError(where, [f"YAML tag {event.tag} is not allowed"])
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        if stack and stack[-1][0] and stack[-1][1] % 2 == 0 and _is_merge_key(event):
+            raise ProfileError(where, ["YAML merge keys (<<) are not allowed"])
+        if stack:
+            stack[-1][1] += 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_YAML_DEPTH:
+                raise ProfileError(where, [f"YAML nested deeper than {MAX_YAML_DEPTH} levels"])
+            stack.append([int(isinstance(event, yaml.MappingStartEvent)), 0])
+
+
+def _is_merge_key(event: Any) -> bool:
+    return isinstance(event, yaml.ScalarEvent) and event.value == "<<" and event.style is None
 
 
 def _keys(value: Any) -> Iterator[Any]:
