@@ -453,7 +453,13 @@ def _bad(
 ) -> ChunkProblem:
     sectors = None
     where = "chunk (number unknown: an earlier table was unreadable)"
-    if index is not None and geometry is not None:
+    if (
+        index is not None
+        and geometry is not None
+        and index * geometry.sectors_per_chunk >= geometry.sectors
+    ):
+        where = f"chunk {index} (past the {geometry.sectors} sectors of the volume section)"
+    elif index is not None and geometry is not None:
         first = index * geometry.sectors_per_chunk
         last = min(first + geometry.sectors_per_chunk, geometry.sectors) - 1
         sectors = (first, last)

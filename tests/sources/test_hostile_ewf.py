@@ -109,6 +109,8 @@ def assert_sound(check: ChunkCheck, segments: list[Path]) -> None:
         if p.raw_sha256 is not None and p.length is not None:
             raw = data[p.offset : p.offset + p.length]
             assert hashlib.sha256(raw).hexdigest() == p.raw_sha256, p
+        if p.sectors is not None:
+            assert p.sectors[0] <= p.sectors[1], p
         p.issue("0123456789abcdef", "image", "1")  # validates as a ParseIssue
     if not check.problems:
         assert check.chunks_checked == check.chunks_expected
@@ -224,6 +226,10 @@ def test_tables_relocating_checked_chunks_are_reported_not_reread(
     assert len(twice) == copies
     assert [p.offset for p in twice] == [first + 108 * k + 100 for k in range(copies)]
     assert all(p.code == "ewf_chunk_corrupt" and p.length == 4 for p in twice)
+    # Numbers past the media's chunks name no sectors (they once named e.g. 5440-5119).
+    media_sectors = ((3 << 19) + (1 << 20)) // 512
+    assert all(p.sectors is None or p.sectors[1] < media_sectors for p in twice)
+    assert any(p.sectors is None and "past the" in p.message for p in twice)
 
 
 def test_a_flood_of_problems_is_counted_not_listed_without_bound(
