@@ -94,7 +94,12 @@ def _bounded(f: FolderFile, text: str, p: dict[str, Any], out: Comparison) -> fr
 
 def _text(f: FolderFile, p: dict[str, Any], out: Comparison) -> str | None:
     """The file's text; problems are recorded as an unreadable input (text kept if any)."""
-    ex = extract_text(f.path, int(p["max_file_bytes"]))
+    try:
+        ex = extract_text(f.path, int(p["max_file_bytes"]))
+    except OSError as exc:  # removed, replaced or unreadable since it was hashed
+        problem = f"unreadable: {exc.strerror or exc}"
+        out.unreadable.append({"file": f.name, "sha256": f.sha256, "problem": problem})
+        return None
     if ex.problems or ex.kind == "binary":
         why = "; ".join(ex.problems) or "no text (binary content)"
         out.unreadable.append({"file": f.name, "sha256": f.sha256, "problem": why})

@@ -21,9 +21,12 @@ shingles. Candidates are confirmed with the exact Jaccard of the shingle sets.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import heapq
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +70,12 @@ class Extracted:
 
 
 def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
-    """The text of a txt/html/docx/xlsx/pptx/pdf file, reading at most ``max_bytes``."""
-    with open(path, "rb") as fp:
-        data = fp.read(max_bytes + 1)
+    """The text of a txt/html/docx/xlsx/pptx/pdf file, reading at most ``max_bytes``.
+
+    Raises:
+        OSError: The file cannot be read (see :func:`read_regular`).
+    """
+    data = read_regular(path, max_bytes + 1)
     truncated = len(data) > max_bytes
     data = data[:max_bytes]
     collector = _Collector(max_bytes=max_bytes)
@@ -81,6 +87,21 @@ def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
         text = strip_html(text)
         result.kind = "html"
     return Extracted(result.kind, text, tuple(result.problems), truncated)
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file. Opened without following a link and
+    without blocking, then checked: a FIFO or a device put in place of a listed file is
+    refused (reading a FIFO waits forever).
+
+    Raises:
+        OSError: The file cannot be opened or is not a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fp:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return fp.read(limit)
 
 
 def strip_html(text: str) -> str:
