@@ -10,13 +10,16 @@ followed (a link could lead outside the folder); they are listed as skipped.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.model import InputFile
+from evidencekit.sources.pathtext import path_text
 
 MAX_FILES = 100_000
 _CHUNK = 1 << 20
@@ -52,13 +55,51 @@ class FolderSet:
 
 
 def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fp:
+    """Hash a regular file, refusing one swapped for a FIFO or device after the listing."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fp:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha256()
+        size = 0
         while chunk := fp.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+def _listing(root: Path, role: str, skipped: list[str]) -> list[tuple[str, Path, bool]]:
+    """Every entry under ``root`` as (relative name, path, is a regular file), links and
+    special files included but never entered; a folder that cannot be listed (removed,
+    unreadable, a path longer than the system allows) is recorded in ``skipped``."""
+    found: list[tuple[str, Path, bool]] = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            skipped.append(f"{_rel(folder, root)}: folder not listed: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                is_dir = regular = False
+            if is_dir:
+                pending.append(path)
+                continue
+            found.append((_rel(path, root), path, regular))
+            if len(found) > MAX_FILES:
+                raise AnalysisError(f"[{role}] folder holds more than {MAX_FILES} files")
+    return found
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path_text(path.relative_to(root).as_posix())
 
 
 def load_folder(base: Path, folder: str, role: str) -> FolderSet:
@@ -71,18 +112,8 @@ def load_folder(base: Path, folder: str, role: str) -> FolderSet:
     if not root.is_dir():
         raise AnalysisError(f"[{role}] folder {folder!r} is not a folder ({root})")
     out = FolderSet(role, root)
-    paths: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        links = [Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink()]
-        paths.extend((p.relative_to(root).as_posix(), p) for p in links)  # listed, not walked
-        for name in filenames:
-            p = Path(dirpath) / name
-            paths.append((p.relative_to(root).as_posix(), p))
-            if len(paths) > MAX_FILES:
-                raise AnalysisError(f"[{role}] folder holds more than {MAX_FILES} files")
-    for rel, p in sorted(paths):
-        if p.is_symlink() or not p.is_file():
+    for rel, p, regular in sorted(_listing(root, role, out.skipped)):
+        if not regular:
             out.skipped.append(f"{rel}: not a regular file")
             continue
         try:
@@ -91,4 +122,5 @@ def load_folder(base: Path, folder: str, role: str) -> FolderSet:
             out.skipped.append(f"{rel}: {exc.strerror or exc}")
             continue
         out.files.append(FolderFile(role, rel, p, digest, size))
+    out.skipped.sort()
     return out
