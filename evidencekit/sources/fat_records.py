@@ -35,6 +35,10 @@ _LFN_MAX = 20  # 255 UTF-16 characters fit in 20 LFN entries
 _FAT_MAX = 64 << 20  # bounded read of the FAT (a 16M-cluster FAT32)
 _EXFAT_FILE = (0x85, 0x05)  # in use / deleted
 _VIRTUAL = ("virtual", "virtual_dir")
+# The first FAT value that is no cluster (bad-cluster and end-of-chain marks), whatever
+# cluster count a (possibly forged) boot sector gives.
+_NOT_CLUSTER = {12: 0xFF7, 16: 0xFFF7, 32: 0x0FFFFFF7}
+_EXFAT_NOT_CLUSTER = 0xFFFFFFF7
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class DirRecord:
     extents: tuple[tuple[int, int], ...]
     sha256: str
     entries: int
+    incomplete: str | None = None  # why fewer entries than the set declares were found
 
     def fields(self) -> dict[str, Any]:
         """Inventory fields: offset and length of the bytes hashed (several extents
@@ -58,6 +63,8 @@ class DirRecord:
         }
         if len(self.extents) > 1:
             data["record_extents"] = [[str(o), n] for o, n in self.extents]
+        if self.incomplete is not None:
+            data["record_incomplete"] = self.incomplete
         return data
 
 
@@ -117,8 +124,9 @@ class FatRecords:
         first = self._read(offset, DENTRY)
         if len(first) < DENTRY:
             return f"directory entry at byte {offset} unreadable"
+        note = None
         if self.exfat:
-            slots = self._exfat_set(offset, first)
+            slots, note = self._exfat_set(offset, first)
             kind = "exfat_dentry_set"
         else:
             slots = [*self._lfn_slots(offset, first), offset]
@@ -126,7 +134,8 @@ class FatRecords:
         raw = b"".join(self._read(o, DENTRY) for o in slots)
         if len(raw) != DENTRY * len(slots):
             return f"directory entries from byte {slots[0]} unreadable"
-        return DirRecord(kind, _extents(slots), hashlib.sha256(raw).hexdigest(), len(slots))
+        digest = hashlib.sha256(raw).hexdigest()
+        return DirRecord(kind, _extents(slots), digest, len(slots), note)
 
     def slot_offset(self, inode: int) -> int | None:
         """Media offset of TSK inode ``inode``'s 32-byte entry (FATFS_INODE_2_SECT/OFF)."""
@@ -151,7 +160,7 @@ class FatRecords:
         at = offset
         while len(found) < _LFN_MAX:
             before = self._neighbour(at, -1)
-            if before is None:
+            if before is None or before == offset or before in found:  # chain cycles
                 break
             at = before
             raw = self._read(at, DENTRY)
@@ -168,17 +177,22 @@ class FatRecords:
                 break
         return found[::-1]
 
-    def _exfat_set(self, offset: int, first: bytes) -> list[int]:
+    def _exfat_set(self, offset: int, first: bytes) -> tuple[list[int], str | None]:
         """The file entry and its secondaries; other entries (bitmap, up-case table,
-        label) stand alone."""
+        label) stand alone. A set cut short by its folder's cluster chain (which ends or
+        cycles back) comes with the reason."""
         count = first[1] if first[0] in _EXFAT_FILE else 0
         slots = [offset]
         for _ in range(count):
             after = self._neighbour(slots[-1], 1)
-            if after is None:
-                break
+            if after is None or after in slots:
+                how = "ends" if after is None else f"cycles back to byte {after}"
+                return slots, (
+                    f"the file entry declares {count} secondary entries; the folder's "
+                    f"cluster chain {how} after {len(slots) - 1}"
+                )
             slots.append(after)
-        return slots
+        return slots, None
 
     def _neighbour(self, offset: int, step: int) -> int | None:
         """The directory slot before (``step`` -1) or after (+1) ``offset``, following
@@ -224,7 +238,8 @@ class FatRecords:
             return None
         if self.exfat and value == 0:
             return cluster + 1  # a NoFatChain directory: its clusters are contiguous
-        return value if 2 <= value < self.layout.clusters + 2 else None
+        last = _EXFAT_NOT_CLUSTER if self.exfat else _NOT_CLUSTER[self.layout.fat_bits]
+        return value if 2 <= value < min(self.layout.clusters + 2, last) else None
 
     def _previous(self, cluster: int) -> int | None:
         """The cluster whose FAT entry points at ``cluster`` (a bounded search)."""
