@@ -81,6 +81,8 @@ def inner_name(path: Path, compression: str) -> str:
     for suffix in _SUFFIXES[compression]:
         if path.name.lower().endswith(suffix) and len(path.name) > len(suffix):
             stem = path.name[: -len(suffix)]
+            if stem.strip(".") == "":
+                break  # '..gz' would name the work folder or the case folder itself
             return stem + ".tar" if suffix.startswith(".t") else stem
     return path.name + ".decompressed"
 
@@ -161,7 +163,7 @@ def _parse_and_store(
     parser_cls = parsers.get(parser_name)
     source_id = source_id_for(before.sha256, parser_name)
     ctx = ParseContext(source_id, plain.path, parser_name, parser_cls.version, time_zone, options)
-    decompressed = {"compression": plain.compression, "name": plain.path.name,
+    decompressed = {"compression": plain.compression, "name": path_text(plain.path.name),
                     "size": plain.size, "sha256": plain.sha256}  # fmt: skip
     with case.store.batch(source_id) as batch:
         _store_items(batch, parser_cls().parse(ctx), source_id)
