@@ -250,12 +250,19 @@ class _SegmentFiles:
             self.size += os.fstat(fp.fileno()).st_size
 
     def read(self, offset: int, length: int) -> bytes:
+        """The media bytes in ``[offset, offset + length)`` (nothing outside the media).
+        Each file is read only up to the size it had when opened: one that grows later
+        must not shift the media (nor a huge length allocate that much)."""
+        if offset < 0:
+            return b""
+        length = min(length, self.size - offset)
         parts: list[bytes] = []
         while length > 0:
             n = bisect.bisect_right(self._starts, offset) - 1
             fp, start = self._files[n], self._starts[n]
+            end = self._starts[n + 1] if n + 1 < len(self._starts) else self.size
             fp.seek(offset - start)
-            data = fp.read(length)
+            data = fp.read(min(length, end - offset))
             if not data:
                 break
             parts.append(data)
