@@ -16,14 +16,16 @@ Reference: Microsoft, "Troubleshooting Device Installation with the SetupAPI Log
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
+from evidencekit.errors import UnreadableInput
 from evidencekit.events.time import TimeError, from_local
 from evidencekit.model import Action, Event, Locator, ParseIssue, TimePrecision
 from evidencekit.parsers.base import ParseContext, parsers
@@ -43,6 +45,32 @@ _INSTALL = re.compile(
     re.IGNORECASE,
 )
 _MAX_LINE = 1 << 16
+
+
+def _codec(name: object) -> str:
+    """The option ``encoding`` (default CP932) as a codec Python knows.
+
+    Raises:
+        UnreadableInput: Python has no such codec.
+    """
+    try:
+        return codecs.lookup(str(name or "cp932")).name
+    except LookupError as exc:
+        raise UnreadableInput(f"setupapi_xp: unknown encoding {name!r}") from exc
+
+
+def _lines(fp: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """Each line as (bytes, length); a line over ``_MAX_LINE`` keeps only its first
+    ``_MAX_LINE + 1`` bytes and the rest is read in bounded pieces and counted (a file
+    without a newline is never held whole)."""
+    while raw := fp.readline(_MAX_LINE + 1):
+        length = len(raw)
+        if length > _MAX_LINE and not raw.endswith(b"\n"):
+            while piece := fp.readline(_MAX_LINE):
+                length += len(piece)
+                if piece.endswith(b"\n"):
+                    break
+        yield raw, length
 
 
 @dataclass
@@ -73,18 +101,17 @@ class SetupApiXpParser:
 
     def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue]:
         zone = ctx.time_zone or DEFAULT_ZONE
-        encoding = str(ctx.options.get("encoding") or "cp932")
+        encoding = _codec(ctx.options.get("encoding"))
         path = in_image_path(ctx)
         section: _Section | None = None
         offset = 0
         with open(ctx.path, "rb") as fp:
-            for number, raw in enumerate(fp, start=1):
-                line_offset, offset = offset, offset + len(raw)
+            for number, (raw, length) in enumerate(_lines(fp), start=1):
+                line_offset, offset = offset, offset + length
                 locator = Locator(path=path, line=number, offset=str(line_offset))
-                if len(raw) > _MAX_LINE:
-                    yield ctx.issue(
-                        "line_too_long", f"line of {len(raw)} bytes skipped", locator, raw, "error"
-                    )
+                if length > _MAX_LINE:
+                    message = f"line of {length} bytes skipped (first {len(raw)} bytes kept)"
+                    yield ctx.issue("line_too_long", message, locator, raw, "error")
                     continue
                 text = raw.decode(encoding, "replace").rstrip("\r\n").lstrip("\ufeff")
                 if _OPENING.match(text):
