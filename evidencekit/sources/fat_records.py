@@ -91,6 +91,8 @@ class FatRecords:
         self._fat: bytes | None = None
         self._prev: dict[int, int | None] = {}
         boot = read(fs.partition.offset, 512)
+        if len(boot) < 512:
+            raise ValueError("boot sector cut short by the end of the media")
         self.layout = _exfat_layout(fs, boot) if self.exfat else _fat_layout(fs, boot)
 
     @classmethod

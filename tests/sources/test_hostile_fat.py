@@ -202,3 +202,12 @@ def test_exfat_end_of_chain_is_no_cluster_whatever_the_cluster_count(exfat: byte
     rec = found.fields(_inode_at(found, at), "reg")
     assert rec["record_entries"] == 2 and rec["record_offset"] == str(at)
     assert "chain ends after 1" in rec["record_incomplete"]
+
+
+@pytest.mark.parametrize("keep", [0, 40, 0x60, 0x6C, 511])
+def test_boot_sector_cut_short_gives_no_reader(volume: tuple[str, bytes], keep: int) -> None:
+    """A file system whose boot sector the media cuts short (at the end of the image):
+    no reader and no exception (exFAT raised IndexError for 0x60-0x6C bytes, and
+    a FAT reader was made from whatever part of the BPB was there)."""
+    kind, blob = volume[0], volume[1][:keep]
+    assert FatRecords.for_fs(_fs(kind, blob), _reader(blob)) is None  # type: ignore[arg-type]
