@@ -100,6 +100,8 @@ def _text(f: FolderFile, p: dict[str, Any], out: Comparison) -> str | None:
         problem = f"unreadable: {exc.strerror or exc}"
         out.unreadable.append({"file": f.name, "sha256": f.sha256, "problem": problem})
         return None
+    if ex.truncated and f.name not in out.truncated:
+        out.truncated.append(f.name)  # text cut at the bound (a PDF printing too much)
     if ex.problems or ex.kind == "binary":
         why = "; ".join(ex.problems) or "no text (binary content)"
         out.unreadable.append({"file": f.name, "sha256": f.sha256, "problem": why})

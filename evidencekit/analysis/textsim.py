@@ -26,12 +26,16 @@ import hashlib
 import heapq
 import os
 import re
+import selectors
 import stat
+import subprocess
+import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evidencekit.sources.markings import Marking, MarkingScanner
+from evidencekit.sources.markings import Marking, MarkingScanner, ScanResult
 
 _KEY = b"evidencekit.textsim.v1"
 _KEYED = hashlib.blake2b(digest_size=8, key=_KEY)
@@ -50,6 +54,32 @@ class _Collector(MarkingScanner):
     """A marking scanner whose ``find`` keeps the text instead of searching it."""
 
     texts: list[tuple[str, str]] = field(default_factory=list)
+    cut: bool = False  # the PDF text went past ``max_bytes`` and was cut there
+
+    def scan_pdf(self, data: bytes) -> ScanResult:
+        """Page texts from ``pdftotext``, reading at most ``max_bytes`` of its output: a
+        small PDF can print gigabytes (3 kB of pages sharing one content stream gave
+        600 kB), which ``capture_output`` would hold whole until the time limit."""
+        result = ScanResult("pdf")
+        with tempfile.TemporaryDirectory(prefix="ek-pdf-") as tmp:
+            path = Path(tmp) / "in.pdf"
+            path.write_bytes(data)
+            command = ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"]
+            try:
+                out, status, problem = _run_bounded(command, self.pdf_timeout, self.max_bytes)
+            except OSError as exc:
+                result.problems.append(f"pdf_text_failed: {exc}")
+                return result
+        if problem == "timeout":
+            result.problems.append(f"pdf_text_failed: no end within {self.pdf_timeout} s")
+            return result
+        self.cut = problem == "cut"
+        if status != 0 and not self.cut:
+            result.problems.append(f"pdf_text_failed: pdftotext exit status {status}")
+        pages = out.decode("utf-8", "replace").split("\f")
+        for number, page in enumerate(pages, start=1):
+            self.find(page, f"page {number}")
+        return result
 
     def find(self, text: str, where: str, encoding: str | None = None) -> list[Marking]:
         if where == "text" and any(w == "text" for w, _ in self.texts):
@@ -86,7 +116,43 @@ def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
     if result.kind == "text" and path.suffix.lower() in _HTML_EXT:
         text = strip_html(text)
         result.kind = "html"
-    return Extracted(result.kind, text, tuple(result.problems), truncated)
+    return Extracted(result.kind, text, tuple(result.problems), truncated or collector.cut)
+
+
+def _run_bounded(command: list[str], timeout: float, limit: int) -> tuple[bytes, int, str]:
+    """Run ``command``; its standard output up to ``limit`` bytes, its exit status and
+    ``""``, ``"cut"`` (killed at the limit) or ``"timeout"`` (killed at the deadline)."""
+    chunks: list[bytes] = []
+    size, problem = 0, ""
+    deadline = time.monotonic() + timeout
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        if proc.stdout is None:
+            raise OSError("pdftotext: no output pipe")
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    problem = "timeout"
+                    break
+                if not sel.select(left):
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk[: limit - size])
+                size += len(chunk)
+                if size > limit:
+                    problem = "cut"
+                    break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        status = proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return b"".join(chunks), status, problem
 
 
 def read_regular(path: Path, limit: int) -> bytes:
