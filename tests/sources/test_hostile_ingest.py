@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evidencekit.errors import UnreadableInput
-from tests.sources.conftest import Built
+from tests.sources.conftest import Built, build_exfat, need_tools, run
 from tests.sources.helpers import ingest
 from tests.sources.test_hostile_ewf import LIMIT_S, forge, sections, time_limit
 from tests.sources.test_hostile_fat import _exfat_root
@@ -19,8 +19,6 @@ from tests.sources.test_hostile_fat import _exfat_root
 
 @pytest.fixture(scope="module")
 def fat_e01(fat_image: Built, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    from tests.sources.conftest import need_tools, run
-
     need_tools("ewfacquire")
     folder = tmp_path_factory.mktemp("hostile-ingest")
     run("ewfacquire", "-u", "-q", "-t", folder / "evidence", "-f", "encase6",
@@ -64,8 +62,6 @@ def test_table_base_libewf_refuses_is_a_typed_error(fat_e01: list[Path], tmp_pat
 def test_exfat_root_chain_cycling_is_walked(tmp_path: Path) -> None:
     """An exFAT root folder whose FAT entry points to itself: TSK and the record
     locator both stop; the ingest completes."""
-    from tests.sources.conftest import build_exfat
-
     built = build_exfat(tmp_path / "evidence")
     blob = bytearray(built.path.read_bytes())
     fat, root, _ = _exfat_root(bytes(blob))
