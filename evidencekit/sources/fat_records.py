@@ -254,11 +254,16 @@ class FatRecords:
         if bits == 12:
             last = min(self.layout.clusters + 2, len(fat) * 2 // 3)
             return next((c for c in range(2, last) if self._fat_value(c) == cluster), None)
+        # FAT32 entries keep 4 reserved bits on top (TSK masks them): match the low 28.
+        masked = bits == 32 and not self.exfat
+        if cluster >= 1 << (28 if masked else bits):
+            return None
         width = bits // 8
-        needle = cluster.to_bytes(width, "little")
+        needle = cluster.to_bytes(width, "little")[: 3 if masked else width]
         at = fat.find(needle)
         while at >= 0:
-            if at % width == 0 and at // width >= 2:
+            whole = at % width == 0 and at // width >= 2 and at + width <= len(fat)
+            if whole and (not masked or fat[at + 3] & 0x0F == cluster >> 24):
                 return at // width
             at = fat.find(needle, at + 1)
         return None

@@ -211,3 +211,28 @@ def test_boot_sector_cut_short_gives_no_reader(volume: tuple[str, bytes], keep: 
     a FAT reader was made from whatever part of the BPB was there)."""
     kind, blob = volume[0], volume[1][:keep]
     assert FatRecords.for_fs(_fs(kind, blob), _reader(blob)) is None  # type: ignore[arg-type]
+
+
+def test_fat32_reserved_bits_do_not_hide_the_previous_cluster(tmp_path: Path) -> None:
+    """FAT32 entries keep 4 reserved bits on top, which TSK (and Windows) ignore: set
+    in every entry, each record stays what it was, long-name entries in the folder's
+    previous cluster included (they were dropped: the previous cluster was searched
+    with all 32 bits)."""
+    blob = bytearray(_build_fat(tmp_path / "evidence", 32))
+    clean = bytes(blob)
+    reserved, fats = struct.unpack_from("<HB", blob, 0x0E)
+    per_fat = struct.unpack_from("<I", blob, 0x24)[0]
+    for copy in range(fats):
+        start = (reserved + copy * per_fat) * 512
+        for at in range(start + 3, start + per_fat * 512, 4):
+            blob[at] |= 0xF0
+    forged = bytes(blob)
+    before = FatRecords.for_fs(_fs("FAT32", clean), _reader(clean))  # type: ignore[arg-type]
+    after = FatRecords.for_fs(_fs("FAT32", forged), _reader(forged))  # type: ignore[arg-type]
+    assert before is not None and after is not None
+    crossing = 0
+    for inode in range(3, 4000):
+        rec = before.fields(inode, "reg")
+        assert after.fields(inode, "reg") == rec, inode
+        crossing += "record_extents" in rec
+    assert crossing  # some long-name sets span two clusters apart
