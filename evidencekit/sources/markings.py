@@ -34,7 +34,7 @@ DEFAULT_MARKINGS: tuple[str, ...] = (
 )  # fmt: skip
 _TEXT_ENCODINGS = ("utf-8", "cp932", "euc_jp")
 _PARA_END = re.compile(rb"</(?:w:p|a:p|x:si|si|row|dc:title|cp:keywords)>|<w:br/>|<w:tab/>")
-_TAG = re.compile(rb"<[^>]*>")
+_TAG = re.compile(rb"<[^<>]*>")  # not [^>]*: a "<" never closed would rescan to the end
 
 
 @dataclass(frozen=True)
