@@ -9,6 +9,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evidencekit.errors import UnreadableInput
 from tests.sources.conftest import Built, build_exfat, need_tools, run
@@ -71,3 +73,38 @@ def test_exfat_root_chain_cycling_is_walked(tmp_path: Path) -> None:
         result = ingest(built.path, tmp_path / "case")
     labels = [r for r in result.inventory if r.get("record_type") == "exfat_dentry_set"]
     assert labels, "the root's own entries keep their records"
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    segment=st.integers(0, 4),
+    section=st.floats(0, 1),
+    field=st.sampled_from(["next", "size", "count", "base", "entry"]),
+    value=st.one_of(st.sampled_from([0, 1, 76, 2**31, 2**32 - 1, 2**40]), st.integers(0, 1 << 21)),
+)
+def test_forged_e01_ingest_completes_or_is_refused_with_a_typed_error(
+    fat_e01: list[Path], tmp_path_factory: pytest.TempPathFactory,
+    segment: int, section: float, field: str, value: int,
+) -> None:  # fmt: skip
+    """A forged field anywhere in the E01: the ingest completes with every EWF problem
+    an issue inside a segment file, or libewf refuses the image (UnreadableInput)."""
+    root = tmp_path_factory.mktemp("forged-ingest")
+    (root / "evidence").mkdir()
+    segments = [Path(shutil.copy(s, root / "evidence" / s.name)) for s in fat_e01]
+    target = segments[min(segment, len(segments) - 1)]
+    blob = bytearray(target.read_bytes())
+    found = sections(bytes(blob))
+    kind, at = found[min(int(section * len(found)), len(found) - 1)]
+    forge(blob, kind, at, field, value, 0.5)
+    target.write_bytes(bytes(blob))
+    sizes = {s.name: s.stat().st_size for s in segments}
+    try:
+        with time_limit(4 * LIMIT_S):
+            result = ingest(segments[0], root / "case")
+    except UnreadableInput:
+        return
+    for issue in result.issues:
+        loc = issue["locator"]
+        if issue["code"].startswith("ewf_") and loc.get("path") in sizes:
+            assert 0 <= int(loc["offset"]) <= sizes[loc["path"]], issue
