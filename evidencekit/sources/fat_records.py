@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import sys
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +41,9 @@ _VIRTUAL = ("virtual", "virtual_dir")
 # cluster count a (possibly forged) boot sector gives.
 _NOT_CLUSTER = {12: 0xFF7, 16: 0xFFF7, 32: 0x0FFFFFF7}
 _EXFAT_NOT_CLUSTER = 0xFFFFFFF7
+# Searches of the FAT for a previous cluster (each scans up to the whole FAT: ~20 ms
+# for 64 MiB) before one reverse index of it is built instead (~2 s for 16M entries).
+_INDEX_AFTER = 64
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class FatRecords:
         self._read = read
         self._fat: bytes | None = None
         self._prev: dict[int, int | None] = {}
+        self._reverse: array[int] | None = None
         boot = read(fs.partition.offset, 512)
         if len(boot) < 512:
             raise ValueError("boot sector cut short by the end of the media")
@@ -246,8 +252,31 @@ class FatRecords:
     def _previous(self, cluster: int) -> int | None:
         """The cluster whose FAT entry points at ``cluster`` (a bounded search)."""
         if cluster not in self._prev:
-            self._prev[cluster] = self._search_previous(cluster)
+            reverse = self._reverse_index() if len(self._prev) >= _INDEX_AFTER else None
+            if reverse is not None and cluster < len(reverse):
+                self._prev[cluster] = reverse[cluster] or None
+            else:
+                self._prev[cluster] = self._search_previous(cluster)
         return self._prev[cluster]
+
+    def _reverse_index(self) -> array[int] | None:
+        """For each cluster, the first cluster whose FAT entry points at it (0: none),
+        exactly what ``_search_previous`` finds; None for FAT12 (searched directly)."""
+        bits = self.layout.fat_bits
+        if self._reverse is None and bits != 12:
+            fat = self._fat_bytes()
+            width = bits // 8
+            values = array("H" if width == 2 else "I", fat[: len(fat) // width * width])
+            if sys.byteorder != "little":
+                values.byteswap()
+            mask = 0x0FFFFFFF if bits == 32 and not self.exfat else (1 << bits) - 1
+            reverse = array("I", bytes(4 * len(values)))
+            for c in range(len(values) - 1, 1, -1):  # downwards: the first one wins
+                v = values[c] & mask
+                if v < len(reverse):
+                    reverse[v] = c
+            self._reverse = reverse
+        return self._reverse
 
     def _search_previous(self, cluster: int) -> int | None:
         fat, bits = self._fat_bytes(), self.layout.fat_bits

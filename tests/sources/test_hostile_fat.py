@@ -236,3 +236,26 @@ def test_fat32_reserved_bits_do_not_hide_the_previous_cluster(tmp_path: Path) ->
         assert after.fields(inode, "reg") == rec, inode
         crossing += "record_extents" in rec
     assert crossing  # some long-name sets span two clusters apart
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(which=st.floats(0, 1), value=EDGES, copies=st.integers(0, 6))
+def test_reverse_index_finds_what_the_search_finds(
+    volume: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch,
+    which: float, value: int, copies: int,
+) -> None:  # fmt: skip
+    """After many searches a reverse index of the FAT answers instead: on clean and
+    damaged FATs every record is the same either way."""
+    kind, original = volume
+    blob = bytearray(original)
+    for k in range(copies):
+        _mutate_fat(blob, kind, (which + k / 7) % 1, value + k)
+    data = bytes(blob)
+    answers = []
+    for after in (1 << 30, 0):
+        monkeypatch.setattr("evidencekit.sources.fat_records._INDEX_AFTER", after)
+        found = FatRecords.for_fs(_fs(kind, data), _reader(data))  # type: ignore[arg-type]
+        assert found is not None
+        answers.append([found.fields(i, "reg") for i in range(2, INODES)])
+    assert answers[0] == answers[1]
