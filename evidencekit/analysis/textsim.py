@@ -244,7 +244,12 @@ def _cut(text: str, start: int, chunk: int) -> int:
             return i
     for i in range(end, max(end - 4096, start + 1), -1):
         c = text[i]
-        if ord(c) < 0x300 or ("\u3041" <= c <= "\u3096" or "\u30a1" <= c <= "\u30fa"):
+        if (
+            ord(c) < 0x300
+            or "\u3041" <= c <= "\u3096"
+            or "\u30a1" <= c <= "\u30fa"
+            or ("\u4e00" <= c <= "\u9fff")
+        ):
             return i
     return end  # no safe point near: cut anyway (same text, same cut: still deterministic)
 

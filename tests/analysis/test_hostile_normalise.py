@@ -15,7 +15,7 @@ from evidencekit.analysis.textsim import normalise
 # Marks that compose or reorder (acute, dot below, dakuten), Hangul jamo, half-width
 # kana with its voicing mark, full-width forms, final sigma, punctuation.
 _HARD = "aAeΣς\u0301\u0323か\u3099\u1100\u1161\u11a8ﾊﾞＡ１、。\t"
-_SAFE = st.sampled_from([" ", "x", "か", "\n", "Z"])
+_SAFE = st.sampled_from([" ", "x", "か", "\n", "Z", "漢"])
 
 
 def _whole(text: str) -> str:
