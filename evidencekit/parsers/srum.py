@@ -170,11 +170,12 @@ def id_map(db: Any) -> tuple[dict[int, tuple[int, str | None]], list[tuple[int, 
         try:
             values, _ = _record_values(table.get_record(number), names, longs)
         except (OSError, ValueError) as exc:
-            failed.append((number, str(exc)))
+            failed.append((number, f"libesedb: {exc}"))
             continue
         index, kind = _int_value(values, "IdIndex"), _int_value(values, "IdType")
         blob = values.get("IdBlob") or b""
         if index is None or kind is None:
+            failed.append((number, "no IdIndex or IdType; the entry cannot be used"))
             continue
         if kind == _SID_TYPE:
             out[index] = (kind, sid_text(blob))
@@ -236,7 +237,7 @@ class SrumParser:
         for number, reason in failed:
             yield ctx.issue(
                 "unreadable_record",
-                f"{ID_MAP_TABLE} record {number}: libesedb: {reason}",
+                f"{ID_MAP_TABLE} record {number}: {reason}",
                 Locator(path=path, attribute=ID_MAP_TABLE, record=str(number)),
             )
         found = 0
