@@ -133,6 +133,8 @@ def load_profile(path: Path) -> Profile:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ProfileError(str(path), [f"not valid UTF-8 TOML: {exc}"]) from exc
+        except RecursionError as exc:  # tomllib recurses per nested array or inline table
+            raise ProfileError(str(path), ["TOML nested too deeply"]) from exc
     return profile_from_dict(data, str(path))
 
 

@@ -35,3 +35,14 @@ def test_quoted_merge_lookalike_is_an_ordinary_key(tmp_path: Path) -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(path)
     assert "merge keys" not in str(info.value)  # refused for the missing fields, not as a merge
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 200_000 + "]" * 200_000, "a = " + "{a = " * 50_000 + "1" + "}" * 50_000],
+)
+def test_deeply_nested_toml_is_a_profile_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError, match="nested too deeply"):
+        load_profile(path)
