@@ -242,7 +242,13 @@ class _SegmentFiles:
     """Raw segment files opened read-only, read as one media."""
 
     def __init__(self, segments: tuple[Path, ...]) -> None:
-        self._files = [open(p, "rb") for p in segments]  # noqa: SIM115 - closed by close()
+        self._files: list[Any] = []
+        for p in segments:
+            try:
+                self._files.append(open(p, "rb"))  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                self.close()
+                raise UnreadableInput(f"{p}: cannot open this image segment: {exc}") from exc
         self._starts: list[int] = []
         self.size = 0
         for fp in self._files:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evidencekit.errors import UnreadableInput
 from evidencekit.sources.image import _SegmentFiles
 
 SIZES = (3000, 1, 4096, 700)
@@ -64,3 +65,10 @@ def test_any_offset_and_length_reads_the_media_bytes_or_nothing(
         files.close()
     want = media[offset : offset + max(length, 0)] if offset >= 0 else b""
     assert got == want
+
+
+def test_a_segment_that_cannot_be_opened_is_unreadable_input(tmp_path: Path) -> None:
+    first = tmp_path / "disk.001"
+    first.write_bytes(b"\0" * 512)
+    with pytest.raises(UnreadableInput, match=r"disk\.002: cannot open this image segment"):
+        _SegmentFiles((first, tmp_path / "disk.002"))
