@@ -16,6 +16,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.model import InputFile
@@ -54,14 +55,29 @@ class FolderSet:
     skipped: list[str] = field(default_factory=list)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file: opened without following a
+    link and without blocking, then checked, so a FIFO or device put in place of a
+    listed file is refused instead of read (reading a FIFO waits forever).
+
+    Raises:
+        OSError: The file cannot be opened or is not a regular file.
+    """
+    fd = os.open(path, _OPEN_FLAGS | getattr(os, "O_BINARY", 0))
+    fp = open(fd, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fp.close()
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fp
+
+
 def _sha256(path: Path) -> tuple[str, int]:
-    """Hash a regular file, refusing one swapped for a FIFO or device after the listing."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
-    with open(fd, "rb") as fp:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        digest = hashlib.sha256()
-        size = 0
+    digest = hashlib.sha256()
+    size = 0
+    with open_regular(path) as fp:
         while chunk := fp.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)

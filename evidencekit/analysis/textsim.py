@@ -21,13 +21,11 @@ shingles. Candidates are confirmed with the exact Jaccard of the shingle sets.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import heapq
 import os
 import re
 import selectors
-import stat
 import subprocess
 import tempfile
 import time
@@ -35,6 +33,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evidencekit.analysis.folders import open_regular
 from evidencekit.sources.markings import Marking, MarkingScanner, ScanResult
 
 _KEY = b"evidencekit.textsim.v1"
@@ -156,17 +155,12 @@ def _run_bounded(command: list[str], timeout: float, limit: int) -> tuple[bytes,
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file. Opened without following a link and
-    without blocking, then checked: a FIFO or a device put in place of a listed file is
-    refused (reading a FIFO waits forever).
+    """At most ``limit`` bytes of a regular file (see :func:`open_regular`).
 
     Raises:
         OSError: The file cannot be opened or is not a regular file.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
-    with open(fd, "rb") as fp:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+    with open_regular(path) as fp:
         return fp.read(limit)
 
 
