@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import os
 import re
-import selectors
-import subprocess
 import tempfile
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidencekit.analysis.folders import open_regular
+from evidencekit.sources.bounded_run import run_bounded
 from evidencekit.sources.markings import Marking, MarkingScanner, ScanResult
 
 _KEY = b"evidencekit.textsim.v1"
@@ -65,7 +62,7 @@ class _Collector(MarkingScanner):
             path.write_bytes(data)
             command = ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"]
             try:
-                out, status, problem = _run_bounded(command, self.pdf_timeout, self.max_bytes)
+                out, status, problem = run_bounded(command, self.pdf_timeout, self.max_bytes)
             except OSError as exc:
                 result.problems.append(f"pdf_text_failed: {exc}")
                 return result
@@ -116,42 +113,6 @@ def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
         text = strip_html(text)
         result.kind = "html"
     return Extracted(result.kind, text, tuple(result.problems), truncated or collector.cut)
-
-
-def _run_bounded(command: list[str], timeout: float, limit: int) -> tuple[bytes, int, str]:
-    """Run ``command``; its standard output up to ``limit`` bytes, its exit status and
-    ``""``, ``"cut"`` (killed at the limit) or ``"timeout"`` (killed at the deadline)."""
-    chunks: list[bytes] = []
-    size, problem = 0, ""
-    deadline = time.monotonic() + timeout
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        if proc.stdout is None:
-            raise OSError("pdftotext: no output pipe")
-        with selectors.DefaultSelector() as sel:
-            sel.register(proc.stdout, selectors.EVENT_READ)
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    problem = "timeout"
-                    break
-                if not sel.select(left):
-                    continue
-                chunk = os.read(proc.stdout.fileno(), 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk[: limit - size])
-                size += len(chunk)
-                if size > limit:
-                    problem = "cut"
-                    break
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        status = proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-    return b"".join(chunks), status, problem
 
 
 def read_regular(path: Path, limit: int) -> bytes:

@@ -9,7 +9,7 @@ Safety: the caller passes at most :attr:`MarkingScanner.max_bytes` of content; O
 archives are refused beyond a member count, an uncompressed total, a per-part size
 and a compression ratio (zip bombs); XML with a DOCTYPE is refused (entity bombs,
 external entities) and is never given to an XML parser; PDF text comes from
-``pdftotext`` with a time limit.
+``pdftotext`` with a time limit and a bound on its output.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import codecs
 import html
 import io
 import re
-import subprocess
 import tempfile
 import zipfile
 import zlib
@@ -26,6 +25,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from evidencekit.sources.bounded_run import run_bounded
 
 DEFAULT_MARKINGS: tuple[str, ...] = (
     "社外秘", "秘密", "極秘", "機密", "部外秘", "関係者外秘", "マル秘", "㊙",
@@ -159,19 +160,22 @@ class MarkingScanner:
         with tempfile.TemporaryDirectory(prefix="ek-pdf-") as tmp:
             path = Path(tmp) / "in.pdf"
             path.write_bytes(data)
+            command = ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"]
             try:
-                run = subprocess.run(
-                    ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"],
-                    capture_output=True,
-                    timeout=self.pdf_timeout,
-                    check=False,
-                )
-            except (OSError, subprocess.TimeoutExpired) as exc:
+                out, status, problem = run_bounded(command, self.pdf_timeout, self.max_bytes)
+            except OSError as exc:
                 result.problems.append(f"pdf_text_failed: {exc}")
                 return result
-        if run.returncode != 0:
-            result.problems.append(f"pdf_text_failed: pdftotext exit status {run.returncode}")
-        pages = run.stdout.decode("utf-8", "replace").split("\f")
+        if problem == "timeout":
+            result.problems.append(f"pdf_text_failed: no end within {self.pdf_timeout} s")
+            return result
+        if problem == "cut":
+            result.problems.append(
+                f"pdf_text_cut: text beyond {self.max_bytes} bytes was not scanned"
+            )
+        elif status != 0:
+            result.problems.append(f"pdf_text_failed: pdftotext exit status {status}")
+        pages = out.decode("utf-8", "replace").split("\f")
         for number, page in enumerate(pages, start=1):
             result.markings.extend(self.find(page, f"page {number}"))
         return result
