@@ -206,7 +206,7 @@ def load_assets(path: Path) -> AssetRegister:
     if path.suffix.lower() == ".toml":
         try:
             register = _from_toml(tomllib.loads(data.decode("utf-8")), path.name)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError) as exc:
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, RecursionError) as exc:
             raise AnalysisError(f"asset register {path}: {exc}") from exc
     else:
         rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))

@@ -25,7 +25,7 @@ def load_parameters(override: Path | None = None) -> dict[str, Any]:
     if override is not None:
         try:
             extra = tomllib.loads(override.read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise AnalysisError(f"cannot read parameters {override}: {exc}") from exc
         for key, value in extra.items():
             if isinstance(value, dict) and isinstance(params.get(key), dict):

@@ -158,7 +158,7 @@ def load_identities(path: Path) -> IdentityMap:
     if path.suffix.lower() == ".toml":
         try:
             doc = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise AnalysisError(f"identity map {path}: {exc}") from exc
         for i, row in enumerate(doc.get("person", [])):
             people.append(_person(row, f"{path.name} person[{i}]"))

@@ -101,7 +101,7 @@ def _read(name_or_path: str) -> tuple[dict[str, Any], bytes]:
         data = path.read_bytes()
     try:
         return tomllib.loads(data.decode("utf-8")), data
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise AnalysisError(f"legal profile {name_or_path}: {exc}") from exc
 
 

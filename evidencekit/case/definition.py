@@ -118,7 +118,7 @@ def load_definition(path: Path) -> tuple[CaseDefinition, Path]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise CaseDefinitionError(path, ["file not found"]) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise CaseDefinitionError(path, [f"not valid TOML: {exc}"]) from exc
     try:
         definition = CaseDefinition.model_validate(data)

@@ -36,7 +36,7 @@ class DomainList:
         else:
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as exc:
                 raise ProfileError(str(path), [f"domain list is not readable TOML: {exc}"]) from exc
         categories = data.get("categories", {})
         if not isinstance(categories, dict) or not all(
