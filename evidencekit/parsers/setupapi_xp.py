@@ -83,6 +83,7 @@ class _Section:
     title: str
     time: tuple[str | None, str | None, str]  # (UTC, offset, original text)
     devices: dict[str, tuple[int, bytes, str, str, str]] = field(default_factory=dict)
+    undecodable: bool = False  # a line whose text is used held bytes the codec could not read
 
 
 @parsers.register("setupapi_xp")
@@ -114,14 +115,17 @@ class SetupApiXpParser:
                     yield ctx.issue("line_too_long", message, locator, raw, "error")
                     continue
                 text = raw.decode(encoding, "replace").rstrip("\r\n").lstrip("\ufeff")
+                bad = "\ufffd" in text and _replaced(raw, text, encoding)
                 if _OPENING.match(text):
                     if section is not None:
                         yield from self._close(ctx, zone, path, section)
                     section, issue = self._open(ctx, zone, text, number, line_offset, raw)
+                    if section is not None:
+                        section.undecodable = bad
                     if issue is not None:
                         yield issue
-                elif section is not None:
-                    self._entry(section, text, number, raw)
+                elif section is not None and self._entry(section, text, number, raw):
+                    section.undecodable |= bad
         if section is not None:
             yield from self._close(ctx, zone, path, section)
 
@@ -150,14 +154,15 @@ class SetupApiXpParser:
         return _Section(number, offset, raw, title, (when, utc_offset, original)), None
 
     @staticmethod
-    def _entry(section: _Section, text: str, number: int, raw: bytes) -> None:
-        """Note a USB storage device installed by this section (first statement wins)."""
+    def _entry(section: _Section, text: str, number: int, raw: bytes) -> bool:
+        """Note a USB storage device installed by this section (first statement wins);
+        whether the line's text was used."""
         found = _INSTALL.match(text)
         if not found:
-            return
+            return False
         instance = found.group(2)
         if instance.upper() in section.devices:
-            return
+            return False
         outcome = found.group(5).strip().rstrip(".")
         section.devices[instance.upper()] = (
             number,
@@ -166,6 +171,7 @@ class SetupApiXpParser:
             found.group(4),
             f"#{found.group(1)} {outcome}".strip(),
         )
+        return True
 
     def _close(self, ctx: ParseContext, zone: str, path: str, section: _Section) -> Iterator[Event]:
         """Events for a finished section: one per installed device, else one install."""
@@ -196,6 +202,8 @@ class SetupApiXpParser:
         flags = () if ctx.time_zone else ("time_zone_assumed",)
         if when is None:
             flags = tuple(sorted((*flags, "time_unparseable")))
+        if section.undecodable:  # U+FFFD in the text; the raw hash keeps the bytes
+            flags = tuple(sorted((*flags, "undecodable_bytes")))
         attrs = {"section": section.title, **fields.pop("attributes", {})}
         fields.setdefault("action", Action.INSTALL)
         fields.setdefault("time_role", "section_start")
@@ -213,3 +221,9 @@ class SetupApiXpParser:
             attributes=attrs,
             **fields,
         )
+
+
+def _replaced(raw: bytes, text: str, encoding: str) -> bool:
+    """Whether U+FFFD in ``text`` stands for bytes the codec could not read (not a
+    replacement character written in the log itself)."""
+    return text.count("\ufffd") > raw.decode(encoding, "ignore").count("\ufffd")

@@ -186,3 +186,19 @@ def test_device_inventory_first_connection(tmp_path: Path) -> None:
     kingston = rows["5B6B0B6F7C10"]
     assert kingston.first_connection == "2008-03-19T01:40:05.000000000Z"
     assert kingston.vendor == {"KINGSTON"} and kingston.product == {"DATATRAVELER_2.0"}
+
+
+def test_undecodable_bytes_in_a_used_line_flag_the_event(tmp_path: Path) -> None:
+    """A CP932 log whose section title holds bytes CP932 cannot read (0x81 0x20) keeps it in
+    the raw hash and flags the section's events; clean sections are not flagged."""
+    data = (HEADER + USB1 + PCI).replace("\n", "\r\n").encode("cp932")
+    data = data.replace(b"10:40:05 1024.3 Driver Install]", b"10:40:05 1024.3 Driver \x81 Install]")
+    path = tmp_path / "setupapi.log"
+    path.write_bytes(data)
+    events, _ = run_zone(path, "Asia/Tokyo")
+    flagged = {e.kind: "undecodable_bytes" in e.flags for e in events}
+    usb = [e for e in events if e.device is not None]
+    assert usb and all("undecodable_bytes" in e.flags for e in usb)
+    assert usb[0].attributes["section"] == "Driver \ufffd Install"
+    other = [e for e in events if e.device is None]
+    assert other and not any("undecodable_bytes" in e.flags for e in other), flagged
