@@ -9,7 +9,6 @@ reported; content that reads short is not hashed as if it were whole.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -18,14 +17,13 @@ import magic
 
 from evidencekit.sources.markings import MarkingScanner, ScanResult
 from evidencekit.sources.native import thread_fs
+from evidencekit.sources.tsk_text import tsk_message
 
 _CHUNK = 1 << 20
 MAGIC_HEAD = 1 << 13
 _SCAN_MIMES = ("text/", "application/pdf", "application/vnd.openxmlformats", "application/zip")
 _local = threading.local()
 _MEMO_MAX = 1 << 16
-# pytsk3 starts its messages with the binding's place ("File_read_random: (tsk3.cpp:731) ").
-_BINDING_PLACE = re.compile(r"^\w+: \(\w+\.cpp:\d+\) ")
 
 
 @dataclass
@@ -233,7 +231,7 @@ def _utf16_bom(head: bytes) -> bool:
 
 
 def _reason(exc: BaseException | str) -> str:
-    text = " ".join(_BINDING_PLACE.sub("", str(exc)).split())
+    text = " ".join(tsk_message(exc).split())
     if text:
         return text[:300]
     return exc if isinstance(exc, str) else type(exc).__name__

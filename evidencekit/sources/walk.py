@@ -26,6 +26,7 @@ import pytsk3
 
 from evidencekit.sources.native import NativeFile
 from evidencekit.sources.ntfs_security import load_secure, owner_sid
+from evidencekit.sources.tsk_text import tsk_message
 from evidencekit.sources.volumes import FileSystem
 
 _NTFS_SI = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SI)
@@ -56,7 +57,6 @@ _TSK_ROLES = ("crtime", "mtime", "atime", "ctime")
 _SI_TSK_ROLES = ("si_crtime", "si_mtime", "si_atime", "si_ctime")
 _DIR_TYPES = frozenset({"dir", "virtual_dir"})
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
-_BINDING_PLACE = re.compile(r"^\w+: \(\w+\.cpp:\d+\) ")  # pytsk3's "Directory_Con: (tsk3.cpp:517) "
 _FN_ROLES = ("fn_crtime", "fn_mtime", "fn_ctime", "fn_atime")
 _SI_ROLES = ("si_crtime", "si_mtime", "si_ctime", "si_atime")
 
@@ -149,7 +149,7 @@ def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
             item = make(fs, handle, prefix)
         except (OSError, ValueError, OverflowError, struct.error) as exc:
             # A damaged record must not end the walk: say where it is and go on.
-            addr, reason = _safe_addr(handle), _BINDING_PLACE.sub("", str(exc))
+            addr, reason = _safe_addr(handle), tsk_message(exc)
             yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", reason)
             continue
         if item is None:
@@ -188,7 +188,7 @@ def _open_dir(fs: FileSystem, inode: int, path: str) -> Iterator[Any] | WalkProb
         directory: Iterator[Any] = iter(fs.fs.open_dir(inode=inode))
         return directory
     except OSError as exc:
-        reason = _BINDING_PLACE.sub("", str(exc))
+        reason = tsk_message(exc)
         return WalkProblem(fs.partition.slot, inode, path, "directory_unreadable", reason)
 
 
