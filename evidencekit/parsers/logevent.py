@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from evidencekit.events.jptime import TimeParser
+from evidencekit.events.jptime import ParsedTime, TimeParser
 from evidencekit.events.time import TimeError
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
@@ -120,6 +120,12 @@ def set_time(
             else "time_unparseable"
         )
         return issue_at(ctx, content, code, reason)
+    place_time(content, parsed, text)
+    return None
+
+
+def place_time(content: EventContent, parsed: ParsedTime, text: str) -> None:
+    """Put a parsed time, its original ``text``, offset, zone and precision in ``content``."""
     content["time"] = parsed.time
     content["time_original"] = text
     content["time_offset"] = parsed.offset
@@ -129,7 +135,6 @@ def set_time(
         content["time_precision"] = parsed.precision
     if parsed.date_only:
         add_flag(content, "date_only")
-    return None
 
 
 def put(content: EventContent, target: str, value: Any) -> None:

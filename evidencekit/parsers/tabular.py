@@ -19,9 +19,9 @@ from evidencekit.events.time import TimeError
 from evidencekit.model import ATTRIBUTE_KEY, KIND, Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
 from evidencekit.parsers.logevent import (
-    add_flag,
     issue_at,
     mark_record,
+    place_time,
     problem_issue,
     put,
     set_time,
@@ -210,15 +210,7 @@ def _place(content: EventContent, times: TimeParser, text: str) -> bool:
         parsed = times.parse(text)
     except TimeError:
         return False
-    content["time"] = parsed.time
-    content["time_original"] = text
-    content["time_offset"] = parsed.offset
-    if parsed.zone is not None:
-        content["time_zone"] = parsed.zone
-    if parsed.precision != "unknown":
-        content["time_precision"] = parsed.precision
-    if parsed.date_only:
-        add_flag(content, "date_only")
+    place_time(content, parsed, text)
     return True
 
 
