@@ -2,9 +2,9 @@
 
 Text extraction reuses the bounded, bomb-safe readers of
 :class:`~evidencekit.sources.markings.MarkingScanner` (OOXML parts with member, size
-and ratio limits and no DOCTYPE; PDF through ``pdftotext`` with a time limit; plain
-text in UTF-8/UTF-16/CP932/EUC-JP, first reading that decodes). HTML tags, scripts
-and styles are removed.
+and ratio limits and no DOCTYPE; PDF through ``pdftotext`` with a time limit and an
+output bound; plain text in UTF-8/UTF-16/CP932/EUC-JP, first reading that decodes).
+HTML tags, scripts and styles are removed.
 
 Normalisation: NFKC (full-width and half-width digits and letters become one form),
 casefold, every punctuation or symbol character and every whitespace run becomes one
@@ -24,14 +24,12 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidencekit.analysis.folders import open_regular
-from evidencekit.sources.bounded_run import run_bounded
-from evidencekit.sources.markings import Marking, MarkingScanner, ScanResult
+from evidencekit.sources.markings import PDF_TEXT_CUT, Marking, MarkingScanner
 
 _KEY = b"evidencekit.textsim.v1"
 _KEYED = hashlib.blake2b(digest_size=8, key=_KEY)
@@ -50,32 +48,6 @@ class _Collector(MarkingScanner):
     """A marking scanner whose ``find`` keeps the text instead of searching it."""
 
     texts: list[tuple[str, str]] = field(default_factory=list)
-    cut: bool = False  # the PDF text went past ``max_bytes`` and was cut there
-
-    def scan_pdf(self, data: bytes) -> ScanResult:
-        """Page texts from ``pdftotext``, reading at most ``max_bytes`` of its output: a
-        small PDF can print gigabytes (3 kB of pages sharing one content stream gave
-        600 kB), which ``capture_output`` would hold whole until the time limit."""
-        result = ScanResult("pdf")
-        with tempfile.TemporaryDirectory(prefix="ek-pdf-") as tmp:
-            path = Path(tmp) / "in.pdf"
-            path.write_bytes(data)
-            command = ["pdftotext", "-q", "-enc", "UTF-8", str(path), "-"]
-            try:
-                out, status, problem = run_bounded(command, self.pdf_timeout, self.max_bytes)
-            except OSError as exc:
-                result.problems.append(f"pdf_text_failed: {exc}")
-                return result
-        if problem == "timeout":
-            result.problems.append(f"pdf_text_failed: no end within {self.pdf_timeout} s")
-            return result
-        self.cut = problem == "cut"
-        if status != 0 and not self.cut:
-            result.problems.append(f"pdf_text_failed: pdftotext exit status {status}")
-        pages = out.decode("utf-8", "replace").split("\f")
-        for number, page in enumerate(pages, start=1):
-            self.find(page, f"page {number}")
-        return result
 
     def find(self, text: str, where: str, encoding: str | None = None) -> list[Marking]:
         if where == "text" and any(w == "text" for w, _ in self.texts):
@@ -112,7 +84,10 @@ def extract_text(path: Path, max_bytes: int = 32 << 20) -> Extracted:
     if result.kind == "text" and path.suffix.lower() in _HTML_EXT:
         text = strip_html(text)
         result.kind = "html"
-    return Extracted(result.kind, text, tuple(result.problems), truncated or collector.cut)
+    # text cut at the bound is still compared (on its prefix): a truncation, not a failure
+    cut = any(p.startswith(PDF_TEXT_CUT) for p in result.problems)
+    problems = tuple(p for p in result.problems if not p.startswith(PDF_TEXT_CUT))
+    return Extracted(result.kind, text, problems, truncated or cut)
 
 
 def read_regular(path: Path, limit: int) -> bytes:

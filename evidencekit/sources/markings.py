@@ -34,6 +34,7 @@ DEFAULT_MARKINGS: tuple[str, ...] = (
     "Do Not Distribute",
 )  # fmt: skip
 _TEXT_ENCODINGS = ("utf-8", "cp932", "euc_jp")
+PDF_TEXT_CUT = "pdf_text_cut"  # problem prefix: pdftotext printed more than the byte bound
 _PARA_END = re.compile(rb"</(?:w:p|a:p|x:si|si|row|dc:title|cp:keywords)>|<w:br/>|<w:tab/>")
 _TAG = re.compile(rb"<[^<>]*>")  # not [^>]*: a "<" never closed would rescan to the end
 
@@ -171,7 +172,7 @@ class MarkingScanner:
             return result
         if problem == "cut":
             result.problems.append(
-                f"pdf_text_cut: text beyond {self.max_bytes} bytes was not scanned"
+                f"{PDF_TEXT_CUT}: text beyond {self.max_bytes} bytes was not scanned"
             )
         elif status != 0:
             result.problems.append(f"pdf_text_failed: pdftotext exit status {status}")
