@@ -27,19 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.case.detect import detect_artifact_kind
-from evidencekit.case.ingest import (
-    IngestSummary,
-    _sha256_of,
-    _store_items,
-    source_id_for,
-    split_options,
-)
+from evidencekit.case.ingest import IngestSummary, parse_and_store
 from evidencekit.case.workspace import Case
-from evidencekit.errors import EvidenceChanged, UnreadableInput
-from evidencekit.model import Source
-from evidencekit.parsers.base import ParseContext, parsers
+from evidencekit.errors import UnreadableInput
 from evidencekit.sources.guard import check_output
-from evidencekit.sources.hashing import Hashes, hash_file
+from evidencekit.sources.hashing import hash_file
 from evidencekit.sources.pathtext import path_text
 
 DEFAULT_LIMIT = 1 << 30
@@ -148,47 +140,9 @@ def ingest_compressed(
         name = parser_name or detect_artifact_kind(plain.path)
         if name is None:
             raise UnreadableInput(f"{path.name}: no artifact parser recognises its content")
-        return _parse_and_store(case, path, before, plain, name, time_zone, options or {})
-
-
-def _parse_and_store(
-    case: Case,
-    path: Path,
-    before: Hashes,
-    plain: Decompressed,
-    parser_name: str,
-    time_zone: str | None,
-    options: dict[str, Any],
-) -> IngestSummary:
-    parser_cls = parsers.get(parser_name)
-    source_id = source_id_for(before.sha256, parser_name)
-    ctx = ParseContext(source_id, plain.path, parser_name, parser_cls.version, time_zone, options)
-    decompressed = {"compression": plain.compression, "name": path_text(plain.path.name),
-                    "size": plain.size, "sha256": plain.sha256}  # fmt: skip
-    with case.store.batch(source_id) as batch:
-        _store_items(batch, parser_cls().parse(ctx), source_id)
-        after = _sha256_of(path)
-        if after != before.sha256:
-            raise EvidenceChanged(
-                f"{path} changed while it was read: SHA-256 {before.sha256} before, {after} after"
-            )
-        source = Source(
-            id=source_id, kind=parser_cls.source_kind, format=parser_name,
-            name=path_text(path.name),
-            path=path_text(path), size=before.size, md5=before.md5, sha1=before.sha1,
-            sha256=before.sha256, sha256_after=after, parser=parser_name,
-            parser_version=parser_cls.version, time_zone=time_zone,
-            parameters={**split_options(parser_cls, options)[0], "decompressed": decompressed},
-            records_read=ctx.records_read, records_failed=ctx.records_failed,
-            events=batch.events,
+        derived = {"compression": plain.compression, "name": path_text(plain.path.name),
+                   "size": plain.size, "sha256": plain.sha256}  # fmt: skip
+        return parse_and_store(
+            case, path, before, name, time_zone, options or {}, read_from=plain.path,
+            derived=derived,
         )  # fmt: skip
-        record = batch.finish(source)
-    case.custody.append(
-        "ingest",
-        f"ingested {path_text(path.name)} ({plain.compression}) with {parser_name}",
-        evidence={path_text(path.name): before.sha256},
-        details={"source_id": source_id, "events": record.events, "issues": record.issues,
-                 "records_read": ctx.records_read, "records_failed": ctx.records_failed,
-                 "sha256_after": after, "decompressed": decompressed},
-    )  # fmt: skip
-    return IngestSummary(source, record.events, record.issues)

@@ -14,7 +14,7 @@ from evidencekit.errors import CaseError, EvidenceChanged, UnreadableInput
 from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.parsers.base import ParseContext, parsers
 from evidencekit.sources.guard import check_output
-from evidencekit.sources.hashing import hash_file
+from evidencekit.sources.hashing import Hashes, hash_file
 from evidencekit.sources.pathtext import path_text
 
 
@@ -92,18 +92,39 @@ def ingest_file(
     check_output(case.root, [path], force=force)
     if not path.is_file():
         raise UnreadableInput(f"{path} is not a readable file")
-    parser_cls = parsers.get(parser_name)
+    parsers.get(parser_name)  # an unknown parser is refused before the file is hashed
     before = hash_file(path, progress)
+    return parse_and_store(
+        case, path, before, parser_name, time_zone, options or {}, source_kind=source_kind
+    )
+
+
+def parse_and_store(
+    case: Case,
+    path: Path,
+    before: Hashes,
+    parser_name: str,
+    time_zone: str | None,
+    options: dict[str, Any],
+    source_kind: str | None = None,
+    read_from: Path | None = None,
+    derived: dict[str, Any] | None = None,
+) -> IngestSummary:
+    """Parse into one store batch, check ``path`` is unchanged, record the source and
+    custody. ``read_from`` is what the parser reads when it is not ``path`` itself (a
+    decompressed working copy, described by ``derived``, which the source keeps)."""
+    parser_cls = parsers.get(parser_name)
     source_id = source_id_for(before.sha256, parser_name)
     ctx = ParseContext(
         source_id=source_id,
-        path=path,
+        path=read_from or path,
         parser=parser_name,
         version=parser_cls.version,
         time_zone=time_zone,
-        options=options or {},
+        options=options,
     )
-    recorded, execution = split_options(parser_cls, options or {})
+    recorded, execution = split_options(parser_cls, options)
+    extra = {"decompressed": derived} if derived else {}
     with case.store.batch(source_id) as batch:
         _store_items(batch, parser_cls().parse(ctx), source_id)
         after = _sha256_of(path)
@@ -125,15 +146,16 @@ def ingest_file(
             parser=parser_name,
             parser_version=parser_cls.version,
             time_zone=time_zone,
-            parameters=recorded,
+            parameters={**recorded, **extra},
             records_read=ctx.records_read,
             records_failed=ctx.records_failed,
             events=batch.events,
         )
         record = batch.finish(source)
+    how = f" ({derived['compression']})" if derived else ""
     case.custody.append(
         "ingest",
-        f"ingested {path_text(path.name)} with {parser_name}",
+        f"ingested {path_text(path.name)}{how} with {parser_name}",
         evidence={path_text(path.name): before.sha256},
         details={
             "source_id": source_id,
@@ -142,6 +164,7 @@ def ingest_file(
             "records_read": ctx.records_read,
             "records_failed": ctx.records_failed,
             "sha256_after": after,
+            **extra,
             **({"execution": execution} if execution else {}),
         },
     )
