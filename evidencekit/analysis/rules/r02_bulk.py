@@ -31,6 +31,12 @@ from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, file_key, is_secret, mib, who
 from evidencekit.analysis.rules.common import span as ref_span
 
+# What a bulk-acquisition finding supports, whichever baseline judged it (R02, R02P).
+BULK_ELEMENTS = (
+    ("misappropriation_act.acquisition", "direct", "SIG.ACT.01"),
+    ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.04"),
+)
+BULK_SIGNALS = ("SIG.ACT.01", "SIG.BF.04")
 _SERVER_KINDS = (
     "evtx.security.5145",
     "evtx.security.4663",
@@ -261,15 +267,12 @@ class BulkAcquisition(Rule):
                 ),
                 refs=total.refs,
                 total=total.files,
-                elements=[
-                    ("misappropriation_act.acquisition", "direct", "SIG.ACT.01"),
-                    ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.04"),
-                ],
+                elements=list(BULK_ELEMENTS),
                 strength="direct",
                 severity=sev,
                 t0=t0,
                 t1=t1,
-                signals=["SIG.ACT.01", "SIG.BF.04"],
+                signals=list(BULK_SIGNALS),
                 indicators=["volume"] + (["secret_set"] if total.secret else []),
                 cis=cis,
                 facts={

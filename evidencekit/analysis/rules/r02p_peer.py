@@ -44,6 +44,7 @@ from evidencekit.analysis.baseline import (
 from evidencekit.analysis.context import Draft
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, mib, who
+from evidencekit.analysis.rules.r02_bulk import BULK_ELEMENTS, BULK_SIGNALS
 
 SHARED_KEY = "bulk_days"
 """``ctx.shared`` key under which R02 publishes its per-person, per-day records."""
@@ -238,15 +239,12 @@ class PeerBaseline(Rule):
                 ),
                 refs=total.refs,
                 total=total.files,
-                elements=[
-                    ("misappropriation_act.acquisition", "direct", "SIG.ACT.01"),
-                    ("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.04"),
-                ],
+                elements=list(BULK_ELEMENTS),
                 strength="direct",
                 severity="info" if ticket else sev,
                 t0=total.t0,
                 t1=total.t1,
-                signals=["SIG.ACT.01", "SIG.BF.04"],
+                signals=list(BULK_SIGNALS),
                 indicators=["volume"] + (["secret_set"] if total.secret else []),
                 cis=cis,
                 facts={
