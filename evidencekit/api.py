@@ -58,16 +58,13 @@ def ingest(
 
     Returns the ingest summary (source record, event and issue counts).
     """
-    from evidencekit.case.compressed import compression_of, ingest_compressed
-    from evidencekit.case.detect import choose_parser, detect_artifact_kind
-    from evidencekit.case.ingest import ingest_file
+    from evidencekit.case.compressed import compression_of
+    from evidencekit.case.detect import detect_artifact_kind
+    from evidencekit.case.ingest_by_kind import ingest_by_kind
     from evidencekit.case.ingest_image import ingest_image
 
     p = Path(path)
-    if kind in ("auto", "artifact") and mapping is None and compression_of(p):
-        name = None if format == "auto" else format
-        return ingest_compressed(case, p, name, time_zone=time_zone, force=force)
-    if kind == "auto":
+    if kind == "auto" and not compression_of(p):
         if p.suffix.lower() in IMAGE_SUFFIXES:
             kind = "image"
         elif mapping is None and format == "auto" and detect_artifact_kind(p):
@@ -76,8 +73,8 @@ def ingest(
             kind = "log"
     if kind == "image":
         return ingest_image(case, p, time_zone=time_zone, force=force)
-    parser, options = choose_parser(p, kind, format, Path(mapping) if mapping else None)
-    return ingest_file(case, p, parser, time_zone=time_zone, options=options, force=force)
+    where = Path(mapping) if mapping else None
+    return ingest_by_kind(case, p, kind, format, where, time_zone, force)
 
 
 def seal(case: Case, append: bool = False) -> Any:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.engine import AnalysisOptions, analyze, write_result
-from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.definition import CaseDefinition, Signer, SourceEntry, load_definition
-from evidencekit.case.detect import choose_parser
-from evidencekit.case.ingest import IngestSummary, ingest_file
+from evidencekit.case.ingest import IngestSummary
+from evidencekit.case.ingest_by_kind import ingest_by_kind
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import CASE_FILE, Case
 from evidencekit.errors import CaseError
@@ -30,6 +29,7 @@ from evidencekit.package.signing import load_signer
 from evidencekit.report import build_report
 from evidencekit.report.options import ReportOptions
 from evidencekit.report.sign import SigningIdentity
+from evidencekit.sources.pathtext import path_text
 from evidencekit.timeline.seal import TIMELINE_FILE
 from evidencekit.verify.package import verify_package
 from evidencekit.verify.policy import Anchor, load_anchors
@@ -138,7 +138,7 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
         source = next(
             s
             for s in case.store.sources()
-            if s.path == str(path) or (s.name == path.name and s.sha256 in known)
+            if s.path == path_text(path) or (s.name == path_text(path.name) and s.sha256 in known)
         )
         events, issues = source.events, _issue_count(case, source.id)
     result.source_id, result.events, result.issues = source.id, events, issues
@@ -147,13 +147,8 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
 
 
 def _ingest_file(case: Case, entry: SourceEntry, path: Path, base: Path, tz: str) -> IngestSummary:
-    """A log, artifact or events file; a compressed artifact is unpacked (bounded) first."""
-    if entry.type == "artifact" and compression_of(path):
-        name = None if entry.format == "auto" else entry.format
-        return ingest_compressed(case, path, name, time_zone=tz)
     mapping = (base / entry.mapping) if entry.mapping else None
-    parser, options = choose_parser(path, entry.type, entry.format, mapping)
-    return ingest_file(case, path, parser, time_zone=tz, options=options)
+    return ingest_by_kind(case, path, entry.type, entry.format, mapping, tz)
 
 
 def _issue_count(case: Case, source_id: str) -> int:

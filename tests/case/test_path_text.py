@@ -36,3 +36,20 @@ def test_log_named_in_cp932_is_ingested(tmp_path: Path) -> None:
     assert summary.source.path == path_text(path) and summary.source.path.startswith(str(folder))
     assert summary.source.name in case.custody.entries()[-1].evidence
     assert case.seal().size == 1
+
+
+def test_run_reuses_a_source_named_in_cp932(tmp_path: Path) -> None:
+    """A re-run finds the stored source again by its (escaped) path."""
+    from evidencekit.case.definition import SourceEntry
+    from evidencekit.case.pipeline import _ingest
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/" + "プロキシ.log".encode("cp932")
+    with open(raw, "wb") as fp:
+        fp.write(SQUID)
+    case = Case.init(tmp_path / "case", "names")
+    entry = SourceEntry(path=os.fsdecode(raw), type="log", format="proxy_squid")
+    first = _ingest(case, entry, tmp_path, "Asia/Tokyo")
+    again = _ingest(case, entry, tmp_path, "Asia/Tokyo")
+    assert not first.reused and again.reused and again.source_id == first.source_id

@@ -1,0 +1,30 @@
+"""Ingest a log, artifact or events file by its kind, the one way ``run`` and the library
+facade do it: a compressed artifact is unpacked (bounded) first; otherwise the parser is
+a mapping profile, a named format or recognised from the file's first bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidencekit.case.compressed import compression_of, ingest_compressed
+from evidencekit.case.detect import choose_parser
+from evidencekit.case.ingest import IngestSummary, ingest_file
+from evidencekit.case.workspace import Case
+
+
+def ingest_by_kind(
+    case: Case,
+    path: Path,
+    kind: str,
+    format: str = "auto",
+    mapping: Path | None = None,
+    time_zone: str | None = None,
+    force: bool = False,
+) -> IngestSummary:
+    """Ingest ``path`` as ``kind`` (log, artifact, events; ``auto`` only reaches here for
+    a compressed file, which is taken as an artifact)."""
+    if kind in ("auto", "artifact") and mapping is None and compression_of(path):
+        name = None if format == "auto" else format
+        return ingest_compressed(case, path, name, time_zone=time_zone, force=force)
+    parser, options = choose_parser(path, kind, format, mapping)
+    return ingest_file(case, path, parser, time_zone=time_zone, options=options, force=force)
