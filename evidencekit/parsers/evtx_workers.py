@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from evidencekit.parsers.evtx_decode import ChunkResult, Job, process_range
+from evidencekit.parsers.evtx_decode import ChunkResult, Job, iter_range, process_range
 
 
 def results(
@@ -28,7 +28,7 @@ def results(
     ranges = _ranges(chunks, workers, per_task)
     if workers <= 1 or len(ranges) < 2:
         for start, stop in ranges:
-            yield from process_range(path, header, start, stop, job)
+            yield from iter_range(path, header, start, stop, job)
         return
     pool = _pool(workers)
     pending: dict[int, Future[list[ChunkResult]]] = {}
