@@ -29,6 +29,9 @@ __all__ = [
     "WinRecord",
     "clean_value",
     "content_kind",
+    "finish_handled",
+    "keyword_failed",
+    "lookup",
     "normalize",
     "normalize_event",
     "put_unique",
@@ -129,18 +132,44 @@ def normalize(
         A content dict that ``Event.model_validate`` accepts unchanged.
     """
     attrs = _base_attributes(rec)
-    found = _LOOKUP.get((rec.provider, rec.event_id))
-    kind, handler, security = found if found is not None else _lookup(rec.provider, rec.event_id)
+    kind, handler, security = lookup(rec.provider, rec.event_id)
     failed = _failed(rec) if rec.keywords or rec.outcome is not None else False
     if handler is not None:
         ctx = Ctx(rec, attrs, failed, {}, [])
-        content: dict[str, Any] = {"time_role": "logged", "action": handler(ctx)}
-        content.update({name: part for name, part in ctx.parts.items() if part})
-        if ctx.flags:
-            flags = (*flags, *ctx.flags)
-    else:  # any other failure audit of the Security log is an access denied
-        action = "access_denied" if failed and security else "other"
-        content = {"time_role": "logged", "action": action}
+        return finish_handled(ctx, handler(ctx), kind, source, locator, raw_sha256, flags)
+    # any other failure audit of the Security log is an access denied
+    action = "access_denied" if failed and security else "other"
+    content = {"time_role": "logged", "action": action}
+    return _finish(rec, content, kind, source, locator, raw_sha256, flags, attrs)
+
+
+def finish_handled(
+    ctx: Ctx,
+    action: str,
+    kind: str,
+    source: str,
+    locator: dict[str, Any],
+    raw_sha256: str | None,
+    flags: tuple[str, ...],
+) -> dict[str, Any]:
+    """The content of an event a handler has mapped (``action`` is what it returned)."""
+    content: dict[str, Any] = {"time_role": "logged", "action": action}
+    content.update({name: part for name, part in ctx.parts.items() if part})
+    if ctx.flags:
+        flags = (*flags, *ctx.flags)
+    return _finish(ctx.rec, content, kind, source, locator, raw_sha256, flags, ctx.attrs)
+
+
+def _finish(
+    rec: WinRecord,
+    content: dict[str, Any],
+    kind: str,
+    source: str,
+    locator: dict[str, Any],
+    raw_sha256: str | None,
+    flags: tuple[str, ...],
+    attrs: dict[str, Any],
+) -> dict[str, Any]:
     if rec.time is not None:
         content["time"] = rec.time
         content["time_precision"] = rec.time_precision
@@ -176,7 +205,7 @@ _LOOKUP: dict[tuple[str, int], tuple[str, Callable[[Ctx], str] | None, bool]] = 
 _KEYWORDS: dict[str, bool] = {}
 
 
-def _lookup(provider: str, event_id: int) -> tuple[str, Callable[[Ctx], str] | None, bool]:
+def lookup(provider: str, event_id: int) -> tuple[str, Callable[[Ctx], str] | None, bool]:
     """(kind, handler, is Security log) for a provider and event id, cached."""
     found = _LOOKUP.get((provider, event_id))
     if found is None:
@@ -198,6 +227,11 @@ def _failed(rec: WinRecord) -> bool:
     keywords = rec.keywords
     if not keywords:
         return False
+    return keyword_failed(keywords)
+
+
+def keyword_failed(keywords: str) -> bool:
+    """Whether keywords text (``0x8010000000000000``) has the failure audit bit, cached."""
     failed = _KEYWORDS.get(keywords)
     if failed is None:
         try:

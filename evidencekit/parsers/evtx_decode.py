@@ -27,6 +27,7 @@ from evidencekit.parsers.evtx_chunks import (
     RawRecord,
     scan_chunk,
 )
+from evidencekit.parsers.evtx_fast import fast_content
 from evidencekit.parsers.evtx_json import record_from_json
 
 IssueArgs = tuple[str, str, dict[str, Any], bytes | None, str, int | None]
@@ -157,8 +158,11 @@ def _decode(
             if raw is not None:
                 twins.remove(raw)
         try:  # a damaged record may decode to unexpected shapes: it is reported, never fatal
-            rec = record_from_json(loads(text)["Event"])
-            content = _content(rec, raw, number, scan, flags, source_id, result)
+            event = loads(text)["Event"]
+            content = None if raw is None else fast_content(event, raw, number, flags, source_id)
+            if content is None:
+                rec = record_from_json(event)
+                content = _content(rec, raw, number, scan, flags, source_id, result)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             if raw is not None:
                 twins.append(raw)

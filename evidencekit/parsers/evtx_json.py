@@ -212,3 +212,12 @@ def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:
             put_unique(data, safe, item)
         else:
             data[safe] = item
+
+
+# shared with the one-pass reader of the usual record shape (:mod:`evtx_fast`)
+SYSTEM_EXTRA = _SYSTEM_EXTRA
+UTC_SHAPE = _UTC_SHAPE
+attrs_of = _attrs
+event_data = _event_data
+opt = _opt
+text = _text

@@ -1,8 +1,10 @@
 """The .evtx reader's fast paths give exactly what their general references give.
 
 * ``record_from_json`` reads the usual shape of a record inline; ``_general`` reads any
-  shape. Both run on every record of the real corpus and of written logs, and on records
-  whose System block hypothesis bends (other types, other time forms, missing parts).
+  shape. ``fast_content`` (record straight to event content) against ``record_from_json``
+  and ``normalize``. All run on every record of the real corpus and of written logs, and
+  on records whose System block hypothesis bends (other types, other time forms, missing
+  parts).
 * The chunk walk's inline case against ``_walk_odd`` (the checks of ``_problem``) on
   every chunk of the corpus and on chunks with one byte changed.
 * Several processes (this one taking its share) against one process.
@@ -22,8 +24,10 @@ from hypothesis import strategies as st
 
 from evidencekit.parsers.base import ParseContext
 from evidencekit.parsers.evtx import EvtxParser
-from evidencekit.parsers.evtx_chunks import CHUNK_SIZE, HEADER_SIZE, ChunkScan, _walk_odd
+from evidencekit.parsers.evtx_chunks import CHUNK_SIZE, HEADER_SIZE, ChunkScan, RawRecord, _walk_odd
 from evidencekit.parsers.evtx_chunks import scan_chunk as fast_scan
+from evidencekit.parsers.evtx_decode import ChunkResult, _content
+from evidencekit.parsers.evtx_fast import fast_content
 from evidencekit.parsers.evtx_json import _general, record_from_json
 from evidencekit.parsers.evtx_workers import _ranges
 from tests.writers import evtx_writer as w
@@ -39,7 +43,40 @@ def _events(path: Path) -> list[dict[str, Any]]:
 def _both(event: dict[str, Any]) -> tuple[Any, Any]:
     """(fast, general) on separate copies (both may turn integer values into text in place)."""
     one, two = copy.deepcopy(event), copy.deepcopy(event)
+    _same_content(event)
     return record_from_json(one), _general(two, two["System"])
+
+
+_RAWS = (RawRecord(7, 4096 + 65536 + 512, 1000, "ab" * 32),
+         RawRecord(7, 4096 + 700, 88, "cd" * 32, damaged=True))  # fmt: skip
+
+
+def _same_content(event: dict[str, Any]) -> int:
+    """fast_content equals record_from_json + normalize (the reader's general path) for the
+    event under two record numbers, two walk results and with and without chunk flags;
+    returns how many times the fast path answered."""
+    answered = 0
+    for raw, number, flags in ((_RAWS[0], 7, ()), (_RAWS[1], 12, ("chunk_crc_mismatch",))):
+        scan = ChunkScan(1, 4096 + 65536, "ok")
+        fast = fast_content(copy.deepcopy(event), raw, number, flags, "0" * 16)
+        try:
+            rec = record_from_json(copy.deepcopy(event))
+        except (TypeError, ValueError, KeyError, AttributeError):
+            assert fast is None
+            continue
+        general = _content(rec, raw, number, scan, flags, "0" * 16, ChunkResult(scan))
+        if fast is not None:
+            answered += 1
+            assert orjson.dumps(fast, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+                general, option=orjson.OPT_SORT_KEYS
+            )
+    return answered
+
+
+def test_fast_content_answers_for_usual_records(corpus: Path) -> None:
+    """The one-pass path is taken for the corpus's records (not only its fallback)."""
+    events = _events(corpus / LOGONS)
+    assert sum(_same_content(event) for event in events) == 2 * len(events)
 
 
 def test_fast_record_equals_general_on_every_corpus_record(corpus: Path) -> None:
@@ -132,6 +169,7 @@ def test_fast_record_equals_general_on_bent_records(
         **extra,
     }
     event = {"System": system, "EventData": data}
+    _same_content(event)
     try:
         general = _general(copy.deepcopy(event), copy.deepcopy(system))
     except (TypeError, ValueError) as exc:  # the reader reports these records as undecodable

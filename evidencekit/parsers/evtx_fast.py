@@ -1,0 +1,110 @@
+"""The usual ``evtx`` JSON record -> event content in one pass (the .evtx reader's hot path).
+
+Gives exactly what :func:`evtx_json.record_from_json` followed by
+:func:`evidencekit.events.windows.normalize` give (tests hold the two equal on every corpus
+record and on records hypothesis bends), without the intermediate :class:`WinRecord` for
+events that no handler maps, and with the content dict built at once. A record of any
+other shape gives None: the caller takes the general path. Registers no parser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidencekit.events.windows import WinRecord, finish_handled, keyword_failed, lookup
+from evidencekit.events.windows_map import Ctx
+from evidencekit.parsers.base import EventContent
+from evidencekit.parsers.evtx_chunks import RawRecord
+from evidencekit.parsers.evtx_json import SYSTEM_EXTRA, UTC_SHAPE, attrs_of, event_data, opt, text
+
+_DIGITS = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit -> "0"
+
+
+def fast_content(
+    event: dict[str, Any], raw: RawRecord, number: int, flags: tuple[str, ...], source_id: str
+) -> EventContent | None:
+    """Event content for one decoded record found by the walk, or None when the record is
+    not of the usual shape (then ``record_from_json`` and ``normalize`` read it)."""
+    system = event.get("System")
+    if type(system) is not dict:
+        return None
+    try:
+        name = system["Provider"]["#attributes"]["Name"]
+        when = system["TimeCreated"]["#attributes"]["SystemTime"]
+        eid = system["EventID"]
+    except (KeyError, TypeError):
+        return None
+    if type(eid) is not int or type(name) is not str or not name or type(when) is not str:
+        return None
+    if len(when) != 27 or not when.isascii() or when.encode().translate(_DIGITS) != UTC_SHAPE:
+        return None
+    get = system.get
+    attrs: dict[str, Any] = {"event_id": eid, "provider": name}
+    channel, rid, computer, keywords, security = (get("Channel"), get("EventRecordID"),
+        get("Computer"), get("Keywords"), get("Security"))  # fmt: skip
+    if type(channel) is not str:
+        channel = opt(channel) or ""
+    if channel:
+        attrs["channel"] = channel
+    rid = str(rid) if type(rid) is int else opt(rid)
+    if rid is not None:
+        attrs["record_id"] = rid
+    if computer is not None and type(computer) is not str:
+        computer = str(computer)
+    if computer:
+        attrs["computer"] = computer
+    sid = None if security is None else opt(attrs_of(security).get("UserID"))
+    if sid:
+        attrs["user_sid"] = sid
+    if keywords is not None and type(keywords) is not str:
+        keywords = str(keywords)
+    if keywords:
+        attrs["keywords"] = keywords
+    _system(attrs, get)
+    if rid is not None and rid != str(number):
+        attrs["record_number"] = str(number)
+    data = event_data(event)
+    if data:
+        attrs["data"] = data
+    record = rid if rid and rid.isascii() and rid.isdigit() and rid[0] != "0" else str(number)
+    if raw.damaged:
+        flags = (*flags, "record_damaged")
+    kind, handler, security_log = lookup(name, eid)
+    failed = keyword_failed(keywords) if keywords else False
+    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
+    if handler is None:
+        content: dict[str, Any] = {
+            "time_role": "logged",
+            "action": "access_denied" if failed and security_log else "other",
+            "time": when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
+            "time_precision": "1us",
+            "time_offset": "Z",
+            "time_original": when,
+            "kind": kind,
+            "source": source_id,
+            "locator": locator,
+            "raw_sha256": raw.sha256,
+            "attributes": attrs,
+        }
+        if flags:
+            content["flags"] = sorted(set(flags))
+        return content
+    rec = WinRecord(name, eid, channel, rid, when[:26] + "000Z", when, "Z", None, "1us",
+                    computer, sid, keywords, None, data, True)  # fmt: skip
+    ctx = Ctx(rec, attrs, failed, {}, [])
+    return finish_handled(ctx, handler(ctx), kind, source_id, locator, raw.sha256, flags)
+
+
+def _system(attrs: dict[str, Any], get: Any) -> None:
+    """Version, level, task, opcode, process and thread ids, as ``record_from_json``."""
+    for key, label in SYSTEM_EXTRA:
+        value = get(key)
+        if value is not None:
+            attrs[label] = str(value) if type(value) is int else text(value)
+    execution = get("Execution")
+    if type(execution) is dict:
+        xattrs = execution.get("#attributes")
+        if type(xattrs) is dict and xattrs:
+            pid, tid = xattrs.get("ProcessID"), xattrs.get("ThreadID")
+            attrs["process_id"] = str(pid) if type(pid) is int else text(pid)
+            attrs["thread_id"] = str(tid) if type(tid) is int else text(tid)
