@@ -14,7 +14,7 @@ setup(
             "evidencekit.timeline._sealcore",
             [
                 f"evidencekit/timeline/{name}.c"
-                for name in ("_sealcore", "_sortkey", "_scankey", "_shani", "_runs")
+                for name in ("_sealcore", "_sortkey", "_scankey", "_shani", "_runs", "_keyline")
             ],
             depends=["evidencekit/timeline/_sealcore.h"],
             libraries=["crypto"],

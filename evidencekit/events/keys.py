@@ -4,12 +4,19 @@ An event's id and its 128-bit salt are HMAC-SHA256 values of its canonical conte
 under keys derived from the case secret. The timeline stays deterministic for the
 same inputs and secret, yet an id printed in a report, or a disclosed inclusion
 proof, does not let anyone confirm a guessed event by hashing candidates.
+
+:meth:`EventKeyer.keyed_line` (every stored event) runs in the optional C extension
+``_sealcore`` (its ``Keyer``) when it is built; without it, with
+``EVIDENCEKIT_PURE_PYTHON=1``, or for content the C scanner declines, the Python reference
+:meth:`EventKeyer.keyed_line_py` is used. A property test holds the two byte-identical.
+:data:`IMPLEMENTATION` says which is active (``"c"`` or ``"python"``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from typing import Any
 
 import orjson
@@ -20,6 +27,22 @@ from evidencekit.timeline.canonical import dumps_fast
 _ID_LABEL = b"evidencekit/event-id/v1"
 _SALT_LABEL = b"evidencekit/event-salt/v1"
 _SORT = orjson.OPT_SORT_KEYS
+
+
+def _native_keyer() -> Any:
+    """The C ``Keyer`` type, or None (not built, a stale build, or pure Python asked for)."""
+    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
+        return None
+    try:
+        from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(_sealcore, "Keyer", None)
+
+
+_NATIVE = _native_keyer()
+IMPLEMENTATION = "python" if _NATIVE is None else "c"
+"""Where :meth:`EventKeyer.keyed_line` runs: ``"c"`` or ``"python"``."""
 
 
 class PadMac:
@@ -51,11 +74,15 @@ class EventKeyer:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 16:
             raise ValueError("case secret must be at least 128 bits")
+        id_key = hmac.digest(secret, _ID_LABEL, "sha256")
+        salt_key = hmac.digest(secret, _SALT_LABEL, "sha256")
         # Keyed HMAC pad states, copied per event: cheaper than re-deriving the pads each time.
-        self._id_mac = PadMac(hmac.digest(secret, _ID_LABEL, "sha256"))
-        self._salt_mac = PadMac(hmac.digest(secret, _SALT_LABEL, "sha256"))
+        self._id_mac, self._salt_mac = PadMac(id_key), PadMac(salt_key)
         self._id_inner, self._id_outer = self._id_mac._inner, self._id_mac._outer
         self._salt_inner, self._salt_outer = self._salt_mac._inner, self._salt_mac._outer
+        if _NATIVE is not None:
+            self._c_line = _NATIVE(id_key, salt_key).line
+            self.keyed_line = self._keyed_line_c  # type: ignore[method-assign]
 
     def key_content(self, content: dict[str, Any]) -> dict[str, Any]:
         """Return ``content`` (canonical dict without id/salt) with its id and salt added."""
@@ -68,9 +95,22 @@ class EventKeyer:
     def keyed_line(self, content: dict[str, Any]) -> tuple[bytes, str]:
         """Canonical bytes of ``content`` with its id and salt added, and the id (store path).
 
-        The same bytes as ``dumps_fast(key_content(content))``.
+        The same bytes as ``dumps_fast(key_content(content))``; with the C extension an
+        instance runs :meth:`_keyed_line_c` in its place.
         """
+        return self.keyed_line_py(content)
+
+    def _keyed_line_c(self, content: dict[str, Any]) -> tuple[bytes, str]:
         data = orjson.dumps(content, option=_SORT)
+        keyed: tuple[bytes, str] | None = self._c_line(data)
+        return self.keyed_line_py(content, data) if keyed is None else keyed
+
+    def keyed_line_py(
+        self, content: dict[str, Any], data: bytes | None = None
+    ) -> tuple[bytes, str]:
+        """The Python reference of :meth:`keyed_line`; ``data`` is ``content`` dumped, if known."""
+        if data is None:
+            data = orjson.dumps(content, option=_SORT)
         # PadMac.digest written out twice: two method calls fewer per event.
         inner = self._id_inner.copy()
         inner.update(data)

@@ -45,6 +45,8 @@ typedef struct {
 /* SHA-256 through the x86 SHA extensions when the CPU has them (see _shani.c). */
 static int use_shani;
 
+int ek_sealcore_shani(void) { return use_shani; }
+
 static PyObject *sealcore_sha_ni(PyObject *Py_UNUSED(module), PyObject *args) {
     int enable = -1;
     if (!PyArg_ParseTuple(args, "|p:_sha_ni", &enable)) return NULL;
@@ -344,6 +346,10 @@ PyMODINIT_FUNC PyInit__sealcore(void) {
     Py_INCREF(&SealerType);
     if (PyModule_AddObject(m, "Sealer", (PyObject *)&SealerType) < 0) {
         Py_DECREF(&SealerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (sealcore_keyline_add(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

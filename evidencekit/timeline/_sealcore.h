@@ -40,4 +40,8 @@ PyObject *sealcore_pack_items(PyObject *module, PyObject *arg);
 PyObject *sealcore_unpack_items(PyObject *module, PyObject *arg);
 PyObject *sealcore_split_sorted(PyObject *module, PyObject *const *args, Py_ssize_t n);
 
+/* _keyline.c: adds the Keyer type; _sealcore.c: whether SHA-256 runs on the SHA extensions. */
+int sealcore_keyline_add(PyObject *module);
+int ek_sealcore_shani(void);
+
 #endif
