@@ -41,7 +41,7 @@ from typing import Any
 import orjson
 import pytsk3
 
-from evidencekit.case.image_events import body_lines, entry_times
+from evidencekit.case.image_events import body_lines, entry_times, utc_precision
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
 from evidencekit.sources.content import ContentResult, read_content, read_contents_native
@@ -126,7 +126,7 @@ def our_walk(path: Path) -> Callable[[], int]:
         count = 0
         try:
             for fs in systems:
-                for item in walk(fs):
+                for item in walk(fs, utc_precision(fs.fs_type)):
                     if isinstance(item, Entry):
                         times = entry_times(item, "UTC")
                         count += len(body_lines(item, None, "/", times))
@@ -195,7 +195,7 @@ def _inventory_fs(image: Any, fs: Any, pool: ThreadPoolExecutor, sink: Any) -> i
     batch: Batch = []
     files: list[Any] = []
     count = 0
-    for item in walk(fs):
+    for item in walk(fs, utc_precision(fs.fs_type)):
         if not isinstance(item, Entry):
             continue
         index = None

@@ -43,8 +43,19 @@ _TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "b
 _BODY_UNSAFE = re.compile(r"[\x00-\x1f|\x7f]")
 
 
+def utc_precision(fs_type: str) -> str | None:
+    """The ``time_precision`` of a file system whose times are UTC seconds (+ nanoseconds),
+    None for NTFS and the local-time ones (for :func:`evidencekit.sources.walk.walk`)."""
+    if fs_type == "NTFS" or fs_type in LOCAL_TIME_FS:
+        return None
+    return (TimePrecision.NS if fs_type == "ext4" else TimePrecision.S).value
+
+
 def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
-    """The entry's timestamps as event time fields, one dict per role."""
+    """The entry's timestamps as event time fields, one dict per role (not to be
+    changed: they may be the entry's own ``time_fields``)."""
+    if entry.time_fields is not None:
+        return entry.time_fields  # made by the native core, as below
     if entry.is_ntfs:
         filetimes = dict(entry.filetimes)
         for role, (s, n) in entry.times.items():
@@ -54,7 +65,7 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     if entry.fs.fs_type in LOCAL_TIME_FS:
         fat = entry.fs.fs_type in FAT_FS
         return [_wall_time(role, s, n, zone, fat) for role, (s, n) in sorted(entry.times.items())]
-    precision = (TimePrecision.NS if entry.fs.fs_type == "ext4" else TimePrecision.S).value
+    precision = utc_precision(entry.fs.fs_type)
     return [
         {
             "time_role": role,
@@ -176,28 +187,45 @@ def body_lines(
     ``($FILE_NAME)`` line first, then the data line, then one line per named stream.
     ``times`` is what :func:`entry_times` gave for the entry."""
     name = prefix + _body_escape(entry.path)
-    suffix = ""
     if entry.deleted:
         suffix = " (deleted)" if not entry.name_allocated else " (deleted-realloc)"
+    else:
+        suffix = ""
+    mode = mode_string(entry)
+    if not entry.is_ntfs:  # one line, the entry's own
+        stamps = entry.body_stamps or _stamps(times, "")
+        return [_BODY_LINE % (md5 or "0", name, suffix, entry.inode or 0, mode, entry.uid or 0,
+                              entry.gid or 0, entry.size or 0, *stamps)]  # fmt: skip
     seconds = {t["time_role"]: _epoch(t.get("time")) for t in times}
     addr = str(entry.inode or 0)
     rows: list[tuple[str, str, str, int, str]] = []
-    if entry.is_ntfs and entry.fn_attribute:
+    if entry.fn_attribute:
         fn_id, fn_size = entry.fn_attribute
         rows.append(("0", name + " ($FILE_NAME)", f"{addr}-48-{fn_id}", fn_size, "fn_"))
-    inode = f"{addr}-{entry.data_attribute}" if entry.is_ntfs and entry.data_attribute else addr
-    if not (entry.is_ntfs and entry.data_attribute is None and entry.streams):
-        rows.append((md5 or "0", name, inode, entry.size or 0, "si_" if entry.is_ntfs else ""))
+    inode = f"{addr}-{entry.data_attribute}" if entry.data_attribute else addr
+    if not (entry.data_attribute is None and entry.streams):
+        rows.append((md5 or "0", name, inode, entry.size or 0, "si_"))
     for s in entry.streams:
         stream_inode = f"{addr}-{s.attr_type}-{s.attr_id}"
         rows.append(("0", f"{name}:{_body_escape(s.name)}", stream_inode, s.size, "si_"))
-    lines = []
-    for digest, label, ident, size, pre in rows:
-        stamps = [seconds.get(pre + r, 0) for r in ("atime", "mtime", "ctime", "crtime")]
-        fields = [digest, label + suffix, ident, mode_string(entry), str(entry.uid or 0),
-                  str(entry.gid or 0), str(size), *map(str, stamps)]  # fmt: skip
-        lines.append("|".join(fields))
-    return lines
+    uid, gid = entry.uid or 0, entry.gid or 0
+    return [
+        _BODY_LINE_NTFS % (digest, label, suffix, ident, mode, uid, gid, size,
+                           *[seconds.get(pre + r, 0) for r in _BODY_ROLES])
+        for digest, label, ident, size, pre in rows
+    ]  # fmt: skip
+
+
+# digest|name|inode|mode|uid|gid|size|atime|mtime|ctime|crtime (ints as str() gives them)
+_BODY_LINE = "%s|%s%s|%d|%s|%d|%d|%d|%d|%d|%d|%d"
+_BODY_LINE_NTFS = "%s|%s%s|%s|%s|%d|%d|%d|%d|%d|%d|%d"
+_BODY_ROLES = ("atime", "mtime", "ctime", "crtime")
+
+
+def _stamps(times: list[dict[str, Any]], pre: str) -> list[int]:
+    """The body file's atime, mtime, ctime, crtime seconds (0: none) from event times."""
+    seconds = {t["time_role"]: _epoch(t.get("time")) for t in times}
+    return [seconds.get(pre + r, 0) for r in _BODY_ROLES]
 
 
 def _epoch(text: str | None) -> int:

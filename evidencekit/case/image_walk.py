@@ -26,6 +26,7 @@ from evidencekit.case.image_events import (
     entry_times,
     event_attributes,
     untimed,
+    utc_precision,
     zone_identifier,
 )
 from evidencekit.case.store import BatchWriter
@@ -181,7 +182,7 @@ class ImageRun:
             self.problems.append(f"partition {fs.partition.slot}: image truncated: {msg}")
             where = Locator(partition=fs.partition.slot, offset=str(self.image.media_size))
             self._issue("image_truncated", msg, where, "error")
-        for item in walk(fs):
+        for item in walk(fs, utc_precision(fs.fs_type)):
             if isinstance(item, WalkProblem):
                 where = Locator(partition=item.partition, inode=_digits(item.inode),
                                 path=item.path or None)  # fmt: skip

@@ -308,6 +308,8 @@ static PyObject *attrs_tuple(const EntryRec *e) {
 }
 
 static PyObject *role_names[2][4];
+static PyObject *field_keys[5]; /* time_role, time, time_original, time_offset, time_precision */
+static PyObject *utc_mark;      /* "Z" */
 
 /* Nonzero times only, in the order crtime, mtime, atime, ctime (walk._set_times). */
 static PyObject *times_dict(const TSK_FS_META *m, int ntfs) {
@@ -323,12 +325,87 @@ static PyObject *times_dict(const TSK_FS_META *m, int ntfs) {
     return d;
 }
 
-static PyObject *meta_tuple(const TSK_FS_META *m, int ntfs) {
+#define UTC_MIN_S (-11644473600LL) /* 1601-01-01, events.time.format_ns's range */
+#define UTC_MAX_S 253402300799LL   /* 9999-12-31T23:59:59 */
+
+/* events.time.format_ns(seconds * 10**9 + nanos) into buf (31 bytes), or 0 when outside
+ * its range. Days to civil date: H. Hinnant's algorithm, proleptic Gregorian. */
+static int utc_text(long long secs, unsigned int nanos, char *buf) {
+    secs += nanos / 1000000000u;
+    nanos %= 1000000000u;
+    if (secs < UTC_MIN_S || secs > UTC_MAX_S) return 0;
+    long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    long long rest = secs - days * 86400;
+    long long z = days + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int year = (int)(yoe + era * 400 + (month <= 2));
+    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", year, month, day,
+             (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60), nanos);
+    return 1;
+}
+
+/* image_events.entry_times of a UTC file system (roles in sorted order: atime, crtime,
+ * ctime, mtime), and the body file's (atime, mtime, ctime, crtime) seconds. Sets *fields
+ * to None when a time is outside format_ns's range (Python then raises its TimeError). */
+static int utc_fields(const TSK_FS_META *m, PyObject *precision, PyObject **fields,
+                      PyObject **stamps) {
+    /* atime, crtime, ctime, mtime: the order sorted() gives the role names */
+    const long long secs[4] = {m->atime, m->crtime, m->ctime, m->mtime};
+    const unsigned int nanos[4] = {m->atime_nano, m->crtime_nano, m->ctime_nano, m->mtime_nano};
+    static const int role_of[4] = {2, 0, 3, 1}; /* index into role_names[0] */
+    long long epoch[4] = {0, 0, 0, 0};
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list && i < 4; i++) {
+        if (!secs[i] && !nanos[i]) continue;
+        char text[32], original[48];
+        if (!utc_text(secs[i], nanos[i], text)) {
+            Py_DECREF(list);
+            *fields = Py_NewRef(Py_None);
+            *stamps = Py_NewRef(Py_None);
+            return 0;
+        }
+        epoch[i] = secs[i] + nanos[i] / 1000000000u;
+        snprintf(original, sizeof original, "%lld.%09u", secs[i], nanos[i]);
+        PyObject *d = PyDict_New();
+        PyObject *t = PyUnicode_FromString(text), *o = PyUnicode_FromString(original);
+        int bad = !d || !t || !o || PyDict_SetItem(d, field_keys[0], role_names[0][role_of[i]]) ||
+                  PyDict_SetItem(d, field_keys[1], t) || PyDict_SetItem(d, field_keys[2], o) ||
+                  PyDict_SetItem(d, field_keys[3], utc_mark) ||
+                  PyDict_SetItem(d, field_keys[4], precision) || PyList_Append(list, d);
+        Py_XDECREF(d);
+        Py_XDECREF(t);
+        Py_XDECREF(o);
+        if (bad) Py_CLEAR(list);
+    }
+    if (!list) return -1;
+    /* body order: atime, mtime, ctime, crtime */
+    *stamps = Py_BuildValue("(LLLL)", epoch[0], epoch[3], epoch[2], epoch[1]);
+    if (!*stamps) { Py_DECREF(list); return -1; }
+    *fields = list;
+    return 0;
+}
+
+/* precision: NULL, or entry_times' time_precision for a UTC file system (then the fields
+ * and body seconds are made here too; else both are None). */
+static PyObject *meta_tuple(const TSK_FS_META *m, int ntfs, PyObject *precision) {
+    PyObject *fields = NULL, *stamps = NULL;
+    if (!precision || ntfs) {
+        fields = Py_NewRef(Py_None);
+        stamps = Py_NewRef(Py_None);
+    } else if (utc_fields(m, precision, &fields, &stamps) < 0) {
+        return NULL;
+    }
     PyObject *times = times_dict(m, ntfs);
-    if (!times) return NULL;
-    return Py_BuildValue("(iiLiKKN)", (int)m->type, (int)m->flags, (long long)m->size,
+    if (!times) { Py_DECREF(fields); Py_DECREF(stamps); return NULL; }
+    return Py_BuildValue("(iiLiKKNNN)", (int)m->type, (int)m->flags, (long long)m->size,
                          (int)m->mode, (unsigned long long)m->uid, (unsigned long long)m->gid,
-                         times);
+                         times, fields, stamps);
 }
 
 /* The name as str when it is valid UTF-8 without control characters, else the bytes
@@ -345,10 +422,10 @@ static PyObject *name_object(const char *nm) {
     return PyBytes_FromStringAndSize(nm, (Py_ssize_t)len);
 }
 
-static PyObject *entry_tuple(const EntryRec *e, int ntfs) {
+static PyObject *entry_tuple(const EntryRec *e, int ntfs, PyObject *precision) {
     const TSK_FS_NAME *n = e->file->name;
     const TSK_FS_META *m = entry_meta(e);
-    PyObject *meta = m ? meta_tuple(m, ntfs) : Py_NewRef(Py_None);
+    PyObject *meta = m ? meta_tuple(m, ntfs, precision) : Py_NewRef(Py_None);
     if (!meta) return NULL;
     PyObject *attrs = (ntfs && m) ? attrs_tuple(e) : Py_NewRef(Py_None);
     if (!attrs) { Py_DECREF(meta); return NULL; }
@@ -360,7 +437,13 @@ static PyObject *entry_tuple(const EntryRec *e, int ntfs) {
 
 static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
     unsigned long long inode;
-    if (!fs_is_open(self) || !PyArg_ParseTuple(args, "K", &inode)) return NULL;
+    PyObject *precision = Py_None;
+    if (!fs_is_open(self) || !PyArg_ParseTuple(args, "K|O", &inode, &precision)) return NULL;
+    if (precision != Py_None && !PyUnicode_Check(precision)) {
+        PyErr_SetString(PyExc_TypeError, "precision must be a str or None");
+        return NULL;
+    }
+    if (precision == Py_None) precision = NULL;
     EntryRec *recs;
     size_t count;
     TSK_FS_DIR *dir;
@@ -379,7 +462,7 @@ static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
     int ntfs = TSK_FS_TYPE_ISNTFS(self->fs->ftype);
     PyObject *list = recs ? PyList_New((Py_ssize_t)count) : PyErr_NoMemory();
     for (size_t i = 0; list && i < count; i++) {
-        PyObject *t = entry_tuple(&recs[i], ntfs);
+        PyObject *t = entry_tuple(&recs[i], ntfs, precision);
         if (!t) Py_CLEAR(list);
         else PyList_SET_ITEM(list, (Py_ssize_t)i, t);
     }
@@ -447,7 +530,9 @@ static PyObject *FS_get(FSObject *self, void *closure) {
 
 static PyMethodDef FS_methods[] = {
     {"list_dir", (PyCFunction)FS_list_dir, METH_VARARGS,
-     "list_dir(inode) -> [(name, meta_addr, meta_seq, name_type, name_flags, meta, attrs)]"},
+     "list_dir(inode[, precision]) -> [(name, meta_addr, meta_seq, name_type, name_flags, "
+     "meta, attrs)]; meta = (type, flags, size, mode, uid, gid, times, time_fields, "
+     "body_stamps), the last two made when precision (a UTC file system's) is given"},
     {"read", (PyCFunction)FS_read, METH_VARARGS,
      "read(inode, offset, length[, attr_type, attr_id]) -> bytes"},
     {"hash_files", (PyCFunction)tskcore_hash_files, METH_VARARGS,
@@ -489,6 +574,11 @@ PyMODINIT_FUNC PyInit__tskcore(void) {
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < 4; i++)
             if (!(role_names[k][i] = PyUnicode_InternFromString(roles[k][i]))) return NULL;
+    static const char *keys[5] = {"time_role", "time", "time_original", "time_offset",
+                                  "time_precision"};
+    for (int i = 0; i < 5; i++)
+        if (!(field_keys[i] = PyUnicode_InternFromString(keys[i]))) return NULL;
+    if (!(utc_mark = PyUnicode_InternFromString("Z"))) return NULL;
     PyObject *m = PyModule_Create(&tskcore_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "Image", (PyObject *)&ImageType) < 0 ||

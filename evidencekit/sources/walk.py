@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytsk3
@@ -73,7 +74,13 @@ class Stream:
 
 @dataclass(slots=True)
 class Entry:
-    """One directory entry and what the file system says about it."""
+    """One directory entry and what the file system says about it.
+
+    ``times`` holds TSK's (seconds, nanoseconds) per role, inserted in role order.
+    ``time_fields`` and ``body_stamps``, when the native core gave them (UTC file
+    systems), are what :func:`evidencekit.case.image_events.entry_times` would compute
+    from ``times``; None otherwise.
+    """
 
     fs: FileSystem
     path: str
@@ -96,7 +103,17 @@ class Entry:
     owner_sid: str | None = None
     streams: list[Stream] = field(default_factory=list)
     name_problems: list[str] = field(default_factory=list)
-    handle: Any = None
+    file: Any = None  # the pytsk3 File (reference path); natively made on first use
+    time_fields: list[dict[str, Any]] | None = None
+    body_stamps: tuple[int, int, int, int] | None = None
+
+    @property
+    def handle(self) -> Any:
+        """What content is read through: the pytsk3 File, or a :class:`NativeFile`
+        (made on first use: most entries are never read here)."""
+        if self.file is None and self.fs.native is not None:
+            self.file = NativeFile(self.fs.native, self.inode or 0)
+        return self.file
 
     @property
     def deleted(self) -> bool:
@@ -124,51 +141,59 @@ class WalkProblem:
     severity: str = "warning"
 
 
-def walk(fs: FileSystem) -> Iterator[Entry | WalkProblem]:
+def walk(fs: FileSystem, utc_precision: str | None = None) -> Iterator[Entry | WalkProblem]:
     """Every entry of the file system in ``fls -r`` order (a directory's contents
-    straight after it), deleted entries included."""
+    straight after it), deleted entries included.
+
+    Args:
+        fs: the opened file system.
+        utc_precision: for a file system whose times are UTC, the ``time_precision``
+            its event times carry: the native core then also gives each entry its
+            ``time_fields`` and ``body_stamps`` (see :class:`Entry`).
+    """
     root = int(fs.fs.info.root_inum)
     walked: set[int] = {root}
     if fs.fs_type == "NTFS":
         fs.owners, problem = load_secure(fs.fs)
         if problem:
             yield WalkProblem(fs.partition.slot, 9, "$Secure", "secure_unreadable", problem)
-    opened = _open_dir(fs, root, "")
+    opened = _open_dir(fs, root, "", utc_precision)
     if isinstance(opened, WalkProblem):
         yield opened
         return
     stack: list[tuple[Iterator[Any], str, frozenset[int]]] = [(opened, "", frozenset({root}))]
-    make = _native_entry if fs.native is not None else _entry
+    make = _native_maker(fs) if fs.native is not None else partial(_entry, fs)
     while stack:
         entries, prefix, ancestry = stack[-1]
-        handle = next(entries, None)
-        if handle is None:
+        # A directory's iterator is resumed after its sub-directory is done (the stack).
+        for handle in entries:
+            try:
+                item = make(handle, prefix)
+            except (OSError, ValueError, OverflowError, struct.error) as exc:
+                # A damaged record must not end the walk: say where it is and go on.
+                addr, reason = _safe_addr(handle), tsk_message(exc)
+                yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", reason)
+                continue
+            if item is None:
+                continue
+            if item.name_problems:
+                yield from _name_problems(item)
+            yield item
+            if item.meta_type not in _DIR_TYPES and (item.meta_type or item.name_type != "dir"):
+                continue  # not a directory (the test _descend starts with, off the hot path)
+            child = _descend(item, ancestry, walked)
+            if isinstance(child, WalkProblem):
+                yield child
+            elif child is not None:
+                walked.add(child[0])
+                sub = _open_dir(fs, child[0], item.path, utc_precision)
+                if isinstance(sub, WalkProblem):
+                    yield sub
+                else:
+                    stack.append((sub, child[1], child[2]))
+                    break
+        else:
             stack.pop()
-            continue
-        try:
-            item = make(fs, handle, prefix)
-        except (OSError, ValueError, OverflowError, struct.error) as exc:
-            # A damaged record must not end the walk: say where it is and go on.
-            addr, reason = _safe_addr(handle), tsk_message(exc)
-            yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", reason)
-            continue
-        if item is None:
-            continue
-        if item.name_problems:
-            yield from _name_problems(item)
-        yield item
-        if item.meta_type not in _DIR_TYPES and (item.meta_type or item.name_type != "dir"):
-            continue  # not a directory (the test _descend starts with, kept off the hot path)
-        child = _descend(item, ancestry, walked)
-        if isinstance(child, WalkProblem):
-            yield child
-        elif child is not None:
-            walked.add(child[0])
-            sub = _open_dir(fs, child[0], item.path)
-            if isinstance(sub, WalkProblem):
-                yield sub
-            else:
-                stack.append((sub, child[1], child[2]))
 
 
 def _safe_addr(handle: Any) -> int | None:
@@ -180,13 +205,17 @@ def _safe_addr(handle: Any) -> int | None:
         return None
 
 
-def _open_dir(fs: FileSystem, inode: int, path: str) -> Iterator[Any] | WalkProblem:
+def _open_dir(
+    fs: FileSystem, inode: int, path: str, precision: str | None
+) -> Iterator[Any] | WalkProblem:
     try:
         if fs.native is not None:
-            listing: Iterator[Any] = iter(fs.native.list_dir(inode))
+            listing: Iterator[Any] = iter(fs.native.list_dir(inode, precision))
             return listing
-        directory: Iterator[Any] = iter(fs.fs.open_dir(inode=inode))
-        return directory
+        directory = fs.fs.open_dir(inode=inode)
+        # A generator: walk resumes it after a sub-directory, and iter() on a pytsk3
+        # Directory starts it over.
+        return (handle for handle in directory)
     except OSError as exc:
         reason = tsk_message(exc)
         return WalkProblem(fs.partition.slot, inode, path, "directory_unreadable", reason)
@@ -237,7 +266,7 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
         name_allocated=not int(tsk_name.flags) & _NAME_UNALLOC,
         meta_allocated=None,
         name_problems=problems,
-        handle=handle,
+        file=handle,
     )
     if meta is not None:
         _fill_meta(entry, meta)
@@ -246,33 +275,32 @@ def _entry(fs: FileSystem, handle: Any, prefix: str) -> Entry | None:
     return entry
 
 
-def _native_entry(fs: FileSystem, rec: tuple[Any, ...], prefix: str) -> Entry:
-    """An :class:`Entry` from one record of ``_tskcore.FileSystem.list_dir``."""
-    raw_name, meta_addr, meta_seq, name_type, name_flags, meta, attrs = rec
-    # The core hands over a str when the name is valid UTF-8 without control characters.
-    name, problems = (raw_name, []) if type(raw_name) is str else decode_name(raw_name)
-    entry = Entry(
-        fs=fs,
-        path=prefix + name,
-        name=name,
-        inode=meta_addr,
-        sequence=meta_seq if fs.fs_type == "NTFS" else None,
-        name_type=NAME_TYPES.get(name_type, "unknown"),
-        meta_type=None,
-        name_allocated=not name_flags & _NAME_UNALLOC,
-        meta_allocated=None,
-        name_problems=problems,
-        handle=NativeFile(fs.native, meta_addr),
-        times=meta[6] if meta is not None else {},
-    )
-    if meta is not None:
-        mtype, mflags, entry.size, entry.mode, entry.uid, entry.gid, _ = meta
-        entry.meta_type = META_TYPES.get(mtype, "unknown")
-        entry.meta_allocated = bool(mflags & _META_ALLOC)
-        if entry.is_ntfs:
+def _native_maker(fs: FileSystem) -> Callable[[tuple[Any, ...], str], Entry]:
+    """An :class:`Entry` from one record of ``_tskcore.FileSystem.list_dir``, with what is
+    fixed for the file system looked up once."""
+    ntfs = fs.fs_type == "NTFS"
+    names, metas = NAME_TYPES, META_TYPES
+
+    def make(rec: tuple[Any, ...], prefix: str) -> Entry:
+        raw_name, meta_addr, meta_seq, name_type, name_flags, meta, attrs = rec
+        # The core hands over a str when the name is valid UTF-8 without control characters.
+        name, problems = (raw_name, []) if type(raw_name) is str else decode_name(raw_name)
+        if meta is None:
+            return Entry(fs, prefix + name, name, meta_addr, meta_seq if ntfs else None,
+                         names.get(name_type, "unknown"), None, not name_flags & _NAME_UNALLOC,
+                         None, name_problems=problems)  # fmt: skip
+        mtype, mflags, size, mode, uid, gid, times, fields, stamps = meta
+        entry = Entry(fs, prefix + name, name, meta_addr, meta_seq if ntfs else None,
+                      names.get(name_type, "unknown"), metas.get(mtype, "unknown"),
+                      not name_flags & _NAME_UNALLOC, bool(mflags & _META_ALLOC), size, mode,
+                      uid, gid, times, name_problems=problems, time_fields=fields,
+                      body_stamps=stamps)  # fmt: skip
+        if ntfs:
             _apply_ntfs(entry, attrs)
             _drop_unset(entry, attrs)
-    return entry
+        return entry
+
+    return make
 
 
 def _drop_unset(entry: Entry, attrs: Any) -> None:
