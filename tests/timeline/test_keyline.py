@@ -169,6 +169,25 @@ def test_c_equals_python_on_chosen_content(backend: bool, content: dict[str, Any
 
 
 @needs_c
+def test_c_equals_python_around_16_byte_steps(backend: bool) -> None:
+    """Escapes, quotes and non-ASCII bytes at every offset of the scanner's 16-byte steps."""
+    keyer = EventKeyer(SECRET)
+    for pad in range(40):
+        for tail in ("\\", '"', "\\\\", '\\"', "é", "\n", ""):
+            content = {
+                "a" * pad: "x" * pad + tail + "y",
+                "b": ["\\" * pad, {"id": "z" * pad + tail}],
+                "i" + "d" * pad + "x": tail * 3,
+                "sal" + "t" * pad + "z": pad,
+            }
+            expected = keyer.keyed_line_py(content)
+            assert _c_line(content) == expected, (pad, tail)
+            extra = {**content, "k" * pad + tail: 1}  # declined when its key needs escapes
+            assert _c_line(extra) == (None if tail else keyer.keyed_line_py(extra)), (pad, tail)
+            assert keyer.keyed_line(extra) == keyer.keyed_line_py(extra)
+
+
+@needs_c
 @pytest.mark.parametrize(
     "content",
     [{"id": "x"}, {"salt": 1}, {"a\n": 1}, {'a"': 1}, {"a\\": 1}, {"é": 1}, {"z☃": 1}],
