@@ -22,6 +22,12 @@ setup(
             optional=True,
         ),
         Extension(
+            "evidencekit.parsers._evtxcore",
+            ["evidencekit/parsers/_evtxcore.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        Extension(
             "evidencekit.sources._tskcore",
             [f"evidencekit/sources/{name}.c" for name in ("_tskcore", "_tskhash")],
             depends=["evidencekit/sources/_tskcore.h"],

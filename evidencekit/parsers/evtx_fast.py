@@ -4,11 +4,18 @@ Gives exactly what :func:`evtx_json.record_from_json` followed by
 :func:`evidencekit.events.windows.normalize` give (tests hold the two equal on every corpus
 record and on records hypothesis bends), without the intermediate :class:`WinRecord` for
 events that no handler maps, and with the content dict built at once. A record of any
-other shape gives None: the caller takes the general path. Registers no parser.
+other shape gives None: the caller takes the general path.
+
+:func:`read_usual` (the System block and the event data -> attributes) is done by the
+optional C helper ``_evtxcore`` when it is built, unless ``EVIDENCEKIT_PURE_PYTHON=1``;
+:data:`IMPLEMENTATION` says which (a property test holds the two equal). Registers no
+parser.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from evidencekit.events.windows import WinRecord, finish_handled, keyword_failed, lookup
@@ -19,12 +26,55 @@ from evidencekit.parsers.evtx_json import SYSTEM_EXTRA, UTC_SHAPE, attrs_of, eve
 
 _DIGITS = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit -> "0"
 
+Usual = tuple[str, int, str, dict[str, Any], dict[str, Any], str, str, "str | None",
+              "str | None", "str | None", "str | None"]  # fmt: skip
+"""(provider, event id, time text, attributes, data, locator record, channel, record id,
+computer, user SID, keywords)."""
+
 
 def fast_content(
     event: dict[str, Any], raw: RawRecord, number: int, flags: tuple[str, ...], source_id: str
 ) -> EventContent | None:
     """Event content for one decoded record found by the walk, or None when the record is
     not of the usual shape (then ``record_from_json`` and ``normalize`` read it)."""
+    usual = _read(event, number)
+    if usual is None:
+        return None
+    name, eid, when, attrs, data, record, channel, rid, computer, sid, keywords = usual
+    if raw.damaged:
+        flags = (*flags, "record_damaged")
+    kind, handler, security_log = lookup(name, eid)
+    failed = keyword_failed(keywords) if keywords else False
+    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
+    if handler is None:
+        content: dict[str, Any] = {
+            "time_role": "logged",
+            "action": "access_denied" if failed and security_log else "other",
+            "time": when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
+            "time_precision": "1us",
+            "time_offset": "Z",
+            "time_original": when,
+            "kind": kind,
+            "source": source_id,
+            "locator": locator,
+            "raw_sha256": raw.sha256,
+            "attributes": attrs,
+        }
+        if flags:
+            content["flags"] = sorted(set(flags))
+        return content
+    rec = WinRecord(name, eid, channel, rid, when[:26] + "000Z", when, "Z", None, "1us",
+                    computer, sid, keywords, None, data, True)  # fmt: skip
+    ctx = Ctx(rec, attrs, failed, {}, [])
+    return finish_handled(ctx, handler(ctx), kind, source_id, locator, raw.sha256, flags)
+
+
+def read_usual(event: Any, number: int) -> Usual | None:
+    """The parts of a record of the usual shape (None for any other shape): what
+    ``record_from_json`` reads there, the base attributes ``normalize`` makes of it and
+    the locator's record number as ``_content`` gives it (the reference of ``_evtxcore``)."""
+    if type(event) is not dict:
+        return None
     system = event.get("System")
     if type(system) is not dict:
         return None
@@ -67,32 +117,7 @@ def fast_content(
     if data:
         attrs["data"] = data
     record = rid if rid and rid.isascii() and rid.isdigit() and rid[0] != "0" else str(number)
-    if raw.damaged:
-        flags = (*flags, "record_damaged")
-    kind, handler, security_log = lookup(name, eid)
-    failed = keyword_failed(keywords) if keywords else False
-    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
-    if handler is None:
-        content: dict[str, Any] = {
-            "time_role": "logged",
-            "action": "access_denied" if failed and security_log else "other",
-            "time": when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
-            "time_precision": "1us",
-            "time_offset": "Z",
-            "time_original": when,
-            "kind": kind,
-            "source": source_id,
-            "locator": locator,
-            "raw_sha256": raw.sha256,
-            "attributes": attrs,
-        }
-        if flags:
-            content["flags"] = sorted(set(flags))
-        return content
-    rec = WinRecord(name, eid, channel, rid, when[:26] + "000Z", when, "Z", None, "1us",
-                    computer, sid, keywords, None, data, True)  # fmt: skip
-    ctx = Ctx(rec, attrs, failed, {}, [])
-    return finish_handled(ctx, handler(ctx), kind, source_id, locator, raw.sha256, flags)
+    return name, eid, when, attrs, data, record, channel, rid, computer, sid, keywords
 
 
 def _system(attrs: dict[str, Any], get: Any) -> None:
@@ -108,3 +133,21 @@ def _system(attrs: dict[str, Any], get: Any) -> None:
             pid, tid = xattrs.get("ProcessID"), xattrs.get("ThreadID")
             attrs["process_id"] = str(pid) if type(pid) is int else text(pid)
             attrs["thread_id"] = str(tid) if type(tid) is int else text(tid)
+
+
+def _c_reader() -> Callable[[Any, int], Usual | None] | None:
+    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
+        return None
+    try:
+        from evidencekit.parsers import _evtxcore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    _evtxcore.setup(text, event_data)
+    reader: Callable[[Any, int], Usual | None] = _evtxcore.read_usual
+    return reader
+
+
+_C_READ = _c_reader()
+_read = _C_READ or read_usual
+IMPLEMENTATION = "c" if _C_READ is not None else "python"
+"""``"c"`` when :func:`read_usual` runs in the ``_evtxcore`` helper, else ``"python"``."""

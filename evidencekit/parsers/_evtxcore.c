@@ -1,0 +1,324 @@
+/*
+ * The .evtx reader's per-record work on the usual record shape: evtx_fast.read_usual in C.
+ *
+ * read_usual(event, number) takes one record as orjson decoded the evtx package's JSON and
+ * returns (provider, event id, time text, attributes, data, locator record, channel,
+ * record id, computer, user SID, keywords), or None when the record is not of the usual
+ * shape. Values other than text, integers and null are handed to the Python helpers given
+ * to setup() (evtx_json.text and evtx_json.event_data), so rare shapes are read by the
+ * one reference. A hypothesis test holds this byte-identical to the Python reference.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <string.h>
+
+static PyObject *text_fn, *event_data_fn;
+
+enum {
+    K_SYSTEM, K_PROVIDER, K_ATTRS, K_NAME, K_TIMECREATED, K_SYSTEMTIME, K_EVENTID,
+    K_CHANNEL, K_RECORDID, K_COMPUTER, K_KEYWORDS, K_SECURITY, K_USERID, K_EXECUTION,
+    K_PROCESSID, K_THREADID, K_EVENTDATA, K_VERSION, K_LEVEL, K_TASK, K_OPCODE,
+    A_EVENT_ID, A_PROVIDER, A_CHANNEL, A_RECORD_ID, A_COMPUTER, A_USER_SID, A_KEYWORDS,
+    A_VERSION, A_LEVEL, A_TASK, A_OPCODE, A_PROCESS_ID, A_THREAD_ID, A_RECORD_NUMBER,
+    A_DATA, S_EMPTY, N_KEYS
+};
+static const char *key_text[N_KEYS] = {
+    "System", "Provider", "#attributes", "Name", "TimeCreated", "SystemTime", "EventID",
+    "Channel", "EventRecordID", "Computer", "Keywords", "Security", "UserID", "Execution",
+    "ProcessID", "ThreadID", "EventData", "Version", "Level", "Task", "Opcode",
+    "event_id", "provider", "channel", "record_id", "computer", "user_sid", "keywords",
+    "version", "level", "task", "opcode", "process_id", "thread_id", "record_number",
+    "data", ""};
+static PyObject *K[N_KEYS];
+
+/* Borrowed d[key] when d is a dict holding key, else NULL (no exception set). */
+static PyObject *item(PyObject *d, int key) {
+    return PyDict_Check(d) ? PyDict_GetItemWithError(d, K[key]) : NULL;
+}
+
+/* opt(): None stays None (returned as NULL), text stays, anything else str(). New ref. */
+static int opt(PyObject *value, PyObject **out) {
+    *out = NULL;
+    if (value == NULL || value == Py_None) return 0;
+    if (PyUnicode_CheckExact(value)) {
+        Py_INCREF(value);
+        *out = value;
+        return 0;
+    }
+    *out = PyObject_Str(value);
+    return *out == NULL ? -1 : 0;
+}
+
+/* str(value) for an exact int, text for text, "" for None, else evtx_json.text(value). */
+static PyObject *as_text(PyObject *value) {
+    if (PyLong_CheckExact(value)) return PyObject_Str(value);
+    if (PyUnicode_CheckExact(value)) {
+        Py_INCREF(value);
+        return value;
+    }
+    if (value == Py_None) {
+        Py_INCREF(K[S_EMPTY]);
+        return K[S_EMPTY];
+    }
+    return PyObject_CallOneArg(text_fn, value);
+}
+
+static int put_text(PyObject *attrs, int label, PyObject *value) {
+    PyObject *t = as_text(value);
+    if (t == NULL) return -1;
+    int rc = PyDict_SetItem(attrs, K[label], t);
+    Py_DECREF(t);
+    return rc;
+}
+
+/* The usual time form: 27 ASCII characters shaped 0000-00-00T00:00:00.000000Z. */
+static int usual_time(PyObject *when) {
+    static const char shape[] = "0000-00-00T00:00:00.000000Z";
+    if (!PyUnicode_IS_ASCII(when) || PyUnicode_GET_LENGTH(when) != 27) return 0;
+    const char *s = (const char *)PyUnicode_DATA(when);
+    for (int i = 0; i < 27; i++) {
+        char c = (s[i] >= '0' && s[i] <= '9') ? '0' : s[i];
+        if (c != shape[i]) return 0;
+    }
+    return 1;
+}
+
+/* A name safe_key leaves as it is: 1-80 of [A-Za-z0-9_.:-], and (as the anchored regex
+   lets "$" match before a final newline) optionally one trailing newline. */
+static int safe_name(PyObject *key) {
+    if (!PyUnicode_CheckExact(key) || !PyUnicode_IS_ASCII(key)) return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    const char *s = (const char *)PyUnicode_DATA(key);
+    if (n > 0 && s[n - 1] == '\n') n--;
+    if (n < 1 || n > 80) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* evtx_json._event_data's common case (System and EventData only; EventData null or a
+   dict of safe names with text, integer or null values, made text in place); any other
+   shape goes to the Python function. New reference. */
+static PyObject *event_data(PyObject *event) {
+    int has_attrs = PyDict_Contains(event, K[K_ATTRS]);
+    if (has_attrs < 0) return NULL;
+    PyObject *fields = PyDict_GetItemWithError(event, K[K_EVENTDATA]);
+    if (fields == NULL && PyErr_Occurred()) return NULL;
+    if (fields != NULL && PyDict_GET_SIZE(event) - has_attrs == 2) {
+        if (fields == Py_None) return PyDict_New();
+        if (PyDict_CheckExact(fields)) {
+            PyObject *key, *value;
+            Py_ssize_t pos = 0;
+            int usual = 1;
+            while (usual && PyDict_Next(fields, &pos, &key, &value)) {
+                usual = safe_name(key) &&
+                        (PyUnicode_CheckExact(value) || PyLong_CheckExact(value) ||
+                         value == Py_None);
+            }
+            if (usual) {
+                pos = 0;
+                while (PyDict_Next(fields, &pos, &key, &value)) {
+                    if (PyUnicode_CheckExact(value)) continue;
+                    PyObject *t = value == Py_None ? (Py_INCREF(K[S_EMPTY]), K[S_EMPTY])
+                                                   : PyObject_Str(value);
+                    if (t == NULL) return NULL;
+                    /* a value change, not a key change: allowed while iterating */
+                    int rc = PyDict_SetItem(fields, key, t);
+                    Py_DECREF(t);
+                    if (rc < 0) return NULL;
+                }
+                Py_INCREF(fields);
+                return fields;
+            }
+        }
+    }
+    return PyObject_CallOneArg(event_data_fn, event);
+}
+
+/* Version, Level, Task, Opcode and the Execution process and thread ids. */
+static int system_extra(PyObject *attrs, PyObject *system) {
+    static const int keys[4] = {K_VERSION, K_LEVEL, K_TASK, K_OPCODE};
+    static const int labels[4] = {A_VERSION, A_LEVEL, A_TASK, A_OPCODE};
+    for (int i = 0; i < 4; i++) {
+        PyObject *value = PyDict_GetItemWithError(system, K[keys[i]]);
+        if (value == NULL && PyErr_Occurred()) return -1;
+        if (value != NULL && value != Py_None && put_text(attrs, labels[i], value) < 0)
+            return -1;
+    }
+    PyObject *execution = PyDict_GetItemWithError(system, K[K_EXECUTION]);
+    if (execution == NULL || !PyDict_CheckExact(execution)) return PyErr_Occurred() ? -1 : 0;
+    PyObject *xattrs = PyDict_GetItemWithError(execution, K[K_ATTRS]);
+    if (xattrs == NULL || !PyDict_CheckExact(xattrs) || PyDict_GET_SIZE(xattrs) == 0)
+        return PyErr_Occurred() ? -1 : 0;
+    PyObject *pid = PyDict_GetItemWithError(xattrs, K[K_PROCESSID]);
+    if (pid == NULL && PyErr_Occurred()) return -1;
+    if (put_text(attrs, A_PROCESS_ID, pid ? pid : Py_None) < 0) return -1;
+    PyObject *tid = PyDict_GetItemWithError(xattrs, K[K_THREADID]);
+    if (tid == NULL && PyErr_Occurred()) return -1;
+    return put_text(attrs, A_THREAD_ID, tid ? tid : Py_None);
+}
+
+/* Set attrs[label] = value when value is truthy text (a NULL value is left out). */
+static int put_if(PyObject *attrs, int label, PyObject *value, int need_true) {
+    if (value == NULL) return 0;
+    if (need_true && PyUnicode_GET_LENGTH(value) == 0) return 0;
+    return PyDict_SetItem(attrs, K[label], value);
+}
+
+typedef struct {
+    PyObject *channel, *rid, *computer, *sid, *keywords, *number, *data, *record;
+} Parts;
+
+static void parts_clear(Parts *p) {
+    Py_XDECREF(p->channel);
+    Py_XDECREF(p->rid);
+    Py_XDECREF(p->computer);
+    Py_XDECREF(p->sid);
+    Py_XDECREF(p->keywords);
+    Py_XDECREF(p->number);
+    Py_XDECREF(p->data);
+    Py_XDECREF(p->record);
+}
+
+/* Channel, record id, computer, user SID, keywords into p and attrs. */
+static int system_parts(PyObject *attrs, PyObject *system, Parts *p) {
+    PyObject *v = PyDict_GetItemWithError(system, K[K_CHANNEL]);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (opt(v, &p->channel) < 0) return -1;
+    if (p->channel == NULL || PyObject_IsTrue(p->channel) == 0) {
+        Py_XDECREF(p->channel);
+        Py_INCREF(K[S_EMPTY]);
+        p->channel = K[S_EMPTY];
+    }
+    if (put_if(attrs, A_CHANNEL, p->channel, 1) < 0) return -1;
+    v = PyDict_GetItemWithError(system, K[K_RECORDID]);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (opt(v, &p->rid) < 0 || put_if(attrs, A_RECORD_ID, p->rid, 0) < 0) return -1;
+    v = PyDict_GetItemWithError(system, K[K_COMPUTER]);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (opt(v, &p->computer) < 0 || put_if(attrs, A_COMPUTER, p->computer, 1) < 0) return -1;
+    v = PyDict_GetItemWithError(system, K[K_SECURITY]);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (v != NULL && v != Py_None) {
+        PyObject *sattrs = PyDict_CheckExact(v) ? PyDict_GetItemWithError(v, K[K_ATTRS]) : NULL;
+        if (sattrs == NULL && PyErr_Occurred()) return -1;
+        PyObject *uid = NULL;
+        if (sattrs != NULL && PyDict_CheckExact(sattrs)) {
+            uid = PyDict_GetItemWithError(sattrs, K[K_USERID]);
+            if (uid == NULL && PyErr_Occurred()) return -1;
+        }
+        if (opt(uid, &p->sid) < 0 || put_if(attrs, A_USER_SID, p->sid, 1) < 0) return -1;
+    }
+    v = PyDict_GetItemWithError(system, K[K_KEYWORDS]);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (opt(v, &p->keywords) < 0 || put_if(attrs, A_KEYWORDS, p->keywords, 1) < 0) return -1;
+    return 0;
+}
+
+/* The locator's record: the record id when it is canonical decimal, else the number. */
+static PyObject *locator_record(Parts *p) {
+    PyObject *rid = p->rid;
+    if (rid != NULL && PyUnicode_IS_ASCII(rid) && PyUnicode_GET_LENGTH(rid) > 0) {
+        const char *s = (const char *)PyUnicode_DATA(rid);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(rid), i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == n && s[0] != '0') {
+            Py_INCREF(rid);
+            return rid;
+        }
+    }
+    Py_INCREF(p->number);
+    return p->number;
+}
+
+static PyObject *build(PyObject *event, PyObject *system, PyObject *name, PyObject *eid,
+                       PyObject *when, PyObject *number) {
+    Parts p = {0};
+    PyObject *attrs = PyDict_New();
+    if (attrs == NULL) return NULL;
+    if (PyDict_SetItem(attrs, K[A_EVENT_ID], eid) < 0 ||
+        PyDict_SetItem(attrs, K[A_PROVIDER], name) < 0 || system_parts(attrs, system, &p) < 0 ||
+        system_extra(attrs, system) < 0 || (p.number = PyObject_Str(number)) == NULL)
+        goto fail;
+    if (p.rid != NULL) {
+        int same = PyUnicode_Compare(p.rid, p.number);
+        if (same == -1 && PyErr_Occurred()) goto fail;
+        if (same != 0 && PyDict_SetItem(attrs, K[A_RECORD_NUMBER], p.number) < 0) goto fail;
+    }
+    if ((p.data = event_data(event)) == NULL) goto fail;
+    int has_data = PyObject_IsTrue(p.data);
+    if (has_data < 0 || (has_data && PyDict_SetItem(attrs, K[A_DATA], p.data) < 0)) goto fail;
+    p.record = locator_record(&p);
+    PyObject *out = PyTuple_Pack(11, name, eid, when, attrs, p.data, p.record, p.channel,
+                                 p.rid ? p.rid : Py_None, p.computer ? p.computer : Py_None,
+                                 p.sid ? p.sid : Py_None, p.keywords ? p.keywords : Py_None);
+    Py_DECREF(attrs);
+    parts_clear(&p);
+    return out;
+fail:
+    Py_DECREF(attrs);
+    parts_clear(&p);
+    return NULL;
+}
+
+static PyObject *read_usual(PyObject *Py_UNUSED(module), PyObject *const *args,
+                            Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "read_usual(event, number)");
+        return NULL;
+    }
+    if (text_fn == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_evtxcore.setup() was not called");
+        return NULL;
+    }
+    PyObject *event = args[0];
+    if (!PyDict_CheckExact(event)) Py_RETURN_NONE;
+    PyObject *system = PyDict_GetItemWithError(event, K[K_SYSTEM]);
+    if (system == NULL && PyErr_Occurred()) return NULL;
+    if (system == NULL || !PyDict_CheckExact(system)) Py_RETURN_NONE;
+    PyObject *pa = item(item(system, K_PROVIDER) ?: Py_None, K_ATTRS);
+    PyObject *name = pa ? item(pa, K_NAME) : NULL;
+    PyObject *ta = item(item(system, K_TIMECREATED) ?: Py_None, K_ATTRS);
+    PyObject *when = ta ? item(ta, K_SYSTEMTIME) : NULL;
+    PyObject *eid = PyDict_GetItemWithError(system, K[K_EVENTID]);
+    if (PyErr_Occurred()) return NULL;
+    if (name == NULL || when == NULL || eid == NULL || !PyLong_CheckExact(eid) ||
+        !PyUnicode_CheckExact(name) || PyUnicode_GET_LENGTH(name) == 0 ||
+        !PyUnicode_CheckExact(when) || !usual_time(when))
+        Py_RETURN_NONE;
+    return build(event, system, name, eid, when, args[1]);
+}
+
+static PyObject *setup(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "setup(text, event_data)");
+        return NULL;
+    }
+    Py_XSETREF(text_fn, Py_NewRef(args[0]));
+    Py_XSETREF(event_data_fn, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"read_usual", (PyCFunction)(void (*)(void))read_usual, METH_FASTCALL,
+     "The usual record shape's parts (see evtx_fast.read_usual), or None."},
+    {"setup", (PyCFunction)(void (*)(void))setup, METH_FASTCALL,
+     "Give the Python helpers for rare values: evtx_json.text, evtx_json.event_data."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_evtxcore",
+                                    "Per-record work of the .evtx reader (optional C).", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__evtxcore(void) {
+    for (int i = 0; i < N_KEYS; i++) {
+        K[i] = PyUnicode_InternFromString(key_text[i]);
+        if (K[i] == NULL) return NULL;
+    }
+    return PyModule_Create(&module);
+}
