@@ -29,6 +29,7 @@
 #define BLOCK 64
 #define HASH_LEN 32
 #define HEX_LEN 32 /* the first 16 bytes of each HMAC */
+#define SCRATCH_KEPT (1 << 20) /* scratch kept between events up to this size */
 /* "id":"<hex>" and "salt":"<hex>" without their commas: one each, one in all in {}. */
 #define ID_MEMBER (6 + HEX_LEN + 1)
 #define SALT_MEMBER (8 + HEX_LEN + 1)
@@ -92,6 +93,11 @@ static int hmac_shani(KeyerObject *k, const unsigned char *data, size_t len,
     memcpy(ob, k->opad[K_SALT], BLOCK);
     memcpy(ob + BLOCK, inner[K_SALT], HASH_LEN);
     ek_shani_pair(oa, sizeof oa, out[K_ID], ob, sizeof ob, -1, out[K_SALT]);
+    if (k->scratch_cap > SCRATCH_KEPT) { /* one huge event does not pin its copy */
+        PyMem_Free(k->scratch);
+        k->scratch = NULL;
+        k->scratch_cap = 0;
+    }
     return 0;
 }
 
