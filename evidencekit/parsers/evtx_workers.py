@@ -63,11 +63,13 @@ def _ranges(chunks: int, workers: int, per_task: int) -> list[tuple[int, int]]:
 
 def _packed_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:
     """:func:`process_range` in a worker: content travels marshalled (about twice as fast
-    as pickled dicts; it holds only dicts, lists, text and integers)."""
-    results = process_range(path, header, start, stop, job)
-    for result in results:
+    as pickled dicts; it holds only dicts, lists, text and integers), each chunk's packed
+    as soon as it is decoded (holding a whole range's dicts first cost ~15% more CPU)."""
+    results = []
+    for result in iter_range(path, header, start, stop, job):
         result.packed = marshal.dumps(result.contents)
         result.contents = []
+        results.append(result)
     return results
 
 
