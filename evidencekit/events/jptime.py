@@ -121,13 +121,23 @@ class TimeParser:
         self._texts[text] = result
         return result
 
-    def _parse(self, text: str) -> ParsedTime:
+    def whole_second(self, text: str) -> tuple[str, str] | None:
+        """UTC time and offset of ``text`` when it is a whole-second local time of a minute
+        placed before (then :meth:`parse` gives them with this zone and precision ``1s``);
+        None: use :meth:`parse`."""
         if text[-3:-2] == ":":
             # Exports repeat the same minute: "2024/04/01 9:05:03", "…9:05:04", … The text
             # before the seconds maps to one UTC minute (cached only when DST-safe).
             hit = self._prefixes.get(text[:-2])
-            if hit is not None and text[-2:].isdigit() and text[-2] < "6":
-                return ParsedTime(f"{hit[0]}{text[-2:]}.000000000Z", hit[1], self.zone, "1s")
+            # ASCII digits only: "０３" or "1²" are read as 3 and 12 by the careful path.
+            if hit is not None and "0" <= text[-2] <= "5" and "0" <= text[-1] <= "9":
+                return f"{hit[0]}{text[-2:]}.000000000Z", hit[1]
+        return None
+
+    def _parse(self, text: str) -> ParsedTime:
+        quick = self.whole_second(text)
+        if quick is not None:
+            return ParsedTime(quick[0], quick[1], self.zone, "1s")
         stripped = text.strip()
         if not stripped.isascii():
             stripped = unicodedata.normalize("NFKC", stripped)
@@ -155,6 +165,7 @@ class TimeParser:
             and result.precision == "1s"
             and f.offset is None
             and text[-3:-2] == ":"
+            and text[-2:].isascii()
             and text[-2:].isdigit()
             and f.second == int(text[-2:])
             and (f.year, f.month, f.day, f.hour, f.minute, None) in self._minutes

@@ -100,6 +100,12 @@ def from_local(naive: datetime, zone: str, nanos: int | None = None) -> tuple[st
     sign = "+" if total >= 0 else "-"
     hours, rest = divmod(abs(total), 3600)
     text = f"{sign}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
-    delta = first.astimezone(UTC) - _EPOCH
+    try:
+        utc = first.astimezone(UTC)
+    except OverflowError as exc:  # the UTC day falls outside years 1..9999
+        raise TimeError(
+            f"local time {naive.isoformat()} in {zone} is outside years 1601..9999"
+        ) from exc
+    delta = utc - _EPOCH
     frac = nanos if nanos is not None else naive.microsecond * 1000
     return format_ns((delta.days * 86400 + delta.seconds) * 10**9 + frac), text

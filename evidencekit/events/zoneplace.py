@@ -18,7 +18,7 @@ def local_minute(naive: datetime, zone: str) -> tuple[str, str]:
     the UTC text built from the converted fields instead of ``strftime``."""
     first = naive.replace(tzinfo=ZoneInfo(zone), fold=0)
     text = _offset_text(naive, first.utcoffset(), first.replace(fold=1).utcoffset(), zone)
-    utc = first.astimezone(UTC)
+    utc = to_utc(first, zone)
     delta = utc - _UNIX_EPOCH
     ns = (delta.days * 86400 + delta.seconds) * 10**9 + naive.microsecond * 1000
     if not _MIN_NS <= ns <= _MAX_NS:
@@ -28,6 +28,16 @@ def local_minute(naive: datetime, zone: str) -> tuple[str, str]:
         f"{utc.second:02d}.{ns % 10**9:09d}Z",
         text,
     )
+
+
+def to_utc(aware: datetime, zone: str) -> datetime:
+    """``aware`` in UTC; a time whose UTC day falls outside years 1..9999 (0001-01-01
+    00:00 in Tokyo, 9999-12-31 23:00 in New York) raises :class:`TimeError`."""
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError as exc:
+        local = aware.replace(tzinfo=None).isoformat()
+        raise TimeError(f"local time {local} in {zone} is outside years 1601..9999") from exc
 
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
