@@ -180,7 +180,7 @@ static Py_ssize_t skip_value(const char *s, Py_ssize_t n, Py_ssize_t i) {
     return -1;
 }
 
-/* Sign of key (n bytes) against name (m bytes, a few) in code point order. */
+/* Sign of key (n bytes) against name (m bytes) in code point order (keys here are ASCII). */
 static inline int compare_key(const char *key, Py_ssize_t n, const char *name, Py_ssize_t m) {
     for (Py_ssize_t i = 0; i < n && i < m; i++)
         if (key[i] != name[i]) return (unsigned char)key[i] < (unsigned char)name[i] ? -1 : 1;
@@ -188,7 +188,8 @@ static inline int compare_key(const char *key, Py_ssize_t n, const char *name, P
 }
 
 /* Where "id" and "salt" go: the index of the first member whose key sorts after each, or
-   of the closing brace. 0 when found, FALLBACK for anything to decline. */
+   of the closing brace. 0 when found, FALLBACK for anything to decline (keys not in strictly
+   rising order, too: then the places would be wrong, and an "id" could hide further on). */
 static int find_places(const char *s, Py_ssize_t n, Py_ssize_t at[2]) {
     static const char *NAMES[2] = {"id", "salt"};
     static const Py_ssize_t LENS[2] = {2, 4};
@@ -198,10 +199,14 @@ static int find_places(const char *s, Py_ssize_t n, Py_ssize_t at[2]) {
         at[K_ID] = at[K_SALT] = 1;
         return 0;
     }
-    for (Py_ssize_t i = 1;;) {
+    for (Py_ssize_t i = 1, prev = -1, prev_len = 0;;) {
         if (s[i] != '"') return FALLBACK;
         Py_ssize_t k = key_end(s, n, i + 1);
         if (k >= n - 1 || s[k] != '"' || s[k + 1] != ':') return FALLBACK;
+        if (prev >= 0 && compare_key(s + prev, prev_len, s + i + 1, k - i - 1) >= 0)
+            return FALLBACK;
+        prev = i + 1;
+        prev_len = k - i - 1;
         for (int j = 0; j < 2; j++) {
             if (at[j] >= 0) continue;
             int c = compare_key(s + i + 1, k - i - 1, NAMES[j], LENS[j]);

@@ -205,7 +205,8 @@ def test_declined_content_falls_back_to_python(backend: bool, content: dict[str,
     "data",
     [b"", b"{", b"}", b"[]", b"1", b'"x"', b"null", b"{}x", b'{"a":}', b'{"a":1,}',
      b'{"a":1}x', b'{"a" :1}', b'{"a":1 }', b'{"a":"x}', b'{"a":"x\\"}', b'{"a":[1}',
-     b'{"a":1,"id":2}', b'{"salt":0}', b'{"a":[1]x}', b'{"a":"b"c}', b'{a:1}'],
+     b'{"a":1,"id":2}', b'{"salt":0}', b'{"a":[1]x}', b'{"a":"b"c}', b'{a:1}',
+     b'{"z":1,"id":2}', b'{"b":1,"a":2}', b'{"a":1,"a":2}', b'{"t":1,"salt":2}'],
     ids=repr,
 )  # fmt: skip
 def test_declines_what_is_not_an_orjson_object(data: bytes) -> None:
