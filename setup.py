@@ -24,6 +24,7 @@ setup(
         Extension(
             "evidencekit.parsers._evtxcore",
             ["evidencekit/parsers/_evtxcore.c"],
+            libraries=["crypto"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

@@ -7,10 +7,17 @@
  * shape. Values other than text, integers and null are handed to the Python helpers given
  * to setup() (evtx_json.text and evtx_json.event_data), so rare shapes are read by the
  * one reference. A hypothesis test holds this byte-identical to the Python reference.
+ *
+ * walk(data, pos, limit, base, records, RawRecord) is the chunk walk's usual case
+ * (evtx_chunks._walk's inline loop): from pos, every well-formed record (signature, size
+ * at least 28, inside the data, trailing size copy equal) is appended as
+ * RawRecord(number, base + offset, size, SHA-256 hex, False) until a record that is not
+ * well formed or fewer than 28 bytes before limit; returns where it stopped.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <openssl/evp.h>
 #include <string.h>
 
 static PyObject *text_fn, *event_data_fn;
@@ -294,6 +301,80 @@ static PyObject *read_usual(PyObject *Py_UNUSED(module), PyObject *const *args,
     return build(event, system, name, eid, when, args[1]);
 }
 
+static EVP_MD_CTX *sha_ctx;
+static EVP_MD *sha_md;
+
+static uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t le64(const unsigned char *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
+
+/* RawRecord(number, offset, size, sha256 hex, False): a tuple subclass without fields of
+   its own, so it is allocated by its type and filled like a tuple. */
+static PyObject *raw_record(PyTypeObject *type, const unsigned char *rec, uint32_t size,
+                            long long offset) {
+    unsigned char md[32];
+    char hex[64];
+    static const char digits[] = "0123456789abcdef";
+    if (!EVP_DigestInit_ex(sha_ctx, sha_md, NULL) || !EVP_DigestUpdate(sha_ctx, rec, size) ||
+        !EVP_DigestFinal_ex(sha_ctx, md, NULL)) {
+        PyErr_SetString(PyExc_RuntimeError, "SHA-256 failed");
+        return NULL;
+    }
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    PyObject *out = type->tp_alloc(type, 5);
+    if (out == NULL) return NULL;
+    PyObject *items[5] = {PyLong_FromUnsignedLongLong(le64(rec + 8)),
+                          PyLong_FromLongLong(offset), PyLong_FromUnsignedLong(size),
+                          PyUnicode_FromStringAndSize(hex, 64), Py_NewRef(Py_False)};
+    for (int i = 0; i < 5; i++) {
+        if (items[i] == NULL) {
+            for (int j = 0; j < 5; j++) Py_XDECREF(items[j]);
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, items[i]);
+    }
+    return out;
+}
+
+static PyObject *walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !PyBytes_CheckExact(args[0]) || !PyList_CheckExact(args[4]) ||
+        !PyType_Check(args[5]) || !PyType_IsSubtype((PyTypeObject *)args[5], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "walk(data, pos, limit, base, records, RawRecord)");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), limit = PyLong_AsSsize_t(args[2]);
+    long long base = PyLong_AsLongLong(args[3]);
+    if (PyErr_Occurred()) return NULL;
+    if (sha_ctx == NULL) sha_ctx = EVP_MD_CTX_new();
+    if (sha_md == NULL) sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha_ctx == NULL || sha_md == NULL) return PyErr_NoMemory();
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t top = PyBytes_GET_SIZE(args[0]);
+    PyTypeObject *type = (PyTypeObject *)args[5];
+    while (pos >= 0 && pos + 28 <= limit && pos + 28 <= top) {
+        const unsigned char *rec = data + pos;
+        uint32_t size = le32(rec + 4);
+        Py_ssize_t stop = pos + (Py_ssize_t)size;
+        if (memcmp(rec, "\x2a\x2a\x00\x00", 4) != 0 || size < 28 || stop > top ||
+            le32(data + stop - 4) != size)
+            break;
+        PyObject *raw = raw_record(type, rec, size, base + pos);
+        if (raw == NULL || PyList_Append(args[4], raw) < 0) {
+            Py_XDECREF(raw);
+            return NULL;
+        }
+        Py_DECREF(raw);
+        pos = stop;
+    }
+    return PyLong_FromSsize_t(pos);
+}
+
 static PyObject *setup(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "setup(text, event_data)");
@@ -309,6 +390,8 @@ static PyMethodDef methods[] = {
      "The usual record shape's parts (see evtx_fast.read_usual), or None."},
     {"setup", (PyCFunction)(void (*)(void))setup, METH_FASTCALL,
      "Give the Python helpers for rare values: evtx_json.text, evtx_json.event_data."},
+    {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
+     "The chunk walk's usual case (see evtx_chunks._walk); returns where it stopped."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_evtxcore",

@@ -12,11 +12,12 @@ Registers no parser.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 FILE_MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
@@ -127,7 +128,24 @@ def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
     """Collect every record from byte 512 up to the free-space offset. Each break in the
     chain of records is noted and the walk resumes at the next offset that holds a
     well-formed record. A record whose only flaw is its trailing size copy is kept (marked
-    damaged): its header still says where its bytes are."""
+    damaged): its header still says where its bytes are. Runs of well-formed records go
+    through the C helper when it is built (:func:`walk_py` is its reference)."""
+    if _C_WALK is None or type(data) is not bytes:
+        walk_py(scan, data, end)
+        return
+    pos = CHUNK_HEADER
+    limit = min(end, CHUNK_SIZE, len(data))
+    while pos + _RECORD_MIN <= limit:
+        pos = _C_WALK(data, pos, limit, scan.offset, scan.records, RawRecord)
+        if pos + _RECORD_MIN > limit:
+            return
+        pos = _walk_odd(scan, data, pos, limit)
+        if pos < 0:
+            return
+
+
+def walk_py(scan: ChunkScan, data: bytes, end: int) -> None:
+    """The pure-Python walk (the reference of the C helper's ``walk``)."""
     pos = CHUNK_HEADER
     limit = min(end, CHUNK_SIZE, len(data))
     size_of, copy_of, new = _RECORD_HEAD.unpack_from, _U32.unpack_from, tuple.__new__
@@ -149,6 +167,19 @@ def _walk(scan: ChunkScan, data: bytes, end: int) -> None:
         pos = _walk_odd(scan, data, pos, limit)
         if pos < 0:
             return
+
+
+def _c_walk() -> Any:
+    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
+        return None
+    try:
+        from evidencekit.parsers import _evtxcore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _evtxcore.walk
+
+
+_C_WALK = _c_walk()
 
 
 def _walk_odd(scan: ChunkScan, data: bytes, pos: int, limit: int) -> int:

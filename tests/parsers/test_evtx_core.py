@@ -155,3 +155,86 @@ def test_bent_records_were_mostly_read_through() -> None:
 )
 def test_c_reader_declines_what_python_declines(event: Any) -> None:
     assert _same(event, 1) is None
+
+
+LOGONS = "evtx/security_logons_python-evtx.evtx"
+
+
+def _walks(index: int, chunk: bytes) -> tuple[Any, Any]:
+    """(records, breaks) of the active walk and of the pure-Python walk on one chunk."""
+    from evidencekit.parsers import evtx_chunks as c
+
+    free = int.from_bytes(chunk[48:52].ljust(4, b"\x00"), "little")
+    end = free if 512 <= free <= c.CHUNK_SIZE else c.CHUNK_SIZE
+    one = c.ChunkScan(index, c.HEADER_SIZE + index * c.CHUNK_SIZE, "ok")
+    two = c.ChunkScan(index, one.offset, "ok")
+    c._walk(one, chunk, end)
+    c.walk_py(two, chunk, end)
+    return (one.records, one.breaks), (two.records, two.breaks)
+
+
+class _Chunks(list[bytes]):
+    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
+        return f"<{len(self)} chunks of {LOGONS}>"
+
+
+@pytest.fixture(scope="module")
+def logon_chunks(corpus: Path) -> list[bytes]:
+    blob = (corpus / LOGONS).read_bytes()
+    return _Chunks(
+        [
+            blob[4096 + i * 65536 : 4096 + (i + 1) * 65536]
+            for i in range((len(blob) - 4096) // 65536)
+        ]
+    )
+
+
+def test_c_walk_equals_python_on_every_corpus_chunk(logon_chunks: list[bytes]) -> None:
+    from evidencekit.parsers import evtx_chunks as c
+
+    assert c._C_WALK is not None
+    total = 0
+    for i, chunk in enumerate(logon_chunks):
+        fast, slow = _walks(i, chunk)
+        assert fast == slow
+        total += len(fast[0])
+    assert total == 2261
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    which=st.integers(0, 32),
+    hits=st.lists(
+        st.tuples(st.integers(512, 65535), st.binary(min_size=1, max_size=4)), max_size=4
+    ),
+    fields=st.lists(
+        st.tuples(
+            st.integers(0, 80),
+            st.sampled_from([0, 2, 4, 5, 7, 8, -4, -3, -1]),
+            st.binary(min_size=1, max_size=4),
+        ),
+        max_size=3,
+    ),
+    cut=st.one_of(st.none(), st.integers(0, 65536)),
+)
+def test_c_walk_equals_python_on_damaged_chunks(
+    logon_chunks: list[bytes],
+    which: int,
+    hits: list[tuple[int, bytes]],
+    fields: list[tuple[int, int, bytes]],
+    cut: int | None,
+) -> None:
+    from evidencekit.parsers import evtx_chunks as c
+
+    chunk = bytearray(logon_chunks[which % len(logon_chunks)])
+    clean = c.ChunkScan(which, c.HEADER_SIZE + which * c.CHUNK_SIZE, "ok")
+    c.walk_py(clean, bytes(chunk), c.CHUNK_SIZE)
+    for n, field, value in fields if clean.records else ():  # a signature, size, number,
+        rec = clean.records[n % len(clean.records)]  # or size copy of a record
+        at = rec.offset - clean.offset + (field % rec.size)
+        chunk[at : at + len(value)] = value
+    for at, value in hits:  # and bytes anywhere
+        chunk[at : at + len(value)] = value
+    data = bytes(chunk[:65536])[:cut]
+    fast, slow = _walks(which, data)
+    assert fast == slow
