@@ -311,6 +311,17 @@ static PyObject *role_names[2][4];
 static PyObject *field_keys[5]; /* time_role, time, time_original, time_offset, time_precision */
 static PyObject *utc_mark;      /* "Z" */
 
+/* (a, b) as a new tuple of two ints (Py_BuildValue parses its format every call). */
+static PyObject *pair(long long a, unsigned int b) {
+    PyObject *t = PyTuple_New(2);
+    if (!t) return NULL;
+    PyObject *x = PyLong_FromLongLong(a), *y = PyLong_FromUnsignedLong(b);
+    if (!x || !y) { Py_XDECREF(x); Py_XDECREF(y); Py_DECREF(t); return NULL; }
+    PyTuple_SET_ITEM(t, 0, x);
+    PyTuple_SET_ITEM(t, 1, y);
+    return t;
+}
+
 /* Nonzero times only, in the order crtime, mtime, atime, ctime (walk._set_times). */
 static PyObject *times_dict(const TSK_FS_META *m, int ntfs) {
     const long long secs[4] = {m->crtime, m->mtime, m->atime, m->ctime};
@@ -318,7 +329,7 @@ static PyObject *times_dict(const TSK_FS_META *m, int ntfs) {
     PyObject *d = PyDict_New();
     for (int i = 0; d && i < 4; i++) {
         if (!secs[i] && !nanos[i]) continue;
-        PyObject *v = Py_BuildValue("(LI)", secs[i], nanos[i]);
+        PyObject *v = pair(secs[i], nanos[i]);
         if (!v || PyDict_SetItem(d, role_names[ntfs][i], v) < 0) Py_CLEAR(d);
         Py_XDECREF(v);
     }
@@ -328,12 +339,31 @@ static PyObject *times_dict(const TSK_FS_META *m, int ntfs) {
 #define UTC_MIN_S (-11644473600LL) /* 1601-01-01, events.time.format_ns's range */
 #define UTC_MAX_S 253402300799LL   /* 9999-12-31T23:59:59 */
 
-/* events.time.format_ns(seconds * 10**9 + nanos) into buf (31 bytes), or 0 when outside
- * its range. Days to civil date: H. Hinnant's algorithm, proleptic Gregorian. */
-static int utc_text(long long secs, unsigned int nanos, char *buf) {
+/* The decimal digits of v, zero-padded to width, at p; returns the end. */
+static char *digits(char *p, unsigned long long v, int width) {
+    char tmp[24];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n < width) tmp[n++] = '0';
+    while (n) *p++ = tmp[--n];
+    return p;
+}
+
+/* An ASCII buffer as str. */
+static PyObject *ascii_text(const char *buf, Py_ssize_t len) {
+    PyObject *s = PyUnicode_New(len, 127);
+    if (s) memcpy(PyUnicode_1BYTE_DATA(s), buf, (size_t)len);
+    return s;
+}
+
+/* events.time.format_ns(seconds * 10**9 + nanos) as str, or NULL without an exception
+ * when outside its range. Days to civil date: H. Hinnant's algorithm, proleptic
+ * Gregorian. */
+static PyObject *utc_text(long long secs, unsigned int nanos) {
+    if (secs < UTC_MIN_S - 5 || secs > UTC_MAX_S) return NULL; /* (no overflow below) */
     secs += nanos / 1000000000u;
     nanos %= 1000000000u;
-    if (secs < UTC_MIN_S || secs > UTC_MAX_S) return 0;
+    if (secs < UTC_MIN_S || secs > UTC_MAX_S) return NULL;
     long long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     long long rest = secs - days * 86400;
     long long z = days + 719468;
@@ -342,70 +372,128 @@ static int utc_text(long long secs, unsigned int nanos, char *buf) {
     long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     long long mp = (5 * doy + 2) / 153;
-    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    int year = (int)(yoe + era * 400 + (month <= 2));
-    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", year, month, day,
-             (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60), nanos);
-    return 1;
+    long long month = mp < 10 ? mp + 3 : mp - 9;
+    char buf[32], *p = buf;
+    p = digits(p, (unsigned long long)(yoe + era * 400 + (month <= 2)), 4);
+    *p++ = '-';
+    p = digits(p, (unsigned long long)month, 2);
+    *p++ = '-';
+    p = digits(p, (unsigned long long)(doy - (153 * mp + 2) / 5 + 1), 2);
+    *p++ = 'T';
+    p = digits(p, (unsigned long long)(rest / 3600), 2);
+    *p++ = ':';
+    p = digits(p, (unsigned long long)(rest / 60 % 60), 2);
+    *p++ = ':';
+    p = digits(p, (unsigned long long)(rest % 60), 2);
+    *p++ = '.';
+    p = digits(p, nanos, 9);
+    *p++ = 'Z';
+    return ascii_text(buf, p - buf);
+}
+
+/* f"{seconds}.{nanos:09d}" (image_events' time_original). */
+static PyObject *original_text(long long secs, unsigned int nanos) {
+    char buf[48], *p = buf;
+    if (secs < 0) *p++ = '-';
+    p = digits(p, secs < 0 ? 0ULL - (unsigned long long)secs : (unsigned long long)secs, 1);
+    *p++ = '.';
+    p = digits(p, nanos, 9);
+    return ascii_text(buf, p - buf);
+}
+
+/* One entry_times dict: time_role, time, time_original, time_offset, time_precision; a
+ * copy of the template (time_offset and time_precision set) with three values replaced. */
+static PyObject *time_field(PyObject *tmpl, PyObject *role, PyObject *text, PyObject *orig) {
+    PyObject *d = PyDict_Copy(tmpl);
+    if (d && (PyDict_SetItem(d, field_keys[0], role) || PyDict_SetItem(d, field_keys[1], text) ||
+              PyDict_SetItem(d, field_keys[2], orig)))
+        Py_CLEAR(d);
+    return d;
 }
 
 /* image_events.entry_times of a UTC file system (roles in sorted order: atime, crtime,
- * ctime, mtime), and the body file's (atime, mtime, ctime, crtime) seconds. Sets *fields
- * to None when a time is outside format_ns's range (Python then raises its TimeError). */
-static int utc_fields(const TSK_FS_META *m, PyObject *precision, PyObject **fields,
+ * ctime, mtime), and the body file's (atime, mtime, ctime, crtime) seconds. Both are
+ * None when a time is outside format_ns's range (Python then raises its TimeError).
+ * Roles with the same time share its two strings (a, m and c often agree). */
+static int utc_fields(const TSK_FS_META *m, PyObject *tmpl, PyObject **fields,
                       PyObject **stamps) {
-    /* atime, crtime, ctime, mtime: the order sorted() gives the role names */
     const long long secs[4] = {m->atime, m->crtime, m->ctime, m->mtime};
     const unsigned int nanos[4] = {m->atime_nano, m->crtime_nano, m->ctime_nano, m->mtime_nano};
     static const int role_of[4] = {2, 0, 3, 1}; /* index into role_names[0] */
     long long epoch[4] = {0, 0, 0, 0};
+    PyObject *text[4] = {NULL}, *orig[4] = {NULL};
     PyObject *list = PyList_New(0);
+    int out_of_range = 0;
     for (int i = 0; list && i < 4; i++) {
         if (!secs[i] && !nanos[i]) continue;
-        char text[32], original[48];
-        if (!utc_text(secs[i], nanos[i], text)) {
-            Py_DECREF(list);
-            *fields = Py_NewRef(Py_None);
-            *stamps = Py_NewRef(Py_None);
-            return 0;
+        for (int j = 0; j < i && !text[i]; j++)
+            if (text[j] && secs[j] == secs[i] && nanos[j] == nanos[i]) {
+                text[i] = Py_NewRef(text[j]);
+                orig[i] = Py_NewRef(orig[j]);
+            }
+        if (!text[i]) {
+            text[i] = utc_text(secs[i], nanos[i]);
+            if (!text[i] && !PyErr_Occurred()) { out_of_range = 1; break; }
+            orig[i] = text[i] ? original_text(secs[i], nanos[i]) : NULL;
         }
         epoch[i] = secs[i] + nanos[i] / 1000000000u;
-        snprintf(original, sizeof original, "%lld.%09u", secs[i], nanos[i]);
-        PyObject *d = PyDict_New();
-        PyObject *t = PyUnicode_FromString(text), *o = PyUnicode_FromString(original);
-        int bad = !d || !t || !o || PyDict_SetItem(d, field_keys[0], role_names[0][role_of[i]]) ||
-                  PyDict_SetItem(d, field_keys[1], t) || PyDict_SetItem(d, field_keys[2], o) ||
-                  PyDict_SetItem(d, field_keys[3], utc_mark) ||
-                  PyDict_SetItem(d, field_keys[4], precision) || PyList_Append(list, d);
+        PyObject *d = orig[i] ? time_field(tmpl, role_names[0][role_of[i]], text[i], orig[i])
+                              : NULL;
+        if (!d || PyList_Append(list, d) < 0) Py_CLEAR(list);
         Py_XDECREF(d);
-        Py_XDECREF(t);
-        Py_XDECREF(o);
-        if (bad) Py_CLEAR(list);
+    }
+    for (int i = 0; i < 4; i++) { Py_XDECREF(text[i]); Py_XDECREF(orig[i]); }
+    if (out_of_range) {
+        Py_DECREF(list);
+        *fields = Py_NewRef(Py_None);
+        *stamps = Py_NewRef(Py_None);
+        return 0;
     }
     if (!list) return -1;
     /* body order: atime, mtime, ctime, crtime */
-    *stamps = Py_BuildValue("(LLLL)", epoch[0], epoch[3], epoch[2], epoch[1]);
-    if (!*stamps) { Py_DECREF(list); return -1; }
+    const long long order[4] = {epoch[0], epoch[3], epoch[2], epoch[1]};
+    PyObject *t = PyTuple_New(4);
+    for (int i = 0; t && i < 4; i++) {
+        PyObject *v = PyLong_FromLongLong(order[i]);
+        if (!v) Py_CLEAR(t);
+        else PyTuple_SET_ITEM(t, i, v);
+    }
+    if (!t) { Py_DECREF(list); return -1; }
     *fields = list;
+    *stamps = t;
     return 0;
 }
 
-/* precision: NULL, or entry_times' time_precision for a UTC file system (then the fields
- * and body seconds are made here too; else both are None). */
-static PyObject *meta_tuple(const TSK_FS_META *m, int ntfs, PyObject *precision) {
+/* A new tuple of n owned references (each stolen, NULLs allowed: then all are released). */
+static PyObject *tuple_of(Py_ssize_t n, PyObject **items) {
+    PyObject *t = NULL;
+    int ok = 1;
+    for (Py_ssize_t i = 0; i < n; i++) ok = ok && items[i];
+    if (ok) t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (t) PyTuple_SET_ITEM(t, i, items[i]);
+        else Py_XDECREF(items[i]);
+    }
+    return t;
+}
+
+/* tmpl: NULL, or a time field template for a UTC file system (then the fields and body
+ * seconds are made here too; else both are None). */
+static PyObject *meta_tuple(const TSK_FS_META *m, int ntfs, PyObject *tmpl) {
     PyObject *fields = NULL, *stamps = NULL;
-    if (!precision || ntfs) {
+    if (!tmpl || ntfs) {
         fields = Py_NewRef(Py_None);
         stamps = Py_NewRef(Py_None);
-    } else if (utc_fields(m, precision, &fields, &stamps) < 0) {
+    } else if (utc_fields(m, tmpl, &fields, &stamps) < 0) {
         return NULL;
     }
-    PyObject *times = times_dict(m, ntfs);
-    if (!times) { Py_DECREF(fields); Py_DECREF(stamps); return NULL; }
-    return Py_BuildValue("(iiLiKKNNN)", (int)m->type, (int)m->flags, (long long)m->size,
-                         (int)m->mode, (unsigned long long)m->uid, (unsigned long long)m->gid,
-                         times, fields, stamps);
+    PyObject *items[9] = {
+        PyLong_FromLong((long)m->type), PyLong_FromLong((long)m->flags),
+        PyLong_FromLongLong((long long)m->size), PyLong_FromLong((long)m->mode),
+        PyLong_FromUnsignedLongLong((unsigned long long)m->uid),
+        PyLong_FromUnsignedLongLong((unsigned long long)m->gid), times_dict(m, ntfs), fields,
+        stamps};
+    return tuple_of(9, items);
 }
 
 /* The name as str when it is valid UTF-8 without control characters, else the bytes
@@ -422,20 +510,86 @@ static PyObject *name_object(const char *nm) {
     return PyBytes_FromStringAndSize(nm, (Py_ssize_t)len);
 }
 
-static PyObject *entry_tuple(const EntryRec *e, int ntfs, PyObject *precision) {
+static PyObject *entry_tuple(const EntryRec *e, int ntfs, PyObject *tmpl) {
     const TSK_FS_NAME *n = e->file->name;
     const TSK_FS_META *m = entry_meta(e);
-    PyObject *meta = m ? meta_tuple(m, ntfs, precision) : Py_NewRef(Py_None);
+    PyObject *meta = m ? meta_tuple(m, ntfs, tmpl) : Py_NewRef(Py_None);
     if (!meta) return NULL;
     PyObject *attrs = (ntfs && m) ? attrs_tuple(e) : Py_NewRef(Py_None);
     if (!attrs) { Py_DECREF(meta); return NULL; }
     PyObject *name = name_object(n->name ? n->name : "");
     if (!name) { Py_DECREF(meta); Py_DECREF(attrs); return NULL; }
-    return Py_BuildValue("(NKIiiNN)", name, (unsigned long long)n->meta_addr,
-                         (unsigned int)n->meta_seq, (int)n->type, (int)n->flags, meta, attrs);
+    PyObject *items[7] = {name, PyLong_FromUnsignedLongLong((unsigned long long)n->meta_addr),
+                          PyLong_FromUnsignedLong((unsigned long)n->meta_seq),
+                          PyLong_FromLong((long)n->type), PyLong_FromLong((long)n->flags), meta,
+                          attrs};
+    return tuple_of(7, items);
 }
 
-static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
+/* ----------------------------------------------------------------- Listing */
+
+/* One directory's entries, loaded by libtsk and handed out one tuple at a time: each
+ * entry's objects are made when asked for, so they die young (a whole directory made at
+ * once is promoted through the collector's generations and traversed again). */
+typedef struct {
+    PyObject_HEAD
+    FSObject *fs;     /* holds the TSK handle the records came from */
+    EntryRec *recs;   /* NULL once released */
+    size_t count, next;
+    int ntfs;
+    PyObject *tmpl;   /* time field template, or NULL */
+} ListingObject;
+
+static void Listing_release(ListingObject *self) {
+    if (!self->recs) return;
+    EntryRec *recs = self->recs;
+    self->recs = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&self->fs->lock);
+    free_entries(recs, self->count);
+    pthread_mutex_unlock(&self->fs->lock);
+    Py_END_ALLOW_THREADS
+}
+
+static void Listing_dealloc(ListingObject *self) {
+    Listing_release(self);
+    Py_XDECREF(self->tmpl);
+    Py_XDECREF(self->fs);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Listing_next(ListingObject *self) {
+    if (!self->recs || self->next >= self->count) {
+        Listing_release(self);
+        return NULL; /* StopIteration */
+    }
+    return entry_tuple(&self->recs[self->next++], self->ntfs, self->tmpl);
+}
+
+static PyTypeObject ListingType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "evidencekit.sources._tskcore.Listing",
+    .tp_basicsize = sizeof(ListingObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The entries of one directory (from FileSystem.iter_dir), one tuple at a time",
+    .tp_dealloc = (destructor)Listing_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)Listing_next,
+};
+
+/* The time field template (time_offset and time_precision set): its key order is
+ * entry_times' (copies keep it). */
+static PyObject *field_template(PyObject *precision) {
+    PyObject *tmpl = PyDict_New();
+    if (!tmpl || PyDict_SetItem(tmpl, field_keys[0], Py_None) ||
+        PyDict_SetItem(tmpl, field_keys[1], Py_None) ||
+        PyDict_SetItem(tmpl, field_keys[2], Py_None) ||
+        PyDict_SetItem(tmpl, field_keys[3], utc_mark) ||
+        PyDict_SetItem(tmpl, field_keys[4], precision))
+        Py_CLEAR(tmpl);
+    return tmpl;
+}
+
+static PyObject *FS_iter_dir(FSObject *self, PyObject *args) {
     unsigned long long inode;
     PyObject *precision = Py_None;
     if (!fs_is_open(self) || !PyArg_ParseTuple(args, "K|O", &inode, &precision)) return NULL;
@@ -443,9 +597,16 @@ static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "precision must be a str or None");
         return NULL;
     }
-    if (precision == Py_None) precision = NULL;
-    EntryRec *recs;
-    size_t count;
+    ListingObject *out = PyObject_New(ListingObject, &ListingType);
+    if (!out) return NULL;
+    out->fs = (FSObject *)Py_NewRef(self);
+    out->recs = NULL;
+    out->count = out->next = 0;
+    out->ntfs = TSK_FS_TYPE_ISNTFS(self->fs->ftype);
+    out->tmpl = precision == Py_None ? NULL : field_template(precision);
+    if (precision != Py_None && !out->tmpl) { Py_DECREF(out); return NULL; }
+    EntryRec *recs = NULL;
+    size_t count = 0;
     TSK_FS_DIR *dir;
     char err[4096] = ""; /* TSK messages are at most two 1 KiB parts */
     Py_BEGIN_ALLOW_THREADS
@@ -455,23 +616,26 @@ static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
         const char *msg = tsk_error_get();
         snprintf(err, sizeof err, "%s", msg ? msg : "unknown TSK error");
         tsk_error_reset();
+    } else {
+        tsk_fs_dir_close(dir); /* the loaded files are copies, closed on their own */
     }
     pthread_mutex_unlock(&self->lock);
     Py_END_ALLOW_THREADS
-    if (!dir) return PyErr_Format(PyExc_OSError, "Unable to open directory: %s", err);
-    int ntfs = TSK_FS_TYPE_ISNTFS(self->fs->ftype);
-    PyObject *list = recs ? PyList_New((Py_ssize_t)count) : PyErr_NoMemory();
-    for (size_t i = 0; list && i < count; i++) {
-        PyObject *t = entry_tuple(&recs[i], ntfs, precision);
-        if (!t) Py_CLEAR(list);
-        else PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    if (!dir) {
+        Py_DECREF(out);
+        return PyErr_Format(PyExc_OSError, "Unable to open directory: %s", err);
     }
-    Py_BEGIN_ALLOW_THREADS
-    pthread_mutex_lock(&self->lock);
-    free_entries(recs, count);
-    tsk_fs_dir_close(dir);
-    pthread_mutex_unlock(&self->lock);
-    Py_END_ALLOW_THREADS
+    if (!recs) { Py_DECREF(out); return PyErr_NoMemory(); }
+    out->recs = recs;
+    out->count = count;
+    return (PyObject *)out;
+}
+
+static PyObject *FS_list_dir(FSObject *self, PyObject *args) {
+    PyObject *listing = FS_iter_dir(self, args);
+    if (!listing) return NULL;
+    PyObject *list = PySequence_List(listing);
+    Py_DECREF(listing);
     return list;
 }
 
@@ -529,6 +693,8 @@ static PyObject *FS_get(FSObject *self, void *closure) {
 }
 
 static PyMethodDef FS_methods[] = {
+    {"iter_dir", (PyCFunction)FS_iter_dir, METH_VARARGS,
+     "iter_dir(inode[, precision]) -> iterator of list_dir's tuples, made one at a time"},
     {"list_dir", (PyCFunction)FS_list_dir, METH_VARARGS,
      "list_dir(inode[, precision]) -> [(name, meta_addr, meta_seq, name_type, name_flags, "
      "meta, attrs)]; meta = (type, flags, size, mode, uid, gid, times, time_fields, "
@@ -561,14 +727,51 @@ PyTypeObject FSType = {
     .tp_getset = FS_getset,
 };
 
+/* utc_fields(crtime, crtime_nano, mtime, mtime_nano, atime, atime_nano, ctime, ctime_nano,
+ * precision): what iter_dir gives an entry with these times as (time_fields, body_stamps),
+ * for tests holding it to image_events.entry_times. */
+static PyObject *tskcore_utc_fields(PyObject *module, PyObject *args) {
+    long long s[4];
+    unsigned int n[4];
+    PyObject *precision;
+    if (!PyArg_ParseTuple(args, "LILILILIU", &s[0], &n[0], &s[1], &n[1], &s[2], &n[2], &s[3],
+                          &n[3], &precision))
+        return NULL;
+    TSK_FS_META m;
+    memset(&m, 0, sizeof m);
+    m.crtime = (time_t)s[0];
+    m.crtime_nano = n[0];
+    m.mtime = (time_t)s[1];
+    m.mtime_nano = n[1];
+    m.atime = (time_t)s[2];
+    m.atime_nano = n[2];
+    m.ctime = (time_t)s[3];
+    m.ctime_nano = n[3];
+    PyObject *tmpl = field_template(precision), *fields, *stamps;
+    if (!tmpl) return NULL;
+    int rc = utc_fields(&m, tmpl, &fields, &stamps);
+    Py_DECREF(tmpl);
+    if (rc < 0) return NULL;
+    PyObject *items[2] = {fields, stamps};
+    return tuple_of(2, items);
+}
+
+static PyMethodDef tskcore_functions[] = {
+    {"utc_fields", tskcore_utc_fields, METH_VARARGS,
+     "utc_fields(crtime, crtime_nano, mtime, mtime_nano, atime, atime_nano, ctime, "
+     "ctime_nano, precision) -> (time_fields, body_stamps) as iter_dir makes them"},
+    {NULL}};
+
 /* ------------------------------------------------------------------ module */
 
 static struct PyModuleDef tskcore_module = {
     PyModuleDef_HEAD_INIT, "_tskcore", "Native libtsk core of evidencekit.sources", -1,
-    NULL, NULL, NULL, NULL, NULL};
+    tskcore_functions, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__tskcore(void) {
-    if (PyType_Ready(&ImageType) < 0 || PyType_Ready(&FSType) < 0) return NULL;
+    if (PyType_Ready(&ImageType) < 0 || PyType_Ready(&FSType) < 0 ||
+        PyType_Ready(&ListingType) < 0)
+        return NULL;
     static const char *roles[2][4] = {{"crtime", "mtime", "atime", "ctime"},
                                       {"si_crtime", "si_mtime", "si_atime", "si_ctime"}};
     for (int k = 0; k < 2; k++)

@@ -210,7 +210,7 @@ def _open_dir(
 ) -> Iterator[Any] | WalkProblem:
     try:
         if fs.native is not None:
-            listing: Iterator[Any] = iter(fs.native.list_dir(inode, precision))
+            listing: Iterator[Any] = fs.native.iter_dir(inode, precision)
             return listing
         directory = fs.fs.open_dir(inode=inode)
         # A generator: walk resumes it after a sub-directory, and iter() on a pytsk3
