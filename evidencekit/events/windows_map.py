@@ -109,20 +109,55 @@ def decode_access_mask(
     when the type is unknown), registry names for ``Key``; for other types they are given
     as ``Specific:0x...``. Standard and generic rights are named for every type.
     """
+    found = _decoded(text, object_type)
+    return None if found is None else (found[0], list(found[1]))
+
+
+_MASKS: dict[tuple[str, str], tuple[int, tuple[str, ...]] | None] = {}
+
+
+def _decoded(text: str | None, object_type: str | None) -> tuple[int, tuple[str, ...]] | None:
+    """:func:`decode_access_mask` with the names as a tuple, cached by text and type (a
+    log repeats a few masks millions of times)."""
     if not text:
         return None
+    kind = object_type or ""
+    key = (text, kind)
+    if key in _MASKS:
+        return _MASKS[key]
     try:
         value = int(text.strip(), 16)
     except ValueError:
-        return None
-    kind = object_type or ""
+        found = None
+    else:
+        found = value, tuple(_right_names(value, kind))
+    if len(_MASKS) < 4096:
+        _MASKS[key] = found
+    return found
+
+
+def _right_names(value: int, kind: str) -> list[str]:
     if kind in _FILE_TYPES:
-        return value, [name for bit, name in ACCESS_RIGHTS if value & bit]
+        return [name for bit, name in ACCESS_RIGHTS if value & bit]
     table = KEY_RIGHTS if kind == "Key" else ()
     names = [name for bit, name in table if value & bit]
     if not table and value & 0xFFFF:
         names.append(f"Specific:{value & 0xFFFF:#x}")
-    return value, names + [name for bit, name in _STANDARD if value & bit]
+    return names + [name for bit, name in _STANDARD if value & bit]
+
+
+def texts(data: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
+    """:meth:`Ctx.d` for several fields at once (handlers read many fields of each event)."""
+    out: list[str | None] = []
+    for name in names:
+        value = data.get(name)
+        if value is not None:
+            if type(value) is not str:
+                value = str(value)
+            if value in _EMPTY:
+                value = None
+        out.append(value)
+    return out
 
 
 def mask_action(mask: int, object_type: str | None = None) -> str:
@@ -139,27 +174,38 @@ def mask_action(mask: int, object_type: str | None = None) -> str:
 
 
 def who(ctx: Ctx, prefix: str, process: str | None = None) -> None:
+    names = _WHO.get(prefix) or _who_fields(prefix)
+    user, domain, sid, ip = texts(ctx.rec.data, names)
     ctx.put(
         "actor",
-        user=ctx.d(prefix + "UserName"),
-        domain=ctx.d(prefix + "DomainName"),
-        sid=ctx.d(prefix + "UserSid") or ctx.rec.user_sid,
+        user=user,
+        domain=domain,
+        sid=sid or ctx.rec.user_sid,
         host=ctx.rec.computer,
-        ip=ctx.d("IpAddress"),
+        ip=ip,
         process=process,
     )
 
 
-def _mask_attrs(ctx: Ctx) -> int | None:
+def _who_fields(prefix: str) -> tuple[str, ...]:
+    return prefix + "UserName", prefix + "DomainName", prefix + "UserSid", "IpAddress"
+
+
+_WHO = {prefix: _who_fields(prefix) for prefix in ("Subject", "Target")}
+
+
+def _mask_attrs(ctx: Ctx, object_type: str | None) -> int | None:
+    """Access mask and right names into the attributes (``object_type``: the event's
+    ObjectType field as :meth:`Ctx.d` gives it)."""
     text = ctx.d("AccessMask")
-    if decode_access_mask(text) is None and ctx.rec.message:
+    if ctx.rec.message and _decoded(text, None) is None:
         m = re.search(r"(?:Access Mask|アクセス マスク):\s*(0x[0-9A-Fa-f]+)", ctx.rec.message)
         text = m.group(1) if m else None
-    decoded = decode_access_mask(text, ctx.d("ObjectType"))
+    decoded = _decoded(text, object_type)
     if text is None or decoded is None:
         return None
     ctx.attrs["access_mask"] = text.strip()  # as recorded
-    ctx.attrs["access_rights"] = decoded[1]
+    ctx.attrs["access_rights"] = list(decoded[1])
     return decoded[0]
 
 
@@ -168,15 +214,20 @@ def _mask_attrs(ctx: Ctx) -> int | None:
 
 def _object_access(ctx: Ctx) -> str:
     """4656 handle requested, 4663 access attempted: the access mask decides."""
-    who(ctx, "Subject", ctx.d("ProcessName"))
-    ctx.put("object", kind=(ctx.d("ObjectType") or "").lower() or None, path=ctx.d("ObjectName"))
-    for name in ("HandleId", "ObjectServer"):
-        if value := ctx.d(name):
-            ctx.attrs[name.lower()] = value
-    mask = _mask_attrs(ctx)
+    process, otype, oname, handle, server = texts(ctx.rec.data, _OBJECT_FIELDS)
+    who(ctx, "Subject", process)
+    ctx.put("object", kind=(otype or "").lower() or None, path=oname)
+    if handle:
+        ctx.attrs["handleid"] = handle
+    if server:
+        ctx.attrs["objectserver"] = server
+    mask = _mask_attrs(ctx, otype)
     if ctx.failed:
         return "access_denied"
-    return mask_action(mask, ctx.d("ObjectType")) if mask is not None else "access"
+    return mask_action(mask, otype) if mask is not None else "access"
+
+
+_OBJECT_FIELDS = ("ProcessName", "ObjectType", "ObjectName", "HandleId", "ObjectServer")
 
 
 def _object_deleted(ctx: Ctx) -> str:
@@ -197,7 +248,7 @@ def _share(ctx: Ctx) -> str:
     share, local, rel = ctx.d("ShareName"), ctx.d("ShareLocalPath"), ctx.d("RelativeTargetName")
     path = f"{local.rstrip(chr(92))}\\{rel}" if local and rel else local
     ctx.put("object", kind="share" if not rel else "file", name=share, path=path)
-    mask = _mask_attrs(ctx)
+    mask = _mask_attrs(ctx, ctx.d("ObjectType"))
     if ctx.failed:
         return "access_denied"
     if ctx.rec.event_id == 5140 or mask is None:
@@ -205,18 +256,14 @@ def _share(ctx: Ctx) -> str:
     return mask_action(mask)
 
 
-def _logon_type(ctx: Ctx) -> None:
-    text = ctx.d("LogonType")
-    if text and text.isdigit():
-        ctx.attrs["logon_type"] = int(text)
-        ctx.attrs["logon_type_name"] = LOGON_TYPES.get(int(text), "unknown")
-
-
 def _logon(ctx: Ctx) -> str:
-    who(ctx, "Target", ctx.d("ProcessName"))
-    _logon_type(ctx)
-    for name in ("WorkstationName", "AuthenticationPackageName", "TargetLogonId", "IpPort"):
-        if value := ctx.d(name):
+    process, kind, *fields = texts(ctx.rec.data, _LOGON_FIELDS)
+    who(ctx, "Target", process)
+    if kind and kind.isdigit():
+        ctx.attrs["logon_type"] = int(kind)
+        ctx.attrs["logon_type_name"] = LOGON_TYPES.get(int(kind), "unknown")
+    for name, value in zip(_LOGON_FIELDS[2:], fields, strict=True):
+        if value:
             ctx.attrs[name] = value
     if ctx.rec.event_id == 4625:
         for name in ("Status", "SubStatus", "FailureReason"):
@@ -224,6 +271,10 @@ def _logon(ctx: Ctx) -> str:
                 ctx.attrs[name] = value
         return "logon_failed"
     return {4624: "logon", 4634: "logoff", 4647: "logoff"}[ctx.rec.event_id]
+
+
+_LOGON_FIELDS = ("ProcessName", "LogonType", "WorkstationName", "AuthenticationPackageName",
+                 "TargetLogonId", "IpPort")  # fmt: skip
 
 
 def _execute_4688(ctx: Ctx) -> str:
