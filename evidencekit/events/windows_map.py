@@ -162,7 +162,19 @@ def texts(data: dict[str, Any], names: tuple[str, ...]) -> list[str | None]:
 
 def mask_action(mask: int, object_type: str | None = None) -> str:
     """The action an access mask implies: delete > modify > metadata change > read > access."""
-    kind = object_type or ""
+    key = (mask, object_type or "")
+    action = _ACTIONS.get(key)
+    if action is None:
+        action = _mask_action(*key)
+        if len(_ACTIONS) < 4096:
+            _ACTIONS[key] = action
+    return action
+
+
+_ACTIONS: dict[tuple[int, str], str] = {}
+
+
+def _mask_action(mask: int, kind: str) -> str:
     bits = _FILE_BITS if kind in _FILE_TYPES else _KEY_BITS if kind == "Key" else _OTHER_BITS
     for bit_set, action in zip(bits, ("delete", "modify", "metadata_change", "read"), strict=True):
         if mask & bit_set:
@@ -314,31 +326,28 @@ def _service_7045(ctx: Ctx) -> str:
     return "install"
 
 
-def _sysmon_actor(ctx: Ctx) -> None:
-    domain, _, user = (ctx.d("User") or "").rpartition("\\")
+def _sysmon(ctx: Ctx) -> str:
+    """Sysmon 1 process create, 11 file create, 23/26 file delete."""
+    eid = ctx.rec.event_id
+    user_text, parent, image, target, hashes, command = texts(ctx.rec.data, _SYSMON_FIELDS)
+    domain, _, user = (user_text or "").rpartition("\\")
     ctx.put(
         "actor",
         user=user or None,
         domain=domain or None,
         sid=ctx.rec.user_sid,
         host=ctx.rec.computer,
-        process=ctx.d("ParentImage") if ctx.rec.event_id == 1 else ctx.d("Image"),
+        process=parent if eid == 1 else image,
     )
-
-
-def _hashes(ctx: Ctx) -> dict[str, str]:
-    return {k.lower(): v.lower() for k, v in _HASH.findall(ctx.d("Hashes") or "")}
-
-
-def _sysmon(ctx: Ctx) -> str:
-    """Sysmon 1 process create, 11 file create, 23/26 file delete."""
-    _sysmon_actor(ctx)
-    eid = ctx.rec.event_id
-    path = ctx.d("Image") if eid == 1 else ctx.d("TargetFilename")
-    ctx.put("object", kind="process" if eid == 1 else "file", path=path, **_hashes(ctx))
-    if eid == 1 and ctx.d("CommandLine"):
-        ctx.attrs["command_line"] = ctx.d("CommandLine")
+    found = {k.lower(): v.lower() for k, v in _HASH.findall(hashes or "")}
+    path = image if eid == 1 else target
+    ctx.put("object", kind="process" if eid == 1 else "file", path=path, **found)
+    if eid == 1 and command:
+        ctx.attrs["command_line"] = command
     return {1: "execute", 11: "create"}.get(eid, "delete")
+
+
+_SYSMON_FIELDS = ("User", "ParentImage", "Image", "TargetFilename", "Hashes", "CommandLine")
 
 
 def _print_307(ctx: Ctx) -> str:

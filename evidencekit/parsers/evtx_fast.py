@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from evidencekit.events.windows import WinRecord, finish_handled, keyword_failed, lookup
+from evidencekit.events.windows import WinRecord, keyword_failed, lookup
 from evidencekit.events.windows_map import Ctx
 from evidencekit.parsers.base import EventContent
 from evidencekit.parsers.evtx_chunks import RawRecord
@@ -66,7 +66,18 @@ def fast_content(
     rec = WinRecord(name, eid, channel, rid, when[:26] + "000Z", when, "Z", None, "1us",
                     computer, sid, keywords, None, data, True)  # fmt: skip
     ctx = Ctx(rec, attrs, failed, {}, [])
-    return finish_handled(ctx, handler(ctx), kind, source_id, locator, raw.sha256, flags)
+    content = {"time_role": "logged", "action": handler(ctx)}
+    for part, values in ctx.parts.items():  # (as windows.finish_handled)
+        if values:
+            content[part] = values
+    content.update(time=rec.time, time_precision="1us", time_offset="Z", time_original=when,
+                   kind=kind, source=source_id, locator=locator, raw_sha256=raw.sha256,
+                   attributes=attrs)  # fmt: skip
+    if ctx.flags:
+        flags = (*flags, *ctx.flags)
+    if flags:
+        content["flags"] = sorted(set(flags))
+    return content
 
 
 def read_usual(event: Any, number: int) -> Usual | None:
