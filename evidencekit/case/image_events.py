@@ -27,7 +27,7 @@ from evidencekit.events.time import (
 )
 from evidencekit.model import Action, TimePrecision
 from evidencekit.sources.content import ContentResult
-from evidencekit.sources.walk import Entry, Stream
+from evidencekit.sources.walk import TYPE_CHARS, Entry, Stream
 
 ACTIONS = {"crtime": Action.CREATE, "mtime": Action.MODIFY, "atime": Action.ACCESS,
            "ctime": Action.METADATA_CHANGE}  # fmt: skip
@@ -37,9 +37,6 @@ FAT_FS = ("FAT12", "FAT16", "FAT32", "exFAT")
 # ignores exFAT's): for both, the wall clock is all we have, placed in the given zone.
 LOCAL_TIME_FS = (*FAT_FS, "ISO9660")
 _FAT_PRECISION = {"crtime": TimePrecision.S, "mtime": TimePrecision.S2, "atime": TimePrecision.DAY}
-_TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
-               "sock": "s", "shadow": "h", "whiteout": "w", "virtual": "v",
-               "virtual_dir": "V"}  # fmt: skip
 _BODY_UNSAFE = re.compile(r"[\x00-\x1f|\x7f]")
 
 
@@ -174,8 +171,8 @@ def mode_string(entry: Entry) -> str:
 
 @lru_cache(maxsize=4096)
 def _mode_text(name_type: str, meta_type: str | None, mode: int) -> str:
-    name_char = _TYPE_CHARS.get(name_type, "-")
-    meta_char = _TYPE_CHARS.get(meta_type or "", "-")
+    name_char = TYPE_CHARS.get(name_type, "-")
+    meta_char = TYPE_CHARS.get(meta_type or "", "-")
     perms = "".join(ch if mode & (1 << (8 - i)) else "-" for i, ch in enumerate("rwxrwxrwx"))
     return f"{name_char}/{meta_char}{perms}"
 
@@ -191,6 +188,8 @@ def body_lines(
         suffix = " (deleted)" if not entry.name_allocated else " (deleted-realloc)"
     else:
         suffix = ""
+    if entry.body_tail is not None:  # made by the native core, as below
+        return [f"{md5 or '0'}|{name}{suffix}{entry.body_tail}"]
     mode = mode_string(entry)
     if not entry.is_ntfs:  # one line, the entry's own
         stamps = entry.body_stamps or _stamps(times, "")

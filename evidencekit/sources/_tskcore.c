@@ -9,6 +9,7 @@
  */
 #include "_tskcore.h"
 #include <errno.h>
+#include <structmember.h>
 #include <string.h>
 
 #define NTFS_SMALL 1024       /* $STANDARD_INFORMATION / $FILE_NAME read when this small */
@@ -416,7 +417,7 @@ static PyObject *time_field(PyObject *tmpl, PyObject *role, PyObject *text, PyOb
  * None when a time is outside format_ns's range (Python then raises its TimeError).
  * Roles with the same time share its two strings (a, m and c often agree). */
 static int utc_fields(const TSK_FS_META *m, PyObject *tmpl, PyObject **fields,
-                      PyObject **stamps) {
+                      PyObject **stamps, long long body[4]) {
     const long long secs[4] = {m->atime, m->crtime, m->ctime, m->mtime};
     const unsigned int nanos[4] = {m->atime_nano, m->crtime_nano, m->ctime_nano, m->mtime_nano};
     static const int role_of[4] = {2, 0, 3, 1}; /* index into role_names[0] */
@@ -451,10 +452,13 @@ static int utc_fields(const TSK_FS_META *m, PyObject *tmpl, PyObject **fields,
     }
     if (!list) return -1;
     /* body order: atime, mtime, ctime, crtime */
-    const long long order[4] = {epoch[0], epoch[3], epoch[2], epoch[1]};
+    body[0] = epoch[0];
+    body[1] = epoch[3];
+    body[2] = epoch[2];
+    body[3] = epoch[1];
     PyObject *t = PyTuple_New(4);
     for (int i = 0; t && i < 4; i++) {
-        PyObject *v = PyLong_FromLongLong(order[i]);
+        PyObject *v = PyLong_FromLongLong(body[i]);
         if (!v) Py_CLEAR(t);
         else PyTuple_SET_ITEM(t, i, v);
     }
@@ -484,7 +488,7 @@ static PyObject *meta_tuple(const TSK_FS_META *m, int ntfs, PyObject *tmpl) {
     if (!tmpl || ntfs) {
         fields = Py_NewRef(Py_None);
         stamps = Py_NewRef(Py_None);
-    } else if (utc_fields(m, tmpl, &fields, &stamps) < 0) {
+    } else if (utc_fields(m, tmpl, &fields, &stamps, (long long[4]){0}) < 0) {
         return NULL;
     }
     PyObject *items[9] = {
@@ -526,6 +530,164 @@ static PyObject *entry_tuple(const EntryRec *e, int ntfs, PyObject *tmpl) {
     return tuple_of(7, items);
 }
 
+/* ------------------------------------------------------------ Entry objects */
+
+/* After set_entry_type, iter_dir makes walk.Entry objects itself for the entries whose
+ * make() needs no more Python (not NTFS, metadata loaded, a name that is valid UTF-8
+ * without control characters): the fields make() gives, written to Entry's slots. */
+enum { F_FS, F_PATH, F_NAME, F_INODE, F_SEQUENCE, F_NAME_TYPE, F_META_TYPE, F_NAME_ALLOC,
+       F_META_ALLOC, F_SIZE, F_MODE, F_UID, F_GID, F_TIMES, F_FILETIMES, F_DATA_ATTR,
+       F_FN_ATTR, F_SECURITY_ID, F_OWNER_SID, F_STREAMS, F_NAME_PROBLEMS, F_FILE,
+       F_TIME_FIELDS, F_BODY_STAMPS, F_BODY_TAIL, F_COUNT };
+#define TYPE_TABLE 16 /* TSK name / meta type values with a table entry; then "unknown" */
+static PyTypeObject *entry_type;
+static Py_ssize_t entry_off[F_COUNT];
+static PyObject *type_names[2][TYPE_TABLE + 1]; /* [0] name types, [1] meta types */
+static char type_chars[2][TYPE_TABLE + 1];
+
+static PyObject *type_name(int meta, int value) {
+    unsigned v = (unsigned)value;
+    return Py_NewRef(type_names[meta][v < TYPE_TABLE ? v : TYPE_TABLE]);
+}
+
+static char type_char(int meta, int value) {
+    unsigned v = (unsigned)value;
+    return type_chars[meta][v < TYPE_TABLE ? v : TYPE_TABLE];
+}
+
+/* image_events.body_lines' line after the name: |inode|mode|uid|gid|size|a|m|c|cr */
+static PyObject *body_tail(const TSK_FS_NAME *n, const TSK_FS_META *m, const long long t[4]) {
+    char buf[256], *p = buf;
+    *p++ = '|';
+    p = digits(p, (unsigned long long)n->meta_addr, 1);
+    *p++ = '|';
+    *p++ = type_char(0, (int)n->type);
+    *p++ = '/';
+    *p++ = type_char(1, (int)m->type);
+    int mode = (int)m->mode;
+    for (int i = 0; i < 9; i++) *p++ = (mode & (1 << (8 - i))) ? "rwxrwxrwx"[i] : '-';
+    const unsigned long long ids[2] = {(unsigned long long)m->uid, (unsigned long long)m->gid};
+    for (int i = 0; i < 2; i++) { *p++ = '|'; p = digits(p, ids[i], 1); }
+    long long nums[5] = {(long long)m->size, t[0], t[1], t[2], t[3]};
+    for (int i = 0; i < 5; i++) {
+        *p++ = '|';
+        if (nums[i] < 0) *p++ = '-';
+        p = digits(p, nums[i] < 0 ? 0ULL - (unsigned long long)nums[i]
+                                  : (unsigned long long)nums[i], 1);
+    }
+    return ascii_text(buf, p - buf);
+}
+
+/* A walk.Entry for a non-NTFS entry with metadata and a clean name (stolen); tmpl as
+ * meta_tuple's. NULL with an exception on failure. */
+static PyObject *entry_object(const EntryRec *e, const TSK_FS_META *m, PyObject *name,
+                              PyObject *fs, PyObject *prefix, PyObject *tmpl) {
+    const TSK_FS_NAME *n = e->file->name;
+    PyObject *v[F_COUNT] = {NULL};
+    long long t[4];
+    v[F_TIME_FIELDS] = v[F_BODY_STAMPS] = NULL;
+    if (!tmpl) {
+        v[F_TIME_FIELDS] = Py_NewRef(Py_None);
+        v[F_BODY_STAMPS] = Py_NewRef(Py_None);
+    } else if (utc_fields(m, tmpl, &v[F_TIME_FIELDS], &v[F_BODY_STAMPS], t) < 0) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    int tail = tmpl && v[F_TIME_FIELDS] != Py_None;
+    v[F_BODY_TAIL] = tail ? body_tail(n, m, t) : Py_NewRef(Py_None);
+    v[F_FS] = Py_NewRef(fs);
+    v[F_PATH] = PyUnicode_Concat(prefix, name);
+    v[F_NAME] = name;
+    v[F_INODE] = PyLong_FromUnsignedLongLong((unsigned long long)n->meta_addr);
+    v[F_SEQUENCE] = Py_NewRef(Py_None);
+    v[F_NAME_TYPE] = type_name(0, (int)n->type);
+    v[F_META_TYPE] = type_name(1, (int)m->type);
+    v[F_NAME_ALLOC] = PyBool_FromLong(!((int)n->flags & TSK_FS_NAME_FLAG_UNALLOC));
+    v[F_META_ALLOC] = PyBool_FromLong((int)m->flags & TSK_FS_META_FLAG_ALLOC);
+    v[F_SIZE] = PyLong_FromLongLong((long long)m->size);
+    v[F_MODE] = PyLong_FromLong((long)(int)m->mode);
+    v[F_UID] = PyLong_FromUnsignedLongLong((unsigned long long)m->uid);
+    v[F_GID] = PyLong_FromUnsignedLongLong((unsigned long long)m->gid);
+    v[F_TIMES] = times_dict(m, 0);
+    v[F_FILETIMES] = PyDict_New();
+    v[F_DATA_ATTR] = Py_NewRef(Py_None);
+    v[F_FN_ATTR] = Py_NewRef(Py_None);
+    v[F_SECURITY_ID] = Py_NewRef(Py_None);
+    v[F_OWNER_SID] = Py_NewRef(Py_None);
+    v[F_STREAMS] = PyList_New(0);
+    v[F_NAME_PROBLEMS] = PyList_New(0);
+    v[F_FILE] = Py_NewRef(Py_None);
+    PyObject *obj = NULL;
+    int ok = 1;
+    for (int k = 0; k < F_COUNT; k++) ok = ok && v[k];
+    if (ok) obj = entry_type->tp_alloc(entry_type, 0);
+    for (int k = 0; k < F_COUNT; k++) {
+        if (obj) *(PyObject **)((char *)obj + entry_off[k]) = v[k]; /* empty slots: NULL */
+        else Py_XDECREF(v[k]);
+    }
+    return obj;
+}
+
+/* set_entry_type(cls, fields, name_types, meta_types, name_chars, meta_chars): fields
+ * names cls's slots in the order of the F_ constants; the type tables hold TYPE_TABLE + 1
+ * entries (the last for any other value). Refused (TypeError, nothing changed) unless
+ * every field is a plain object slot of cls. */
+static PyObject *tskcore_set_entry_type(PyObject *module, PyObject *args) {
+    PyTypeObject *cls;
+    PyObject *fields, *tables[2];
+    const char *chars[2];
+    Py_ssize_t nchars[2];
+    if (!PyArg_ParseTuple(args, "O!O!O!O!s#s#", &PyType_Type, &cls, &PyTuple_Type, &fields,
+                          &PyTuple_Type, &tables[0], &PyTuple_Type, &tables[1], &chars[0],
+                          &nchars[0], &chars[1], &nchars[1]))
+        return NULL;
+    if (PyTuple_GET_SIZE(fields) != F_COUNT || nchars[0] != TYPE_TABLE + 1 ||
+        nchars[1] != TYPE_TABLE + 1 || PyTuple_GET_SIZE(tables[0]) != TYPE_TABLE + 1 ||
+        PyTuple_GET_SIZE(tables[1]) != TYPE_TABLE + 1)
+        return PyErr_Format(PyExc_TypeError, "set_entry_type: %d fields, tables of %d",
+                            F_COUNT, TYPE_TABLE + 1);
+    Py_ssize_t off[F_COUNT];
+    for (int k = 0; k < F_COUNT; k++) {
+        PyObject *descr = PyObject_GetAttr((PyObject *)cls, PyTuple_GET_ITEM(fields, k));
+        if (!descr) return NULL;
+        int plain = Py_IS_TYPE(descr, &PyMemberDescr_Type);
+        PyMemberDef *member = plain ? ((PyMemberDescrObject *)descr)->d_member : NULL;
+        plain = plain && member->type == T_OBJECT_EX && !(member->flags & READONLY);
+        if (plain) off[k] = member->offset;
+        Py_DECREF(descr);
+        if (!plain)
+            return PyErr_Format(PyExc_TypeError, "set_entry_type: %R is not a plain slot",
+                                PyTuple_GET_ITEM(fields, k));
+    }
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i <= TYPE_TABLE; i++)
+            if (!PyUnicode_Check(PyTuple_GET_ITEM(tables[t], i)))
+                return PyErr_Format(PyExc_TypeError, "set_entry_type: type names are str");
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i <= TYPE_TABLE; i++) {
+            Py_XSETREF(type_names[t][i], Py_NewRef(PyTuple_GET_ITEM(tables[t], i)));
+            type_chars[t][i] = chars[t][i];
+        }
+    memcpy(entry_off, off, sizeof off);
+    Py_XSETREF(entry_type, (PyTypeObject *)Py_NewRef(cls));
+    Py_RETURN_NONE;
+}
+
+/* The next entry: a walk.Entry (see above) when fs and prefix are given, else a tuple. */
+static PyObject *next_entry(const EntryRec *e, int ntfs, PyObject *tmpl, PyObject *fs,
+                            PyObject *prefix) {
+    const TSK_FS_META *m = entry_meta(e);
+    if (!fs || ntfs || !m || !entry_type) return entry_tuple(e, ntfs, tmpl);
+    const TSK_FS_NAME *n = e->file->name;
+    PyObject *name = name_object(n->name ? n->name : "");
+    if (!name) return NULL;
+    if (!PyUnicode_Check(name)) {
+        Py_DECREF(name);
+        return entry_tuple(e, ntfs, tmpl);
+    }
+    return entry_object(e, m, name, fs, prefix, tmpl);
+}
+
 /* ----------------------------------------------------------------- Listing */
 
 /* One directory's entries, loaded by libtsk and handed out one tuple at a time: each
@@ -538,6 +700,8 @@ typedef struct {
     size_t count, next;
     int ntfs;
     PyObject *tmpl;   /* time field template, or NULL */
+    PyObject *owner;  /* the walk's FileSystem for Entry objects, or NULL */
+    PyObject *prefix; /* the path prefix of this directory's entries, or NULL */
 } ListingObject;
 
 static void Listing_release(ListingObject *self) {
@@ -554,6 +718,8 @@ static void Listing_release(ListingObject *self) {
 static void Listing_dealloc(ListingObject *self) {
     Listing_release(self);
     Py_XDECREF(self->tmpl);
+    Py_XDECREF(self->owner);
+    Py_XDECREF(self->prefix);
     Py_XDECREF(self->fs);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -563,7 +729,8 @@ static PyObject *Listing_next(ListingObject *self) {
         Listing_release(self);
         return NULL; /* StopIteration */
     }
-    return entry_tuple(&self->recs[self->next++], self->ntfs, self->tmpl);
+    return next_entry(&self->recs[self->next++], self->ntfs, self->tmpl, self->owner,
+                      self->prefix);
 }
 
 static PyTypeObject ListingType = {
@@ -591,14 +758,19 @@ static PyObject *field_template(PyObject *precision) {
 
 static PyObject *FS_iter_dir(FSObject *self, PyObject *args) {
     unsigned long long inode;
-    PyObject *precision = Py_None;
-    if (!fs_is_open(self) || !PyArg_ParseTuple(args, "K|O", &inode, &precision)) return NULL;
-    if (precision != Py_None && !PyUnicode_Check(precision)) {
-        PyErr_SetString(PyExc_TypeError, "precision must be a str or None");
+    PyObject *precision = Py_None, *owner = Py_None, *prefix = Py_None;
+    if (!fs_is_open(self) ||
+        !PyArg_ParseTuple(args, "K|OOO", &inode, &precision, &owner, &prefix))
+        return NULL;
+    if ((precision != Py_None && !PyUnicode_Check(precision)) ||
+        (owner != Py_None && !PyUnicode_Check(prefix))) {
+        PyErr_SetString(PyExc_TypeError, "precision: str or None; with an owner, prefix: str");
         return NULL;
     }
     ListingObject *out = PyObject_New(ListingObject, &ListingType);
     if (!out) return NULL;
+    out->owner = owner == Py_None ? NULL : Py_NewRef(owner);
+    out->prefix = owner == Py_None ? NULL : Py_NewRef(prefix);
     out->fs = (FSObject *)Py_NewRef(self);
     out->recs = NULL;
     out->count = out->next = 0;
@@ -694,7 +866,9 @@ static PyObject *FS_get(FSObject *self, void *closure) {
 
 static PyMethodDef FS_methods[] = {
     {"iter_dir", (PyCFunction)FS_iter_dir, METH_VARARGS,
-     "iter_dir(inode[, precision]) -> iterator of list_dir's tuples, made one at a time"},
+     "iter_dir(inode[, precision[, owner, prefix]]) -> iterator of list_dir's tuples, made "
+     "one at a time; with owner (the walk's FileSystem), Entry objects where set_entry_type "
+     "allows"},
     {"list_dir", (PyCFunction)FS_list_dir, METH_VARARGS,
      "list_dir(inode[, precision]) -> [(name, meta_addr, meta_seq, name_type, name_flags, "
      "meta, attrs)]; meta = (type, flags, size, mode, uid, gid, times, time_fields, "
@@ -749,7 +923,8 @@ static PyObject *tskcore_utc_fields(PyObject *module, PyObject *args) {
     m.ctime_nano = n[3];
     PyObject *tmpl = field_template(precision), *fields, *stamps;
     if (!tmpl) return NULL;
-    int rc = utc_fields(&m, tmpl, &fields, &stamps);
+    long long body[4];
+    int rc = utc_fields(&m, tmpl, &fields, &stamps, body);
     Py_DECREF(tmpl);
     if (rc < 0) return NULL;
     PyObject *items[2] = {fields, stamps};
@@ -757,6 +932,8 @@ static PyObject *tskcore_utc_fields(PyObject *module, PyObject *args) {
 }
 
 static PyMethodDef tskcore_functions[] = {
+    {"set_entry_type", tskcore_set_entry_type, METH_VARARGS,
+     "set_entry_type(cls, fields, name_types, meta_types, name_chars, meta_chars)"},
     {"utc_fields", tskcore_utc_fields, METH_VARARGS,
      "utc_fields(crtime, crtime_nano, mtime, mtime_nano, atime, atime_nano, ctime, "
      "ctime_nano, precision) -> (time_fields, body_stamps) as iter_dir makes them"},

@@ -39,6 +39,11 @@ def enabled() -> bool:
     return AVAILABLE and os.environ.get("EVIDENCEKIT_NATIVE_TSK", "1") != "0"
 
 
+def native_core() -> Any | None:
+    """The ``_tskcore`` extension module, or None when it is not built."""
+    return _tskcore
+
+
 def reader_name(native: bool) -> str:
     """Which TSK build read a file system, for the custody log (the two may differ)."""
     if native and _tskcore is not None:

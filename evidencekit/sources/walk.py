@@ -25,7 +25,7 @@ from typing import Any
 
 import pytsk3
 
-from evidencekit.sources.native import NativeFile
+from evidencekit.sources.native import NativeFile, native_core
 from evidencekit.sources.ntfs_security import load_secure, owner_sid
 from evidencekit.sources.tsk_text import tsk_message
 from evidencekit.sources.volumes import FileSystem
@@ -54,6 +54,10 @@ NAME_TYPES = {
     for k, v in _TYPE_NAMES.items()
     if hasattr(pytsk3, f"TSK_FS_NAME_TYPE_{k}")
 }
+TYPE_CHARS = {"file": "r", "dir": "d", "link": "l", "fifo": "p", "chr": "c", "blk": "b",
+              "sock": "s", "shadow": "h", "whiteout": "w", "virtual": "v",
+              "virtual_dir": "V"}  # fmt: skip
+"""TSK's one-letter type (``ls``-style mode strings, the body file); others are '-'."""
 _TSK_ROLES = ("crtime", "mtime", "atime", "ctime")
 _SI_TSK_ROLES = ("si_crtime", "si_mtime", "si_atime", "si_ctime")
 _DIR_TYPES = frozenset({"dir", "virtual_dir"})
@@ -76,10 +80,12 @@ class Stream:
 class Entry:
     """One directory entry and what the file system says about it.
 
-    ``times`` holds TSK's (seconds, nanoseconds) per role, inserted in role order.
-    ``time_fields`` and ``body_stamps``, when the native core gave them (UTC file
-    systems), are what :func:`evidencekit.case.image_events.entry_times` would compute
-    from ``times``; None otherwise.
+    ``times`` holds TSK's (seconds, nanoseconds) per role.
+    ``time_fields``, ``body_stamps`` and ``body_tail``, when the native core gave them
+    (UTC file systems), are what :func:`evidencekit.case.image_events.entry_times`
+    would compute from ``times``, the body file's seconds from those, and the body
+    line after the name (``|inode|mode|uid|gid|size|atime|mtime|ctime|crtime``);
+    None otherwise.
     """
 
     fs: FileSystem
@@ -106,6 +112,7 @@ class Entry:
     file: Any = None  # the pytsk3 File (reference path); natively made on first use
     time_fields: list[dict[str, Any]] | None = None
     body_stamps: tuple[int, int, int, int] | None = None
+    body_tail: str | None = None
 
     @property
     def handle(self) -> Any:
@@ -129,6 +136,29 @@ class Entry:
         return self.fs.fs_type == "NTFS"
 
 
+# The slots the native core writes when it makes an Entry itself (its F_ order).
+_C_FIELDS = ("fs", "path", "name", "inode", "sequence", "name_type", "meta_type",
+             "name_allocated", "meta_allocated", "size", "mode", "uid", "gid", "times",
+             "filetimes", "data_attribute", "fn_attribute", "security_id", "owner_sid",
+             "streams", "name_problems", "file", "time_fields", "body_stamps",
+             "body_tail")  # fmt: skip
+_TYPE_TABLE = 16  # TSK type values the core looks up; any other is "unknown"
+
+
+def _register_entry() -> bool:
+    """Let the native core make :class:`Entry` objects (what ``make`` gives), if it can."""
+    core = native_core()
+    if core is None or set(_C_FIELDS) != set(Entry.__slots__):
+        return False
+    tables = [
+        (*(types.get(i, "unknown") for i in range(_TYPE_TABLE)), "unknown")
+        for types in (NAME_TYPES, META_TYPES)
+    ]
+    chars = ["".join(TYPE_CHARS.get(name, "-") for name in table) for table in tables]
+    core.set_entry_type(Entry, _C_FIELDS, *tables, *chars)
+    return True
+
+
 @dataclass(frozen=True)
 class WalkProblem:
     """Something in the file system that could not be walked as expected."""
@@ -139,6 +169,9 @@ class WalkProblem:
     code: str
     message: str
     severity: str = "warning"
+
+
+_C_ENTRIES = _register_entry()
 
 
 def walk(fs: FileSystem, utc_precision: str | None = None) -> Iterator[Entry | WalkProblem]:
@@ -157,7 +190,7 @@ def walk(fs: FileSystem, utc_precision: str | None = None) -> Iterator[Entry | W
         fs.owners, problem = load_secure(fs.fs)
         if problem:
             yield WalkProblem(fs.partition.slot, 9, "$Secure", "secure_unreadable", problem)
-    opened = _open_dir(fs, root, "", utc_precision)
+    opened = _open_dir(fs, root, "", "", utc_precision)
     if isinstance(opened, WalkProblem):
         yield opened
         return
@@ -167,15 +200,20 @@ def walk(fs: FileSystem, utc_precision: str | None = None) -> Iterator[Entry | W
         entries, prefix, ancestry = stack[-1]
         # A directory's iterator is resumed after its sub-directory is done (the stack).
         for handle in entries:
-            try:
-                item = make(handle, prefix)
-            except (OSError, ValueError, OverflowError, struct.error) as exc:
-                # A damaged record must not end the walk: say where it is and go on.
-                addr, reason = _safe_addr(handle), tsk_message(exc)
-                yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable", reason)
-                continue
-            if item is None:
-                continue
+            if type(handle) is Entry:  # made by the native core (the common case)
+                item: Entry = handle
+            else:
+                try:
+                    made = make(handle, prefix)
+                except (OSError, ValueError, OverflowError, struct.error) as exc:
+                    # A damaged record must not end the walk: say where it is and go on.
+                    addr, reason = _safe_addr(handle), tsk_message(exc)
+                    yield WalkProblem(fs.partition.slot, addr, prefix, "entry_unreadable",
+                                      reason)  # fmt: skip
+                    continue
+                if made is None:
+                    continue
+                item = made
             if item.name_problems:
                 yield from _name_problems(item)
             yield item
@@ -186,7 +224,7 @@ def walk(fs: FileSystem, utc_precision: str | None = None) -> Iterator[Entry | W
                 yield child
             elif child is not None:
                 walked.add(child[0])
-                sub = _open_dir(fs, child[0], item.path, utc_precision)
+                sub = _open_dir(fs, child[0], item.path, child[1], utc_precision)
                 if isinstance(sub, WalkProblem):
                     yield sub
                 else:
@@ -206,11 +244,14 @@ def _safe_addr(handle: Any) -> int | None:
 
 
 def _open_dir(
-    fs: FileSystem, inode: int, path: str, precision: str | None
+    fs: FileSystem, inode: int, path: str, prefix: str, precision: str | None
 ) -> Iterator[Any] | WalkProblem:
+    """The directory's entries: pytsk3 Files, or the native core's Entry objects (and
+    tuples where Python must finish the entry: NTFS, names to decode, no metadata)."""
     try:
         if fs.native is not None:
-            listing: Iterator[Any] = fs.native.iter_dir(inode, precision)
+            owner = fs if _C_ENTRIES else None
+            listing: Iterator[Any] = fs.native.iter_dir(inode, precision, owner, prefix)
             return listing
         directory = fs.fs.open_dir(inode=inode)
         # A generator: walk resumes it after a sub-directory, and iter() on a pytsk3

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.skipif(
 )
 _KEYED = ("id", "salt")
 # The pytsk3 File, and what the native core pre-computes for entry_times (held equal below).
-_CACHES = ("file", "time_fields", "body_stamps")
+_CACHES = ("file", "time_fields", "body_stamps", "body_tail")
 
 
 def _both(image: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Result, Result]:

@@ -84,9 +84,13 @@ def test_an_ext4_walk_carries_the_fields_entry_times_computes(ext4_image: Built)
     entries = _walked(ext4_image.path, precision=True)
     timed = [e for e in entries if e.times]
     assert len(timed) > 5
+    # The core made these Entry objects itself (the others, e.g. names with control
+    # characters, Python finished from the core's tuples).
+    assert sum(e.body_tail is not None for e in entries) > 5
+    assert any(e.body_tail is None and e.name_problems for e in entries)
     for entry in entries:
         assert entry.time_fields is not None and entry.body_stamps is not None
-        plain = replace(entry, time_fields=None, body_stamps=None)
+        plain = replace(entry, time_fields=None, body_stamps=None, body_tail=None)
         assert entry.time_fields == entry_times(plain, "UTC"), entry.path
         assert entry.body_stamps == tuple(_stamps(entry.time_fields, "")), entry.path
         assert body_lines(entry, "ab", "/", entry.time_fields) == body_lines(
@@ -99,7 +103,7 @@ def test_an_ext4_walk_carries_the_fields_entry_times_computes(ext4_image: Built)
 
 def _fields(entry: Entry) -> dict[str, Any]:
     """The entry without its file system (each walk opened its own) and the two caches."""
-    skip = ("fs", "file", "time_fields", "body_stamps")
+    skip = ("fs", "file", "time_fields", "body_stamps", "body_tail")
     return {k: getattr(entry, k) for k in Entry.__slots__ if k not in skip}
 
 
@@ -124,3 +128,25 @@ def test_iter_dir_gives_list_dir_one_at_a_time(ext4_image: Built) -> None:
         fs.iter_dir(root, 5)
     with pytest.raises(OSError, match="Unable to open directory"):
         fs.iter_dir(10**9)  # beyond the last inode
+
+
+def test_set_entry_type_refuses_what_it_cannot_fill(ext4_image: Built) -> None:
+    class Loose:
+        pass
+
+    core = native._tskcore
+    fields = tuple(Entry.__slots__)
+    tables = (("unknown",) * 17, ("unknown",) * 17, "-" * 17, "-" * 17)
+    with pytest.raises(TypeError, match="fields, tables of"):
+        core.set_entry_type(Entry, fields[:3], *tables)
+    with pytest.raises(TypeError, match="fields, tables of"):
+        core.set_entry_type(Entry, fields, ("unknown",) * 3, *tables[1:])
+    with pytest.raises(AttributeError):
+        core.set_entry_type(Loose, fields, *tables)
+    with pytest.raises(TypeError, match="not a plain slot"):
+        core.set_entry_type(Loose, ("__doc__",) * len(fields), *tables)
+    with pytest.raises(TypeError, match="not a plain slot"):
+        core.set_entry_type(Entry, ("handle", *fields[1:]), *tables)  # a property
+    # Refused calls change nothing: the walk still gets the core's own Entry objects.
+    made = [e for e in _walked(ext4_image.path, precision=True) if e.body_tail is not None]
+    assert made and all(e.name_type != "unknown" for e in made)
