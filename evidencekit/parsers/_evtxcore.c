@@ -1,10 +1,10 @@
 /*
  * The .evtx reader's per-record work on the usual record shape: evtx_fast.read_usual in C.
  *
- * read_usual(event, number) takes one record as orjson decoded the evtx package's JSON and
- * returns (provider, event id, time text, attributes, data, locator record, channel,
- * record id, computer, user SID, keywords), or None when the record is not of the usual
- * shape. Values other than text, integers and null are handed to the Python helpers given
+ * read_usual(event, number, raw, source_id) takes one record as orjson decoded the evtx
+ * package's JSON (and its RawRecord from the walk) and returns (event content without
+ * action, kind and flags, attributes, provider, event id, data, channel, record id,
+ * computer, user SID, keywords), or None when the record is not of the usual shape. Values other than text, integers and null are handed to the Python helpers given
  * to setup() (evtx_json.text and evtx_json.event_data), so rare shapes are read by the
  * one reference. A hypothesis test holds this byte-identical to the Python reference.
  *
@@ -28,7 +28,9 @@ enum {
     K_PROCESSID, K_THREADID, K_EVENTDATA, K_VERSION, K_LEVEL, K_TASK, K_OPCODE,
     A_EVENT_ID, A_PROVIDER, A_CHANNEL, A_RECORD_ID, A_COMPUTER, A_USER_SID, A_KEYWORDS,
     A_VERSION, A_LEVEL, A_TASK, A_OPCODE, A_PROCESS_ID, A_THREAD_ID, A_RECORD_NUMBER,
-    A_DATA, S_EMPTY, N_KEYS
+    A_DATA, S_EMPTY, C_TIME_ROLE, C_LOGGED, C_TIME, C_TIME_PRECISION, C_1US, C_TIME_OFFSET,
+    C_Z, C_TIME_ORIGINAL, C_SOURCE, C_LOCATOR, C_RECORD, C_OFFSET, C_LENGTH, C_RAW_SHA256,
+    C_ATTRIBUTES, N_KEYS
 };
 static const char *key_text[N_KEYS] = {
     "System", "Provider", "#attributes", "Name", "TimeCreated", "SystemTime", "EventID",
@@ -36,7 +38,9 @@ static const char *key_text[N_KEYS] = {
     "ProcessID", "ThreadID", "EventData", "Version", "Level", "Task", "Opcode",
     "event_id", "provider", "channel", "record_id", "computer", "user_sid", "keywords",
     "version", "level", "task", "opcode", "process_id", "thread_id", "record_number",
-    "data", ""};
+    "data", "", "time_role", "logged", "time", "time_precision", "1us", "time_offset", "Z",
+    "time_original", "source", "locator", "record", "offset", "length", "raw_sha256",
+    "attributes"};
 static PyObject *K[N_KEYS];
 
 /* Borrowed d[key] when d is a dict holding key, else NULL (no exception set). */
@@ -57,9 +61,20 @@ static int opt(PyObject *value, PyObject **out) {
     return *out == NULL ? -1 : 0;
 }
 
+/* str(value) of an exact int; the text of 0..65535 is made once and shared (levels, tasks,
+   opcodes, process ids repeat in every record; a shared str changes no output). */
+static PyObject *int_text(PyObject *value) {
+    static PyObject *small[65536];
+    int overflow = 0;
+    long v = PyLong_AsLongAndOverflow(value, &overflow);
+    if (overflow || v < 0 || v > 65535) return PyObject_Str(value);
+    if (small[v] == NULL && (small[v] = PyObject_Str(value)) == NULL) return NULL;
+    return Py_NewRef(small[v]);
+}
+
 /* str(value) for an exact int, text for text, "" for None, else evtx_json.text(value). */
 static PyObject *as_text(PyObject *value) {
-    if (PyLong_CheckExact(value)) return PyObject_Str(value);
+    if (PyLong_CheckExact(value)) return int_text(value);
     if (PyUnicode_CheckExact(value)) {
         Py_INCREF(value);
         return value;
@@ -132,7 +147,7 @@ static PyObject *event_data(PyObject *event) {
                 while (PyDict_Next(fields, &pos, &key, &value)) {
                     if (PyUnicode_CheckExact(value)) continue;
                     PyObject *t = value == Py_None ? (Py_INCREF(K[S_EMPTY]), K[S_EMPTY])
-                                                   : PyObject_Str(value);
+                                                   : int_text(value);
                     if (t == NULL) return NULL;
                     /* a value change, not a key change: allowed while iterating */
                     int rc = PyDict_SetItem(fields, key, t);
@@ -243,8 +258,47 @@ static PyObject *locator_record(Parts *p) {
     return p->number;
 }
 
+/* Set d[K[key]] = value and drop the reference to value (NULL: an error is set). */
+static int set_new(PyObject *d, int key, PyObject *value) {
+    if (value == NULL) return -1;
+    int rc = PyDict_SetItem(d, K[key], value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* The event content's fixed part: logged time (evtx renders FILETIMEs to the microsecond:
+   three zeros make nanoseconds), source, locator, raw hash, attributes. */
+static PyObject *event_content(PyObject *when, PyObject *record, PyObject *raw,
+                               PyObject *source, PyObject *attrs) {
+    PyObject *content = PyDict_New(), *time = PyUnicode_New(30, 127), *locator = PyDict_New();
+    if (content == NULL || time == NULL || locator == NULL) goto fail;
+    memcpy(PyUnicode_DATA(time), PyUnicode_DATA(when), 26);
+    memcpy((char *)PyUnicode_DATA(time) + 26, "000Z", 4);
+    if (PyDict_SetItem(locator, K[C_RECORD], record) < 0 ||
+        set_new(locator, C_OFFSET, PyObject_Str(PyTuple_GET_ITEM(raw, 1))) < 0 ||
+        PyDict_SetItem(locator, K[C_LENGTH], PyTuple_GET_ITEM(raw, 2)) < 0 ||
+        PyDict_SetItem(content, K[C_TIME_ROLE], K[C_LOGGED]) < 0 ||
+        PyDict_SetItem(content, K[C_TIME], time) < 0 ||
+        PyDict_SetItem(content, K[C_TIME_PRECISION], K[C_1US]) < 0 ||
+        PyDict_SetItem(content, K[C_TIME_OFFSET], K[C_Z]) < 0 ||
+        PyDict_SetItem(content, K[C_TIME_ORIGINAL], when) < 0 ||
+        PyDict_SetItem(content, K[C_SOURCE], source) < 0 ||
+        PyDict_SetItem(content, K[C_LOCATOR], locator) < 0 ||
+        PyDict_SetItem(content, K[C_RAW_SHA256], PyTuple_GET_ITEM(raw, 3)) < 0 ||
+        PyDict_SetItem(content, K[C_ATTRIBUTES], attrs) < 0)
+        goto fail;
+    Py_DECREF(time);
+    Py_DECREF(locator);
+    return content;
+fail:
+    Py_XDECREF(content);
+    Py_XDECREF(time);
+    Py_XDECREF(locator);
+    return NULL;
+}
+
 static PyObject *build(PyObject *event, PyObject *system, PyObject *name, PyObject *eid,
-                       PyObject *when, PyObject *number) {
+                       PyObject *when, PyObject *number, PyObject *raw, PyObject *source) {
     Parts p = {0};
     PyObject *attrs = PyDict_New();
     if (attrs == NULL) return NULL;
@@ -261,9 +315,12 @@ static PyObject *build(PyObject *event, PyObject *system, PyObject *name, PyObje
     int has_data = PyObject_IsTrue(p.data);
     if (has_data < 0 || (has_data && PyDict_SetItem(attrs, K[A_DATA], p.data) < 0)) goto fail;
     p.record = locator_record(&p);
-    PyObject *out = PyTuple_Pack(11, name, eid, when, attrs, p.data, p.record, p.channel,
+    PyObject *content = event_content(when, p.record, raw, source, attrs);
+    if (content == NULL) goto fail;
+    PyObject *out = PyTuple_Pack(10, content, attrs, name, eid, p.data, p.channel,
                                  p.rid ? p.rid : Py_None, p.computer ? p.computer : Py_None,
                                  p.sid ? p.sid : Py_None, p.keywords ? p.keywords : Py_None);
+    Py_DECREF(content);
     Py_DECREF(attrs);
     parts_clear(&p);
     return out;
@@ -275,8 +332,8 @@ fail:
 
 static PyObject *read_usual(PyObject *Py_UNUSED(module), PyObject *const *args,
                             Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "read_usual(event, number)");
+    if (nargs != 4 || !PyTuple_Check(args[2]) || PyTuple_GET_SIZE(args[2]) < 4) {
+        PyErr_SetString(PyExc_TypeError, "read_usual(event, number, raw, source_id)");
         return NULL;
     }
     if (text_fn == NULL) {
@@ -298,7 +355,7 @@ static PyObject *read_usual(PyObject *Py_UNUSED(module), PyObject *const *args,
         !PyUnicode_CheckExact(name) || PyUnicode_GET_LENGTH(name) == 0 ||
         !PyUnicode_CheckExact(when) || !usual_time(when))
         Py_RETURN_NONE;
-    return build(event, system, name, eid, when, args[1]);
+    return build(event, system, name, eid, when, args[1], args[2], args[3]);
 }
 
 static EVP_MD_CTX *sha_ctx;

@@ -26,10 +26,10 @@ from evidencekit.parsers.evtx_json import SYSTEM_EXTRA, UTC_SHAPE, attrs_of, eve
 
 _DIGITS = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit -> "0"
 
-Usual = tuple[str, int, str, dict[str, Any], dict[str, Any], str, str, "str | None",
+Usual = tuple[dict[str, Any], dict[str, Any], str, int, dict[str, Any], str, "str | None",
               "str | None", "str | None", "str | None"]  # fmt: skip
-"""(provider, event id, time text, attributes, data, locator record, channel, record id,
-computer, user SID, keywords)."""
+"""(content without action, kind and flags; attributes, provider, event id, data, channel,
+record id, computer, user SID, keywords)."""
 
 
 def fast_content(
@@ -37,53 +37,37 @@ def fast_content(
 ) -> EventContent | None:
     """Event content for one decoded record found by the walk, or None when the record is
     not of the usual shape (then ``record_from_json`` and ``normalize`` read it)."""
-    usual = _read(event, number)
+    usual = _read(event, number, raw, source_id)
     if usual is None:
         return None
-    name, eid, when, attrs, data, record, channel, rid, computer, sid, keywords = usual
+    content, attrs, name, eid, data, channel, rid, computer, sid, keywords = usual
     if raw.damaged:
         flags = (*flags, "record_damaged")
     kind, handler, security_log = lookup(name, eid)
     failed = keyword_failed(keywords) if keywords else False
-    locator = {"record": record, "offset": str(raw.offset), "length": raw.size}
+    content["kind"] = kind
     if handler is None:
-        content: dict[str, Any] = {
-            "time_role": "logged",
-            "action": "access_denied" if failed and security_log else "other",
-            "time": when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
-            "time_precision": "1us",
-            "time_offset": "Z",
-            "time_original": when,
-            "kind": kind,
-            "source": source_id,
-            "locator": locator,
-            "raw_sha256": raw.sha256,
-            "attributes": attrs,
-        }
-        if flags:
-            content["flags"] = sorted(set(flags))
-        return content
-    rec = WinRecord(name, eid, channel, rid, when[:26] + "000Z", when, "Z", None, "1us",
-                    computer, sid, keywords, None, data, True)  # fmt: skip
-    ctx = Ctx(rec, attrs, failed, {}, [])
-    content = {"time_role": "logged", "action": handler(ctx)}
-    for part, values in ctx.parts.items():  # (as windows.finish_handled)
-        if values:
-            content[part] = values
-    content.update(time=rec.time, time_precision="1us", time_offset="Z", time_original=when,
-                   kind=kind, source=source_id, locator=locator, raw_sha256=raw.sha256,
-                   attributes=attrs)  # fmt: skip
-    if ctx.flags:
-        flags = (*flags, *ctx.flags)
+        content["action"] = "access_denied" if failed and security_log else "other"
+    else:
+        rec = WinRecord(name, eid, channel, rid, content["time"], content["time_original"], "Z",
+                        None, "1us", computer, sid, keywords, None, data, True)  # fmt: skip
+        ctx = Ctx(rec, attrs, failed, {}, [])
+        content["action"] = handler(ctx)
+        for part, values in ctx.parts.items():  # (as windows.finish_handled)
+            if values:
+                content[part] = values
+        if ctx.flags:
+            flags = (*flags, *ctx.flags)
     if flags:
         content["flags"] = sorted(set(flags))
     return content
 
 
-def read_usual(event: Any, number: int) -> Usual | None:
+def read_usual(event: Any, number: int, raw: RawRecord, source_id: str) -> Usual | None:
     """The parts of a record of the usual shape (None for any other shape): what
     ``record_from_json`` reads there, the base attributes ``normalize`` makes of it and
-    the locator's record number as ``_content`` gives it (the reference of ``_evtxcore``)."""
+    the content's fixed part with the locator as ``_content`` gives it (the reference of
+    ``_evtxcore.read_usual``)."""
     if type(event) is not dict:
         return None
     system = event.get("System")
@@ -128,7 +112,18 @@ def read_usual(event: Any, number: int) -> Usual | None:
     if data:
         attrs["data"] = data
     record = rid if rid and rid.isascii() and rid.isdigit() and rid[0] != "0" else str(number)
-    return name, eid, when, attrs, data, record, channel, rid, computer, sid, keywords
+    content = {
+        "time_role": "logged",
+        "time": when[:26] + "000Z",  # evtx renders FILETIMEs to the microsecond
+        "time_precision": "1us",
+        "time_offset": "Z",
+        "time_original": when,
+        "source": source_id,
+        "locator": {"record": record, "offset": str(raw[1]), "length": raw[2]},
+        "raw_sha256": raw[3],
+        "attributes": attrs,
+    }
+    return content, attrs, name, eid, data, channel, rid, computer, sid, keywords
 
 
 def _system(attrs: dict[str, Any], get: Any) -> None:
@@ -146,7 +141,10 @@ def _system(attrs: dict[str, Any], get: Any) -> None:
             attrs["thread_id"] = str(tid) if type(tid) is int else text(tid)
 
 
-def _c_reader() -> Callable[[Any, int], Usual | None] | None:
+Reader = Callable[[Any, int, RawRecord, str], "Usual | None"]
+
+
+def _c_reader() -> Reader | None:
     if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
         return None
     try:
@@ -154,7 +152,7 @@ def _c_reader() -> Callable[[Any, int], Usual | None] | None:
     except ImportError:
         return None
     _evtxcore.setup(text, event_data)
-    reader: Callable[[Any, int], Usual | None] = _evtxcore.read_usual
+    reader: Reader = _evtxcore.read_usual
     return reader
 
 

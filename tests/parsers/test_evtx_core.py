@@ -19,17 +19,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidencekit.parsers import evtx_fast
+from evidencekit.parsers.evtx_chunks import RawRecord
 
 C_READ = evtx_fast._C_READ
 pytestmark = pytest.mark.skipif(C_READ is None, reason="_evtxcore is not built (or pure Python)")
+
+
+_RAW = RawRecord(7, 4096 + 65536 + 512, 1000, "ab" * 32)
 
 
 def _same(event: Any, number: int) -> Any:
     """Run both on separate copies; assert equal results and equal records afterwards."""
     one, two = copy.deepcopy(event), copy.deepcopy(event)
     assert C_READ is not None
-    got = C_READ(one, number)
-    want = evtx_fast.read_usual(two, number)
+    got = C_READ(one, number, _RAW, "0" * 16)
+    want = evtx_fast.read_usual(two, number, _RAW, "0" * 16)
     dump = orjson.OPT_SORT_KEYS
     assert orjson.dumps(got, option=dump) == orjson.dumps(want, option=dump)
     assert orjson.dumps(one, option=dump) == orjson.dumps(two, option=dump)
