@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from hashlib import sha256
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,11 +22,11 @@ from evidencekit.parsers.logevent import (
     mark_record,
     place_time,
     problem_issue,
-    put,
     set_time,
 )
 from evidencekit.parsers.profile import Profile, builtin_profile
-from evidencekit.sources.delimited import DelimitedReader, Row
+from evidencekit.parsers.rowbuild import row_builder, time_placer
+from evidencekit.sources.delimited import DelimitedReader, PlainRun
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
 
 _KIND = re.compile(KIND)
@@ -35,6 +34,7 @@ _HEX = {"md5": 32, "sha1": 40, "sha256": 64}
 _DRIVE_TYPES = {"removable", "fixed", "network", "optical", "mtp", "ram", "unknown"}
 _SIZE_JUNK = str.maketrans("", "", " ,_\u00a0")
 Converter = Callable[[str], Any]
+Placer = Callable[[str], dict[str, str] | None]
 
 
 def to_size(text: str) -> int | None:
@@ -113,15 +113,25 @@ class Plan:
         self.singles = [(g, p[0][0], p[0][1]) for g, p in plain.items() if len(p) == 1]
         self.groups = [(g, p) for g, p in plain.items() if len(p) > 1]
         self.special = [item for item in self.items if item[3] is not None or item[4] is not None]
+        self.build = row_builder(
+            profile.kind,
+            profile.time_role,
+            profile.action_default,
+            self._action_of if self.action_idx is not None else None,
+            self.action_idx,
+            profile.constants,
+            self.singles,
+            self.groups,
+            self.special,
+        )
 
     def column(self, fields: list[str], name: str) -> str:
         """The value of column ``name`` in a record ('' when the file lacks the column)."""
         idx = self.index.get(name)
         return fields[idx] if idx is not None else ""
 
-    def _action_kind(self, fields: list[str]) -> tuple[str, str]:
+    def _action_of(self, raw_action: str) -> tuple[str, str]:
         p = self.profile
-        raw_action = fields[self.action_idx or 0]
         action = p.action_map.get(raw_action, p.action_default)
         if p.kind_from_action and raw_action and _KIND.match(f"{p.kind}.{raw_action}"):
             return action, f"{p.kind}.{raw_action}"
@@ -140,65 +150,7 @@ class Plan:
         self, source: str, f: list[str], line: int, offset: int, raw: bytes, number: int
     ) -> EventContent:
         """Event content of a record read cleanly (no flags; time not yet placed)."""
-        p = self.profile
-        action, kind = (
-            self._action_kind(f) if self.action_idx is not None else (p.action_default, p.kind)
-        )
-        content: EventContent = {
-            "source": source,
-            "kind": kind,
-            "time_role": p.time_role,
-            "action": action,
-            "locator": {
-                "record": str(number),
-                "line": line,
-                "offset": str(offset),
-                "length": len(raw),
-            },
-            "raw_sha256": sha256(raw).hexdigest(),
-        }
-        for target, constant in p.constants.items():
-            put(content, target, constant)
-        # Group names (actor, object, target, device, attributes) never collide with the
-        # top-level keys set above, so sub-dicts are created in place.
-        self._fill(content, f)
-        return content
-
-    def _fill(self, content: EventContent, f: list[str]) -> None:
-        """Copy the mapped columns of one record into ``content``'s groups."""
-        for group, idx, key in self.singles:
-            value = f[idx]
-            if value:
-                have = content.get(group)
-                if have is None:
-                    content[group] = {key: value}
-                else:
-                    have[key] = value
-        for group, pairs in self.groups:
-            sub = {key: f[idx] for idx, key in pairs if f[idx]}
-            if sub:
-                have = content.get(group)
-                if have is None:
-                    content[group] = sub
-                else:
-                    have.update(sub)
-        for idx, group, key, vmap, convert in self.special:
-            special: Any = f[idx]
-            if not special:
-                continue
-            if vmap is not None:
-                special = vmap.get(special, special)
-            if convert is not None:
-                converted = convert(special)
-                if converted is None:  # kept as found, under attributes."group.key"
-                    put(content, f"attributes.{group}.{key}", special)
-                    continue
-                special = converted
-            have = content.get(group)
-            if have is None:
-                content[group] = {key: special}
-            else:
-                have[key] = special
+        return self.build(source, f, line, offset, raw, number)
 
 
 def _place(content: EventContent, times: TimeParser, text: str) -> bool:
@@ -264,6 +216,7 @@ class ProfileParser:
         times = profile.time_parser(ctx.time_zone)
         plan: Plan | None = None
         number = 0
+        placer = time_placer(times)
         for item in reader.batches():
             if isinstance(item, Problem):
                 yield problem_issue(ctx, item)
@@ -273,27 +226,43 @@ class ProfileParser:
                 yield from self._header_issues(ctx, plan, reader.header_line or 1)
                 if any(c in plan.missing for c in profile.time_columns):
                     return
-            if type(item) is list:  # plain rows, read on the reader's fast path
-                yield from self._rows(ctx, plan, times, item, number)
-                number += len(item)
+            if type(item) is PlainRun:  # plain rows, read on the reader's fast path
+                yield from self._rows(ctx, plan, times, item, number, placer)
+                number += len(item.raws)
             else:
                 number += 1
                 yield from self._record(ctx, plan, times, item, number)  # type: ignore[arg-type]
 
     def _rows(
-        self, ctx: ParseContext, plan: Plan, times: TimeParser, rows: list[Row], number: int
+        self,
+        ctx: ParseContext,
+        plan: Plan,
+        times: TimeParser,
+        run: PlainRun,
+        number: int,
+        placer: tuple[Placer, Placer],
     ) -> Iterator[EventContent | ParseIssue]:
-        """Records read cleanly (no generator per record on the usual path)."""
-        source, row_content, refines = ctx.source_id, plan.row_content, self.refines
+        """Records read cleanly (no generator per record on the usual path); ``placer``
+        gives the time keys of a time text (:func:`~.rowbuild.time_placer`)."""
+        source, build, refines = ctx.source_id, plan.build, self.refines
+        known, learn = placer
         time_idx, one_time = plan.time_idx, plan.one_time
-        for fields, line, offset, raw in rows:
+        first = time_idx[0]
+        line, at, eol = run.number - 1, run.offset, run.eol
+        for fields, raw in zip(run.fields, run.raws, strict=True):
             number += 1
-            content = row_content(source, fields, line, offset, raw, number)
-            text = fields[time_idx[0]] if one_time else " ".join(fields[i] for i in time_idx)
-            if refines or not _place(content, times, text):
+            line += 1
+            offset, at = at, at + len(raw) + eol
+            content = build(source, fields, line, offset, raw, number)
+            text = fields[first] if one_time else " ".join(fields[i] for i in time_idx)
+            placed = known(text)
+            if placed is None:
+                placed = learn(text)
+            if placed is None or refines:
                 record = Record(fields, line, offset, len(raw), raw)
                 yield from self._careful(ctx, plan, times, record, content, text)
                 continue
+            content.update(placed)
             ctx.records_read += 1
             yield content
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekit.sources.lineblocks import LineBlock
@@ -25,9 +26,20 @@ from evidencekit.sources.textlog import (
 )
 
 Line = tuple[int, int, bytes, str, int | None]
-Row = tuple[list[str], int, int, bytes]
-"""A plain record: fields, line number, byte offset, raw bytes (length is ``len(raw)``)."""
 _DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass(slots=True)
+class PlainRun:
+    """Plain records on consecutive physical lines: the first one's line ``number`` and
+    byte ``offset``; per record its ``fields`` and ``raws`` (bytes without the line end,
+    whose length is ``eol``). Record k is on line ``number + k``."""
+
+    number: int
+    offset: int
+    eol: int
+    fields: list[list[str]]
+    raws: list[bytes]
 
 
 class DelimitedReader:
@@ -71,18 +83,22 @@ class DelimitedReader:
     def records(self) -> Iterator[Record | Problem]:
         """Yield data records and problems; the header row sets :attr:`header`."""
         for item in self.batches():
-            if type(item) is list:
-                for fields, number, offset, raw in item:
+            if type(item) is PlainRun:
+                number, offset, eol = item.number, item.offset, item.eol
+                for fields, raw in zip(item.fields, item.raws, strict=True):
                     yield Record(fields, number, offset, len(raw), raw)
+                    number += 1
+                    offset += len(raw) + eol
             else:
                 yield item  # type: ignore[misc]
 
-    def batches(self) -> Iterator[Record | Problem | list[Row]]:
-        """Like :meth:`records`, with runs of plain records as lists of :data:`Row`.
+    def batches(self) -> Iterator[Record | Problem | PlainRun]:
+        """Like :meth:`records`, with runs of plain records on consecutive lines as
+        :class:`PlainRun`.
 
-        A row is a record read on the fast path: one physical line, decoded cleanly, no
-        quotes, the header's column count, nothing formula-like (``replaced`` and
-        ``formula`` both false). Order is kept: a list is yielded before anything after it.
+        A plain record is one read on the fast path: one physical line, decoded cleanly,
+        the header's column count, nothing formula-like (``replaced`` and ``formula`` both
+        false). Order is kept: a run is yielded before anything after it.
         """
         if not self.log.splittable:
             yield from self._run(self.log.lines())
@@ -103,47 +119,72 @@ class DelimitedReader:
             yield self._broken(pending, "unterminated_quote", "quoted field never closed")
             yield from self._run(iter(pending[1:]))
 
+    def _clean(self, pending: list[Line], number: int) -> bool:
+        """Whether line ``number`` may be read on the fast path (header known, past the
+        preamble, no quoted record open)."""
+        return not pending and self.header is not None and number > self.skip_lines
+
     def _block(
         self, block: LineBlock, texts: list[str], pending: list[Line]
-    ) -> Iterator[Record | Problem | list[Row]]:
-        """The lines of a cleanly decoded block; plain ones are split right here."""
-        rows: list[Row] = []
-        number, offset, delimiter = block.number, block.offset, self.delimiter
-        header, skip = self.header, self.skip_lines
-        formula_free = not block.formula_signs
-        one = self._one_line
-        for raw, line in zip(block.raws, texts, strict=True):
-            fields = None
-            if not (pending or header is None or number <= skip):
-                if line[-1:] == "\r":
-                    body, data = line[:-1], raw[:-1]
-                else:
-                    body, data = line, raw
-                if one is None or one.delimiter != delimiter:
-                    one = self._one_line = _OneLine(delimiter)
-                fields = one.split(body, line)
-            if fields is None:  # the careful way: header, preamble, quotes over lines
-                if rows:
-                    yield rows
-                    rows = []
-                yield from self._step((number, offset, raw + b"\n", line + "\n", None), pending)
-                header, delimiter = self.header, self.delimiter
-            elif fields:
-                if (
-                    len(fields) != len(header)  # type: ignore[arg-type]
-                    or fields == header
-                    or (not formula_free and may_hold_formula(body))
-                ):
-                    if rows:
-                        yield rows
-                        rows = []
-                    yield from self._emit(fields, body, number, offset, data, None)
-                else:
-                    rows.append((fields, number, offset, data))
-            number += 1
-            offset += len(raw) + 1
-        if rows:
-            yield rows
+    ) -> Iterator[Record | Problem | PlainRun]:
+        """The lines of a cleanly decoded block: plain runs, the rest the careful way."""
+        raws, n, k = block.raws, len(texts), 0
+        number, offset = block.number, block.offset
+        end = "\r\n" if block.eol == 2 else "\n"
+        end_raw = end.encode()
+        while k < n and (not block.eol or not self._clean(pending, number)):
+            yield from self._step(
+                (number, offset, raws[k] + end_raw, texts[k] + end, None), pending
+            )
+            number, offset, k = number + 1, offset + len(raws[k]) + len(end_raw), k + 1
+        if k == n:
+            return
+        split, odd = self._scan(block, texts, k)
+        for j in [*odd, n]:
+            if j < k:  # a continuation line of a quoted record, read below
+                continue
+            if j > k:
+                yield PlainRun(number, offset, len(end_raw), split[k:j], raws[k:j])  # type: ignore[arg-type]
+                offset += sum(map(len, raws[k:j])) + (j - k) * len(end_raw)
+                number, k = number + j - k, j
+            if j == n:
+                return
+            fields = split[j]
+            if fields is None:  # a quote left open or bad quoting: the careful way
+                while k == j or (pending and k < n):
+                    line = (number, offset, raws[k] + end_raw, texts[k] + end, None)
+                    yield from self._step(line, pending)
+                    number, offset, k = number + 1, offset + len(raws[k]) + len(end_raw), k + 1
+                continue
+            if fields and texts[j]:
+                yield from self._emit(fields, texts[j], number, offset, raws[j], None)
+            number, offset, k = number + 1, offset + len(raws[j]) + len(end_raw), j + 1
+
+    def _scan(
+        self, block: LineBlock, texts: list[str], k: int
+    ) -> tuple[list[list[str] | None], list[int]]:
+        """Fields of every line of the block (from ``k`` on; None: needs the careful way)
+        and the sorted indexes of lines that are not plain records."""
+        header = self.header or []
+        if self._one_line is None or self._one_line.delimiter != self.delimiter:
+            self._one_line = _OneLine(self.delimiter)
+        quoted, delimiter = self._one_line.quoted, self.delimiter
+        end = "\r\n" if block.eol == 2 else "\n"
+        split: list[list[str] | None] = [None] * k
+        split += [quoted(t + end) if '"' in t else t.split(delimiter) for t in texts[k:]]
+        width = len(header)
+        odd = [
+            i
+            for i in range(k, len(texts))
+            if (f := split[i]) is None or len(f) != width or f == header
+        ]
+        if width == 1:  # a blank line splits into one empty field: not a record
+            odd += [i for i in range(k, len(texts)) if not texts[i]]
+        if block.formula_signs:
+            odd += [i for i in range(k, len(texts)) if may_hold_formula(texts[i])]
+        if width == 1 or block.formula_signs:
+            odd = sorted(set(odd))
+        return split, odd
 
     def _run(self, source: Iterator[Line | Problem]) -> Iterator[Record | Problem]:
         pending: list[Line] = []
@@ -338,13 +379,11 @@ class _OneLine:
         self._feed = _Feed()
         self._reader = csv.reader(self._feed, delimiter=delimiter, strict=True)
 
-    def split(self, body: str, line: str) -> list[str] | None:
-        """Fields (``[]``: nothing to read), or None when the line needs the careful way
-        (a quote left open, bad quoting). A quoted line is parsed as ``_quoted`` parses a
-        record of one line."""
-        if '"' not in line:
-            return body.split(self.delimiter) if body else []
-        self._feed.line = line + "\n"
+    def quoted(self, line: str) -> list[str] | None:
+        """Fields of ``line`` (with its line end; ``[]``: nothing to read), or None when the
+        line needs the careful way (a quote left open, bad quoting). Parsed as ``_quoted``
+        parses a record of one line."""
+        self._feed.line = line
         try:
             row = next(self._reader, None)
         except csv.Error:

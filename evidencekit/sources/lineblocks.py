@@ -22,8 +22,8 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 @dataclass(slots=True)
 class LineBlock:
     """Consecutive physical lines: ``number`` and ``offset`` of the first; ``raws`` without
-    their ``\\n``; ``texts`` decoded (None when some bytes do not decode); ``terminated``:
-    the last line ends with ``\\n``."""
+    their ``\\n`` (and without ``\\r\\n`` when ``eol`` is 2); ``texts`` decoded (None when some
+    bytes do not decode); ``terminated``: the last line ends with ``\\n``."""
 
     number: int
     offset: int
@@ -32,6 +32,9 @@ class LineBlock:
     terminated: bool
     formula_signs: bool
     """Some line might hold a formula (:func:`block_may_hold_formula`)."""
+    eol: int = 0
+    """2: every line ends with ``\\r\\n``, left out of ``raws`` and ``texts``; 1: no line
+    ends with ``\\r\\n``; 0: some do (their ``raws`` and ``texts`` keep the ``\\r``)."""
 
     @classmethod
     def read(
@@ -40,25 +43,37 @@ class LineBlock:
         """Split and decode ``data`` (whole lines, the last one ending ``\\n`` if
         ``terminated``). One decode of the block equals the decodes of its lines for the
         stateless ``SPLITTABLE`` codecs, in which no character holds the byte ``\\n``."""
-        raws = data.split(b"\n")
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
+            raws = data.split(b"\n")
             return cls(number, offset, raws[:-1] if terminated else raws, None, terminated, True)
-        texts = text.split("\n")
+        # Every line ending CR LF (the usual Windows export): split on both at once, so the
+        # CR need not be cut from each line later. In these codecs b"\r\n" is "\r\n".
+        eol, sep = 1, "\n"
+        if b"\r" in data:
+            raws = data.split(b"\r\n")
+            eol = 2 if terminated and len(raws) - 1 == data.count(b"\n") else 0
+        if eol == 2:
+            sep = "\r\n"
+        else:
+            raws = data.split(b"\n")
+        texts = text.split(sep)
         if terminated:
             raws.pop()
             texts.pop()
         signs = block_may_hold_formula(data, text)
-        return cls(number, offset, raws, texts, terminated, signs)
+        return cls(number, offset, raws, texts, terminated, signs, eol)
 
     def lines(self, encoding: str) -> Iterator[tuple[int, int, bytes, str, int | None]]:
         """The block as :meth:`TextLog.lines` tuples (terminators kept)."""
         number, offset, last = self.number, self.offset, len(self.raws) - 1
+        end = "\r\n" if self.eol == 2 else "\n"
+        end_raw = end.encode()
         for k, body in enumerate(self.raws):
-            raw = body + b"\n" if self.terminated or k < last else body
+            raw = body + end_raw if self.terminated or k < last else body
             if self.texts is not None:
-                text = self.texts[k] + "\n" if self.terminated or k < last else self.texts[k]
+                text = self.texts[k] + end if self.terminated or k < last else self.texts[k]
                 yield number, offset, raw, text, None
             else:
                 try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -271,21 +271,22 @@ class TextLog:
                         yield problem
                     continue
                 block, carry = data[:cut], data[cut:]
-                yield from self._split(block, number, offset, limit, True)
-                number += block.count(b"\n")
+                number += yield from self._split(block, number, offset, limit, True)
                 offset += cut
 
     def _split(
         self, block: bytes, number: int, offset: int, limit: int, terminated: bool
-    ) -> Iterator[LineBlock | Problem]:
-        """``block`` (whole lines) as line blocks, with over-long lines as problems."""
+    ) -> Generator[LineBlock | Problem, None, int]:
+        """``block`` (whole lines) as line blocks, with over-long lines as problems;
+        returns the number of lines when ``terminated``."""
         name = self.encoding.name
         if len(block) < limit or (terminated and len(block) == limit):
-            yield LineBlock.read(number + 1, offset, block, terminated, name)
-            return
+            lines = LineBlock.read(number + 1, offset, block, terminated, name)
+            yield lines
+            return len(lines.raws)
         if not terminated:  # the last line, without a line end, at the limit or over
             yield self._long_problem(number + 1, offset, block)
-            return
+            return 0
         start = pos = 0
         while pos < len(block):
             end = block.index(b"\n", pos) + 1
@@ -299,6 +300,7 @@ class TextLog:
             pos = end
         if start < len(block):
             yield LineBlock.read(number + 1, offset + start, block[start:], True, name)
+        return block.count(b"\n")
 
     def _long_problem(self, number: int, offset: int, raw: bytes) -> Problem:
         return _too_long(number, offset, len(raw), hashlib.sha256(raw).hexdigest(), self.max_line)

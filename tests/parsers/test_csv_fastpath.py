@@ -110,8 +110,10 @@ _line = _row | st.lists(st.sampled_from(_PIECES), max_size=12).map(
     name=_ENCODINGS,
     max_line=st.sampled_from([12, 30, 1 << 20]),
     skip=st.sampled_from([0, 1]),
-    block=st.sampled_from([5, 23, 1 << 18]),
+    block=st.sampled_from([5, 23, 64, 1 << 18]),
     tail=st.booleans(),
+    header=st.sampled_from(["h1,h2,h3", "h1", "h1,h2", '"h,1",h2']),
+    crlf=st.booleans(),
 )
 def test_fast_records_equal_line_by_line_records(
     tmp_path_factory: Any,
@@ -121,8 +123,12 @@ def test_fast_records_equal_line_by_line_records(
     skip: int,
     block: int,
     tail: bool,
+    header: str,
+    crlf: bool,
 ) -> None:
-    text = "h1,h2,h3\r\n" + "".join(a + b for a, b in lines) + ("9,9,9" if tail else "")
+    if crlf:  # blocks of CR LF lines only: the reader's split-once path
+        lines = [(a, "\r\n") for a, _ in lines]
+    text = f"{header}\r\n" + "".join(a + b for a, b in lines) + ("9,9,9" if tail else "")
     path = _write(tmp_path_factory.mktemp("csv"), text.encode(name, errors="replace"))
     options: dict[str, Any] = {"encoding": name, "max_line": max_line, "skip_lines": skip}
     fast = DelimitedReader(path, **options)

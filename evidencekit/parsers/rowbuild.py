@@ -1,0 +1,191 @@
+"""Event content of a plain CSV row, by a function made once per file from its mapping.
+
+:class:`~evidencekit.parsers.tabular.Plan` says which column goes where; :func:`row_builder`
+turns that into one function that builds each row's content dict with no per-row reading
+of the plan (the same dicts as applying the plan step by step: constants, plain column
+copies, then mapped and converted values; ``tests/parsers/test_rowbuild.py`` holds them
+equal). :func:`time_fields` gives the time keys of a row, to be cached per time text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from hashlib import sha256
+from typing import Any
+
+from evidencekit.events.jptime import TimeParser
+from evidencekit.events.time import TimeError
+from evidencekit.parsers.base import EventContent
+from evidencekit.parsers.logevent import put
+
+Converter = Callable[[str], Any]
+Resolver = Callable[[str], tuple[str, str, Any]]
+Special = tuple[int, str, str, dict[str, str] | None, Converter | None]
+RowBuilder = Callable[[str, list[str], int, int, bytes, int], EventContent]
+"""``(source, fields, line, offset, raw, number) -> content`` (time not yet placed)."""
+_CACHE_LIMIT = 1 << 12  # distinct values remembered per column (action, mapped values)
+
+
+def time_placer(
+    times: TimeParser,
+) -> tuple[Callable[[str], dict[str, str] | None], Callable[[str], dict[str, str] | None]]:
+    """``(known, learn)`` for the time keys of a row's time text: ``known`` (a dict look-up)
+    answers texts met before, ``learn`` the others (see :func:`time_fields`), remembering
+    up to ``_CACHE_LIMIT`` of them (sequential exports repeat recent times)."""
+    seen: dict[str, dict[str, str]] = {}
+    whole_second, zone = times.whole_second, times.zone
+
+    def learn(text: str) -> dict[str, str] | None:
+        quick = whole_second(text)  # a second of a minute placed before: the usual case
+        if quick is not None:
+            placed: dict[str, str] | None = {
+                "time": quick[0],
+                "time_original": text,
+                "time_offset": quick[1],
+                "time_zone": zone,
+                "time_precision": "1s",
+            }
+        else:
+            placed = time_fields(times, text)
+            if placed is None:
+                return None
+        return _remember(seen, text, placed)  # type: ignore[no-any-return]
+
+    return seen.get, learn
+
+
+def time_fields(times: TimeParser, text: str) -> dict[str, str] | None:
+    """The keys :func:`~evidencekit.parsers.logevent.place_time` sets for ``text``, or None
+    when ``text`` is empty, cannot be placed, or is a date alone (which adds a flag)."""
+    if not text:
+        return None
+    try:
+        parsed = times.parse(text)
+    except TimeError:
+        return None
+    if parsed.date_only:
+        return None
+    out = {"time": parsed.time, "time_original": text, "time_offset": parsed.offset}
+    if parsed.zone is not None:
+        out["time_zone"] = parsed.zone
+    if parsed.precision != "unknown":
+        out["time_precision"] = parsed.precision
+    return out
+
+
+def _resolver(
+    group: str, key: str, vmap: dict[str, str] | None, convert: Converter | None
+) -> Callable[[str], tuple[str, str, Any]]:
+    """Where a mapped or converted value goes: ``(group, key, value)``; a value the
+    converter refuses is kept as found under ``attributes."group.key"``."""
+
+    def resolve(value: str) -> tuple[str, str, Any]:
+        if vmap is not None:
+            value = vmap.get(value, value)
+        if convert is None:
+            return group, key, value
+        converted = convert(value)
+        if converted is None:
+            return "attributes", f"{group}.{key}", value
+        return group, key, converted
+
+    return resolve
+
+
+def row_builder(
+    kind: str,
+    role: str,
+    action_default: str,
+    action_of: Callable[[str], tuple[str, str]] | None,
+    action_idx: int | None,
+    constants: dict[str, str],
+    singles: list[tuple[str, int, str]],
+    groups: list[tuple[str, list[tuple[int, str]]]],
+    special: list[Special],
+) -> RowBuilder:
+    """The row function for a plan: ``action_of`` maps the cell in column ``action_idx``
+    to (action, kind); without it every row has ``action_default`` and ``kind``."""
+    preset: EventContent = {}
+    for target, constant in constants.items():
+        put(preset, target, constant)
+    top = {k: v for k, v in preset.items() if type(v) is not dict}
+    sub = [(g, v) for g, v in preset.items() if type(v) is dict]
+    # A column alone in its group, which no constant opened, starts the group's dict; the
+    # others add to theirs in plan order (a later column of the same key wins).
+    fresh = [(g, i, k) for g, i, k in singles if g not in preset]
+    plain = [(g, i, k) for g, i, k in singles if g in preset]
+    plain += [(g, i, k) for g, pairs in groups for i, k in pairs]
+    # Mapped values (few distinct ones) are remembered; a converter alone is just called.
+    mapped: list[tuple[int, dict[str, tuple[str, str, Any]] | None, Resolver]] = [
+        (i, {} if vmap is not None else None, _resolver(g, k, vmap, conv))
+        for i, g, k, vmap, conv in special
+    ]
+    actions: dict[str, tuple[str, str]] = {}
+    default = (action_default, kind)
+    idx = action_idx if action_of is not None and action_idx is not None else -1
+
+    def build(
+        source: str, f: list[str], line: int, offset: int, raw: bytes, number: int
+    ) -> EventContent:
+        if idx < 0:
+            act, knd = default
+        else:
+            cell = f[idx]
+            hit = actions.get(cell)
+            if hit is None:
+                hit = _remember(actions, cell, action_of(cell))  # type: ignore[misc]
+            act, knd = hit
+        content: EventContent = {
+            "source": source,
+            "kind": knd,
+            "time_role": role,
+            "action": act,
+            "locator": {
+                "record": str(number),
+                "line": line,
+                "offset": str(offset),
+                "length": len(raw),
+            },
+            "raw_sha256": sha256(raw).hexdigest(),
+        }
+        if preset:
+            content.update(top)
+            for group, values in sub:
+                content[group] = values.copy()
+        for group, i, key in fresh:
+            value = f[i]
+            if value:
+                content[group] = {key: value}
+        for group, i, key in plain:
+            value = f[i]
+            if value:
+                have = content.get(group)
+                if have is None:
+                    content[group] = {key: value}
+                else:
+                    have[key] = value
+        for i, seen, resolve in mapped:
+            value = f[i]
+            if value:
+                done = seen.get(value) if seen is not None else None
+                if done is None:
+                    done = resolve(value)
+                    if seen is not None:
+                        _remember(seen, value, done)
+                group, key, value = done
+                have = content.get(group)
+                if have is None:
+                    content[group] = {key: value}
+                else:
+                    have[key] = value
+        return content
+
+    return build
+
+
+def _remember(seen: dict[str, Any], key: str, value: Any) -> Any:
+    """Keep ``value`` for ``key`` in a cache of at most ``_CACHE_LIMIT`` entries."""
+    if len(seen) >= _CACHE_LIMIT:
+        seen.clear()
+    seen[key] = value
+    return value
