@@ -56,8 +56,9 @@ def entry_times(entry: Entry, zone: str) -> list[dict[str, Any]]:
     if entry.is_ntfs:
         filetimes = dict(entry.filetimes)
         for role, (s, n) in entry.times.items():
-            # When $STANDARD_INFORMATION could not be read raw, TSK's values stand in.
-            filetimes.setdefault(role, s * 10**7 + n // 100 + FILETIME_EPOCH_OFFSET)
+            if role not in filetimes:
+                # When $STANDARD_INFORMATION could not be read raw, TSK's values stand in.
+                filetimes[role] = s * 10**7 + n // 100 + FILETIME_EPOCH_OFFSET
         return [_filetime(role, value) for role, value in sorted(filetimes.items())]
     if entry.fs.fs_type in LOCAL_TIME_FS:
         fat = entry.fs.fs_type in FAT_FS
@@ -88,17 +89,17 @@ def _utc_text(seconds: int, nanos: int) -> str:
 
 
 def _filetime(role: str, value: int) -> dict[str, Any]:
+    seconds, ticks = divmod(value - FILETIME_EPOCH_OFFSET, 10**7)
     try:
-        seconds, ticks = divmod(value - FILETIME_EPOCH_OFFSET, 10**7)
-        text: str | None = _utc_text(seconds, ticks * 100)  # = from_filetime(value), cached
+        second = _second_text(seconds)  # = from_filetime(value), cached by the second
     except TimeError:
-        text = None
-    fields: dict[str, Any] = {"time_role": role, "time_original": str(value)}
-    if text is None:
-        fields["flags"] = ["time_unparseable"]
-        return fields
-    fields.update(time=text, time_offset="Z", time_precision=TimePrecision.NS100.value)
-    return fields
+        return {"time_role": role, "time_original": str(value), "flags": ["time_unparseable"]}
+    return {"time_role": role, "time_original": str(value),
+            "time": f"{second}.{ticks * 100:09d}Z", "time_offset": "Z",
+            "time_precision": _NS100}  # fmt: skip
+
+
+_NS100 = TimePrecision.NS100.value
 
 
 def _wall_time(role: str, seconds: int, nanos: int, zone: str, fat: bool) -> dict[str, Any]:
@@ -195,29 +196,33 @@ def body_lines(
         stamps = entry.body_stamps or _stamps(times, "")
         return [_BODY_LINE % (md5 or "0", name, suffix, entry.inode or 0, mode, entry.uid or 0,
                               entry.gid or 0, entry.size or 0, *stamps)]  # fmt: skip
+    return _ntfs_lines(entry, md5, name, suffix, mode, times)
+
+
+def _ntfs_lines(
+    entry: Entry, md5: str | None, name: str, suffix: str, mode: str, times: list[dict[str, Any]]
+) -> list[str]:
+    """:func:`body_lines` of an NTFS entry: $FILE_NAME, data, named streams."""
     seconds = {t["time_role"]: _epoch(t.get("time")) for t in times}
     addr = str(entry.inode or 0)
-    rows: list[tuple[str, str, str, int, str]] = []
+    owner = f"|{mode}|{entry.uid or 0}|{entry.gid or 0}|"
+    si = "|".join([str(seconds.get("si_" + r, 0)) for r in _BODY_ROLES])
+    lines = []
     if entry.fn_attribute:
         fn_id, fn_size = entry.fn_attribute
-        rows.append(("0", name + " ($FILE_NAME)", f"{addr}-48-{fn_id}", fn_size, "fn_"))
-    inode = f"{addr}-{entry.data_attribute}" if entry.data_attribute else addr
+        fn = "|".join([str(seconds.get("fn_" + r, 0)) for r in _BODY_ROLES])
+        lines.append(f"0|{name} ($FILE_NAME){suffix}|{addr}-48-{fn_id}{owner}{fn_size}|{fn}")
     if not (entry.data_attribute is None and entry.streams):
-        rows.append((md5 or "0", name, inode, entry.size or 0, "si_"))
-    for s in entry.streams:
-        stream_inode = f"{addr}-{s.attr_type}-{s.attr_id}"
-        rows.append(("0", f"{name}:{_body_escape(s.name)}", stream_inode, s.size, "si_"))
-    uid, gid = entry.uid or 0, entry.gid or 0
-    return [
-        _BODY_LINE_NTFS % (digest, label, suffix, ident, mode, uid, gid, size,
-                           *[seconds.get(pre + r, 0) for r in _BODY_ROLES])
-        for digest, label, ident, size, pre in rows
-    ]  # fmt: skip
+        inode = f"{addr}-{entry.data_attribute}" if entry.data_attribute else addr
+        lines.append(f"{md5 or '0'}|{name}{suffix}|{inode}{owner}{entry.size or 0}|{si}")
+    for st in entry.streams:
+        label = f"{name}:{_body_escape(st.name)}{suffix}"
+        lines.append(f"0|{label}|{addr}-{st.attr_type}-{st.attr_id}{owner}{st.size}|{si}")
+    return lines
 
 
 # digest|name|inode|mode|uid|gid|size|atime|mtime|ctime|crtime (ints as str() gives them)
 _BODY_LINE = "%s|%s%s|%d|%s|%d|%d|%d|%d|%d|%d|%d"
-_BODY_LINE_NTFS = "%s|%s%s|%s|%s|%d|%d|%d|%d|%d|%d|%d"
 _BODY_ROLES = ("atime", "mtime", "ctime", "crtime")
 
 
