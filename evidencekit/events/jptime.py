@@ -31,7 +31,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evidencekit.events.time import TimeError, format_ns, from_unix, to_ns
-from evidencekit.events.zoneplace import local_minute, local_offset
+from evidencekit.events.zoneplace import local_minute, local_offset, steady_minute
 
 DEFAULT_ZONE = "Asia/Tokyo"
 _AMPM = r"(午前|午後|AM|PM|am|pm|a\.m\.|p\.m\.)"
@@ -102,7 +102,7 @@ class TimeParser:
         self.formats = tuple(names)
         self.zone = "UTC" if utc else zone
         try:
-            ZoneInfo(self.zone)
+            self._tz = ZoneInfo(self.zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.zone!r}") from exc
         self.utc = utc
@@ -224,6 +224,8 @@ class TimeParser:
                 format_ns(seconds * 10**9),
                 f"{sign}{abs(off_min) // 60:02d}:{abs(off_min) % 60:02d}",
             )
+        elif (steady := steady_minute(y, mo, d, h, mi, self._tz)) is not None:
+            result = steady  # what local_minute gives, checked to hold for the whole minute
         else:
             result = local_minute(naive, self.zone)
             # Cache only when the whole minute shares one offset without seconds

@@ -8,6 +8,7 @@ place the time, and the UTC text is built from the converted fields, not ``strft
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from evidencekit.events.time import TimeError
@@ -45,6 +46,33 @@ _MIN_NS = -11644473600 * 10**9  # 1601-01-01, as events.time.format_ns
 _MAX_NS = 253402300799 * 10**9 + 999999999  # 9999-12-31T23:59:59.999999999
 
 
+def steady_minute(y: int, mo: int, d: int, h: int, mi: int, tz: ZoneInfo) -> tuple[str, str] | None:
+    """:func:`local_minute` of the local minute ``y-mo-d h:mi`` when the whole minute lies in
+    one offset of whole minutes (the same at its first and last second, in either fold) and
+    ``1602 <= y <= 9998`` (its UTC text then lies within 1601..9999): the minutes the time
+    parser caches. None otherwise: :func:`local_minute` and :func:`local_offset` decide,
+    with their errors. Aware times are built directly (``replace`` with keywords costs more
+    than the whole placing here). ``y-mo-d`` must be a valid date."""
+    if not 1602 <= y <= 9998:
+        return None
+    offset = datetime(y, mo, d, h, mi, 0, 0, tz).utcoffset()
+    if (
+        offset is None
+        or offset.microseconds
+        or offset.seconds % 60
+        or datetime(y, mo, d, h, mi, 0, 0, tz, fold=1).utcoffset() != offset
+        or datetime(y, mo, d, h, mi, 59, 0, tz).utcoffset() != offset
+        or datetime(y, mo, d, h, mi, 59, 0, tz, fold=1).utcoffset() != offset
+    ):
+        return None
+    utc = datetime(y, mo, d, h, mi) - offset  # noqa: DTZ001 - naive arithmetic in UTC
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}"
+        ":00.000000000Z",
+        _offset_text_of(offset),
+    )
+
+
 def local_offset(naive: datetime, zone: str) -> str:
     """The offset text :func:`~evidencekit.events.time.from_local` gives for ``naive``, with
     its checks and errors, without placing the time (half its cost: no UTC formatting)."""
@@ -70,3 +98,6 @@ def offset_text(offset: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     text = f"{sign}{hours:02d}:{minutes:02d}"
     return f"{text}:{seconds:02d}" if seconds else text
+
+
+_offset_text_of = cache(offset_text)  # zones have few distinct offsets

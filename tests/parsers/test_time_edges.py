@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidencekit.events.jptime import TimeParser
 from evidencekit.events.time import TimeError, from_local
-from evidencekit.events.zoneplace import local_minute
+from evidencekit.events.zoneplace import local_minute, local_offset, steady_minute
 from evidencekit.parsers.base import ParseContext
 from evidencekit.parsers.mapped_csv import MappedCsv
 
@@ -62,3 +65,39 @@ def test_such_times_in_an_export_are_issues_and_the_rest_is_read(tmp_path: Path)
         assert [i.code for i in issues] == ["time_impossible"] * (bad - 1)
         assert all("outside years 1601..9999" in i.message for i in issues)
         assert ctx.records_read == 3
+
+
+_ZONES = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]
+_ZONES += ["Asia/Kathmandu", "America/St_Johns", "UTC", "Pacific/Apia", "Europe/Amsterdam"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    naive=st.datetimes(min_value=datetime(1850, 1, 1), max_value=datetime(2100, 12, 31))
+    | st.datetimes(min_value=datetime(1601, 12, 30), max_value=datetime(1602, 1, 2))
+    | st.datetimes(min_value=datetime(9998, 12, 30), max_value=datetime(9999, 1, 2)),
+    zone=st.sampled_from(_ZONES),
+)
+def test_steady_minute_is_what_the_careful_placing_caches(naive: datetime, zone: str) -> None:
+    """Where it answers, the minute start and offset of local_minute, and the minute's last
+    second has that offset too (so the parser's cache holds exactly what it held)."""
+    y, mo, d, h, mi = naive.year, naive.month, naive.day, naive.hour, naive.minute
+    got = steady_minute(y, mo, d, h, mi, ZoneInfo(zone))
+    start = datetime(y, mo, d, h, mi)
+    if got is None:
+        return
+    assert got == local_minute(start, zone)
+    assert local_offset(start.replace(second=59), zone) == got[1]
+
+
+def test_steady_minute_declines_dst_changes_lmt_seconds_and_calendar_ends() -> None:
+    berlin, amsterdam = ZoneInfo("Europe/Berlin"), ZoneInfo("Europe/Amsterdam")
+    assert steady_minute(2024, 3, 31, 2, 30, berlin) is None  # skipped hour
+    assert steady_minute(2024, 10, 27, 2, 30, berlin) is None  # repeated hour
+    assert steady_minute(1900, 1, 1, 12, 0, amsterdam) is None  # LMT +00:19:32
+    assert steady_minute(1601, 6, 1, 12, 0, berlin) is None
+    assert steady_minute(9999, 6, 1, 12, 0, berlin) is None
+    assert steady_minute(2024, 4, 1, 9, 5, ZoneInfo("Asia/Tokyo")) == (
+        "2024-04-01T00:05:00.000000000Z",
+        "+09:00",
+    )
