@@ -14,7 +14,9 @@ Time semantics by file system:
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -103,23 +105,50 @@ _NS100 = TimePrecision.NS100.value
 
 
 def _wall_time(role: str, seconds: int, nanos: int, zone: str, fat: bool) -> dict[str, Any]:
-    # TSK built these seconds with mktime() in this process's zone; localtime undoes it.
-    try:
-        wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
-    except (OverflowError, OSError, ValueError):
+    parts = _wall_parts(seconds, zone, _local_zone())
+    if parts is None:
         return {"time_role": role, "time_original": str(seconds), "flags": ["time_unparseable"]}
-    original = wall.strftime("%Y-%m-%d %H:%M:%S")
+    wall, original, utc_seconds, offset = parts
     if fat and role == "crtime":
         original += f".{nanos // 10**7:02d}"
     fields: dict[str, Any] = {"time_role": role, "time_original": original, "time_zone": zone}
     try:
-        fields["time"], fields["time_offset"] = from_local(wall, zone, nanos)
+        if utc_seconds is None:  # not placeable at a whole second: say why, as from_local
+            fields["time"], fields["time_offset"] = from_local(wall, zone, nanos)
+        else:  # = from_local(wall, zone, nanos)
+            fields["time"], fields["time_offset"] = _utc_text(utc_seconds, nanos), offset
     except TimeError:
         fields["flags"] = ["time_unparseable"]
         return fields
     precision = _FAT_PRECISION.get(role, TimePrecision.S) if fat else TimePrecision.S
     fields["time_precision"] = precision.value
     return fields
+
+
+def _local_zone() -> tuple[Any, ...]:
+    """What ``datetime.fromtimestamp`` depends on (the process zone), for the cache key."""
+    return os.environ.get("TZ"), time.timezone, time.altzone, time.tzname
+
+
+@lru_cache(maxsize=1 << 16)
+def _wall_parts(
+    seconds: int, zone: str, local: tuple[Any, ...]
+) -> tuple[datetime, str, int | None, str | None] | None:
+    """The wall clock TSK's ``seconds`` stand for (None: no time), its text, and its UTC
+    seconds and offset in ``zone`` (None, None when from_local refuses it). FAT clocks
+    repeat (dates for accessed times, 2 s steps): each second is placed once. ``local``
+    is only part of the key."""
+    try:
+        # TSK built these seconds with mktime() in this process's zone; localtime undoes it.
+        wall = datetime.fromtimestamp(seconds)  # noqa: DTZ006 - deliberately the process zone
+    except (OverflowError, OSError, ValueError):
+        return None
+    original = wall.strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        text, offset = from_local(wall, zone, 0)
+    except TimeError:
+        return wall, original, None, None
+    return wall, original, _epoch_seconds(text[:19]), offset
 
 
 # How TSK found a deleted file's content: what a reader of "recovered" must know.
