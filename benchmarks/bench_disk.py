@@ -6,7 +6,8 @@ with the native libtsk core (``native``) and on the pytsk3/pyewf reference path
 (``fallback``, ``EVIDENCEKIT_NATIVE_TSK=0``):
 
 1. metadata walk (every entry, its times, a body-file line) vs ``fls -r -m /``;
-2. the same walk on the E01 vs ``fls -r -m / -i ewf``;
+2. the same walk on the E01 vs ``fls -r -m / -i ewf`` (opening an E01 also starts the
+   check of every EWF chunk on a thread, counted here; 2b leaves it out, as fls has none);
 3. MD5 + SHA-1 + SHA-256 of the raw image in one pass vs ``md5sum`` alone;
 4. E01 media read + three hashes vs ``img_cat`` (C libewf) to /dev/null;
 5. like for like with ``fiwalk`` (walk + MD5 + SHA-1 per file, DFXML out): our walk with
@@ -18,6 +19,7 @@ time of ``--repeat`` runs; ``cpu`` is the same ratio in CPU seconds of that run 
 threads; for tools the child's user + system time), less sensitive to other load.
 
     python benchmarks/bench_disk.py [--files 20000] [--size-mib 256] [--repeat 3]
+                                    [--only walk,hash,fiwalk]
 Targets (issue 3): 1 >= 0.7x, 2 >= 0.5x, 3 >= 0.95x, 4 >= 0.7x, 5 >= 2x (vs fiwalk).
 """
 
