@@ -29,6 +29,13 @@ setup(
             optional=True,
         ),
         Extension(
+            "evidencekit.sources._rowhash",
+            ["evidencekit/sources/_rowhash.c"],
+            libraries=["crypto"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        Extension(
             "evidencekit.sources._tskcore",
             [f"evidencekit/sources/{name}.c" for name in ("_tskcore", "_tskhash")],
             depends=["evidencekit/sources/_tskcore.h"],

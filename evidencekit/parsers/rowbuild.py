@@ -10,7 +10,6 @@ equal). :func:`time_fields` gives the time keys of a row, to be cached per time 
 from __future__ import annotations
 
 from collections.abc import Callable
-from hashlib import sha256
 from typing import Any
 
 from evidencekit.events.jptime import TimeParser
@@ -21,8 +20,9 @@ from evidencekit.parsers.logevent import put
 Converter = Callable[[str], Any]
 Resolver = Callable[[str], tuple[str, str, Any]]
 Special = tuple[int, str, str, dict[str, str] | None, Converter | None]
-RowBuilder = Callable[[str, list[str], int, int, bytes, int], EventContent]
-"""``(source, fields, line, offset, raw, number) -> content`` (time not yet placed)."""
+RowBuilder = Callable[[str, list[str], int, int, bytes, int, str], EventContent]
+"""``(source, fields, line, offset, raw, number, raw_sha256) -> content`` (time not yet
+placed)."""
 _CACHE_LIMIT = 1 << 12  # distinct values remembered per column (action, mapped values)
 
 
@@ -125,7 +125,7 @@ def row_builder(
     idx = action_idx if action_of is not None and action_idx is not None else -1
 
     def build(
-        source: str, f: list[str], line: int, offset: int, raw: bytes, number: int
+        source: str, f: list[str], line: int, offset: int, raw: bytes, number: int, digest: str
     ) -> EventContent:
         if idx < 0:
             act, knd = default
@@ -146,7 +146,7 @@ def row_builder(
                 "offset": str(offset),
                 "length": len(raw),
             },
-            "raw_sha256": sha256(raw).hexdigest(),
+            "raw_sha256": digest,
         }
         if preset:
             content.update(top)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,6 +28,7 @@ from evidencekit.parsers.logevent import (
 from evidencekit.parsers.profile import Profile, builtin_profile
 from evidencekit.parsers.rowbuild import row_builder, time_placer
 from evidencekit.sources.delimited import DelimitedReader, PlainRun
+from evidencekit.sources.rowhash import sha256_hex_all
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
 
 _KIND = re.compile(KIND)
@@ -150,7 +152,7 @@ class Plan:
         self, source: str, f: list[str], line: int, offset: int, raw: bytes, number: int
     ) -> EventContent:
         """Event content of a record read cleanly (no flags; time not yet placed)."""
-        return self.build(source, f, line, offset, raw, number)
+        return self.build(source, f, line, offset, raw, number, sha256(raw).hexdigest())
 
 
 def _place(content: EventContent, times: TimeParser, text: str) -> bool:
@@ -249,11 +251,12 @@ class ProfileParser:
         time_idx, one_time = plan.time_idx, plan.one_time
         first = time_idx[0]
         line, at, eol = run.number - 1, run.offset, run.eol
-        for fields, raw in zip(run.fields, run.raws, strict=True):
+        digests = sha256_hex_all(run.raws)
+        for fields, raw, digest in zip(run.fields, run.raws, digests, strict=True):
             number += 1
             line += 1
             offset, at = at, at + len(raw) + eol
-            content = build(source, fields, line, offset, raw, number)
+            content = build(source, fields, line, offset, raw, number, digest)
             text = fields[first] if one_time else " ".join(fields[i] for i in time_idx)
             placed = known(text)
             if placed is None:

@@ -156,7 +156,8 @@ def test_builder_equals_step_by_step_reference(case: tuple[Plan, list[list[str]]
     for n, f in enumerate(rows, 1):
         raw = ",".join(f).encode()
         expected = _reference(plan, "s" * 16, f, n + 1, 10 * n, raw, n)
-        assert plan.build("s" * 16, f, n + 1, 10 * n, raw, n) == expected
+        digest = sha256(raw).hexdigest()
+        assert plan.build("s" * 16, f, n + 1, 10 * n, raw, n, digest) == expected
         assert plan.row_content("s" * 16, f, n + 1, 10 * n, raw, n) == expected
 
 
