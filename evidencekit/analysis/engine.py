@@ -36,7 +36,7 @@ from evidencekit.analysis.model import (
 )
 from evidencekit.analysis.profile import load_profile
 from evidencekit.analysis.rules import Rule, rules
-from evidencekit.analysis.stream import hr_prepass, stream
+from evidencekit.analysis.stream import hr_prepass, paused_gc, stream
 from evidencekit.analysis.wording import check_text
 from evidencekit.case.workspace import Case
 from evidencekit.timeline.canonical import dumps
@@ -181,19 +181,20 @@ def analyze_timeline(
     profile = load_profile(opts.legal)
     ctx, inputs = build_context(zone, opts)
     ctx.timeline_version = head.version
-    hr_prepass(ctx, timeline)
-    instances = [cls(ctx) for _, cls in rules]
-    stats = stream(ctx, timeline, head.timeline_sha256, instances)
-    coverage = summarise(
-        ctx.kinds,
-        ctx.hr_supplied,
-        {"hr": sum(1 for p in ctx.hr.values() for f in p.facts if f.ref)},
-    )
-    ctx.available = {c.kind for c in coverage if c.available}
-    for rule in sorted(instances, key=lambda r: (r.phase, r.id)):
-        rule.finish()
-    for rule in instances:  # every finding is drafted: free the stream state before results
-        rule.release()
+    with paused_gc():
+        hr_prepass(ctx, timeline)
+        instances = [cls(ctx) for _, cls in rules]
+        stats = stream(ctx, timeline, head.timeline_sha256, instances)
+        coverage = summarise(
+            ctx.kinds,
+            ctx.hr_supplied,
+            {"hr": sum(1 for p in ctx.hr.values() for f in p.facts if f.ref)},
+        )
+        ctx.available = {c.kind for c in coverage if c.available}
+        for rule in sorted(instances, key=lambda r: (r.phase, r.id)):
+            rule.finish()
+        for rule in instances:  # every finding is drafted: free the stream state before results
+            rule.release()
     pairs = _findings(ctx, inputs, resolve_refs(timeline, ctx.drafts))
     findings = [f for _, f in pairs]
     episodes = c01.correlate([(d, f.id) for d, f in pairs], ctx.params)

@@ -5,7 +5,10 @@ must be known before any rule observes an event)."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,26 @@ class StreamStats:
     read: int = 0
     undated: int = 0
     unattributed: int = 0
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the pass (reference counting still frees
+    each event as soon as the rules are done with it).
+
+    The pass allocates a few containers per event while the rules' state keeps growing,
+    so the collector's full collections walk that whole state again and again (about
+    15 % of the CPU over 1M events). The pass and the rules' ``finish`` create no
+    reference cycles (``tests/analysis/test_stream_gc.py``), so nothing waits for the
+    collector; it is enabled again afterwards if it was enabled before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def dispatch_table(instances: list[Rule], service: bool = False) -> dict[str, tuple[Any, ...]]:
