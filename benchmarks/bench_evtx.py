@@ -72,6 +72,15 @@ def best(fn: Callable[[], int], rounds: int) -> tuple[int, float, float]:
     return count, min(walls), min(cpus)
 
 
+def _implementation() -> str:
+    """Which per-record code runs: the C helper (_evtxcore) or the Python reference."""
+    try:
+        from evidencekit.parsers import evtx_fast
+    except ImportError:  # a tree from before the helper
+        return "python"
+    return evtx_fast.IMPLEMENTATION
+
+
 def written_log(folder: Path, chunks: int) -> Path:
     """One large .evtx (``chunks`` x 40 Security 4663 records) from tests/writers/evtx_writer."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -125,7 +134,7 @@ def main() -> None:
     rates, cpu_rates = {}, {}
     size = path.stat().st_size * args.repeat >> 20
     print(f"input: {path.name} x {args.repeat} ({size} MiB), {os.cpu_count()} CPUs, "
-          f"best of {args.rounds}")  # fmt: skip
+          f"best of {args.rounds}, per-record helper: {_implementation()}")  # fmt: skip
     for name, fn in runs.items():
         count, seconds, cpu = best(fn, args.rounds)
         rates[name], cpu_rates[name] = count / seconds, count / cpu
