@@ -19,6 +19,11 @@ from evidencekit.parsers.logevent import put
 
 Converter = Callable[[str], Any]
 Resolver = Callable[[str], tuple[str, str, Any]]
+Mapped = tuple[
+    int, dict[str, tuple[str, str, Any]] | None, Resolver | None, Converter | None, str, str, str
+]
+"""A mapped column: index, then either its value cache and resolver (a value map) or its
+converter, group, key and the attribute key a refused value is kept under."""
 Special = tuple[int, str, str, dict[str, str] | None, Converter | None]
 RowBuilder = Callable[[str, list[str], int, int, bytes, int, str], EventContent]
 """``(source, fields, line, offset, raw, number, raw_sha256) -> content`` (time not yet
@@ -110,14 +115,18 @@ def row_builder(
         put(preset, target, constant)
     top = {k: v for k, v in preset.items() if type(v) is not dict}
     sub = [(g, v) for g, v in preset.items() if type(v) is dict]
-    # A column alone in its group, which no constant opened, starts the group's dict; the
-    # others add to theirs in plan order (a later column of the same key wins).
-    fresh = [(g, i, k) for g, i, k in singles if g not in preset]
-    plain = [(g, i, k) for g, i, k in singles if g in preset]
-    plain += [(g, i, k) for g, pairs in groups for i, k in pairs]
+    # The first column of a group no constant opened starts the group's dict; the others
+    # add to theirs in plan order (a later column of the same key wins).
+    fresh: list[tuple[str, int, str]] = []
+    plain: list[tuple[str, int, str]] = []
+    for g, i, k in [*singles, *((g, i, k) for g, pairs in groups for i, k in pairs)]:
+        opened = g in preset or any(g == other for other, _, _ in [*fresh, *plain])
+        (plain if opened else fresh).append((g, i, k))
     # Mapped values (few distinct ones) are remembered; a converter alone is just called.
-    mapped: list[tuple[int, dict[str, tuple[str, str, Any]] | None, Resolver]] = [
-        (i, {} if vmap is not None else None, _resolver(g, k, vmap, conv))
+    mapped: list[Mapped] = [
+        (i, {}, _resolver(g, k, vmap, conv), None, g, k, "")
+        if vmap is not None
+        else (i, None, None, conv, g, k, f"{g}.{k}")
         for i, g, k, vmap, conv in special
     ]
     actions: dict[str, tuple[str, str]] = {}
@@ -164,15 +173,20 @@ def row_builder(
                     content[group] = {key: value}
                 else:
                     have[key] = value
-        for i, seen, resolve in mapped:
+        for i, seen, resolve, convert, group, key, kept in mapped:
             value = f[i]
             if value:
-                done = seen.get(value) if seen is not None else None
-                if done is None:
-                    done = resolve(value)
-                    if seen is not None:
-                        _remember(seen, value, done)
-                group, key, value = done
+                if convert is not None:  # a converter alone: a refused value is kept as found
+                    converted = convert(value)
+                    if converted is None:
+                        group, key = "attributes", kept
+                    else:
+                        value = converted
+                else:
+                    done = seen.get(value)  # type: ignore[union-attr]
+                    if done is None:
+                        done = _remember(seen, value, resolve(value))  # type: ignore[arg-type,misc]
+                    group, key, value = done
                 have = content.get(group)
                 if have is None:
                     content[group] = {key: value}
