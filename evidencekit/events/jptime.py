@@ -121,6 +121,12 @@ class TimeParser:
         self._texts[text] = result
         return result
 
+    @property
+    def minutes_placed(self) -> dict[str, tuple[str, str]]:
+        """The minute cache :meth:`whole_second` reads (text before the seconds -> UTC text
+        before the seconds, offset). Read only: callers may look up, never change it."""
+        return self._prefixes
+
     def whole_second(self, text: str) -> tuple[str, str] | None:
         """UTC time and offset of ``text`` when it is a whole-second local time of a minute
         placed before (then :meth:`parse` gives them with this zone and precision ``1s``);

@@ -38,22 +38,27 @@ def time_placer(
     answers texts met before, ``learn`` the others (see :func:`time_fields`), remembering
     up to ``_CACHE_LIMIT`` of them (sequential exports repeat recent times)."""
     seen: dict[str, dict[str, str]] = {}
-    whole_second, zone = times.whole_second, times.zone
+    minutes, zone = times.minutes_placed, times.zone
 
     def learn(text: str) -> dict[str, str] | None:
-        quick = whole_second(text)  # a second of a minute placed before: the usual case
-        if quick is not None:
-            placed: dict[str, str] | None = {
-                "time": quick[0],
-                "time_original": text,
-                "time_offset": quick[1],
-                "time_zone": zone,
-                "time_precision": "1s",
-            }
-        else:
-            placed = time_fields(times, text)
-            if placed is None:
-                return None
+        # TimeParser.whole_second written out (the usual case: a second of a known minute)
+        if text[-3:-2] == ":" and "0" <= text[-2] <= "5" and "0" <= text[-1] <= "9":
+            hit = minutes.get(text[:-2])
+            if hit is not None:
+                placed: dict[str, str] | None = {
+                    "time": f"{hit[0]}{text[-2:]}.000000000Z",
+                    "time_original": text,
+                    "time_offset": hit[1],
+                    "time_zone": zone,
+                    "time_precision": "1s",
+                }
+                if len(seen) >= _CACHE_LIMIT:
+                    seen.clear()
+                seen[text] = placed  # type: ignore[assignment]
+                return placed
+        placed = time_fields(times, text)
+        if placed is None:
+            return None
         return _remember(seen, text, placed)  # type: ignore[no-any-return]
 
     return seen.get, learn
