@@ -252,6 +252,7 @@ class ImageRun:
             self._queued_bytes -= min(entry.size or 0, self.scanner.max_bytes) - len(content.head)
         elif p.mime is not None:
             mime = p.mime.result()
+        where = None
         if content is not None:
             self._read_done(entry, entry.path, None, content)
             self._queued_bytes -= len(content.head)
@@ -277,9 +278,9 @@ class ImageRun:
         if self._fat is not None:  # FAT/exFAT: the directory-entry bytes (or why none)
             record.update(self._fat.fields(entry.inode, entry.meta_type))
         self.inventory.write(orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n")
-        for line in body_lines(entry, content.md5 if content else None, p.prefix, times):
-            self.body.write(line.encode("utf-8") + b"\n")
-        self._events(entry, flags, record, times)
+        lines = body_lines(entry, content.md5 if content else None, p.prefix, times)
+        self.body.write("".join([line + "\n" for line in lines]).encode("utf-8"))
+        self._events(entry, flags, record, times, where)
 
     def _count(self, entry: Entry, flags: list[str]) -> None:
         c = self.counts
@@ -383,28 +384,35 @@ class ImageRun:
         return {k: v for k, v in record.items() if v is not None}
 
     def _events(
-        self, entry: Entry, flags: list[str], rec: dict[str, Any], times: list[dict[str, Any]]
+        self,
+        entry: Entry,
+        flags: list[str],
+        rec: dict[str, Any],
+        times: list[dict[str, Any]],
+        where: Locator | None,
     ) -> None:
+        """One event per time role (``where``: the entry's locator, if made already)."""
         obj = {k: v for k, v in (("kind", "file" if entry.meta_type == "file" else entry.meta_type),
                ("path", entry.path), ("name", entry.name), ("size", entry.size),
                ("md5", rec.get("md5")), ("sha1", rec.get("sha1")), ("sha256", rec.get("sha256")),
                ("mime", rec.get("mime"))) if v is not None}  # fmt: skip
         attrs = event_attributes(entry, rec)
-        locator = self._locator(entry, entry.path, None).model_dump(exclude_none=True)
+        locator = (where or self._locator(entry, entry.path, None)).model_dump(exclude_none=True)
         if "record_offset" in rec and "record_extents" not in rec:
             locator.update(offset=rec["record_offset"], length=rec["record_length"])
         kind = entry_kind(entry)
         for fields in times or [untimed(entry)]:
             role = fields["time_role"]
             action = fields.get("action") or ACTIONS.get(role.rsplit("_", 1)[-1], Action.OTHER)
-            content_dict: dict[str, Any] = {
-                k: v for k, v in fields.items() if k not in ("flags", "action")
-            }
+            if "flags" in fields or "action" in fields:
+                content_dict = {k: v for k, v in fields.items() if k not in ("flags", "action")}
+                all_flags = sorted({*flags, *fields.get("flags", ())})
+            else:  # the common case: the entry's flags (sorted, each once) alone
+                content_dict, all_flags = dict(fields), list(flags)
             content_dict.update(action=str(action), kind=kind, object=obj,
                                 source=self.source_id, locator=locator)  # fmt: skip
             if "record_sha256" in rec:
                 content_dict["raw_sha256"] = rec["record_sha256"]
-            all_flags = sorted({*flags, *fields.get("flags", ())})
             if all_flags:
                 content_dict["flags"] = all_flags
             if attrs:
