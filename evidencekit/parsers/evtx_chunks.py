@@ -103,7 +103,7 @@ def scan_chunk(index: int, data: bytes) -> ChunkScan:
     offset = HEADER_SIZE + index * CHUNK_SIZE
     if len(data) == CHUNK_SIZE and data == _ZERO_CHUNK:
         return ChunkScan(index, offset, "zero")
-    if not data.strip(b"\x00"):
+    if (not data or data[0] == 0) and not data.strip(b"\x00"):  # (strip copies the chunk)
         return ChunkScan(index, offset, "zero" if len(data) == CHUNK_SIZE else "truncated")
     state = "truncated" if len(data) < CHUNK_SIZE else "ok"
     scan = ChunkScan(index, offset, state)
@@ -118,7 +118,9 @@ def scan_chunk(index: int, data: bytes) -> ChunkScan:
     scan.header_crc_ok = zlib.crc32(padded[:120] + padded[128:CHUNK_HEADER]) == header_crc
     end = free if CHUNK_HEADER <= free <= CHUNK_SIZE else CHUNK_SIZE
     # a truncated chunk cannot be checked; its own issue says so
-    scan.records_crc_ok = len(data) < end or zlib.crc32(data[CHUNK_HEADER:end]) == records_crc
+    scan.records_crc_ok = (
+        len(data) < end or zlib.crc32(memoryview(data)[CHUNK_HEADER:end]) == records_crc
+    )  # (a view: the slice would copy the chunk)
     scan.first, scan.last = first, last
     _walk(scan, data, end)
     return scan
