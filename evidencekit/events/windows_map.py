@@ -186,17 +186,17 @@ def _mask_action(mask: int, kind: str) -> str:
 
 
 def who(ctx: Ctx, prefix: str, process: str | None = None) -> None:
+    """The actor from ``<prefix>UserName/DomainName/UserSid`` and ``IpAddress`` (as
+    :meth:`Ctx.put` would set it, without its keyword-argument call: most events pass here)."""
     names = _WHO.get(prefix) or _who_fields(prefix)
     user, domain, sid, ip = texts(ctx.rec.data, names)
-    ctx.put(
-        "actor",
-        user=user,
-        domain=domain,
-        sid=sid or ctx.rec.user_sid,
-        host=ctx.rec.computer,
-        ip=ip,
-        process=process,
-    )
+    actor = ctx.parts.get("actor")
+    if actor is None:
+        actor = ctx.parts["actor"] = {}
+    for key, value in (("user", user), ("domain", domain), ("sid", sid or ctx.rec.user_sid),
+                       ("host", ctx.rec.computer), ("ip", ip), ("process", process)):  # fmt: skip
+        if value is not None and value != "":
+            actor[key] = value
 
 
 def _who_fields(prefix: str) -> tuple[str, ...]:
