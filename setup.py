@@ -37,7 +37,7 @@ setup(
         ),
         Extension(
             "evidencekit.sources._tskcore",
-            [f"evidencekit/sources/{name}.c" for name in ("_tskcore", "_tskhash")],
+            [f"evidencekit/sources/{name}.c" for name in ("_tskcore", "_tskhash", "_tskentry")],
             depends=["evidencekit/sources/_tskcore.h"],
             libraries=["tsk", "crypto", "pthread"],
             extra_compile_args=["-O2"],

@@ -34,6 +34,36 @@ static inline int fs_is_open(const FSObject *self) {
     return 0;
 }
 
+/* One directory entry loaded by libtsk (_tskcore.c) and its NTFS attributes. */
+typedef struct {
+    int type, id, size_ok;
+    long long size;
+    char *name;       /* attribute name or NULL */
+    char *raw;        /* raw content of SI / FN / SEC, or NULL */
+    ssize_t raw_len;
+} AttrRec;
+
+typedef struct {
+    TSK_FS_FILE *file;   /* from the directory */
+    TSK_FS_FILE *opened; /* opened by address (orphan without metadata), or NULL */
+    AttrRec *attrs;
+    int nattrs;
+} EntryRec;
+
+static inline const TSK_FS_META *entry_meta(const EntryRec *e) {
+    if (e->opened) return e->opened->meta;
+    return e->file->meta;
+}
+
+/* _tskentry.c: the Python objects made from an EntryRec (tuples, or walk.Entry objects
+ * after set_entry_type) and the UTC time fields. */
+int tskentry_init(void);
+PyObject *tskentry_next(const EntryRec *e, int ntfs, PyObject *tmpl, PyObject *fs,
+                        PyObject *prefix);
+PyObject *tskentry_template(PyObject *precision);
+PyObject *tskcore_set_entry_type(PyObject *module, PyObject *args);
+PyObject *tskcore_utc_fields(PyObject *module, PyObject *args);
+
 PyObject *tskcore_hash_media(ImageObject *self, PyObject *args);
 PyObject *tskcore_hash_file(FSObject *self, PyObject *args);
 PyObject *tskcore_hash_files(FSObject *self, PyObject *args);
