@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from hashlib import sha256
+from itertools import count
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -250,24 +251,34 @@ class ProfileParser:
         known, learn = placer
         time_idx, one_time = plan.time_idx, plan.one_time
         first = time_idx[0]
-        line, at, eol = run.number - 1, run.offset, run.eol
-        digests = sha256_hex_all(run.raws)
-        for fields, raw, digest in zip(run.fields, run.raws, digests, strict=True):
-            number += 1
-            line += 1
-            offset, at = at, at + len(raw) + eol
-            content = build(source, fields, line, offset, raw, number, digest)
-            text = fields[first] if one_time else " ".join(fields[i] for i in time_idx)
-            placed = known(text)
-            if placed is None:
-                placed = learn(text)
-            if placed is None or refines:
-                record = Record(fields, line, offset, len(raw), raw)
-                yield from self._careful(ctx, plan, times, record, content, text)
-                continue
-            content.update(placed)
-            ctx.records_read += 1
-            yield content
+        at, eol, read = run.offset, run.eol, 0
+        # Record numbers and lines count up with the rows (fields, raws and digests have one
+        # entry per row, so the shortest of them ends the loop).
+        rows = zip(
+            count(number + 1),
+            count(run.number),
+            run.fields,
+            run.raws,
+            sha256_hex_all(run.raws),
+            strict=False,
+        )
+        try:
+            for number, line, fields, raw, digest in rows:
+                offset, at = at, at + len(raw) + eol
+                content = build(source, fields, line, offset, raw, number, digest)
+                text = fields[first] if one_time else " ".join(fields[i] for i in time_idx)
+                placed = known(text)
+                if placed is None:
+                    placed = learn(text)
+                if placed is None or refines:
+                    record = Record(fields, line, offset, len(raw), raw)
+                    yield from self._careful(ctx, plan, times, record, content, text)
+                    continue
+                content.update(placed)
+                read += 1
+                yield content
+        finally:  # counted once per run (also when the consumer stops early)
+            ctx.records_read += read
 
     def _record(
         self, ctx: ParseContext, plan: Plan, times: TimeParser, item: Record, number: int
