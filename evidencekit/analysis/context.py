@@ -16,7 +16,7 @@ from typing import Any
 from evidencekit.analysis.assets import AssetRegister, norm_path
 from evidencekit.analysis.hr import HrFact, PersonHr, window_for
 from evidencekit.analysis.identities import IdentityMap
-from evidencekit.analysis.jpcal import Calendar, LocalTime
+from evidencekit.analysis.jpcal import Calendar, LocalTime, utc_hour
 from evidencekit.analysis.model import CounterIndicator, EvidenceRef
 
 Ref = tuple[int, str | None, str | None]
@@ -50,7 +50,7 @@ def epoch(utc_text: str) -> int:
     key = utc_text[:13]
     base = _HOUR_EPOCH.get(key)
     if base is None:
-        dt = datetime.strptime(key, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        dt = utc_hour(key)
         base = _HOUR_EPOCH[key] = int(dt.timestamp())
         if len(_HOUR_EPOCH) > 500_000:
             _HOUR_EPOCH.clear()

@@ -102,8 +102,9 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
     The action is read from the line's bytes (canonical JSON: it is the event's first
     key), so lines no rule observes are hashed and counted by kind but never parsed.
     The hot loop keeps its own small caches: actor -> (person, attribution, variant bits)
-    and UTC minute -> (local time, off-hours bit) (pure functions of their keys for the
-    whole run), so most events cost a few dict look-ups before the rules see them.
+    and UTC hour (minute, in a zone whose offset is not whole hours) -> (local time,
+    off-hours bit) (pure functions of their keys for the whole run), so most events cost
+    a few dict look-ups before the rules see them.
     """
     tables = dispatch_tables(instances)
     is_service = ctx.identities.is_service
@@ -113,8 +114,9 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
     raw_kinds: dict[bytes, int] = {}
     h = hashlib.sha256()
     update, loads = h.update, orjson.loads
-    resolve, local = ctx.identities.resolve, ctx.calendar.local
+    resolve, local_hour = ctx.identities.resolve, ctx.calendar.local_hour
     people: dict[tuple[Any, ...], tuple[str | None, bool, int]] = {}
+    hours: dict[str, tuple[Any, int]] = {}
     minutes: dict[str, tuple[Any, int]] = {}
     undated = unattributed = 0
     idx = -1
@@ -158,12 +160,9 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
                 person, unattr, variant = None, True, _NOBODY
             if unattr:
                 unattributed += 1
-            m = minutes.get(t[:16])
+            m = hours.get(t[:13])
             if m is None:
-                if len(minutes) > 50_000:
-                    minutes.clear()
-                lt = local(t)
-                m = minutes[t[:16]] = (lt, _OFF if lt.off_hours else 0)
+                m = _local_bits(t, hours, minutes, local_hour)
             handlers = table[variant | m[1]]
             if handlers:
                 lt = m[0]
@@ -177,6 +176,27 @@ def stream(ctx: Context, path: Path, expected_sha256: str, instances: list[Rule]
             f"{path} does not match its sealed head (SHA-256 differs); run 'timeline verify'"
         )
     return stats
+
+
+def _local_bits(
+    t: str, hours: dict[str, Any], minutes: dict[str, Any], local_hour: Any
+) -> tuple[Any, int]:
+    """(local time, off-hours bit) of an event time, kept for its UTC hour when the answer
+    holds for the whole hour, else for its minute (half-hour zones)."""
+    m: tuple[Any, int] | None = minutes.get(t[:16])
+    if m is not None:
+        return m
+    lt, whole = local_hour(t)
+    m = (lt, _OFF if lt.off_hours else 0)
+    if whole:
+        if len(hours) > 200_000:
+            hours.clear()
+        hours[t[:13]] = m
+    else:
+        if len(minutes) > 50_000:
+            minutes.clear()
+        minutes[t[:16]] = m
+    return m
 
 
 def _who(person: str | None, is_service: Any, hr: dict[str, Any]) -> tuple[str | None, bool, int]:

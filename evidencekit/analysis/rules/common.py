@@ -340,7 +340,19 @@ def _object_facts(ctx: Context, ev: dict[str, Any]) -> tuple[Any, str | None]:
             if entry is None:
                 entry = st.entry(folder)
             asset = ev["_asset"] = entry[0] if not entry[1] else ctx.assets.match(where, None)
-            mark = ev["_mark"] = entry[2] or _scan(st.words, name)
+            mark = entry[2]
+            if not mark:  # = entry[2] or _scan(st.words, name), ASCII names inline
+                if name.isascii():
+                    wl = st.words
+                    low = name.lower()
+                    mark = (
+                        None
+                        if wl.ascii_any.search(low) is None
+                        else next((w for w, fw in wl.ascii_words if fw in low), None)
+                    )
+                else:
+                    mark = _scan(st.words, name)
+            ev["_mark"] = mark
             return asset, mark
     asset = ev["_asset"] = ctx.assets.match(where, sha)
     mark = ev["_mark"] = has_marking(ctx, where)

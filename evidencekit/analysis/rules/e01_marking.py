@@ -17,7 +17,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, has_marking, object_marking, who
+from evidencekit.analysis.rules.common import Bucket, _object_facts, has_marking, who
 
 _UNSET: Any = object()
 
@@ -36,6 +36,7 @@ class MarkingScan(Rule):
         self.org = Bucket(ctx.max_refs())
         self.people: dict[str, Bucket] = {}
         self.words: set[str] = set()
+        self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         attrs = ev.get("attributes")
@@ -44,14 +45,14 @@ class MarkingScan(Rule):
         if not word:  # as `or` did: an empty word falls through to the object's
             word = ev.get("_mark", _UNSET)  # object_marking's memo, read without the call
             if word is _UNSET:
-                word = object_marking(self.ctx, ev)
+                word = _object_facts(self.ctx, ev)[1]  # = object_marking(ctx, ev)
         if word is None:
             return
         path = obj_path(ev)
         self.words.add(word)
         r = ref(ev, idx, "marked_file")
         self.org.add(r, key=path)
-        if person is not None and not self.ctx.identities.is_service(person):
+        if person is not None and not self._is_service(person):
             b = self.people.get(person)
             if b is None:
                 b = self.people[person] = Bucket(8, 500)

@@ -24,7 +24,7 @@ from typing import Any
 from evidencekit.analysis.context import Draft, Ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import secret_asset
+from evidencekit.analysis.rules.common import _UNSET, secret_asset
 
 READS = frozenset({"read", "download", "access"})
 EDITS = frozenset({"modify", "create"})
@@ -59,19 +59,22 @@ class BusinessUse(Rule):
         super().__init__(ctx)
         self.use: dict[str, _Use] = {}
         self.examined = 0  # reads and edits of server or cloud objects looked at
+        self._is_service = ctx.identities.is_service
 
     def active(self) -> bool:
         return bool(self.ctx.assets.assets)
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        if person is None or self.ctx.identities.is_service(person):
+        if person is None or self._is_service(person):
             return
         obj = ev.get("object")
         where = obj and (obj.get("path") or obj.get("url"))
         if not where or not where.startswith(("\\\\", "http")):
             return  # server and cloud objects only: business use is read on shared stores
         self.examined += 1
-        asset = secret_asset(self.ctx, ev)
+        asset = ev.get("_asset", _UNSET)  # secret_asset's memo, read without the call
+        if asset is _UNSET:
+            asset = secret_asset(self.ctx, ev)
         if asset is None:
             return
         u = self.use.get(asset.id)

@@ -48,11 +48,12 @@ class SelectiveTaking(Rule):
         super().__init__(ctx)
         self.reads: dict[str, dict[str, int]] = {}  # person -> extension -> files read
         self.value = frozenset(self.lists["value_extensions"])
+        self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         mine = self.reads.get(person)  # type: ignore[arg-type]
         if mine is None:
-            if person is None or self.ctx.identities.is_service(person):
+            if person is None or self._is_service(person):
                 return
             mine = self.reads[person] = {}
         obj = ev.get("object")

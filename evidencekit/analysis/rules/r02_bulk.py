@@ -23,7 +23,6 @@ from evidencekit.analysis.context import (
     Draft,
     byte_count,
     file_count,
-    obj_path,
     top_folder,
 )
 from evidencekit.analysis.jpcal import LocalTime
@@ -107,61 +106,87 @@ class BulkAcquisition(Rule):
         self.current: dict[str, str] = {}
         self.benign = frozenset(self.lists["benign_processes"])
         self._benign: dict[str, bool] = {}  # actor.process -> allow-listed
+        self._empty_benign = "" in self.benign  # what the look-up says without a process
+        self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        path = obj_path(ev)
+        obj = ev.get("object")  # obj_path(ev), inline: every read of the stream comes here
+        path = (obj.get("path") or obj.get("url") or obj.get("name")) if obj else None
         attrs = ev.get("attributes")
         rows = attrs.get("rows") if attrs else None
-        server = (path or "").startswith("\\\\") or ev["kind"].startswith(_SERVER_KINDS)
-        if (not server and rows is None) or person is None:
+        unc = path is not None and path.startswith("\\\\")
+        if (not unc and not ev["kind"].startswith(_SERVER_KINDS) and rows is None) or (
+            person is None or self._is_service(person)
+        ):
             return
-        if self.ctx.identities.is_service(person):
-            return
-        proc = (ev.get("actor") or {}).get("process") or ""
-        benign = self._benign.get(proc)
-        if benign is None:
-            if len(self._benign) > 10_000:
-                self._benign.clear()
-            name = proc.replace("/", "\\").rsplit("\\", 1)[-1].lower()
-            benign = self._benign[proc] = name in self.benign
-        if benign:
+        actor = ev.get("actor")
+        proc = actor.get("process") if actor else None
+        if (proc and self._proc_benign(proc)) or (not proc and self._empty_benign):
             return
         mine = self.days.get(person)
         if mine is None:
             mine = self.days[person] = {}
         day = mine.get(lt.day)
         if day is None:
-            prev = self.current.get(person)
-            if prev is not None and prev in mine:
-                mine[prev].close(self.p["bulk"])
-            self.current[person] = lt.day
-            day = mine[lt.day] = _Day()
+            day = self._new_day(person, mine, lt.day)
         if attrs:
             n, nbytes = file_count(ev), byte_count(ev)
         else:  # what file_count / byte_count return without attributes
-            size = (ev.get("object") or {}).get("size")
+            size = obj.get("size") if obj else None
             n, nbytes = 1, size if isinstance(size, int) else 0
-        r = (idx, ev.get("time"), "read")  # = ref(ev, idx, "read"), without the call
-        day.b.add(r, n, nbytes)
+        t = ev.get("time")
+        r = (idx, t, "read")  # = ref(ev, idx, "read"), without the call
+        b = day.b  # b.add(r, n, nbytes), inline
+        b.files += n
+        b.bytes += nbytes
+        if len(b.refs) < b.max_refs:
+            b.refs.append(r)
+        if t:
+            if b.t0 is None or t < b.t0:
+                b.t0 = t
+            if b.t1 is None or t > b.t1:
+                b.t1 = t
         if lt.hour != day.cur_hour:
             day.cur_hour, day.cur_n = lt.hour, 0
         day.cur_n += n
         if day.cur_n > day.max_hour:
             day.max_hour = day.cur_n
-        if path and path.startswith("\\\\") and len(day.folders) < 5000:
-            day.folders.add(top_folder(path))
+        if unc and len(day.folders) < 5000:
+            day.folders.add(top_folder(path))  # type: ignore[arg-type]
         if is_secret(self.ctx, ev):
-            day.b.secret += n
-            key = file_key(path)
-            if key:
-                day.b.add_key(key)
-            names = self.ctx.shared.setdefault("secret_names", set())
-            if key and len(names) < 500_000:
-                names.add(key)
+            self._secret(day, path, n)
         if rows is not None:
             nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
             if nrows > day.rows:
                 day.rows, day.rows_ref = nrows, r
+
+    def _proc_benign(self, proc: str) -> bool:
+        """Whether ``actor.process`` is allow-listed (indexers, antivirus), memoised."""
+        benign = self._benign.get(proc)
+        if benign is None:
+            if len(self._benign) > 10_000:
+                self._benign.clear()
+            name = proc.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+            benign = self._benign[proc] = name in self.benign
+        return benign
+
+    def _new_day(self, person: str, mine: dict[str, _Day], day: str) -> _Day:
+        """The person's next local day: the previous one is closed."""
+        prev = self.current.get(person)
+        if prev is not None and prev in mine:
+            mine[prev].close(self.p["bulk"])
+        self.current[person] = day
+        new = mine[day] = _Day()
+        return new
+
+    def _secret(self, day: _Day, path: str | None, n: int) -> None:
+        day.b.secret += n
+        key = file_key(path)
+        if key:
+            day.b.add_key(key)
+        names = self.ctx.shared.setdefault("secret_names", set())
+        if key and len(names) < 500_000:
+            names.add(key)
 
     def finish(self) -> None:
         for person in sorted(self.days):

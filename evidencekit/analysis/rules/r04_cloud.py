@@ -23,12 +23,13 @@ from evidencekit.analysis.context import Draft, byte_count, epoch, obj_path, ref
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import (
+    _UNSET,
     Bucket,
+    _object_facts,
     attr,
     file_key,
     host_matches,
     mib,
-    secret_asset,
     who,
 )
 
@@ -75,9 +76,13 @@ class PersonalCloudUpload(Rule):
         if person is None:
             return
         if ev["action"] != "upload":
-            path = obj_path(ev)
-            if path and secret_asset(self.ctx, ev) is not None:
-                self.last_secret[person] = epoch(ev["time"])
+            obj = ev.get("object")  # obj_path(ev) and secret_asset, inline (every read)
+            if obj and (obj.get("path") or obj.get("url") or obj.get("name")):
+                asset = ev.get("_asset", _UNSET)
+                if asset is _UNSET:
+                    asset = _object_facts(self.ctx, ev)[0]
+                if asset is not None:
+                    self.last_secret[person] = epoch(ev["time"])
             return
         host = host_of(ev)
         if not host:

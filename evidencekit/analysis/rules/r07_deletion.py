@@ -47,6 +47,7 @@ class DeletionAfterExfil(Rule):
         self.cleanup = tuple(self.lists["cleanup_paths"])
         self._dests = set(self.lists["freemail"]) | ctx.assets.watch_domains
         self._domains: dict[str, bool] = {}
+        self._is_service = ctx.identities.is_service
 
     def _listed(self, domain: str) -> bool:
         """Free-mail or watch-listed domain (lists and register are fixed for the run)."""
@@ -58,7 +59,7 @@ class DeletionAfterExfil(Rule):
         return hit
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        if person is None or self.ctx.identities.is_service(person):
+        if person is None or self._is_service(person):
             return
         if ev["action"] not in ("delete", "wipe"):
             # Only deletions after a possible transfer are kept (the stream is time-ordered),

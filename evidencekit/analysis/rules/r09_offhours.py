@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidencekit.analysis.context import Draft, ref
+from evidencekit.analysis.context import Draft
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, who
@@ -53,15 +53,16 @@ class OffHoursHoliday(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.days: dict[tuple[str, str], tuple[Bucket, LocalTime, int]] = {}
+        self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
-        if not lt.off_hours or person is None or self.ctx.identities.is_service(person):
+        if not lt.off_hours or person is None or self._is_service(person):
             return
         key = (person, lt.day)
         entry = self.days.get(key)
         if entry is None:
             entry = self.days[key] = (Bucket(3, 0), lt, lt.hour)
-        entry[0].add(ref(ev, idx, "off_hours"))
+        entry[0].add((idx, ev.get("time"), "off_hours"))  # = ref(ev, idx, "off_hours")
 
     def finish(self) -> None:
         acts = [d for d in self.ctx.drafts_of(*_COMBINE) if d.severity != "info" and d.t0]

@@ -12,10 +12,9 @@ same object (``high``). Ticketed work (CI.02) is ``info``.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from evidencekit.analysis.context import Draft, epoch, file_count, obj_path, ref, top_folder
+from evidencekit.analysis.context import Draft, epoch, file_count, ref, top_folder
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket, ci, has_marking, secret_asset, who
@@ -48,12 +47,18 @@ class OutsideAuthorization(Rule):
         self.grants: dict[str, list[tuple[int, str, Any]]] = {}
         self.selfgrant: dict[str, Bucket] = {}
         self._followup = self.p["denied_burst"]["followup_hours"] * 3600
+        self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
         if person is None:
             return
-        act, path = ev["action"], obj_path(ev) or ""
-        if act == "logon":
+        act = ev["action"]
+        obj = ev.get("object")  # obj_path(ev), inline: every read of the stream comes here
+        path = (obj.get("path") or obj.get("url") or obj.get("name") or "") if obj else ""
+        if act in _READS:
+            if path.startswith("\\\\") and not self._is_service(person):
+                self._read(ev, idx, person, lt, path)
+        elif act == "logon":
             self._logon(ev, idx, person, lt)
         elif act == "access_denied":
             if self.ctx.assets.match(path, None) or has_marking(self.ctx, path):
@@ -68,8 +73,6 @@ class OutsideAuthorization(Rule):
             self.grants.setdefault(person, []).append(
                 (epoch(ev["time"]), path.casefold(), ref(ev, idx, "acl_change"))
             )
-        elif path.startswith("\\\\") and not self.ctx.identities.is_service(person):
-            self._read(ev, idx, person, lt, path)
 
     def _logon(self, ev: dict[str, Any], idx: int, person: str, lt: LocalTime) -> None:
         host = (ev.get("actor") or {}).get("host")
@@ -83,15 +86,17 @@ class OutsideAuthorization(Rule):
 
     def _read(self, ev: dict[str, Any], idx: int, person: str, lt: LocalTime, path: str) -> None:
         folder = top_folder(path)
-        day = _ordinal(lt.day)
-        self.first_any.setdefault(person, day)
-        st = self.repo.get((person, folder))
+        day = lt.ordinal
+        if person not in self.first_any:
+            self.first_any[person] = day
+        key = (person, folder)
+        st = self.repo.get(key)
         if st is None:  # [first day, files in its first 30 days, sample refs]
-            st = self.repo[(person, folder)] = [day, 0, []]
+            st = self.repo[key] = [day, 0, []]
         if day - st[0] <= 30:
             st[1] += file_count(ev) if ev.get("attributes") else 1  # 1: what it returns then
             if len(st[2]) < 3:
-                st[2].append(ref(ev, idx, "read"))
+                st[2].append((idx, ev.get("time"), "read"))  # = ref(ev, idx, "read")
         followup = self._followup
         denied = self.last_denied.get(folder, _NEVER)
         grants = self.grants.get(person, ())
@@ -231,13 +236,3 @@ class OutsideAuthorization(Rule):
                 params={**self.p["denied_burst"], **self.p["need_to_know"]},
             )
         )
-
-
-_ORD: dict[str, int] = {}
-
-
-def _ordinal(day: str) -> int:
-    hit = _ORD.get(day)
-    if hit is None:
-        hit = _ORD[day] = date.fromisoformat(day).toordinal()
-    return hit
