@@ -141,6 +141,18 @@ def child(args: argparse.Namespace) -> None:
     print(n, time.perf_counter() - start, time.process_time() - cpu)
 
 
+def implementations() -> str:
+    """Where this tree's optional C helpers run (asked in a child: importing evidencekit
+    here would raise the peak RSS the phases inherit through fork)."""
+    code = (
+        "from evidencekit.sources import rowhash; from evidencekit.events import keys; "
+        "print(f'raw hashes in {rowhash.IMPLEMENTATION}, "
+        'keying in {getattr(keys, "IMPLEMENTATION", "python")}\')'
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=2_000_000)
@@ -201,6 +213,7 @@ def main() -> None:
                     f"{label:17}: {n / t:10,.0f} records/s wall, {n / c:10,.0f} records/s CPU,"
                     f" peak RSS {rss / 2**20:6.1f} MiB"
                 )
+        print(f"this tree: {implementations()}")
         ratio_wall = (n_ek / t_ek) / (n_floor / t_floor)
         ratio_cpu = (n_ek / c_ek) / (n_floor / c_floor)
         print(f"ratio evidencekit/floor: {ratio_wall:.3f}x wall, {ratio_cpu:.3f}x CPU")
