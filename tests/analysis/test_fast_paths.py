@@ -60,3 +60,23 @@ def test_local_hour_holds_for_every_minute_it_claims(dt: datetime, zone: str) ->
         plain = Calendar(params).local(t.zfill(30))  # a fresh calendar: nothing cached
         if whole or minute == 0:
             assert plain == lt
+
+
+@given(st.dictionaries(st.integers(0, 400), st.integers(0, 50), min_size=1, max_size=60))
+def test_r02_30_day_sums_equal_the_plain_sums(files: dict[int, int]) -> None:
+    """R02's rolling criterion reads 30-day sums from one precomputed list."""
+    from evidencekit.analysis.rules.r02_bulk import _REACH, _sum30, _sums30
+
+    first, last = 700_000 + min(files), 700_000 + max(files)
+    cum, acc = [], 0
+    for o in range(first, last + 1):
+        acc += files.get(o - 700_000, 0)
+        cum.append(acc)
+    start, s30 = _sums30((first, cum))
+    assert start == first
+    for end in range(first, last + 1):
+        at = end - first + _REACH
+        assert s30[at] == _sum30((first, cum), end)
+        assert s30[at - 150 : at - 59 : 5] == [
+            _sum30((first, cum), end - k) for k in range(150, 59, -5)
+        ]

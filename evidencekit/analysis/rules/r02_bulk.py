@@ -207,7 +207,7 @@ class BulkAcquisition(Rule):
         }
         hits: dict[str, list[str]] = {}
         order = sorted(days)
-        cum = _cumulative(days)
+        cum = _sums30(_cumulative(days))
         for i, d in enumerate(order):
             if d not in absolute:
                 if self._rolling(cum, d):
@@ -238,14 +238,14 @@ class BulkAcquisition(Rule):
                 hits[d] = why
         return hits
 
-    def _rolling(self, cum: tuple[int, list[int]], d: str) -> bool:
+    def _rolling(self, sums: tuple[int, list[int]], d: str) -> bool:
         q = self.p["bulk"]
-        end = date.fromisoformat(d).toordinal()
-        ref_sums = [_sum30(cum, end - k) for k in range(60, 151, 5)]
-        ref_sums = [s for s in ref_sums if s > 0]
+        first, s30 = sums
+        at = date.fromisoformat(d).toordinal() - first + _REACH  # s30[at] = _sum30(cum, end)
+        ref_sums = [s for s in s30[at - 150 : at - 59 : 5] if s > 0]  # ends end-150 .. end-60
         if len(ref_sums) < 5:
             return False
-        return bool(_sum30(cum, end) >= q["rolling30_multiplier"] * max(1, int(median(ref_sums))))
+        return bool(s30[at] >= q["rolling30_multiplier"] * max(1, int(median(ref_sums))))
 
     def _emit(self, person: str, run: list[str], hits: dict[str, list[str]]) -> None:
         days = self.days[person]
@@ -323,6 +323,17 @@ def _cumulative(days: dict[str, _Day]) -> tuple[int, list[int]]:
         acc += ords.get(o, 0)
         cum.append(acc)
     return first, cum
+
+
+_REACH = 150  # the reference period reaches 150 days back
+
+
+def _sums30(cum: tuple[int, list[int]]) -> tuple[int, list[int]]:
+    """(first day ordinal, 30-day file counts ending on each day from ``first - 150`` to the
+    last day): ``[_sum30(cum, first + i) for i in range(-150, len)]``, with one pass."""
+    first, values = cum
+    ends = range(first - _REACH, first + len(values))
+    return first, [_sum30(cum, end) for end in ends]
 
 
 def _sum30(cum: tuple[int, list[int]], end: int) -> int:
