@@ -6,8 +6,8 @@ with the native libtsk core (``native``) and on the pytsk3/pyewf reference path
 (``fallback``, ``EVIDENCEKIT_NATIVE_TSK=0``):
 
 1. metadata walk (every entry, its times, a body-file line) vs ``fls -r -m /``;
-2. the same walk on the E01 vs ``fls -r -m / -i ewf`` (opening an E01 also starts the
-   check of every EWF chunk on a thread, counted here; 2b leaves it out, as fls has none);
+2. the same walk on the E01 vs ``fls -r -m / -i ewf`` (fls checks no chunk; 2b adds our
+   check of every EWF chunk, which ingest runs on a thread alongside, to the walk);
 3. MD5 + SHA-1 + SHA-256 of the raw image in one pass vs ``md5sum`` alone;
 4. E01 media read + three hashes vs ``img_cat`` (C libewf) to /dev/null;
 5. like for like with ``fiwalk`` (walk + MD5 + SHA-1 per file, DFXML out): our walk with
@@ -35,9 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +46,7 @@ import pytsk3
 from evidencekit.case.image_events import body_lines, entry_times, utc_precision
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
-from evidencekit.sources import image as image_module
 from evidencekit.sources.content import ContentResult, read_content, read_contents_native
-from evidencekit.sources.ewf_chunks import ChunkCheck
 from evidencekit.sources.hashing import hash_file
 from evidencekit.sources.image import open_image
 from evidencekit.sources.native import AVAILABLE as native_available_flag
@@ -125,14 +122,14 @@ def _file_systems(path: Path) -> tuple[Any, list[Any]]:
                    if hasattr(fs, "fs")]  # fmt: skip
 
 
-def our_walk(path: Path, chunk_check: bool = True) -> Callable[[], int]:
-    """Every entry, its event times and body-file lines. ``chunk_check=False``: the EWF
-    chunk check that opening an E01 starts alongside (image.py) is left out, as fls has
-    none (a figure for the walk alone)."""
+def our_walk(path: Path, chunk_check: bool = False) -> Callable[[], int]:
+    """Every entry, its event times and body-file lines. ``chunk_check``: the check of
+    every EWF chunk runs alongside and is waited for, as ingest does."""
 
     def run() -> int:
-        with nullcontext() if chunk_check else _without_chunk_check():
-            image, systems = _file_systems(path)
+        image, systems = _file_systems(path)
+        if chunk_check:
+            image.chunk_check()
         count = 0
         try:
             for fs in systems:
@@ -145,21 +142,6 @@ def our_walk(path: Path, chunk_check: bool = True) -> Callable[[], int]:
         return count
 
     return run
-
-
-@contextmanager
-def _without_chunk_check() -> Iterator[None]:
-    def done(segments: Any) -> Future[ChunkCheck]:
-        future: Future[ChunkCheck] = Future()
-        future.set_result(ChunkCheck())
-        return future
-
-    saved = image_module.start_check
-    image_module.start_check = done
-    try:
-        yield
-    finally:
-        image_module.start_check = saved
 
 
 def our_hash(path: Path) -> Callable[[], int]:
@@ -356,8 +338,8 @@ def walk_figures(raw: Path, e01: Path, r: int) -> None:
     both("1 metadata walk (body lines) vs fls -r -m", lambda: our_walk(raw), fls, "lines/s", r)
     fls_e = best(tool(["fls", "-r", "-m", "/", "-i", "ewf", str(e01)]), r)
     both("2 metadata walk on E01 vs fls -i ewf", lambda: our_walk(e01), fls_e, "lines/s", r)
-    both("2b same, without the EWF chunk check (fls has none)",
-         lambda: our_walk(e01, chunk_check=False), fls_e, "lines/s", r)  # fmt: skip
+    both("2b same, with the EWF chunk check alongside (as ingest)",
+         lambda: our_walk(e01, chunk_check=True), fls_e, "lines/s", r)  # fmt: skip
 
 
 def hash_figures(raw: Path, e01: Path, mib: float, r: int) -> None:

@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from evidencekit.sources import image as image_module
 from evidencekit.sources.ewf_chunks import check_segments
 from evidencekit.sources.image import open_image
 
@@ -73,18 +72,13 @@ def segments(e01: Path) -> list[Path]:
 
 def media_hash(e01: Path, check: bool) -> Callable[[], object]:
     def run() -> object:
-        if not check:
-            saved = image_module.start_check
-            image_module.start_check = lambda segs: None  # type: ignore[assignment,return-value]
+        image = open_image(e01)
         try:
-            image = open_image(e01)
-            try:
-                return image.hash_media()
-            finally:
-                image.close()
+            if check:
+                image.chunk_check()
+            return image.hash_media()
         finally:
-            if not check:
-                image_module.start_check = saved
+            image.close()
 
     return run
 

@@ -433,7 +433,8 @@ class ImageRun:
 
     def _read_errors(self) -> None:
         """Media ranges that could not be read (while hashing or walking), merged."""
-        for bad in self.image.chunks.result().problems if self.image.chunks else []:
+        check = self.image.chunk_check()
+        for bad in check.result().problems if check else []:
             self.counts.failed += bad.severity == "error"  # EWF chunks failing checksums
             self.problems.append(bad.message)
             self.batch.add_issue(bad.issue(self.source_id, PARSER, VERSION))

@@ -81,6 +81,7 @@ def ingest_image(
     image = open_image(path)
     try:
         check_output(case.root, list(image.segments), force=force)
+        image.chunk_check()  # alongside the media hash and the walk
         return _ingest(case, image, zone, force, markings or DEFAULT_MARKINGS, progress)
     finally:
         image.close()

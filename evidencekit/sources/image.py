@@ -69,7 +69,7 @@ class DiskImage:
     metadata: dict[str, str] = field(default_factory=dict)
     read_errors: list[ReadError] = field(default_factory=list)
     native: Any = None
-    chunks: Future[ChunkCheck] | None = None  # EWF: every chunk checked, alongside
+    _chunks: Future[ChunkCheck] | None = None
     _ewf: Any = None
     _files: Any = None  # raw segments read by Python (names TSK cannot take as text)
     _cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
@@ -144,10 +144,18 @@ class DiskImage:
         present = set(siblings)
         return [f"{stem}{n:02d}" for n in range(1, max(siblings) + 1) if n not in present]
 
+    def chunk_check(self) -> Future[ChunkCheck] | None:
+        """The check of every EWF chunk (None for raw images), started on a worker
+        thread at the first call so it runs alongside hashing and the walk. Opening an
+        image does not start it: a listing need not read the whole container."""
+        if self.format == "ewf" and self._chunks is None:
+            self._chunks = start_check(self.segments)
+        return self._chunks
+
     def close(self) -> None:
         """Release the handles (the image files were only ever opened for reading)."""
-        if self.chunks is not None:
-            self.chunks.exception()  # the check reads the segment files: let it finish
+        if self._chunks is not None:
+            self._chunks.exception()  # the check reads the segment files: let it finish
         if self._ewf is not None:
             self._ewf.close()
             self._ewf = None
@@ -296,7 +304,6 @@ def _open_ewf(path: Path, segments: tuple[Path, ...]) -> DiskImage:
         metadata=_header_values(handle),
         _ewf=handle,
         _chunk=int(handle.get_chunk_size() or 32768),
-        chunks=start_check(segments),
     )
     image.img = _ExternalImage(image)
     return _with_native(image, [str(p) for p in segments])
