@@ -31,37 +31,29 @@ placed)."""
 _CACHE_LIMIT = 1 << 12  # distinct values remembered per column (action, mapped values)
 
 
-def time_placer(
-    times: TimeParser,
-) -> tuple[Callable[[str], dict[str, str] | None], Callable[[str], dict[str, str] | None]]:
-    """``(known, learn)`` for the time keys of a row's time text: ``known`` (a dict look-up)
-    answers texts met before, ``learn`` the others (see :func:`time_fields`), remembering
-    up to ``_CACHE_LIMIT`` of them (sequential exports repeat recent times)."""
-    seen: dict[str, dict[str, str]] = {}
+def time_placer(times: TimeParser) -> Callable[[str], dict[str, str] | None]:
+    """The time keys of a row's time text (see :func:`time_fields`). Nothing is kept per
+    text here: a second of a known minute is placed from the parser's minute cache at
+    less cost than remembering it (thousands of long-lived dicts also slow the garbage
+    collector), other forms come from the parser's own text cache; callers reuse the
+    keys of a row whose text equals the row before."""
     minutes, zone = times.minutes_placed, times.zone
 
-    def learn(text: str) -> dict[str, str] | None:
+    def place(text: str) -> dict[str, str] | None:
         # TimeParser.whole_second written out (the usual case: a second of a known minute)
         if text[-3:-2] == ":" and "0" <= text[-2] <= "5" and "0" <= text[-1] <= "9":
             hit = minutes.get(text[:-2])
             if hit is not None:
-                placed: dict[str, str] | None = {
+                return {
                     "time": f"{hit[0]}{text[-2:]}.000000000Z",
                     "time_original": text,
                     "time_offset": hit[1],
                     "time_zone": zone,
                     "time_precision": "1s",
                 }
-                if len(seen) >= _CACHE_LIMIT:
-                    seen.clear()
-                seen[text] = placed  # type: ignore[assignment]
-                return placed
-        placed = time_fields(times, text)
-        if placed is None:
-            return None
-        return _remember(seen, text, placed)  # type: ignore[no-any-return]
+        return time_fields(times, text)
 
-    return seen.get, learn
+    return place
 
 
 def time_fields(times: TimeParser, text: str) -> dict[str, str] | None:

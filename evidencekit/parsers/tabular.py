@@ -219,7 +219,7 @@ class ProfileParser:
         times = profile.time_parser(ctx.time_zone)
         plan: Plan | None = None
         number = 0
-        placer = time_placer(times)
+        place = time_placer(times)
         for item in reader.batches():
             if isinstance(item, Problem):
                 yield problem_issue(ctx, item)
@@ -230,7 +230,7 @@ class ProfileParser:
                 if any(c in plan.missing for c in profile.time_columns):
                     return
             if type(item) is PlainRun:  # plain rows, read on the reader's fast path
-                yield from self._rows(ctx, plan, times, item, number, placer)
+                yield from self._rows(ctx, plan, times, item, number, place)
                 number += len(item.raws)
             else:
                 number += 1
@@ -243,12 +243,12 @@ class ProfileParser:
         times: TimeParser,
         run: PlainRun,
         number: int,
-        placer: tuple[Placer, Placer],
+        place: Placer,
     ) -> Iterator[EventContent | ParseIssue]:
-        """Records read cleanly (no generator per record on the usual path); ``placer``
+        """Records read cleanly (no generator per record on the usual path); ``place``
         gives the time keys of a time text (:func:`~.rowbuild.time_placer`)."""
         source, build, refines = ctx.source_id, plan.build, self.refines
-        known, learn = placer
+        last_text, last_placed = "", None  # rows of the same second follow each other
         time_idx, one_time = plan.time_idx, plan.one_time
         first = time_idx[0]
         at, eol, read = run.offset, run.eol, 0
@@ -267,9 +267,11 @@ class ProfileParser:
                 offset, at = at, at + len(raw) + eol
                 content = build(source, fields, line, offset, raw, number, digest)
                 text = fields[first] if one_time else " ".join(fields[i] for i in time_idx)
-                placed = known(text)
-                if placed is None:
-                    placed = learn(text)
+                if text == last_text:
+                    placed = last_placed
+                else:
+                    placed = last_placed = place(text)
+                    last_text = text
                 if placed is None or refines:
                     record = Record(fields, line, offset, len(raw), raw)
                     yield from self._careful(ctx, plan, times, record, content, text)
