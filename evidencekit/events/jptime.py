@@ -47,6 +47,10 @@ _JP = re.compile(
     r"(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(?:\(\w\)|曜日|\w曜日)?" + _TIME + _OFFSET + "$"
 )
 _EPOCH = re.compile(r"^(\d{1,12})(?:\.(\d{1,9}))?$")
+# The usual export form, a subset of what _YMD reads (ASCII digits, no marker, no offset).
+_PLAIN = re.compile(
+    r"([0-9]{4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{2}):([0-9]{2})"
+)
 _ERAS = {  # name: (first day, the day after its last day)
     "明治": (date(1868, 1, 25), date(1912, 7, 30)),
     "大正": (date(1912, 7, 30), date(1926, 12, 25)),
@@ -100,6 +104,7 @@ class TimeParser:
         if unknown:
             raise ValueError(f"unknown time format(s) {unknown}; known: {sorted(_PARSERS)}")
         self.formats = tuple(names)
+        self._plain_first = names[0] in ("ymd", "iso")  # _PLAIN texts are read by _ymd
         self.zone = "UTC" if utc else zone
         try:
             self._tz = ZoneInfo(self.zone)
@@ -144,6 +149,13 @@ class TimeParser:
         quick = self.whole_second(text)
         if quick is not None:
             return ParsedTime(quick[0], quick[1], self.zone, "1s")
+        if self._plain_first and (m := _PLAIN.fullmatch(text)) is not None:
+            # What the loop below gives for this form, without its general reading.
+            y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+            plain = _Fields(y, mo, d, h, mi, sec)
+            result = self._place(plain)
+            self._remember(text, plain, result)
+            return result
         stripped = text.strip()
         if not stripped.isascii():
             stripped = unicodedata.normalize("NFKC", stripped)

@@ -101,3 +101,40 @@ def test_steady_minute_declines_dst_changes_lmt_seconds_and_calendar_ends() -> N
         "2024-04-01T00:05:00.000000000Z",
         "+09:00",
     )
+
+
+_plain_text = st.builds(
+    "{}{}{}{}{}{}{}:{}:{}".format,
+    st.integers(1599, 2100).map(str),
+    st.sampled_from("/-."),
+    st.integers(0, 13).map(lambda v: f"{v:02d}") | st.integers(1, 12).map(str),
+    st.sampled_from("/-."),
+    st.integers(0, 32).map(str),
+    st.sampled_from([" ", "T"]),
+    st.integers(0, 25).map(str),
+    st.integers(0, 61).map(lambda v: f"{v:02d}"),
+    st.integers(0, 61).map(lambda v: f"{v:02d}"),
+)
+
+
+def _outcome(parser: TimeParser, text: str) -> object:
+    try:
+        return parser.parse(text)
+    except TimeError as exc:
+        return str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_plain_text, min_size=1, max_size=20),
+    st.sampled_from(["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Europe/Amsterdam"]),
+    st.sampled_from([("ymd", "jp"), ("auto",), ("iso",)]),
+)
+def test_plain_form_shortcut_gives_what_the_general_reading_gives(
+    texts: list[str], zone: str, formats: tuple[str, ...]
+) -> None:
+    """'2024/04/01 9:05:03' and its kin, read directly or through the format loop."""
+    fast, general = TimeParser(formats, zone), TimeParser(formats, zone)
+    general._plain_first = False
+    for text in texts:
+        assert _outcome(fast, text) == _outcome(general, text)
