@@ -35,6 +35,7 @@ from evidencekit.events.time import TimeError, from_local
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.sources import textlog
 
 DEFAULT_ZONE = "Asia/Tokyo"
 HEADERS = {
@@ -90,19 +91,15 @@ class EvtxCsvParser:
 
 
 def detect_encoding(head: bytes) -> str:
-    """The encoding of a text export from its first bytes: BOM, else UTF-8, else CP932."""
+    """The encoding of a text export from its first bytes: a BOM, else the reading with
+    the fewest undecodable sequences (:func:`~evidencekit.sources.textlog.detect_encoding`)."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith(codecs.BOM_UTF16_LE):
         return "utf-16-le"
     if head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not merely a character cut at the end of the block
-            return "cp932"
-    return "utf-8"
+    return textlog.detect_encoding(head).name
 
 
 def resolve_encoding(name: str, head: bytes) -> str:

@@ -72,18 +72,22 @@ class Problem:
 
 
 def detect_encoding(head: bytes) -> Encoding:
-    """Guess the encoding of a text export from its first bytes (BOM, then strict trials)."""
+    """Guess the encoding of a text export from its first bytes: a BOM, else the reading
+    with the fewest undecodable sequences (UTF-8 on a tie, then the likelier Japanese).
+
+    A few bad bytes (a damaged sector, one stray character) must not turn a CP932 export
+    into UTF-8 and lose every row to a header that no longer matches: the bad bytes are
+    then reported line by line under the encoding the rest of the file is written in.
+    """
     for bom, name in _BOMS:
         if head.startswith(bom):
             return Encoding(name, len(bom))
-    if _decodes(head, "utf-8"):
+    errors = {name: _decode_errors(head, name) for name in ("utf-8", "cp932", "euc_jp")}
+    if errors["utf-8"] <= min(errors["cp932"], errors["euc_jp"]):
         return Encoding("utf-8")
-    sjis, euc = _decodes(head, "cp932"), _decodes(head, "euc_jp")
-    if sjis and euc:
+    if errors["cp932"] == errors["euc_jp"]:
         return Encoding(_likelier_japanese(head))
-    if sjis or euc:
-        return Encoding("cp932" if sjis else "euc_jp")
-    return Encoding("utf-8")  # undecodable bytes are then reported line by line
+    return Encoding("cp932" if errors["cp932"] < errors["euc_jp"] else "euc_jp")
 
 
 def sniff_encoding(path: Path, sample: int = 64 * 1024) -> Encoding:
@@ -121,14 +125,20 @@ def _given_encoding(encoding: str, detected: Encoding) -> Encoding:
     return Encoding(name, bom)
 
 
-def _decodes(data: bytes, name: str) -> bool:
-    """Whether ``data`` decodes strictly, allowing a multi-byte sequence cut at the end."""
+def _decode_errors(data: bytes, name: str, limit: int = 256) -> int:
+    """Undecodable sequences in ``data`` read as ``name``, counted up to ``limit`` (a
+    multi-byte sequence cut at the end is not one)."""
     decoder = codecs.getincrementaldecoder(name)(errors="strict")
-    try:
-        decoder.decode(data, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
+    errors, view = 0, memoryview(data)
+    while errors < limit:
+        try:
+            decoder.decode(view, final=False)
+            break
+        except UnicodeDecodeError as exc:
+            errors += 1
+            view = view[exc.end :]
+            decoder.reset()
+    return errors
 
 
 def _likelier_japanese(head: bytes) -> str:

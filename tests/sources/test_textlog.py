@@ -119,6 +119,27 @@ def test_undecodable_bytes_are_replaced_flagged_and_located(tmp_path: Path) -> N
     assert problem.severity == "warning"
 
 
+@pytest.mark.parametrize(("encoding", "stray"), [("cp932", b"\x81\x7f"), ("euc_jp", b"\x8e\x20"),
+                                               ("utf-8", b"\xff")])  # fmt: skip
+def test_a_stray_byte_does_not_change_the_detected_encoding(
+    tmp_path: Path, encoding: str, stray: bytes
+) -> None:
+    """One undecodable sequence in the head: still read in the file's own encoding, every
+    row kept, the bad bytes reported where they are (not the whole file read as UTF-8)."""
+    rows = [[f"2024/04/01 9:{m:02d}:00", "山田太郎", "PC-001", "ファイルコピー", "設計図.xlsx"]
+            for m in range(40)]  # fmt: skip
+    data = _csv_bytes(rows, encoding)
+    cut = data.index("山田太郎".encode(encoding), len(data) // 2)
+    path = tmp_path / "export.csv"
+    path.write_bytes(data[:cut] + stray + data[cut:])
+    assert detect_encoding(path.read_bytes()).name == encoding
+    records, problems, reader = _records(path)
+    assert reader.header == HEADER
+    assert len(records) == len(rows)
+    assert [p.code for p in problems] == ["undecodable_bytes"]
+    assert [r.fields[1] for r in records if not r.replaced] == ["山田太郎"] * (len(rows) - 1)
+
+
 def test_ten_megabyte_line_is_reported_and_reading_continues(tmp_path: Path) -> None:
     head = _csv_bytes(ROWS[:1], "utf-8")
     huge = b"A" * (10 * 1024 * 1024) + b"\r\n"
