@@ -41,7 +41,7 @@ def test_ntfs_files_and_both_time_sets(ntfs_image: Built, tmp_path: Path) -> Non
 def test_ntfs_istat_agrees_on_fn_times(ntfs_image: Built, tmp_path: Path) -> None:
     result = ingest(ntfs_image.path, tmp_path / "case")
     inode = result.entry("hello.txt")["inode"]
-    text = subprocess.run(["istat", str(ntfs_image.path), inode], check=True,
+    text = subprocess.run(["istat", "-z", "UTC", str(ntfs_image.path), inode], check=True,
                           capture_output=True, text=True).stdout  # fmt: skip
     fn_block = text.split("$FILE_NAME Attribute Values:")[1]
     created = fn_block.split("Created:")[1].split("(UTC)")[0].strip()
