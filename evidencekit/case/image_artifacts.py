@@ -48,14 +48,26 @@ class ArtifactHook:
     records_failed: int = 0
     parsed: int = 0
     _tmp: Path | None = None
+    _any: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
         for name, cls in parsers:
             for pattern in getattr(cls, "image_globs", ()):
                 self.patterns.append((name, glob_regex(pattern)))
+        # One alternation, one group per glob (the globs have no groups of their own):
+        # fullmatch takes the first alternative that matches, as the loop over patterns.
+        alternatives = "|".join(f"({regex.pattern})" for _, regex in self.patterns)
+        self._any = re.compile(alternatives, re.IGNORECASE) if self.patterns else None
 
     def match(self, path: str) -> str | None:
         """The name of the first parser whose glob matches ``path``, or None."""
+        found = self._any.fullmatch(path) if self._any is not None else None
+        if found is None or found.lastindex is None:
+            return None
+        return self.patterns[found.lastindex - 1][0]
+
+    def match_each(self, path: str) -> str | None:
+        """:meth:`match` glob by glob (the reference it is tested against)."""
         for name, regex in self.patterns:
             if regex.fullmatch(path):
                 return name

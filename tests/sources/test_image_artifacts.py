@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from evidencekit.case.image_artifacts import glob_regex
+from evidencekit.case.image_artifacts import ArtifactHook, glob_regex
 from evidencekit.case.ingest_image import ingest_image
 from evidencekit.case.workspace import Case
 from evidencekit.errors import EvidenceChanged
@@ -27,6 +29,32 @@ def test_glob_segments_and_case() -> None:
     assert regex.fullmatch("users/alice/ntuser.dat")
     assert not regex.fullmatch("Users/alice/sub/NTUSER.DAT")
     assert glob_regex("$Extend/$UsnJrnl:$J").fullmatch("$Extend/$UsnJrnl:$J")
+
+
+_HOOK = ArtifactHook("src", None, [])
+_GLOBS = [pattern for _, cls in parsers for pattern in getattr(cls, "image_globs", ())]
+_SEGMENT = st.text(alphabet="abAB.$-_ 01/", max_size=6)
+
+
+@st.composite
+def _in_image_paths(draw: st.DrawFn) -> str:
+    """A registered glob filled in (``*`` -> text that may hold ``/``, ``?`` -> one
+    character), randomly re-cased and cut or extended: matches and near misses."""
+    glob = draw(st.sampled_from(_GLOBS)).strip("/")
+    path = "".join(
+        draw(_SEGMENT) if ch == "*" else draw(st.sampled_from("x/.")) if ch == "?" else ch
+        for ch in glob
+    )
+    path = "".join(c.swapcase() if draw(st.booleans()) else c for c in path)
+    return draw(st.sampled_from([path, path[:-1], path + "x", "x/" + path]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_in_image_paths())
+def test_combined_match_equals_glob_by_glob(path: str) -> None:
+    """The one-alternation match names the same parser as trying each glob in order."""
+    assert _GLOBS, "no parser registers image_globs"
+    assert _HOOK.match(path) == _HOOK.match_each(path)
 
 
 def _add(image: Path, folder: Path, in_image: str, data: bytes) -> None:
