@@ -83,4 +83,3 @@ def test_r02_30_day_sums_equal_the_plain_sums(files: dict[int, int]) -> None:
         assert s30[at - 150 : at - 59 : 5] == [
             _sum30((first, cum), end - k) for k in range(150, 59, -5)
         ]
-
