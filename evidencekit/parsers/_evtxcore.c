@@ -383,19 +383,18 @@ static PyObject *raw_record(PyTypeObject *type, const unsigned char *rec, uint32
         hex[2 * i] = digits[md[i] >> 4];
         hex[2 * i + 1] = digits[md[i] & 15];
     }
-    PyObject *out = type->tp_alloc(type, 5);
-    if (out == NULL) return NULL;
     PyObject *items[5] = {PyLong_FromUnsignedLongLong(le64(rec + 8)),
                           PyLong_FromLongLong(offset), PyLong_FromUnsignedLong(size),
                           PyUnicode_FromStringAndSize(hex, 64), Py_NewRef(Py_False)};
-    for (int i = 0; i < 5; i++) {
-        if (items[i] == NULL) {
-            for (int j = 0; j < 5; j++) Py_XDECREF(items[j]);
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(out, i, items[i]);
+    /* Every item made before any goes into the tuple: on a failure each is released once
+       (the tuple would release again those it already held). */
+    PyObject *out = NULL;
+    if (items[0] && items[1] && items[2] && items[3]) out = type->tp_alloc(type, 5);
+    if (out == NULL) {
+        for (int j = 0; j < 5; j++) Py_XDECREF(items[j]);
+        return NULL;
     }
+    for (int i = 0; i < 5; i++) PyTuple_SET_ITEM(out, i, items[i]);
     return out;
 }
 

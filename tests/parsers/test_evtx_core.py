@@ -9,6 +9,8 @@ values). Skipped when the helper is not built.
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +244,38 @@ def test_c_walk_equals_python_on_damaged_chunks(
     data = bytes(chunk[:65536])[:cut]
     fast, slow = _walks(which, data)
     assert fast == slow
+
+
+_WALK_WITHOUT_MEMORY = """
+import struct, sys, _testcapi
+from evidencekit.parsers import _evtxcore
+from evidencekit.parsers.evtx_chunks import RawRecord
+size = 100  # record number 5 and size 100: small ints whose reference counts show a slip
+rec = b"**\\0\\0" + struct.pack("<IQ", size, 5) + b"y" * (size - 20) + struct.pack("<I", size)
+data = b"\\0" * 512 + rec * 3
+for start in range(40):  # each allocation of the walk fails once, in turn
+    out = []
+    before = sys.getrefcount(5), sys.getrefcount(100)
+    _testcapi.set_nomemory(start, start + 1)
+    try:
+        _evtxcore.walk(data, 512, len(data), 0, out, RawRecord)
+    except MemoryError:
+        pass
+    finally:
+        _testcapi.remove_mem_hooks()
+    del out
+    assert (sys.getrefcount(5), sys.getrefcount(100)) == before, start
+print("ok")
+"""
+
+
+def test_c_walk_out_of_memory_releases_each_reference_once() -> None:
+    """A MemoryError while a RawRecord is made leaves no reference released twice (the
+    items already in the tuple were released by the loop and again with the tuple: a
+    use after free, a crash). Run in a child: a crash must fail the test, not the run."""
+    pytest.importorskip("_testcapi")
+    done = subprocess.run(
+        [sys.executable, "-c", _WALK_WITHOUT_MEMORY], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
