@@ -404,23 +404,28 @@ static PyObject *walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssi
         PyErr_SetString(PyExc_TypeError, "walk(data, pos, limit, base, records, RawRecord)");
         return NULL;
     }
-    Py_ssize_t pos = PyLong_AsSsize_t(args[1]), limit = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) return NULL;
+    Py_ssize_t limit = PyLong_AsSsize_t(args[2]);
+    if (limit == -1 && PyErr_Occurred()) return NULL;
     long long base = PyLong_AsLongLong(args[3]);
-    if (PyErr_Occurred()) return NULL;
+    if (base == -1 && PyErr_Occurred()) return NULL;
     if (sha_ctx == NULL) sha_ctx = EVP_MD_CTX_new();
     if (sha_md == NULL) sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     if (sha_ctx == NULL || sha_md == NULL) return PyErr_NoMemory();
     const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(args[0]);
     Py_ssize_t top = PyBytes_GET_SIZE(args[0]);
     PyTypeObject *type = (PyTypeObject *)args[5];
-    while (pos >= 0 && pos + 28 <= limit && pos + 28 <= top) {
+    /* Differences, not sums: a pos near the top of Py_ssize_t must not wrap (and read). */
+    while (pos >= 0 && pos < limit && limit - pos >= 28 && top - pos >= 28) {
         const unsigned char *rec = data + pos;
         uint32_t size = le32(rec + 4);
+        long long offset;
+        if (memcmp(rec, "\x2a\x2a\x00\x00", 4) != 0 || size < 28 || size > top - pos ||
+            le32(rec + size - 4) != size || __builtin_add_overflow(base, pos, &offset))
+            break; /* (an offset past long long: the Python walk goes on from here) */
         Py_ssize_t stop = pos + (Py_ssize_t)size;
-        if (memcmp(rec, "\x2a\x2a\x00\x00", 4) != 0 || size < 28 || stop > top ||
-            le32(data + stop - 4) != size)
-            break;
-        PyObject *raw = raw_record(type, rec, size, base + pos);
+        PyObject *raw = raw_record(type, rec, size, offset);
         if (raw == NULL || PyList_Append(args[4], raw) < 0) {
             Py_XDECREF(raw);
             return NULL;

@@ -9,6 +9,7 @@ values). Skipped when the helper is not built.
 from __future__ import annotations
 
 import copy
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -279,3 +280,39 @@ def test_c_walk_out_of_memory_releases_each_reference_once() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def _three_records() -> bytes:
+    size = 100
+    rec = b"**\0\0" + struct.pack("<IQ", size, 5) + b"y" * (size - 20) + struct.pack("<I", size)
+    return b"\0" * 512 + rec * 3
+
+
+def test_c_walk_positions_at_the_top_of_the_range_read_nothing() -> None:
+    """pos + 28 wrapped past Py_ssize_t's top and the walk read far outside the data (a
+    segfault); now such a pos is where the walk stops, as in Python. In a child process."""
+    code = (
+        "import sys; from evidencekit.parsers import _evtxcore as e, evtx_chunks as c\n"
+        f"data = {_three_records()!r}\n"
+        "M = sys.maxsize\n"
+        "for pos, limit in [(M, M), (M - 10, -5), (M, -M), (-1, 10), (512, -M - 1)]:\n"
+        "    assert e.walk(data, pos, limit, 0, [], c.RawRecord) == pos, (pos, limit)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
+
+
+def test_c_walk_offsets_past_long_long_equal_python() -> None:
+    """base + pos past long long (signed overflow) wrapped to negative offsets; now the C
+    walk stops there and the Python walk goes on, so the records equal walk_py's."""
+    from evidencekit.parsers import evtx_chunks as c
+
+    data = _three_records()
+    fast = c.ChunkScan(0, sys.maxsize - 600, "ok")
+    slow = c.ChunkScan(0, sys.maxsize - 600, "ok")
+    c._walk(fast, data, len(data))
+    c.walk_py(slow, data, len(data))
+    assert [r.offset for r in fast.records] == [sys.maxsize - 600 + 512 + 100 * i for i in range(3)]
+    assert fast == slow
