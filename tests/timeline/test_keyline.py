@@ -300,3 +300,39 @@ def test_implementation_names_the_active_path() -> None:
         assert method.__func__ is EventKeyer.keyed_line
         pure = os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1"
         assert pure or _c is None or not hasattr(_c, "Keyer")
+
+
+def _without_member(line: bytes, name: bytes, mac: str) -> bytes:
+    member = b'"' + name + b'":"' + mac.encode() + b'"'
+    for form in (member + b",", b"," + member, member):
+        if form in line:
+            return line.replace(form, b"", 1)
+    raise AssertionError(f"{member!r} is not in {line!r}")
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    content=contents,
+    cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.binary(max_size=3))),
+)
+def test_hostile_bytes_never_read_outside_and_keep_the_input(
+    content: dict[str, Any], cuts: list[tuple[int, int, bytes]]
+) -> None:
+    """orjson output truncated, overwritten or spliced (the scanner's SSE2 steps meet the
+    end anywhere): the C declines, or answers with the HMACs of exactly these bytes and a
+    line that is these bytes with the two members put in. (Memory safety itself was
+    checked with this under ASan/UBSan, PYTHONMALLOC=malloc.)"""
+    data = bytearray(orjson.dumps(content, option=SORT))
+    for at, drop, put in cuts:
+        at %= len(data) + 1
+        data[at : at + drop] = put
+    raw = bytes(data)
+    id_key, salt_key = b"k" * 32, b"l" * 32
+    got = _c.Keyer(id_key, salt_key).line(raw)
+    if got is None:
+        return
+    line, ident = got
+    assert ident == hmac.new(id_key, raw, hashlib.sha256).hexdigest()[:32]
+    salt = hmac.new(salt_key, raw, hashlib.sha256).hexdigest()[:32]
+    assert _without_member(_without_member(line, b"salt", salt), b"id", ident) == raw
