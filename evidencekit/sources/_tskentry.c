@@ -345,7 +345,7 @@ static PyObject *entry_object(const EntryRec *e, const TSK_FS_META *m, PyObject 
 /* set_entry_type(cls, fields, name_types, meta_types, name_chars, meta_chars): fields
  * names cls's slots in the order of the F_ constants; the type tables hold TYPE_TABLE + 1
  * entries (the last for any other value). Refused (TypeError, nothing changed) unless
- * every field is a plain object slot of cls. */
+ * every field is a distinct plain object slot of cls (or of a base class of cls). */
 PyObject *tskcore_set_entry_type(PyObject *module, PyObject *args) {
     PyTypeObject *cls;
     PyObject *fields, *tables[2];
@@ -366,7 +366,11 @@ PyObject *tskcore_set_entry_type(PyObject *module, PyObject *args) {
         if (!descr) return NULL;
         int plain = Py_IS_TYPE(descr, &PyMemberDescr_Type);
         PyMemberDef *member = plain ? ((PyMemberDescrObject *)descr)->d_member : NULL;
-        plain = plain && member->type == T_OBJECT_EX && !(member->flags & READONLY);
+        /* A descriptor of another class (e.g. copied into cls's dict) would give an
+         * offset outside cls's instances; a slot named twice would leak a value. */
+        plain = plain && member->type == T_OBJECT_EX && !(member->flags & READONLY) &&
+                PyType_IsSubtype(cls, PyDescr_TYPE(descr));
+        for (int j = 0; plain && j < k; j++) plain = off[j] != member->offset;
         if (plain) off[k] = member->offset;
         Py_DECREF(descr);
         if (!plain)

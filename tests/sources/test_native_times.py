@@ -147,6 +147,14 @@ def test_set_entry_type_refuses_what_it_cannot_fill(ext4_image: Built) -> None:
         core.set_entry_type(Loose, ("__doc__",) * len(fields), *tables)
     with pytest.raises(TypeError, match="not a plain slot"):
         core.set_entry_type(Entry, ("handle", *fields[1:]), *tables)  # a property
+    # Another class's slots copied into a small class: their offsets lie beyond its
+    # instances (accepted before, iter_dir then wrote past the object). A slot named
+    # twice would leak the first value written to it.
+    borrowed = type("Borrowed", (), {f: Entry.__dict__[f] for f in fields})
+    with pytest.raises(TypeError, match="not a plain slot"):
+        core.set_entry_type(borrowed, fields, *tables)
+    with pytest.raises(TypeError, match="not a plain slot"):
+        core.set_entry_type(Entry, (fields[0], *fields[:-1]), *tables)
     # Refused calls change nothing: the walk still gets the core's own Entry objects.
     made = [e for e in _walked(ext4_image.path, precision=True) if e.body_tail is not None]
     assert made and all(e.name_type != "unknown" for e in made)
