@@ -357,8 +357,9 @@ static PyObject *FS_iter_dir(FSObject *self, PyObject *args) {
     pthread_mutex_lock(&self->lock);
     dir = load_dir(self->fs, (TSK_INUM_T)inode, &recs, &count);
     if (!dir) {
+        /* pytsk3's text when libtsk set no error (the reference walk records that) */
         const char *msg = tsk_error_get();
-        snprintf(err, sizeof err, "%s", msg ? msg : "unknown TSK error");
+        snprintf(err, sizeof err, "%s", msg ? msg : "unknown libtsk error");
         tsk_error_reset();
     } else {
         tsk_fs_dir_close(dir); /* the loaded files are copies, closed on their own */

@@ -170,6 +170,14 @@ def _truncated(tmp: Path) -> Path:
     return target
 
 
+def _cut_before_root(tmp: Path) -> Path:
+    """Superblock kept, inode table cut off: libtsk fails on the root without an error."""
+    target = tmp / "evidence" / "cut_root.img"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(build_ext4(tmp / "src").path.read_bytes()[:8192])
+    return target
+
+
 def _zeroed(tmp: Path) -> Path:
     target = _copy(tmp, build_partitioned(tmp / "src", "dos").path, "zeroed.img")
     with open(target, "r+b") as fp:
@@ -258,6 +266,7 @@ BUILDERS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "e01_multi_segment": (_e01, "native"),
     "split_raw": (_split, "native"),
     "truncated": (_truncated, "native"),
+    "cut_before_root": (_cut_before_root, "root_unreadable"),
     "content_cut": (_content_cut, "native"),
     "zeroed_superblock": (_zeroed, "native"),
     "noise": (_noise, "nothing"),
@@ -279,6 +288,9 @@ def test_other_and_hostile_images_are_the_reference(
     if mode == "native":
         assert _native_used(image) and _native_hashes_clean(image)
         assert ours.summary.counts.entries > 0
+    elif mode == "root_unreadable":  # the native walk's message was its own
+        assert _native_used(image)
+        assert any(i["code"] == "directory_unreadable" for i in ours.issues)
     elif mode == "reference":
         assert not _native_hashes_clean(image)
         assert any(i["severity"] == "error" for i in ours.issues)
