@@ -284,6 +284,8 @@ typedef struct {
     EntryRec *recs;   /* NULL once released */
     size_t count, next;
     int ntfs;
+    int busy;         /* in Listing_next: code run meanwhile (a collection, another thread)
+                       * must not read on and free the record being made */
     PyObject *tmpl;   /* time field template, or NULL */
     PyObject *owner;  /* the walk's FileSystem for Entry objects, or NULL */
     PyObject *prefix; /* the path prefix of this directory's entries, or NULL */
@@ -310,12 +312,19 @@ static void Listing_dealloc(ListingObject *self) {
 }
 
 static PyObject *Listing_next(ListingObject *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Listing is already being read");
+        return NULL;
+    }
     if (!self->recs || self->next >= self->count) {
         Listing_release(self);
         return NULL; /* StopIteration */
     }
-    return tskentry_next(&self->recs[self->next++], self->ntfs, self->tmpl, self->owner,
-                         self->prefix);
+    self->busy = 1;
+    PyObject *out = tskentry_next(&self->recs[self->next++], self->ntfs, self->tmpl,
+                                  self->owner, self->prefix);
+    self->busy = 0;
+    return out;
 }
 
 static PyTypeObject ListingType = {
@@ -346,6 +355,7 @@ static PyObject *FS_iter_dir(FSObject *self, PyObject *args) {
     out->fs = (FSObject *)Py_NewRef(self);
     out->recs = NULL;
     out->count = out->next = 0;
+    out->busy = 0;
     out->ntfs = TSK_FS_TYPE_ISNTFS(self->fs->ftype);
     out->tmpl = precision == Py_None ? NULL : tskentry_template(precision);
     if (precision != Py_None && !out->tmpl) { Py_DECREF(out); return NULL; }

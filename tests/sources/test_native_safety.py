@@ -80,6 +80,40 @@ def test_a_second_init_is_refused_and_open_handles_keep_working(ext4_image: Buil
     ]
 
 
+def test_a_listing_read_again_while_it_makes_an_entry_is_refused(ext4_image: Built) -> None:
+    """Code run while an entry is made (here a collection's callback) used to be able to
+    read the same listing to its end, which freed the record being made (use after free,
+    seen under AddressSanitizer); now that inner read is a RuntimeError."""
+    out = _child(
+        """
+        import gc
+        from evidencekit.sources import walk  # registers walk.Entry with the core
+        fs = t.FileSystem(t.Image([sys.argv[1]]), 0)
+        whole = fs.list_dir(fs.root_inum, "ns")
+        listing = fs.iter_dir(fs.root_inum, "ns", object(), "")
+        first = next(listing)
+        seen = []
+        def drain(phase, info):
+            if phase == "start":
+                gc.callbacks.remove(drain)
+                try:
+                    seen.extend(listing)
+                except RuntimeError as exc:
+                    print(exc)
+        gc.collect()
+        gc.callbacks.append(drain)
+        gc.set_threshold(1)
+        second = next(listing)
+        gc.set_threshold(700)
+        rest = [second, *listing]
+        names = [e[0] if isinstance(e, tuple) else e.name for e in [first, *rest]]
+        print(len(whole) > 2, seen, names == [r[0] for r in whole])
+        """,
+        str(ext4_image.path),
+    )
+    assert out.splitlines() == ["Listing is already being read", "True [] True"]
+
+
 def test_media_hash_without_threads_digests_on_the_calling_thread(ext4_image: Built) -> None:
     """With no room for a thread stack, pthread_create fails: the digests used to wait
     forever for workers that never started (and joined unset thread handles)."""
