@@ -122,6 +122,38 @@ def test_ingest_is_the_reference(
     assert_same(reference, ours)
 
 
+_EPOCH_1970 = 116_444_736_000_000_000  # FILETIME of 1970-01-01
+
+
+@pytest.mark.parametrize(
+    "filetime",
+    [5, _EPOCH_1970 - 10**7, _EPOCH_1970 + (2**32 + 5) * 10**7, 2**63 - 1],
+    ids=["1601", "before-1970", "after-2106", "int64-max"],
+)
+def test_out_of_range_si_times_are_stored_as_the_reference(
+    filetime: int, ntfs_image: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hello.txt's $STANDARD_INFORMATION creation time set to a FILETIME that Debian's
+    libtsk (4.11) and pytsk3's TSK (4.15) convert differently (wrapped vs 0): the stored
+    events, inventory and body file still agree, since NTFS times come from the raw
+    attribute; the raw value is kept as the time's original text."""
+    inode = int(ingest(ntfs_image.path, tmp_path / "probe").entry("hello.txt")["inode"])
+    data = bytearray(ntfs_image.path.read_bytes())
+    cluster = int.from_bytes(data[0x0B:0x0D], "little") * data[0x0D]
+    record = int.from_bytes(data[0x30:0x38], "little") * cluster + inode * 1024
+    attr = record + int.from_bytes(data[record + 0x14 : record + 0x16], "little")
+    assert int.from_bytes(data[attr : attr + 4], "little") == 0x10  # $STANDARD_INFORMATION
+    content = attr + int.from_bytes(data[attr + 0x14 : attr + 0x16], "little")
+    data[content : content + 8] = filetime.to_bytes(8, "little")
+    image = tmp_path / "evidence" / "si.img"
+    image.parent.mkdir()
+    image.write_bytes(bytes(data))
+    reference, ours = _both(image, tmp_path, monkeypatch)
+    assert_same(reference, ours)
+    created = [e for e in ours.events if e.get("time_original") == str(filetime)]
+    assert created, "the stomped creation time is not among the stored events"
+
+
 def _partitioned(tmp: Path) -> Path:
     return build_partitioned(tmp / "src", "gpt").path
 
