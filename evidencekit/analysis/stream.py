@@ -52,7 +52,8 @@ def dispatch_table(instances: list[Rule], service: bool = False) -> dict[str, tu
     """Action -> the ``observe`` methods of the active rules that want it (registry order).
 
     With ``service``, the table for service-account events: rules that ignore those
-    (:attr:`Rule.skips_service`) are left out, every action keeps its entry.
+    (:attr:`Rule.skips_service`, or :attr:`Rule.service_skips` naming the action) are left
+    out, every action keeps its entry.
     """
     tables = dispatch_tables(instances)
     return {
@@ -64,11 +65,12 @@ def dispatch_table(instances: list[Rule], service: bool = False) -> dict[str, tu
 _NOBODY, _SERVICE, _HR, _OFF = 1, 2, 4, 8
 
 
-def _wants(rule: Rule, variant: int) -> bool:
-    """Whether ``rule.observe`` can have an effect on an event of this variant (its
-    declarations :attr:`Rule.skips_service`, ``person_only``, ``hr_only``, ``off_hours_only``)."""
+def _wants(rule: Rule, variant: int, action: str) -> bool:
+    """Whether ``rule.observe`` can have an effect on an event of this variant and action
+    (its declarations :attr:`Rule.skips_service`, ``service_skips``, ``person_only``,
+    ``hr_only``, ``off_hours_only``)."""
     return not (
-        (variant & _SERVICE and rule.skips_service)
+        (variant & _SERVICE and (rule.skips_service or action in rule.service_skips))
         or (variant & _NOBODY and rule.person_only)
         or (not variant & _HR and rule.hr_only)
         or (not variant & _OFF and rule.off_hours_only)
@@ -86,7 +88,8 @@ def dispatch_tables(instances: list[Rule]) -> dict[bytes, tuple[tuple[Any, ...],
     actions = sorted({a for rule in active for a in rule.actions})
     return {
         a.encode(): tuple(
-            tuple(r.observe for r in active if a in r.actions and _wants(r, v)) for v in range(16)
+            tuple(r.observe for r in active if a in r.actions and _wants(r, v, a))
+            for v in range(16)
         )
         for a in actions
     }

@@ -4,6 +4,7 @@ be rules whose ``observe`` would have done nothing (the declarations are checked
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,6 +62,40 @@ def test_skipping_rules_ignore_service_events(cls: type[Rule]) -> None:
     assert _state(control) != before
 
 
+PARTIAL = [cls for _, cls in rules if cls.service_skips]
+
+
+def test_some_rules_skip_service_accounts_for_some_actions() -> None:
+    assert "R10" in {cls.id for cls in PARTIAL}
+    for cls in PARTIAL:
+        assert cls.service_skips < cls.actions  # a subset: else skips_service says it
+
+
+@pytest.mark.parametrize("cls", PARTIAL, ids=lambda c: c.id)
+def test_partly_skipping_rules_ignore_service_events_of_those_actions(
+    cls: type[Rule], tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.toml"  # SRV-1 assigned to someone: a logon there is judged
+    ids.write_text(
+        '[[person]]\nperson = "u0002"\naccounts = ["CORP\\\\u0002"]\nhosts = ["SRV-1"]\n'
+    )
+    ctx, _ = build_context(ZONE, AnalysisOptions(identities=ids))
+    rule = cls(ctx)
+    person = ctx.identities.resolve({"user": "svc_backup", "domain": "CORP"})
+    assert person is not None and ctx.identities.is_service(person)
+    before = _state(rule)
+    for n, action in enumerate(sorted(cls.service_skips)):
+        for t in TIMES:
+            rule.observe(_event(action, t), n, person, ctx.local(t))
+    assert _state(rule) == before
+    for action in sorted(cls.service_skips):  # each action changes a person's state
+        control = cls(ctx)
+        plain = ctx.identities.resolve({"user": "u0001", "domain": "CORP"})
+        for n, t in enumerate(TIMES):
+            control.observe(_event(action, t), n, plain, ctx.local(t))
+        assert _state(control) != before, action
+
+
 def test_service_table_keeps_every_action_and_drops_only_skipping_rules() -> None:
     ctx, _ = build_context(ZONE, AnalysisOptions())
     instances = [cls(ctx) for _, cls in rules]
@@ -68,7 +103,11 @@ def test_service_table_keeps_every_action_and_drops_only_skipping_rules() -> Non
     svc = dispatch_table(instances, service=True)
     assert set(svc) == set(full)
     for action, handlers in full.items():
-        kept = [h for h in handlers if not h.__self__.skips_service]
+        kept = [
+            h
+            for h in handlers
+            if not h.__self__.skips_service and action not in h.__self__.service_skips
+        ]
         assert list(svc[action]) == kept
 
 

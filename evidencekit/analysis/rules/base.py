@@ -29,6 +29,8 @@ class Rule:
         phase: Finish order (lower first).
         skips_service: The rule's ``observe`` returns at once, with no effect, for events
             of service accounts (the engine then does not call it for them).
+        service_skips: The same for some of the rule's actions only (the others still see
+            service-account events).
         person_only: ``observe`` has no effect for events without a person (no actor).
         hr_only: ``observe`` has no effect unless the person has HR facts (``ctx.hr``).
         off_hours_only: ``observe`` has no effect unless ``lt.off_hours``.
@@ -44,6 +46,7 @@ class Rule:
     needs: ClassVar[tuple[str, ...]] = ()
     phase: ClassVar[int] = 20
     skips_service: ClassVar[bool] = False
+    service_skips: ClassVar[frozenset[str]] = frozenset()
     person_only: ClassVar[bool] = False
     hr_only: ClassVar[bool] = False
     off_hours_only: ClassVar[bool] = False

@@ -35,6 +35,7 @@ class OutsideAuthorization(Rule):
         {"read", "download", "access", "access_denied", "logon", "permission_change"}
     )
     needs = ("server_audit",)
+    service_skips = _READS | {"logon"}  # reads and logons of service accounts are not judged
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
