@@ -151,12 +151,21 @@ def _decode(
         pending, twins = _by_number(walked)
     errors: list[str] = []
     contents, loads, source_id = result.contents, orjson.loads, job.source_id
-    for number, text in _evtx_records(header, data, errors, job.ansi_codec):
+    records = _evtx_iter(header, data, errors, job.ansi_codec)
+    while records is not None:  # inline: a generator here cost ~0.3 us a record
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except (RuntimeError, OSError, ValueError) as exc:  # one bad record; go on
+            errors.append(_first_line(exc))
+            continue
+        if record is None:
+            continue
+        number, text = record["event_record_id"], record["data"]
         raw = pending.pop(number, None)
         if raw is None and twins:
-            raw = next((t for t in twins if t.number == number), None)
-            if raw is not None:
-                twins.remove(raw)
+            raw = _twin(twins, number)
         try:  # a damaged record may decode to unexpected shapes: it is reported, never fatal
             event = loads(text)["Event"]
             content = None if raw is None else fast_content(event, raw, number, flags, source_id)
@@ -171,6 +180,14 @@ def _decode(
         if content is not None:
             contents.append(content)
     _unparsed(data, scan, [*pending.values(), *twins], errors, result)
+
+
+def _twin(twins: list[RawRecord], number: int) -> RawRecord | None:
+    """Take the set-aside walked record numbered ``number``, if any."""
+    raw = next((t for t in twins if t.number == number), None)
+    if raw is not None:
+        twins.remove(raw)
+    return raw
 
 
 def _by_number(records: list[RawRecord]) -> tuple[dict[int, RawRecord], list[RawRecord]]:
@@ -241,23 +258,21 @@ def _raw(data: bytes, scan: ChunkScan, raw: RawRecord) -> bytes:
     return data[start : start + raw.size]
 
 
-def _evtx_records(
+def _evtx_iter(
     header: bytes, data: bytes, errors: list[str], ansi_codec: str = "windows-1252"
-) -> Iterator[tuple[int, str]]:
-    """(record number, JSON text) for every record ``evtx`` decodes in this one chunk."""
+) -> Iterator[dict[str, Any] | None] | None:
+    """``evtx``'s record iterator over this one chunk, or None (the error noted) when it
+    cannot be opened; its ``next`` may raise for one bad record and go on after."""
     view = io.BytesIO(header + data.ljust(CHUNK_SIZE, b"\x00"))
     try:
-        records = evtx.PyEvtxParser(view, 1, ansi_codec).records_json()
+        records: Iterator[dict[str, Any] | None] = evtx.PyEvtxParser(
+            view, 1, ansi_codec
+        ).records_json()
     except (RuntimeError, OSError, ValueError) as exc:
         errors.append(str(exc))
-        return
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            return
-        except (RuntimeError, OSError, ValueError) as exc:  # one bad record; go on
-            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            continue
-        if record is not None:
-            yield record["event_record_id"], record["data"]
+        return None
+    return records
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
