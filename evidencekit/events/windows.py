@@ -25,7 +25,9 @@ from evidencekit.model import Event
 
 __all__ = [
     "AUDIT_FAILURE",
+    "KEYWORD_CACHE",
     "KEY_CACHE",
+    "LOOKUP_CACHE",
     "WinRecord",
     "clean_value",
     "content_kind",
@@ -203,6 +205,10 @@ def normalize_event(
 HANDLERS = {**_EVENT_HANDLERS, **DEVICE_HANDLERS}
 _LOOKUP: dict[tuple[str, int], tuple[str, Callable[[Ctx], str] | None, bool]] = {}
 _KEYWORDS: dict[str, bool] = {}
+LOOKUP_CACHE = _LOOKUP
+"""What :func:`lookup` found so far, by (provider, event id) (hot readers look here first)."""
+KEYWORD_CACHE = _KEYWORDS
+"""What :func:`keyword_failed` found so far, by keywords text (hot readers look here first)."""
 
 
 def lookup(provider: str, event_id: int) -> tuple[str, Callable[[Ctx], str] | None, bool]:

@@ -18,7 +18,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from evidencekit.events.windows import WinRecord, keyword_failed, lookup
+from evidencekit.events.windows import (
+    KEYWORD_CACHE,
+    LOOKUP_CACHE,
+    WinRecord,
+    keyword_failed,
+    lookup,
+)
 from evidencekit.events.windows_map import Ctx
 from evidencekit.parsers.base import EventContent
 from evidencekit.parsers.evtx_chunks import RawRecord
@@ -43,8 +49,12 @@ def fast_content(
     content, attrs, name, eid, data, channel, rid, computer, sid, keywords = usual
     if raw.damaged:
         flags = (*flags, "record_damaged")
-    kind, handler, security_log = lookup(name, eid)
-    failed = keyword_failed(keywords) if keywords else False
+    found = LOOKUP_CACHE.get((name, eid))  # the caches read here save two calls a record
+    kind, handler, security_log = found if found is not None else lookup(name, eid)
+    failed = False
+    if keywords:
+        cached = KEYWORD_CACHE.get(keywords)
+        failed = keyword_failed(keywords) if cached is None else cached
     content["kind"] = kind
     if handler is None:
         content["action"] = "access_denied" if failed and security_log else "other"
