@@ -184,7 +184,9 @@ class BulkAcquisition(Rule):
         key = file_key(path)
         if key:
             day.b.add_key(key)
-        names = self.ctx.shared.setdefault("secret_names", set())
+        names = self.ctx.shared.get("secret_names")  # setdefault built a set every call
+        if names is None:
+            names = self.ctx.shared["secret_names"] = set()
         if key and len(names) < 500_000:
             names.add(key)
 

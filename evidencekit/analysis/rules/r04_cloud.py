@@ -55,7 +55,7 @@ class PersonalCloudUpload(Rule):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.groups: dict[tuple[str, str, str], Bucket] = {}
-        self.last_secret: dict[str, int] = {}
+        self.last_secret: dict[str, str] = {}  # person -> time of the last secret read
         self.flags: dict[tuple[str, str, str], list[bool]] = {}
         self._hosts: dict[str, tuple[bool, str | None]] = {}
 
@@ -82,7 +82,7 @@ class PersonalCloudUpload(Rule):
                 if asset is _UNSET:
                     asset = _object_facts(self.ctx, ev)[0]
                 if asset is not None:
-                    self.last_secret[person] = epoch(ev["time"])
+                    self.last_secret[person] = ev["time"]  # as seconds at an upload only
             return
         host = host_of(ev)
         if not host:
@@ -102,7 +102,8 @@ class PersonalCloudUpload(Rule):
         flags[0] |= (
             0 <= now - self.ctx.shared.get("last_staging", {}).get(person, -(10**12)) <= near
         )
-        flags[1] |= 0 <= now - self.last_secret.get(person, -(10**12)) <= near
+        last = self.last_secret.get(person)
+        flags[1] |= 0 <= now - (-(10**12) if last is None else epoch(last)) <= near
         name = obj_path(ev)
         b.add(ref(ev, idx, "upload"), 1, byte_count(ev), file_key(name))
         if self.ctx.assets.match(name, (ev.get("object") or {}).get("sha256")):
