@@ -27,7 +27,7 @@ from evidencekit.analysis.context import (
 )
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, ci, file_key, is_secret, mib, who
+from evidencekit.analysis.rules.common import _UNSET, Bucket, ci, file_key, is_secret, mib, who
 from evidencekit.analysis.rules.common import span as ref_span
 
 # What a bulk-acquisition finding supports, whichever baseline judged it (R02, R02P).
@@ -153,7 +153,12 @@ class BulkAcquisition(Rule):
             day.max_hour = day.cur_n
         if unc and len(day.folders) < 5000:
             day.folders.add(top_folder(path))  # type: ignore[arg-type]
-        if is_secret(self.ctx, ev):
+        asset = ev.get("_asset", _UNSET)  # is_secret's memo, read inline (keys set together)
+        if asset is _UNSET:
+            secret = is_secret(self.ctx, ev)
+        else:
+            secret = asset is not None or ev["_mark"] is not None
+        if secret:
             self._secret(day, path, n)
         if rows is not None:
             nrows = int(rows) if isinstance(rows, int | str) and str(rows).isdigit() else 0
