@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from evidencekit.analysis.context import Context, Draft
+from evidencekit.analysis.context import Context, Draft, Ref
 from evidencekit.analysis.folders import FolderFile
 from evidencekit.analysis.publicity import Comparison, NearDuplicate, compare
 from evidencekit.analysis.textsim import ratio_text
@@ -28,7 +28,17 @@ def _label(ctx: Context, f: FolderFile) -> str:
     return asset.id if asset is not None else f.name
 
 
-def _draft(ja: str, en: str, signal: str | None, strength: str, facts: dict[str, Any]) -> Draft:
+def e05_draft(
+    ja: str,
+    en: str,
+    elements: list[tuple[str, str, str | None]],
+    strength: str,
+    facts: dict[str, Any],
+    inputs: list[tuple[str, str]],
+    refs: list[Ref] | None = None,
+    total: int = 0,
+) -> Draft:
+    """An E05 (check against public material) finding; signals are the elements' own."""
     return Draft(
         rule="E05",
         person=None,
@@ -36,15 +46,20 @@ def _draft(ja: str, en: str, signal: str | None, strength: str, facts: dict[str,
         title_en="Check against public material",
         explanation_ja=ja,
         explanation_en=en,
-        refs=[],
-        total=0,
-        elements=[("non_public", strength, signal)],
+        refs=refs or [],
+        total=total,
+        elements=elements,
         strength=strength,
         severity="info",
-        signals=[signal] if signal else [],
+        signals=[e[2] for e in elements if e[2]],
         facts=facts,
-        inputs=[("assets", "public_corpus"), ("assets", "secret_set")],
+        inputs=inputs,
     )
+
+
+def _draft(ja: str, en: str, signal: str | None, strength: str, facts: dict[str, Any]) -> Draft:
+    return e05_draft(ja, en, [("non_public", strength, signal)], strength, facts,
+                     [("assets", "public_corpus"), ("assets", "secret_set")])  # fmt: skip
 
 
 def text_checks(ctx: Context, desc: str) -> list[Draft]:

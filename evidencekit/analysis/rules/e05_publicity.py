@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidencekit.analysis.context import Draft, ref
+from evidencekit.analysis.context import ref
 from evidencekit.analysis.jpcal import LocalTime
-from evidencekit.analysis.publicity_findings import text_checks
+from evidencekit.analysis.publicity_findings import e05_draft, text_checks
 from evidencekit.analysis.rules.base import Rule, rules
 from evidencekit.analysis.rules.common import Bucket
 
@@ -108,25 +108,10 @@ class PublicityCheck(Rule):
         asset: str | None,
         b: Bucket | None = None,
     ) -> None:
-        self.ctx.emit(
-            Draft(
-                rule="E05",
-                person=None,
-                title_ja="公開資料との照合",
-                title_en="Check against public material",
-                explanation_ja=ja,
-                explanation_en=en,
-                refs=b.refs if b else [],
-                total=b.files if b else 0,
-                elements=elements,
-                strength=strength,
-                severity="info",
-                signals=[e[2] for e in elements if e[2]],
-                facts={
-                    "asset": asset,
-                    "corpus": str((self.ctx.assets.public_corpus or {}).get("description", "")),
-                },
-                inputs=[("assets", "public_corpus")],
-            ),
-            windowed=False,
-        )
+        facts = {
+            "asset": asset,
+            "corpus": str((self.ctx.assets.public_corpus or {}).get("description", "")),
+        }
+        draft = e05_draft(ja, en, elements, strength, facts, [("assets", "public_corpus")],
+                          b.refs if b else [], b.files if b else 0)  # fmt: skip
+        self.ctx.emit(draft, windowed=False)
