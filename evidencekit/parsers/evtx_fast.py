@@ -28,7 +28,14 @@ from evidencekit.events.windows import (
 from evidencekit.events.windows_map import Ctx
 from evidencekit.parsers.base import EventContent
 from evidencekit.parsers.evtx_chunks import RawRecord
-from evidencekit.parsers.evtx_json import SYSTEM_EXTRA, UTC_SHAPE, attrs_of, event_data, opt, text
+from evidencekit.parsers.evtx_json import (
+    UTC_SHAPE,
+    attrs_of,
+    event_data,
+    opt,
+    system_extra,
+    text,
+)
 
 _DIGITS = bytes(48 if 48 <= b <= 57 else b for b in range(256))  # every digit -> "0"
 
@@ -115,7 +122,7 @@ def read_usual(event: Any, number: int, raw: RawRecord, source_id: str) -> Usual
         keywords = str(keywords)
     if keywords:
         attrs["keywords"] = keywords
-    _system(attrs, get)
+    system_extra(attrs, get)
     if rid is not None and rid != str(number):
         attrs["record_number"] = str(number)
     data = event_data(event)
@@ -134,21 +141,6 @@ def read_usual(event: Any, number: int, raw: RawRecord, source_id: str) -> Usual
         "attributes": attrs,
     }
     return content, attrs, name, eid, data, channel, rid, computer, sid, keywords
-
-
-def _system(attrs: dict[str, Any], get: Any) -> None:
-    """Version, level, task, opcode, process and thread ids, as ``record_from_json``."""
-    for key, label in SYSTEM_EXTRA:
-        value = get(key)
-        if value is not None:
-            attrs[label] = str(value) if type(value) is int else text(value)
-    execution = get("Execution")
-    if type(execution) is dict:
-        xattrs = execution.get("#attributes")
-        if type(xattrs) is dict and xattrs:
-            pid, tid = xattrs.get("ProcessID"), xattrs.get("ThreadID")
-            attrs["process_id"] = str(pid) if type(pid) is int else text(pid)
-            attrs["thread_id"] = str(tid) if type(tid) is int else text(tid)
 
 
 Reader = Callable[[Any, int, RawRecord, str], "Usual | None"]

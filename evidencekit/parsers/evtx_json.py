@@ -28,13 +28,7 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
         return _general(event, system)  # not evtx's usual microsecond UTC form
     get = system.get
     extra: dict[str, Any] = {}
-    for key, label in _SYSTEM_EXTRA:
-        value = get(key)
-        if value is not None:
-            extra[label] = str(value) if type(value) is int else _text(value)
-    xattrs = get("Execution")
-    if type(xattrs) is dict:
-        _execution(extra, xattrs.get("#attributes"))
+    system_extra(extra, get)
     rid, channel, computer, keywords, security = (get("EventRecordID"), get("Channel"),
         get("Computer"), get("Keywords"), get("Security"))  # fmt: skip
     sid = None if security is None else _opt(_attrs(security).get("UserID"))
@@ -52,7 +46,15 @@ def record_from_json(event: dict[str, Any]) -> WinRecord:
     )  # fmt: skip
 
 
-def _execution(extra: dict[str, Any], xattrs: Any) -> None:
+def system_extra(extra: dict[str, Any], get: Any) -> None:
+    """Version, level, task, opcode, process and thread ids of a System block (``get``:
+    its ``dict.get``) into ``extra``."""
+    for key, label in _SYSTEM_EXTRA:
+        value = get(key)
+        if value is not None:
+            extra[label] = str(value) if type(value) is int else _text(value)
+    execution = get("Execution")
+    xattrs = execution.get("#attributes") if type(execution) is dict else None
     if type(xattrs) is dict and xattrs:
         pid, tid = xattrs.get("ProcessID"), xattrs.get("ThreadID")
         extra["process_id"] = str(pid) if type(pid) is int else _text(pid)
@@ -215,7 +217,6 @@ def _put_fields(data: dict[str, Any], fields: dict[str, Any]) -> None:
 
 
 # shared with the one-pass reader of the usual record shape (:mod:`evtx_fast`)
-SYSTEM_EXTRA = _SYSTEM_EXTRA
 UTC_SHAPE = _UTC_SHAPE
 attrs_of = _attrs
 event_data = _event_data
