@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from typing import Any
 
 import orjson
 
+from evidencekit.extensions import optional_extension
 from evidencekit.model import Event
 from evidencekit.timeline.canonical import dumps_fast
 
@@ -29,18 +29,8 @@ _SALT_LABEL = b"evidencekit/event-salt/v1"
 _SORT = orjson.OPT_SORT_KEYS
 
 
-def _native_keyer() -> Any:
-    """The C ``Keyer`` type, or None (not built, a stale build, or pure Python asked for)."""
-    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return None
-    try:
-        from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(_sealcore, "Keyer", None)
-
-
-_NATIVE = _native_keyer()
+_SEALCORE = optional_extension("evidencekit.timeline._sealcore", "Keyer")
+_NATIVE: Any = _SEALCORE.Keyer if _SEALCORE else None  # the C Keyer type
 IMPLEMENTATION = "python" if _NATIVE is None else "c"
 """Where :meth:`EventKeyer.keyed_line` runs: ``"c"`` or ``"python"``."""
 

@@ -12,12 +12,13 @@ Registers no parser.
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any, NamedTuple
+
+from evidencekit.extensions import optional_extension
 
 FILE_MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
@@ -172,13 +173,8 @@ def walk_py(scan: ChunkScan, data: bytes, end: int) -> None:
 
 
 def _c_walk() -> Any:
-    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return None
-    try:
-        from evidencekit.parsers import _evtxcore  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _evtxcore.walk
+    ext = optional_extension("evidencekit.parsers._evtxcore", "walk")
+    return ext.walk if ext else None
 
 
 _C_WALK = _c_walk()

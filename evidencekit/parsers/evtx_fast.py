@@ -14,7 +14,6 @@ parser.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from evidencekit.events.windows import (
     lookup,
 )
 from evidencekit.events.windows_map import Ctx
+from evidencekit.extensions import optional_extension
 from evidencekit.parsers.base import EventContent
 from evidencekit.parsers.evtx_chunks import RawRecord
 from evidencekit.parsers.evtx_json import (
@@ -147,11 +147,8 @@ Reader = Callable[[Any, int, RawRecord, str], "Usual | None"]
 
 
 def _c_reader() -> Reader | None:
-    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return None
-    try:
-        from evidencekit.parsers import _evtxcore  # type: ignore[attr-defined]
-    except ImportError:
+    _evtxcore = optional_extension("evidencekit.parsers._evtxcore", "setup", "read_usual")
+    if _evtxcore is None:
         return None
     _evtxcore.setup(text, event_data)
     reader: Reader = _evtxcore.read_usual

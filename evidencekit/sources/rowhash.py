@@ -8,9 +8,10 @@ The optional C extension ``_rowhash`` does it with one OpenSSL context for all r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from hashlib import sha256
+
+from evidencekit.extensions import optional_extension
 
 
 def sha256_hex_all_py(raws: list[bytes]) -> list[str]:
@@ -18,17 +19,8 @@ def sha256_hex_all_py(raws: list[bytes]) -> list[str]:
     return [sha256(raw).hexdigest() for raw in raws]
 
 
-def _native() -> Callable[[list[bytes]], list[str]] | None:
-    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return None
-    try:
-        from evidencekit.sources._rowhash import sha256_hex_all  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return sha256_hex_all  # type: ignore[no-any-return]
-
-
-_C = _native()
+_EXT = optional_extension("evidencekit.sources._rowhash", "sha256_hex_all")
+_C: Callable[[list[bytes]], list[str]] | None = _EXT.sha256_hex_all if _EXT else None
 sha256_hex_all: Callable[[list[bytes]], list[str]] = _C or sha256_hex_all_py
 """SHA-256 hex of each raw record in a list (C when built, else the reference)."""
 IMPLEMENTATION = "c" if _C is not None else "python"

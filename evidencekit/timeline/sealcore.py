@@ -15,11 +15,11 @@ order.py. Property tests hold each C function byte-identical to its reference.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from hashlib import sha256
 from typing import Any, Protocol
 
+from evidencekit.extensions import optional_extension
 from evidencekit.timeline.merkle import TreeBuilder
 
 GENESIS = "0" * 64
@@ -105,15 +105,8 @@ _C_FUNCTIONS = (
 
 
 def _choose() -> tuple[type[SealerLike], str, Any]:
-    if os.environ.get("EVIDENCEKIT_PURE_PYTHON") == "1":
-        return PySealer, "python", None
-    try:
-        from evidencekit.timeline import _sealcore  # type: ignore[attr-defined]
-    except ImportError:
-        return PySealer, "python", None
-    if not all(hasattr(_sealcore, name) for name in _C_FUNCTIONS):
-        return PySealer, "python", None  # a stale build from older sources
-    return _sealcore.Sealer, "c", _sealcore
+    ext = optional_extension("evidencekit.timeline._sealcore", *_C_FUNCTIONS)
+    return (PySealer, "python", None) if ext is None else (ext.Sealer, "c", ext)
 
 
 Sealer, IMPLEMENTATION, NATIVE = _choose()
