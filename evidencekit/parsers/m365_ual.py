@@ -156,7 +156,8 @@ def _objects(content: EventContent, data: dict[str, Any], operation: str) -> Non
     if operation == "MailItemsAccessed":
         folders = data.get("Folders")
         if isinstance(folders, list):
-            count = sum(len(f.get("FolderItems", [])) for f in folders if isinstance(f, dict))
+            items = [f.get("FolderItems") for f in folders if isinstance(f, dict)]
+            count = sum(len(i) for i in items if isinstance(i, list))
             put(content, "attributes.m365.items_accessed", count)
 
 

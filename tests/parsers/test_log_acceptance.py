@@ -1,0 +1,77 @@
+"""Acceptance regressions for the log-export readers (issue 5): each case here failed once.
+
+Inputs are generated at test time; every stored event is checked against its raw bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from evidencekit.case.ingest import IngestSummary, ingest_file
+from evidencekit.case.workspace import Case
+from evidencekit.model import Event
+from evidencekit.parsers.logdetect import log_time_zone
+
+
+def _csv(header: list[str], rows: list[list[str]], bom: bool = True) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([header, *rows])
+    return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8")
+
+
+def _ingest(
+    tmp_path: Path, name: str, data: bytes, parser: str, **options: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], IngestSummary]:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir(exist_ok=True)
+    path = evidence / name
+    path.write_bytes(data)
+    case = Case.init(tmp_path / f"case-{name}", case_id="T-ACC5")
+    summary = ingest_file(
+        case, path, parser, time_zone=log_time_zone(parser, None, options), options=options
+    )
+    events = [orjson.loads(line) for line in case.store.event_lines()]
+    for event in events:
+        Event.model_validate(event)
+        loc = event["locator"]
+        raw = data[int(loc["offset"]) : int(loc["offset"]) + loc["length"]]
+        assert hashlib.sha256(raw).hexdigest() == event["raw_sha256"]
+    return events, list(case.store.issue_dicts()), summary
+
+
+def _audit(operation: str, **extra: Any) -> str:
+    record = {"CreationTime": "2024-04-01T00:05:03", "Operation": operation, **extra}
+    return json.dumps({"UserId": "taro@example.co.jp", **record}, ensure_ascii=False)
+
+
+def test_m365_mail_items_accessed_with_folder_items_not_a_list(tmp_path: Path) -> None:
+    # A MailItemsAccessed record whose FolderItems is null (or a number) stopped the whole
+    # ingest with a TypeError: nothing of the file was stored.
+    header = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData"]
+    folders: list[Any] = [
+        [{"Path": "\\Inbox", "FolderItems": None}],
+        [{"FolderItems": 5}, {"FolderItems": [{"Id": "1"}, {"Id": "2"}]}, "x"],
+    ]
+    rows = [
+        [
+            f"r{n}",
+            "2024-04-01T00:05:03.0000000Z",
+            "ExchangeItemAggregated",
+            "MailItemsAccessed",
+            "taro@example.co.jp",
+            _audit("MailItemsAccessed", Folders=f),
+        ]
+        for n, f in enumerate(folders)
+    ]
+    events, issues, summary = _ingest(tmp_path, "ual.csv", _csv(header, rows), "m365_ual")
+    assert (summary.source.records_read, summary.source.records_failed) == (2, 0)
+    assert [e["attributes"]["m365.items_accessed"] for e in events] == [0, 2]
+    assert [e["action"] for e in events] == ["read", "read"]
+    assert issues == []
