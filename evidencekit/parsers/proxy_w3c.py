@@ -2,13 +2,18 @@
 
 ``#Fields:`` directives name the space-separated columns (they may change mid-file);
 ``date time`` are UTC by definition (never shifted). Request size ``cs-bytes`` makes a
-POST/PUT an upload; hosts come from ``cs-host`` / ``cs(Host)`` / ``cs-uri``.
+POST/PUT an upload; hosts come from ``cs-host`` / ``cs(Host)`` / ``cs-uri``. Values are
+separated by white space; a string value may be quoted (``"Mozilla/5.0 (Windows NT 10.0)"``,
+``""`` for a quote inside it, as Blue Coat writes), IIS writes ``+`` for spaces instead.
+The URL is ``cs-uri``, else built from ``cs-uri-scheme``, the host, ``cs-uri-stem`` (or
+Blue Coat's ``cs-uri-path``) and ``cs-uri-query``.
 Reference: W3C Working Draft WD-logfile-960323, "Extended Log File Format"; Microsoft
 Learn, "W3C Logging" (IIS field names).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -20,6 +25,8 @@ from evidencekit.parsers.domainlist import DomainList
 from evidencekit.parsers.logevent import problem_issue, record_issue, set_time
 from evidencekit.parsers.webproxy import WebRequest, to_int, web_content
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, TextLog, line_records
+
+_VALUE = re.compile(r'"((?:[^"]|"")*)"(?=\s|$)|(\S+)')
 
 
 @parsers.register("proxy_w3c")
@@ -59,7 +66,7 @@ class W3cExtendedLog:
                     names = text[len("#Fields:") :].split()
                 continue
             number += 1
-            values = text.split()
+            values = split_values(text)
             if not names or len(values) != len(names):
                 reason = (
                     "data before any #Fields directive"
@@ -91,8 +98,9 @@ class W3cExtendedLog:
         host = get("cs-host", "cs(Host)", "r-host")
         url = get("cs-uri")
         if not url:
-            stem, query = get("cs-uri-stem"), get("cs-uri-query")
-            scheme = "https" if get("s-port") == "443" else "http"
+            stem, query = get("cs-uri-stem", "cs-uri-path"), get("cs-uri-query")
+            port = get("s-port", "cs-uri-port")
+            scheme = get("cs-uri-scheme") or ("https" if port == "443" else "http")
             url = (f"{scheme}://{host}{stem}" if host else stem) + (f"?{query}" if query else "")
         request = WebRequest(
             method=get("cs-method"),
@@ -113,3 +121,11 @@ class W3cExtendedLog:
             yield issue
         ctx.records_read += 1
         yield content
+
+
+def split_values(text: str) -> list[str]:
+    """The values of one W3C data line: white-space separated, quoted strings unquoted."""
+    return [
+        quoted.replace('""', '"') if bare is None else bare
+        for quoted, bare in ((m.group(1), m.group(2)) for m in _VALUE.finditer(text))
+    ]

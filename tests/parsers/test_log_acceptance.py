@@ -75,3 +75,29 @@ def test_m365_mail_items_accessed_with_folder_items_not_a_list(tmp_path: Path) -
     assert [e["attributes"]["m365.items_accessed"] for e in events] == [0, 2]
     assert [e["action"] for e in events] == ["read", "read"]
     assert issues == []
+
+
+BLUECOAT = (
+    "#Software: SGOS 6.7.5.1\r\n#Version: 1.0\r\n#Date: 2024-04-01 00:00:00\r\n"
+    "#Fields: date time c-ip cs-username sc-status cs-method rs(Content-Type) cs-uri-scheme "
+    "cs-host cs-uri-port cs-uri-path cs-uri-query cs(User-Agent) sc-bytes cs-bytes\r\n"
+    "2024-04-01 00:05:03 10.0.0.5 yamada 200 POST application/json https upload.box.com 443 "
+    '/api/2.0/files/content - "Mozilla/5.0 (Windows NT 10.0; Win64; x64)" 512 10485760\r\n'
+    "2024-04-01 00:06:03 10.0.0.5 yamada 200 GET text/html http www.example.jp 80 /a.html "
+    'q=1 "say ""hi"" " 900 300\r\n'
+)
+
+
+def test_w3c_quoted_values_and_blue_coat_uri_fields(tmp_path: Path) -> None:
+    # Blue Coat quotes string values holding spaces; split on white space, every such line
+    # was lost as a column_count error (here: a 10 MB upload to a cloud-storage domain).
+    # Its URL fields are cs-uri-scheme / cs-uri-path, which gave URLs without their path.
+    events, issues, summary = _ingest(tmp_path, "bc.log", BLUECOAT.encode(), "proxy_w3c")
+    assert (summary.source.records_read, summary.source.records_failed, issues) == (2, 0, [])
+    upload, visit = events
+    assert upload["action"] == "upload" and upload["object"]["size"] == 10485760
+    assert upload["object"]["url"] == "https://upload.box.com/api/2.0/files/content"
+    assert upload["attributes"]["user_agent"] == "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+    assert upload["flags"] == ["domain.cloud_storage"]
+    assert visit["object"]["url"] == "http://www.example.jp/a.html?q=1"
+    assert visit["attributes"]["user_agent"] == 'say "hi" '
