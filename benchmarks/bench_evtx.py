@@ -10,7 +10,10 @@ without breaking record numbers). Measured, best of ``--rounds``:
   decoding, normalization, content dicts ready for the store;
 * ours, two processes: option ``workers=2`` (chunk ranges decoded by a pool of two
   processes; the parent consumes the merged content in order, as ingest does, and decodes
-  a later range itself whenever the next result is not ready).
+  a later range itself whenever the next result is not ready);
+* ours stored, one and two processes: the same, through to the store as ingest runs it
+  (each record keyed into its canonical line and written to a batch; with workers, the
+  workers key the lines and the parent writes them).
 
 Prints records/s, CPU seconds (this process plus the worker pool's) and the ratios.
 Targets (issue 5): >= 0.3x one core, >= 0.5x two cores.
@@ -35,6 +38,9 @@ from pathlib import Path
 
 import evtx
 
+from evidencekit.case.ingest import _store_items
+from evidencekit.case.store import EventStore
+from evidencekit.events.keys import EventKeyer
 from evidencekit.parsers import evtx_workers
 from evidencekit.parsers.base import ParseContext
 from evidencekit.parsers.evtx import EvtxParser
@@ -49,6 +55,16 @@ def bare(path: Path, threads: int) -> int:
 def ours(path: Path, **options: int) -> int:
     ctx = ParseContext(source_id="0" * 16, path=path, parser="evtx", version="1", options=options)
     return sum(1 for item in EvtxParser().parse(ctx) if isinstance(item, dict))
+
+
+def stored(path: Path, store: EventStore, **options: int) -> int:
+    """Through the store as ingest runs it: every record keyed into its canonical line and
+    written to a batch (then discarded); with workers, they key the lines."""
+    ctx = ParseContext(source_id="0" * 16, path=path, parser="evtx", version="1",
+                       options=options, keyer=store.keyer)  # fmt: skip
+    with store.batch(ctx.source_id) as batch:
+        _store_items(batch, EvtxParser().parse(ctx), ctx.source_id)
+        return batch.events
 
 
 def pool_cpu() -> float:
@@ -122,6 +138,7 @@ def main() -> None:
     else:
         raise SystemExit(f"{CORPUS} is absent: nothing to measure (try --written-chunks 400)")
     paths = [path] * args.repeat
+    store = EventStore(tmp / "store", EventKeyer(os.urandom(32)))
     ours(path, workers=2, chunks_per_task=args.chunks_per_task)  # start the worker pool
     runs = {
         "bare evtx (default threads)": lambda: sum(bare(p, 0) for p in paths),
@@ -129,6 +146,10 @@ def main() -> None:
         "evidencekit, 1 process": lambda: sum(ours(p) for p in paths),
         "evidencekit, 2 processes": lambda: sum(
             ours(p, workers=2, chunks_per_task=args.chunks_per_task) for p in paths
+        ),
+        "evidencekit stored, 1 process": lambda: sum(stored(p, store) for p in paths),
+        "evidencekit stored, 2 processes": lambda: sum(
+            stored(p, store, workers=2, chunks_per_task=args.chunks_per_task) for p in paths
         ),
     }
     rates, cpu_rates = {}, {}
@@ -141,7 +162,7 @@ def main() -> None:
         print(f"{name:30s} {count:8d} records {seconds:7.3f} s {rates[name]:10.0f} rec/s "
               f"(CPU {cpu:6.3f} s)")  # fmt: skip
     base = rates["bare evtx (default threads)"]
-    for name in ("evidencekit, 1 process", "evidencekit, 2 processes"):
+    for name in [n for n in runs if n.startswith("evidencekit")]:
         print(f"ratio {name} / bare evtx (default threads): {rates[name] / base:.2f}x")
     one = rates["evidencekit, 1 process"] / rates["bare evtx (1 thread)"]
     print(f"ratio evidencekit, 1 process / bare evtx (1 thread): {one:.2f}x")

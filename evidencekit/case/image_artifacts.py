@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from evidencekit.model import Event, Locator, ParseIssue
-from evidencekit.parsers.base import ParseContext, parsers
+from evidencekit.parsers.base import KeyedLines, ParseContext, parsers
 from evidencekit.sources.guard import check_output
 
 _INNER = ("record", "line", "offset", "length")
@@ -95,6 +95,8 @@ class ArtifactHook:
         )
         try:
             for item in cls().parse(ctx):
+                if isinstance(item, KeyedLines):  # only with ctx.keyer, never set here
+                    raise TypeError(f"{parser_name} yielded keyed lines without a keyer")
                 yield rebase(item, where, spool_path)
         finally:
             self.records_read += ctx.records_read

@@ -12,7 +12,7 @@ from evidencekit.case.store import BatchWriter
 from evidencekit.case.workspace import Case
 from evidencekit.errors import CaseError, EvidenceChanged, UnreadableInput
 from evidencekit.model import Event, ParseIssue, Source
-from evidencekit.parsers.base import ParseContext, parsers
+from evidencekit.parsers.base import KeyedLines, ParseContext, parsers
 from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import Hashes, hash_file
 from evidencekit.sources.pathtext import path_text
@@ -46,6 +46,8 @@ def _store_items(batch: BatchWriter, items: Iterable[object], source_id: str) ->
             add_event(item)
         elif isinstance(item, ParseIssue):
             add_issue(item)
+        elif type(item) is KeyedLines:  # keyed by the parser's workers for this batch
+            batch.add_lines(item)
         elif isinstance(item, dict):
             _check_content_source(item, source_id)
             add_content(item)
@@ -122,6 +124,7 @@ def parse_and_store(
         version=parser_cls.version,
         time_zone=time_zone,
         options=options,
+        keyer=case.store.keyer,
     )
     recorded, execution = split_options(parser_cls, options)
     extra = {"decompressed": derived} if derived else {}

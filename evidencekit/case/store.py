@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from evidencekit.errors import CaseError, TimelineError
 from evidencekit.events.keys import EventKeyer
 from evidencekit.model import Event, ParseIssue, Source
+from evidencekit.parsers.base import KeyedLines
 from evidencekit.timeline.canonical import dumps, dumps_fast
 from evidencekit.timeline.chain import build_line, chain_tail, read_chain
 
@@ -135,6 +136,14 @@ class BatchWriter:
             self._write_pending()
         self.events += 1
         return ident
+
+    def add_lines(self, keyed: KeyedLines) -> None:
+        """Store events a parser's workers already keyed (the bytes :meth:`add_content`
+        would write for their content, in the same order)."""
+        self._write_pending()
+        self._ev.write(keyed.data)
+        self._ev_hash.update(keyed.data)
+        self.events += keyed.count
 
     def _write_pending(self) -> None:
         """Write and hash the buffered event lines (same bytes as one write per line)."""

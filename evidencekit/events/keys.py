@@ -64,8 +64,25 @@ class EventKeyer:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 16:
             raise ValueError("case secret must be at least 128 bits")
-        id_key = hmac.digest(secret, _ID_LABEL, "sha256")
-        salt_key = hmac.digest(secret, _SALT_LABEL, "sha256")
+        self._setup(
+            hmac.digest(secret, _ID_LABEL, "sha256"), hmac.digest(secret, _SALT_LABEL, "sha256")
+        )
+
+    @classmethod
+    def from_keys(cls, keys: tuple[bytes, bytes]) -> EventKeyer:
+        """A keyer from the two derived keys of :attr:`keys` (how worker processes that key
+        events get one without the case secret itself)."""
+        keyer = cls.__new__(cls)
+        keyer._setup(*keys)
+        return keyer
+
+    @property
+    def keys(self) -> tuple[bytes, bytes]:
+        """The derived (id, salt) HMAC keys: what a worker process needs to key events."""
+        return self._keys
+
+    def _setup(self, id_key: bytes, salt_key: bytes) -> None:
+        self._keys = (id_key, salt_key)
         # Keyed HMAC pad states, copied per event: cheaper than re-deriving the pads each time.
         self._id_mac, self._salt_mac = PadMac(id_key), PadMac(salt_key)
         self._id_inner, self._id_outer = self._id_mac._inner, self._id_mac._outer

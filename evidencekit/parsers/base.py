@@ -14,12 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
+from evidencekit.events.keys import EventKeyer
 from evidencekit.model import Event, Locator, ParseIssue
 from evidencekit.registry import Registry
 
 EventContent = dict[str, Any]
 """An event in :meth:`Event.content` shape; ingest keys and stores it without model
 validation (hot paths only; their tests validate samples with ``Event.model_validate``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedLines:
+    """``count`` events already keyed into canonical store lines (each ending in a newline),
+    the same bytes the store writes for their content: what a parser yields when worker
+    processes did the keying (:attr:`ParseContext.keyer`)."""
+
+    data: bytes
+    count: int
 
 
 @dataclass
@@ -34,6 +45,9 @@ class ParseContext:
     options: dict[str, Any] = field(default_factory=dict)
     records_read: int = 0
     records_failed: int = 0
+    keyer: EventKeyer | None = None
+    """The store's keyer, for parsers that key events in worker processes and yield
+    :class:`KeyedLines` (the others yield content and the store keys it)."""
 
     def issue(
         self,
@@ -72,7 +86,7 @@ class Parser(Protocol):
         """Whether the file looks like this format (first bytes and name only)."""
         ...
 
-    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue | EventContent]:
+    def parse(self, ctx: ParseContext) -> Iterator[Event | ParseIssue | EventContent | KeyedLines]:
         """Yield events (or their content dicts) and parse issues for the whole source."""
         ...
 

@@ -27,7 +27,7 @@ import evtx
 
 from evidencekit.errors import ModelError
 from evidencekit.model import Locator, ParseIssue
-from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.parsers.base import EventContent, KeyedLines, ParseContext, parsers
 from evidencekit.parsers.evtx_chunks import (
     FILE_MAGIC,
     HEADER_SIZE,
@@ -59,7 +59,7 @@ class EvtxParser:
     def check(cls, head: bytes, path: Path) -> bool:
         return head[:8] == FILE_MAGIC
 
-    def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent]:
+    def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent | KeyedLines]:
         size = ctx.path.stat().st_size
         with open(ctx.path, "rb") as fp:
             header = fp.read(HEADER_SIZE)
@@ -73,10 +73,16 @@ class EvtxParser:
         # evtx reads chunks only behind a header that has the signature: give it one (in the
         # in-memory view only; the file is never written)
         view = header if header[:8] == FILE_MAGIC else FILE_MAGIC + header[8:]
-        job = Job(ctx.source_id, _codec(ctx.options.get("ansi_codec", "windows-1252")))
+        # with workers, they key the content into store lines (the parent only writes them)
+        keys = ctx.keyer.keys if ctx.keyer is not None and workers > 1 else None
+        job = Job(ctx.source_id, _codec(ctx.options.get("ansi_codec", "windows-1252")), keys)
         for result in results(ctx.path, view, chunks, workers, per_task, job):
-            ctx.records_read += len(result.contents)
-            yield from result.contents
+            if result.keyed is not None and result.packed is not None:
+                ctx.records_read += result.keyed
+                yield KeyedLines(result.packed, result.keyed)
+            else:
+                ctx.records_read += len(result.contents)
+                yield from result.contents
             for code, message, loc, raw, severity, lost in result.issues:
                 yield ctx.issue(code, message, Locator(**loc), raw, severity, lost)  # type: ignore[arg-type]
             scans.append(result.scan)

@@ -38,6 +38,7 @@ class Job(NamedTuple):
 
     source_id: str
     ansi_codec: str = "windows-1252"
+    keys: tuple[bytes, bytes] | None = None  # set: workers key the content into store lines
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class ChunkResult:
     contents: list[EventContent] = field(default_factory=list)
     issues: list[IssueArgs] = field(default_factory=list)
     packed: bytes | None = None  # contents marshalled on their way from a worker
+    keyed: int | None = None  # set: ``packed`` holds this many keyed store lines instead
 
 
 def process_range(path: Path, header: bytes, start: int, stop: int, job: Job) -> list[ChunkResult]:

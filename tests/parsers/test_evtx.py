@@ -218,6 +218,27 @@ def test_two_workers_give_identical_output(corpus: Path) -> None:
     assert issues_one == issues_two
 
 
+def test_workers_key_store_lines_identical_to_one_process(corpus: Path, tmp_path: Path) -> None:
+    """With workers the content is keyed in the worker processes and arrives as store
+    lines: the batch (events, issues, source record) is byte-identical to a one-process
+    ingest under the same case secret."""
+    records = []
+    for name, workers in (("one", 1), ("two", 2)):
+        case = Case.init(tmp_path / name, "EK-1")
+        if records:  # same case secret
+            (case.root / "secret.key").write_text((tmp_path / "one" / "secret.key").read_text())
+            case = Case(case.root)
+        options = {"workers": workers, "chunks_per_task": 4}
+        ingest_file(case, corpus / LOGONS, "evtx", options=options)
+        (record,) = case.store.batches()
+        records.append(record.model_dump(exclude={"events_file", "issues_file"}))
+        ctx = ParseContext(SID, corpus / LOGONS, "evtx", "1", options=options, keyer=case.keyer)
+        kinds = Counter(type(item).__name__ for item in EvtxParser().parse(ctx))
+        assert (kinds["KeyedLines"] > 0) is (workers > 1)
+    assert records[0] == records[1]
+    assert records[0]["events"] == records[0]["source"]["records_read"] > 2000
+
+
 # --- damaged copies ----------------------------------------------------------------------
 
 

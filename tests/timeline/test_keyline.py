@@ -336,3 +336,15 @@ def test_hostile_bytes_never_read_outside_and_keep_the_input(
     assert ident == hmac.new(id_key, raw, hashlib.sha256).hexdigest()[:32]
     salt = hmac.new(salt_key, raw, hashlib.sha256).hexdigest()[:32]
     assert _without_member(_without_member(line, b"salt", salt), b"id", ident) == raw
+
+
+@settings(max_examples=100, deadline=None)
+@given(contents)
+def test_keyer_from_its_keys_keys_alike(content: dict[str, Any]) -> None:
+    """A worker's keyer, rebuilt from the derived keys alone, gives the case keyer's lines."""
+    case = EventKeyer(SECRET)
+    worker = EventKeyer.from_keys(case.keys)
+    assert worker.keys == case.keys
+    assert worker.keyed_line(content) == case.keyed_line(content)
+    assert worker.keyed_line_py(content) == case.keyed_line_py(content)
+    assert SECRET not in case.keys  # the secret itself never leaves the case process
