@@ -20,6 +20,7 @@ from typing import Any
 
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.model import InputFile, PersonIdentity
+from evidencekit.sources.text_encoding import detect_encoding
 
 _LIST_KEYS = ("accounts", "sids", "emails", "hosts", "devices")
 _MAX_BYTES = 64 << 20
@@ -48,6 +49,9 @@ class IdentityMap:
         self.people: dict[str, PersonIdentity] = {}
         self.source = source
         self._index: dict[str, str] = {}
+        # Bare user names (from DOMAIN\user or an address's local part): a name two
+        # persons share is None, so it never picks one of them.
+        self._bare: dict[str, str | None] = {}
         self._host_owner: dict[str, str] = {}
         self._cache: dict[tuple[Any, ...], str | None] = {}
         self._service: dict[str, bool] = {}
@@ -66,12 +70,15 @@ class IdentityMap:
                 raise AnalysisError(f"identifier {key!r} is mapped to {owner} and {person.person}")
             self._index[norm] = person.person
             if "\\" in norm:  # DOMAIN\user: the bare user name resolves too, unless ambiguous
-                bare = norm.split("\\", 1)[1]
-                self._index.setdefault(bare, person.person)
+                self._add_bare(norm.split("\\", 1)[1], person.person)
             if "@" in norm and not norm.endswith("@"):
-                self._index.setdefault(norm.split("@", 1)[0], person.person)
+                self._add_bare(norm.split("@", 1)[0], person.person)
         for host in (*person.hosts, *person.devices):
             self._host_owner[_norm(host)] = person.person
+
+    def _add_bare(self, bare: str, person: str) -> None:
+        if self._bare.setdefault(bare, person) != person:
+            self._bare[bare] = None
 
     def resolve(self, actor: dict[str, Any] | None) -> str | None:
         """Person id for an event actor dict (or ``account:<user>`` when unmapped)."""
@@ -98,6 +105,10 @@ class IdentityMap:
         for c in candidates:
             if c in self._index:
                 return self._index[c]
+        for c in candidates:
+            bare = self._bare.get(c)
+            if bare is not None:
+                return bare
         if user:
             return f"account:{_norm(user)}"
         if email:
@@ -160,10 +171,13 @@ def load_identities(path: Path) -> IdentityMap:
             doc = tomllib.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise AnalysisError(f"identity map {path}: {exc}") from exc
-        for i, row in enumerate(doc.get("person", [])):
+        rows = doc.get("person", [])
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise AnalysisError(f"identity map {path}: 'person' must be [[person]] tables")
+        for i, row in enumerate(rows):
             people.append(_person(row, f"{path.name} person[{i}]"))
     else:
-        text = data.decode("utf-8-sig")
+        text = _decode(data, path)
         for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
             people.append(_person(row, f"{path.name} line {line}"))
     source = InputFile(
@@ -173,3 +187,15 @@ def load_identities(path: Path) -> IdentityMap:
         records=len(people),
     )
     return IdentityMap(people, source)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """CSV text in its detected encoding (HR and directory exports are often CP932)."""
+    encoding = detect_encoding(data[: 64 * 1024])
+    try:
+        return data[encoding.bom :].decode(encoding.name)
+    except UnicodeDecodeError as exc:
+        where = exc.start + encoding.bom
+        raise AnalysisError(
+            f"identity map {path}: not readable as {encoding.name} (byte {where})"
+        ) from exc

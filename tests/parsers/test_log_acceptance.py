@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
+from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.identities import load_identities
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.model import Event
@@ -101,3 +104,37 @@ def test_w3c_quoted_values_and_blue_coat_uri_fields(tmp_path: Path) -> None:
     assert upload["flags"] == ["domain.cloud_storage"]
     assert visit["object"]["url"] == "http://www.example.jp/a.html?q=1"
     assert visit["attributes"]["user_agent"] == 'say "hi" '
+
+
+IDS = (
+    "person,display_name,accounts,sids,emails,hosts,devices,service_account,role,department\r\n"
+    "P001,山田 太郎,CORP\\yamada,S-1-5-21-1-2-3-1001,taro@example.co.jp,PC-001,,,設計,開発部\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom"), [("cp932", b""), ("euc_jp", b""), ("utf-16-le", b"\xff\xfe"), ("utf-8", b"")]
+)
+def test_identity_map_in_japanese_encodings(tmp_path: Path, codec: str, bom: bytes) -> None:
+    # A CP932 identity map (Excel's CSV on Japanese Windows) stopped analyze with a raw
+    # UnicodeDecodeError: the map was read as UTF-8 only.
+    path = tmp_path / "ids.csv"
+    path.write_bytes(bom + IDS.encode(codec))
+    ids = load_identities(path)
+    assert ids.people["P001"].display_name == "山田 太郎"
+    assert ids.people["P001"].department == "開発部"
+    assert ids.resolve({"user": "yamada", "domain": "CORP"}) == "P001"
+    assert ids.source is not None
+    assert ids.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_identity_map_errors_are_typed(tmp_path: Path) -> None:
+    bad_toml = tmp_path / "ids.toml"
+    bad_toml.write_text('person = "P001"\n', encoding="utf-8")
+    with pytest.raises(AnalysisError, match=r"\[\[person\]\] tables"):
+        load_identities(bad_toml)
+    broken = tmp_path / "ids.csv"
+    broken.write_bytes(IDS.encode("utf-8")[:60] + b"\xff\xfe\xfd" + IDS.encode("utf-8")[60:])
+    broken.write_bytes(b"\xef\xbb\xbf" + broken.read_bytes())
+    with pytest.raises(AnalysisError, match=r"not readable as utf-8 \(byte 63\)"):
+        load_identities(broken)
