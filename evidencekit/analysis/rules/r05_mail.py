@@ -38,7 +38,8 @@ def recipients(ev: dict[str, Any]) -> list[str]:
     target = ev.get("target") or {}
     if target.get("name") and "@" in str(target["name"]):
         out.append(str(target["name"]))
-    return [a.strip().strip("<>").casefold() for a in out]
+    # The trace parser repeats the first recipient in target.name: one address, one finding.
+    return list(dict.fromkeys(a.strip().strip("<>").casefold() for a in out))
 
 
 def attachments(ev: dict[str, Any]) -> list[str]:
@@ -48,7 +49,9 @@ def attachments(ev: dict[str, Any]) -> list[str]:
         if isinstance(value, list)
         else []
     )
-    if not names and obj_path(ev):
+    obj = ev.get("object") or {}
+    # A message's own name is its subject, not a file: only a file object stands for one.
+    if not names and obj.get("kind") != "message" and obj_path(ev):
         names = [str(obj_path(ev))]
     return names
 
