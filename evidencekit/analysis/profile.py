@@ -4,7 +4,8 @@ A profile names its elements with Japanese and English labels, the statute (or
 several, chosen by the date of the act, e.g. Art. 21 before and after 2024-04-01),
 the source keys of the domain map, a plain explanation and how the element's status
 is derived (see the header of ``profiles/jp_ucpa_civil.toml``). ``[include]`` reuses
-elements of another built-in profile.
+elements of another built-in profile (``elements = [...]``; all of them without the list).
+An element id may appear once.
 """
 
 from __future__ import annotations
@@ -105,6 +106,16 @@ def _read(name_or_path: str) -> tuple[dict[str, Any], bytes]:
         raise AnalysisError(f"legal profile {name_or_path}: {exc}") from exc
 
 
+def _check_ids(name: str, rows: list[dict[str, Any]]) -> None:
+    """A profile names each element once (a second row would hide the first)."""
+    if not rows:
+        raise AnalysisError(f"legal profile {name} has no elements ([[element]] or [include])")
+    ids = [str(r.get("id")) for r in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise AnalysisError(f"legal profile {name} names these elements twice: {twice}")
+
+
 def load_profile(name_or_path: str) -> Profile:
     """Load a built-in profile by id, or a user profile from a TOML file."""
     doc, data = _read(name_or_path)
@@ -114,13 +125,14 @@ def load_profile(name_or_path: str) -> Profile:
     if inc:
         base, base_data = _read(str(inc["profile"]))
         digest = hashlib.sha256(digest + base_data).digest()
-        wanted = list(inc.get("elements", []))
         by_id = {e["id"]: e for e in base.get("element", [])}
+        wanted = list(inc.get("elements", by_id))  # no list: every element of the profile
         missing = [w for w in wanted if w not in by_id]
         if missing:
             raise AnalysisError(f"profile {doc.get('id')}: included elements not found: {missing}")
         rows.extend(by_id[w] for w in wanted)
     rows.extend(doc.get("element", []))
+    _check_ids(name_or_path, rows)
     try:
         return Profile(
             id=str(doc["id"]),

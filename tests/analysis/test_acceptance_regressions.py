@@ -1,0 +1,147 @@
+"""Regressions found by acceptance testing of ``evidencekit analyze`` (issue 6).
+
+Each test builds its inputs at test time: identity maps and profiles as files, exports
+read by the real log parsers into a real case folder, sealed and analysed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.engine import AnalysisOptions, analyze
+from evidencekit.analysis.identities import load_identities
+from evidencekit.analysis.model import AnalysisResult
+from evidencekit.analysis.profile import load_profile
+from evidencekit.case.ingest import ingest_file
+from evidencekit.case.workspace import Case
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _case(tmp_path: Path, exports: dict[str, tuple[bytes, str]]) -> Case:
+    """A sealed case holding ``exports`` (file name -> (bytes, parser)), read for real."""
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    case = Case.init(tmp_path / "case", "ACC-6", examiner="test")
+    for name, (data, parser) in exports.items():
+        path = evidence / name
+        path.write_bytes(data)
+        ingest_file(case, path, parser)
+    case.seal()
+    return case
+
+
+def test_bare_user_name_shared_by_two_people_resolves_to_neither(tmp_path: Path) -> None:
+    path = tmp_path / "ids.toml"
+    path.write_text(
+        '[[person]]\nperson = "e1"\naccounts = ["CORP\\\\sato"]\n'
+        '[[person]]\nperson = "e2"\naccounts = ["SALES\\\\sato"]\n',
+        encoding="utf-8",
+    )
+    ids = load_identities(path)
+    assert ids.resolve({"user": "sato", "domain": "SALES"}) == "e2"
+    assert ids.resolve({"user": "sato", "domain": "CORP"}) == "e1"
+    # Without a domain the name is one of two people's: it stays an unmapped account.
+    assert ids.resolve({"user": "sato"}) == "account:sato"
+
+
+def test_address_local_part_never_takes_another_persons_account(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "person,accounts,emails\n"
+        "e1,CORP\\e1.tanaka,e1.tanaka@example.co.jp;sato@gmail.com\n"
+        "e2,sato,\n",
+        encoding="utf-8",
+    )
+    ids = load_identities(path)  # e2's exact account "sato" is not a conflict
+    assert ids.resolve({"user": "sato"}) == "e2"
+    assert ids.resolve({"user": "e1.tanaka"}) == "e1"  # unambiguous bare names still resolve
+
+
+_MAIL = ["2025/03/05 3:10:00", "e1.tanaka@example.co.jp", "tanaka.home@gmail.com", "資料"]
+
+
+def _trace(*extra: str) -> bytes:
+    """One traced message to the sender's own free-mail address (UTC, as traces are)."""
+    header = ["Received", "SenderAddress", "RecipientAddress", "Subject", "Status", "Size"]
+    row = [*_MAIL, "Delivered", "10485760"]
+    if extra:
+        header.append("Attachments")
+        row.append(";".join(extra))
+    return _csv([header, row])
+
+
+def _ids(tmp_path: Path) -> Path:
+    path = tmp_path / "ids.toml"
+    path.write_text(
+        '[[person]]\nperson = "e1"\naccounts = ["CORP\\\\e1.tanaka"]\n'
+        'emails = ["e1.tanaka@example.co.jp", "tanaka.home@gmail.com"]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _r05(result: AnalysisResult) -> list[tuple[str, object]]:
+    found = [f for f in result.findings if f.rule == "R05"]
+    return [(f.explanation_en, f.facts.get("attachments")) for f in found]
+
+
+def test_message_trace_mail_gives_one_finding_per_recipient(tmp_path: Path) -> None:
+    # The trace parser keeps recipients in attributes.recipients and the first one in
+    # target.name too; one message to one address is one finding, not two.
+    case = _case(tmp_path, {"trace.csv": (_trace("図面.dwg"), "message_trace")})
+    result = analyze(case, AnalysisOptions(identities=_ids(tmp_path)))
+    found = _r05(result)
+    assert len(found) == 1, found
+    assert found[0][1] == 1  # the one attachment the export names
+
+
+def test_subject_is_not_counted_as_an_attachment(tmp_path: Path) -> None:
+    # A standard message trace has no attachment column: the subject (object.name) is
+    # not an attachment, so no sentence may say "mail with 1 attachment(s)".
+    case = _case(tmp_path, {"trace.csv": (_trace(), "message_trace")})
+    result = analyze(case, AnalysisOptions(identities=_ids(tmp_path)))
+    assert _r05(result) == []
+
+
+def _profile(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "mine.toml"
+    path.write_text('id = "mine"\nversion = "1"\n' + body, encoding="utf-8")
+    return path
+
+
+_OWN = (
+    '[[element]]\nid = "{id}"\nlabel_ja = "独自"\nlabel_en = "Own"\nstatute = "規程 第5条"\n'
+    'plain_ja = "x"\nplain_en = "x"\n'
+)
+
+
+def test_user_profile_refuses_an_element_id_twice(tmp_path: Path) -> None:
+    body = (
+        '[include]\nprofile = "jp_ucpa_civil"\n'
+        'elements = ["misappropriation_act.acquisition"]\n'
+        + _OWN.format(id="misappropriation_act.acquisition")
+    )
+    with pytest.raises(AnalysisError, match=r"misappropriation_act\.acquisition"):
+        load_profile(str(_profile(tmp_path, body)))
+
+
+def test_user_profile_include_without_a_list_takes_every_element(tmp_path: Path) -> None:
+    body = '[include]\nprofile = "jp_ucpa_civil"\n' + _OWN.format(id="acme.policy")
+    mine = load_profile(str(_profile(tmp_path, body)))
+    civil = load_profile("jp_ucpa_civil")
+    assert [e.id for e in mine.elements] == [e.id for e in civil.elements] + ["acme.policy"]
+
+
+def test_user_profile_without_elements_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AnalysisError, match="no elements"):
+        load_profile(str(_profile(tmp_path, "")))
