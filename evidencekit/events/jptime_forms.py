@@ -194,7 +194,13 @@ def _excel(parser: TimeParser, text: str) -> ParsedTime | None:
     return parser._place(fields)
 
 
+# "GMT+9" / "UTC-5:30" (Google's consoles write whole hours so): %z wants two hour digits
+_SHORT_OFFSET = re.compile(r"(?<=GMT|UTC)([+-])(\d{1,2})(?::(\d\d))?$")
+
+
 def _strptime(text: str, pattern: str) -> _Fields | None:
+    if "%z" in pattern:
+        text = _SHORT_OFFSET.sub(lambda m: f"{m[1]}{m[2]:0>2}:{m[3] or '00'}", text)
     try:
         dt = datetime.strptime(text, pattern)  # noqa: DTZ007 - offset handled below
     except ValueError:

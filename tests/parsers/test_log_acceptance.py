@@ -138,3 +138,23 @@ def test_identity_map_errors_are_typed(tmp_path: Path) -> None:
     broken.write_bytes(b"\xef\xbb\xbf" + broken.read_bytes())
     with pytest.raises(AnalysisError, match=r"not readable as utf-8 \(byte 63\)"):
         load_identities(broken)
+
+
+def test_google_drive_dates_with_short_gmt_offsets(tmp_path: Path) -> None:
+    # The Admin console writes whole-hour offsets as "GMT+9"; %z takes only "+09:00" /
+    # "+0900", so every such row lost its time (time_unparseable).
+    header = ["Date", "Event", "Actor", "Item ID", "Title", "Item type", "Owner", "Visibility"]
+    dates = [
+        "Apr 1, 2024, 9:08:03 AM GMT+9",
+        "Apr 1, 2024, 10:08:03 AM GMT+10",
+        "Mar 31, 2024, 6:38:03 PM GMT-5:30",
+        "Apr 1, 2024, 9:08:03 AM GMT+09:00",
+        "Apr 1, 2024, 9:08:03 AM GMT+123",  # not an offset: stays an issue
+    ]
+    rows = [[d, "download", "h@example.co.jp", "1", "a", "PDF", "o", "private"] for d in dates]
+    events, issues, _ = _ingest(tmp_path, "drive.csv", _csv(header, rows), "gws_drive")
+    assert [e.get("time") for e in events] == [*(["2024-04-01T00:08:03.000000000Z"] * 4), None]
+    assert [e.get("time_offset") for e in events] == ["+09:00", "+10:00", "-05:30", "+09:00", None]
+    assert [e["time_original"] for e in events] == dates
+    located = [(i["code"], i["locator"]["line"]) for i in issues]
+    assert [x for x in located if x[0] != "missing_columns"] == [("time_unparseable", 6)]
