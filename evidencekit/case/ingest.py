@@ -14,7 +14,7 @@ from evidencekit.errors import CaseError, EvidenceChanged, UnreadableInput
 from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.parsers.base import KeyedLines, ParseContext, parsers
 from evidencekit.sources.guard import check_output
-from evidencekit.sources.hashing import Hashes, hash_file
+from evidencekit.sources.hashing import Hashes, hash_file, sha256_file
 from evidencekit.sources.pathtext import path_text
 
 
@@ -51,15 +51,6 @@ def _store_items(batch: BatchWriter, items: Iterable[object], source_id: str) ->
         elif isinstance(item, dict):
             _check_content_source(item, source_id)
             add_content(item)
-
-
-def _sha256_of(path: Path) -> str:
-    """SHA-256 alone, for the after-read check (the before hash gives MD5 and SHA-1)."""
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as fp:
-        while block := fp.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_id_for(sha256: str, parser: str) -> str:
@@ -130,7 +121,7 @@ def parse_and_store(
     extra = {"decompressed": derived} if derived else {}
     with case.store.batch(source_id) as batch:
         _store_items(batch, parser_cls().parse(ctx), source_id)
-        after = _sha256_of(path)
+        after = sha256_file(path)  # the before hash gave MD5 and SHA-1 too
         if after != before.sha256:
             raise EvidenceChanged(
                 f"{path} changed while it was read: SHA-256 {before.sha256} before, {after} after"

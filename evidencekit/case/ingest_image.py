@@ -12,7 +12,6 @@ the image again and refuse the batch if anything changed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from evidencekit.case.workspace import Case
 from evidencekit.errors import EvidenceChanged, EvidenceKitError
 from evidencekit.model import Source
 from evidencekit.sources.guard import check_output
-from evidencekit.sources.hashing import Hashes, hash_file, hash_files
+from evidencekit.sources.hashing import Hashes, hash_file, hash_files, sha256_file
 from evidencekit.sources.image import DiskImage, open_image
 from evidencekit.sources.markings import DEFAULT_MARKINGS, MarkingScanner
 from evidencekit.sources.pathtext import path_text
@@ -219,8 +218,8 @@ def _custody(
         f"ingested disk image {path_text(image.path.name)} ({image.format})",
         evidence={
             path_text(image.path.name): source.sha256,
-            rel_inv: _sha256(inventory),
-            rel_body: _sha256(body),
+            rel_inv: sha256_file(inventory),
+            rel_body: sha256_file(body),
         },
         details={
             "source_id": source.id,
@@ -238,11 +237,3 @@ def _custody(
             "sha256_after": source.sha256_after,
         },
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

@@ -21,6 +21,7 @@ from evidencekit.errors import CaseError, TimelineError
 from evidencekit.events.keys import EventKeyer
 from evidencekit.model import Event, ParseIssue, Source
 from evidencekit.parsers.base import KeyedLines
+from evidencekit.sources.hashing import sha256_file
 from evidencekit.timeline.canonical import dumps, dumps_fast
 from evidencekit.timeline.chain import build_line, chain_tail, read_chain
 
@@ -85,7 +86,7 @@ class EventStore:
 
     def _checked_lines(self, name: str, expected: str) -> Iterator[bytes]:
         path = self.root / "batches" / name
-        if _sha256(path) != expected:
+        if sha256_file(path) != expected:
             raise CaseError(f"store file {path} was changed after ingest (hash mismatch)")
         with open(path, "rb", buffering=1 << 20) as fp:
             for line in fp:
@@ -201,11 +202,3 @@ class BatchWriter:
     ) -> None:
         if self.finished is None:
             self.abort()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

@@ -9,7 +9,6 @@ case or Unicode form refused, and every problem collected rather than the first.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -18,11 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evidencekit.sources.hashing import sha256_file
+
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
 TAGMANIFEST = "tagmanifest-sha256.txt"
 SIGNATURES = "signatures"
-_CHUNK = 4 << 20  # reused per file: no allocation per read
 _LINE = re.compile(r"^([0-9a-f]{64})[ \t]+\*?(.+)$")
 _SIGNATURE_NAME = re.compile(
     r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.(?:p7s|ed25519\.sig|ed25519\.pub)"
@@ -59,17 +59,6 @@ def path_problem(path: str) -> str | None:
 def collision_key(path: str) -> str:
     """Two names with the same key collide on case-insensitive or normalising systems."""
     return unicodedata.normalize("NFC", path).casefold()
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in large blocks (hashlib releases the GIL)."""
-    h = hashlib.sha256()
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as fp:
-        while count := fp.readinto(buffer):
-            h.update(view[:count])
-    return h.hexdigest()
 
 
 def hash_files(root: Path, names: Iterable[str], workers: int | None = None) -> dict[str, str]:

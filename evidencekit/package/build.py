@@ -37,6 +37,7 @@ from evidencekit.package.manifest import (
 from evidencekit.package.signing import Signer
 from evidencekit.package.timestamp import TSR_NAME, request_timestamp
 from evidencekit.sources.guard import check_output
+from evidencekit.sources.hashing import sha256_file
 from evidencekit.timeline.canonical import dumps
 from evidencekit.timeline.seal import HEAD_FILE, TIMELINE_FILE, read_head, verify_timeline
 
@@ -90,7 +91,7 @@ def build_package(case: Case, options: PackageOptions) -> PackageResult:
     try:
         exhibits = _copy_exhibits(options.exhibits, partial)
         manifest = _write_metadata(case, partial, options, exhibits)
-        manifest_sha = bagit.sha256_file(partial / "metadata" / "manifest.json")
+        manifest_sha = sha256_file(partial / "metadata" / "manifest.json")
         _record_custody(case, manifest, manifest_sha, out.name)
         recorded = True
         shutil.copyfile(case.custody.path, partial / "metadata" / "custody.jsonl")
@@ -109,11 +110,9 @@ def build_package(case: Case, options: PackageOptions) -> PackageResult:
         case.custody.append(
             "export",
             f"package {out.name} written as one archive",
-            evidence={archive.name: bagit.sha256_file(archive)},
+            evidence={archive.name: sha256_file(archive)},
         )
-    return PackageResult(
-        out, archive, manifest_sha, bagit.sha256_file(out / TAGMANIFEST), tuple(written)
-    )
+    return PackageResult(out, archive, manifest_sha, sha256_file(out / TAGMANIFEST), tuple(written))
 
 
 def sign_into(
@@ -156,9 +155,9 @@ def _copy_exhibits(exhibits: Sequence[Path], bag: Path) -> list[ExhibitEntry]:
             raise CaseError(f"exhibit {source} is not a readable file")
         name = source.name
         rel = f"data/exhibits/E{number:04d}{_ascii_suffix(name)}"
-        before = bagit.sha256_file(source)
+        before = sha256_file(source)
         shutil.copyfile(source, bag / rel)
-        after, copied = bagit.sha256_file(source), bagit.sha256_file(bag / rel)
+        after, copied = sha256_file(source), sha256_file(bag / rel)
         if not before == after == copied:
             raise CaseError(f"exhibit {source} changed while it was copied")
         entries.append(
@@ -199,7 +198,7 @@ def _write_metadata(
     manifest = PackageManifest(
         case_id=case.meta.case_id,
         timeline=TimelineRef(
-            head_sha256=bagit.sha256_file(meta / HEAD_FILE),
+            head_sha256=sha256_file(meta / HEAD_FILE),
             **head.model_dump(
                 include={"version", "size", "merkle_root", "chain_head", "timeline_sha256"}
             ),

@@ -54,6 +54,18 @@ def read_blocks(path: Path, block: int = BLOCK) -> Iterable[bytes]:
             yield data
 
 
+def sha256_file(path: Path) -> str:
+    """SHA-256 alone of a file, read in large blocks into one buffer (hashlib releases the
+    GIL, so several files hash in parallel threads)."""
+    digest = hashlib.sha256()
+    buffer = bytearray(BLOCK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as fp:
+        while count := fp.readinto(buffer):
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
 def hash_file(path: Path, progress: Callable[[int], None] | None = None) -> Hashes:
     """MD5, SHA-1 and SHA-256 of a file, read once."""
     return hash_blocks(read_blocks(path), progress)

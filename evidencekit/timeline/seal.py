@@ -21,6 +21,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from evidencekit.errors import ProofError, TimelineError
+from evidencekit.sources.hashing import sha256_file
 from evidencekit.timeline import merkle
 from evidencekit.timeline.canonical import dumps, dumps_fast, loads_strict
 from evidencekit.timeline.chain import GENESIS, check_line
@@ -237,7 +238,7 @@ def _make_head(
         size=writer.size,
         merkle_root=writer.sealer.root().hex(),
         chain_head=writer.sealer.head,
-        timeline_sha256=file_sha256(path),
+        timeline_sha256=sha256_file(path),
         first_time=writer.first,
         last_time=writer.last,
         undated=writer.undated,
@@ -361,14 +362,6 @@ def verify_inclusion_proof(proof: InclusionProof) -> None:
 def read_head(path: Path) -> TimelineHead:
     """Read and validate a ``head.json`` (duplicate keys refused)."""
     return TimelineHead.model_validate(loads_strict(path.read_bytes()))
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ from evidencekit.case.custody import CustodyLog
 from evidencekit.errors import EvidenceKitError, ModelError
 from evidencekit.package import bagit
 from evidencekit.package.manifest import PackageManifest
+from evidencekit.sources.hashing import sha256_file
 from evidencekit.timeline.canonical import is_canonical, loads_strict
 from evidencekit.timeline.seal import TimelineHead, read_head, verify_timeline
 from evidencekit.verify.report import VerificationReport
@@ -74,7 +75,7 @@ def _agreement(
         for name in ("version", "size", "merkle_root", "chain_head", "timeline_sha256")
         if getattr(ref, name) != getattr(head, name)
     )
-    if bagit.sha256_file(bag / "metadata" / "head.json") != ref.head_sha256:
+    if sha256_file(bag / "metadata" / "head.json") != ref.head_sha256:
         problems.append("metadata/head.json differs from the one the manifest names")
     if manifest.counts.events != head.size:
         problems.append(f"event count: manifest {manifest.counts.events}, timeline {head.size}")
@@ -120,7 +121,7 @@ def _files_agree(bag: Path, manifest: PackageManifest, known: dict[str, str]) ->
         path = bag / name
         if bagit.path_problem(name) or not path.is_file():
             problems.append(f"{name}: named in the manifest but missing")
-        elif (known.get(name) or bagit.sha256_file(path)) != digest:
+        elif (known.get(name) or sha256_file(path)) != digest:
             problems.append(f"{name}: differs from the hash in the manifest")
     listed = {}
     if (bag / bagit.MANIFEST).is_file():
@@ -165,9 +166,7 @@ def _check_custody(meta: Path, report: VerificationReport) -> None:
         return
     problems = []
     packaging = [e for e in entries if e.action == "packaging"]
-    manifest_sha = (
-        bagit.sha256_file(meta / "manifest.json") if (meta / "manifest.json").is_file() else ""
-    )
+    manifest_sha = sha256_file(meta / "manifest.json") if (meta / "manifest.json").is_file() else ""
     if not packaging or packaging[-1].evidence.get("metadata/manifest.json") != manifest_sha:
         problems.append("the last packaging entry does not name this manifest's hash")
     report.add(
