@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ def choose_parser(
     """The parser (and its options) for a non-image source of ``kind`` log, artifact or
     events: a mapping profile, a named format, or recognition from the file's first bytes."""
     if mapping is not None:
-        return "mapped_csv", {"mapping": str(mapping.resolve())}
+        digest = hashlib.sha256(mapping.read_bytes()).hexdigest()  # the mapping travels along
+        return "mapped_csv", {"mapping": str(mapping.resolve()), "mapping_sha256": digest}
     if kind == "events":
         return "events_jsonl", {}
     if format != "auto":

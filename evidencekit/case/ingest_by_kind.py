@@ -10,6 +10,7 @@ from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.detect import choose_parser
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
+from evidencekit.parsers.logdetect import log_time_zone
 
 
 def ingest_by_kind(
@@ -27,4 +28,6 @@ def ingest_by_kind(
         name = None if format == "auto" else format
         return ingest_compressed(case, path, name, time_zone=time_zone, force=force)
     parser, options = choose_parser(path, kind, format, mapping)
+    if kind == "log":  # the zone the parser reads in (UTC formats: UTC), as `ingest log` records
+        time_zone = log_time_zone(parser, time_zone, options)
     return ingest_file(case, path, parser, time_zone=time_zone, options=options, force=force)
