@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.csvtext import decode_csv
 from evidencekit.analysis.folders import FolderSet, load_folder
 from evidencekit.analysis.model import InputFile
 
@@ -209,7 +210,7 @@ def load_assets(path: Path) -> AssetRegister:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, RecursionError) as exc:
             raise AnalysisError(f"asset register {path}: {exc}") from exc
     else:
-        rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        rows = csv.DictReader(io.StringIO(decode_csv(data, "asset register", path)))
         register = AssetRegister(
             assets=[_asset(r, f"{path.name} line {i}") for i, r in enumerate(rows, start=2)]
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.csvtext import decode_csv
 from evidencekit.analysis.model import InputFile
 
 TRIGGERS = frozenset(
@@ -142,7 +143,9 @@ def read_hr_csv(path: Path) -> tuple[list[HrFact], InputFile]:
     if len(data) > 64 << 20:
         raise AnalysisError(f"HR file {path} is larger than 64 MiB")
     facts: list[HrFact] = []
-    for line, row in enumerate(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))), start=2):
+    for line, row in enumerate(
+        csv.DictReader(io.StringIO(decode_csv(data, "HR file", path))), start=2
+    ):
         hr_type = _ALIASES.get(str(row.get("hr_type") or row.get("type") or "").strip())
         hr_type = hr_type or str(row.get("hr_type") or row.get("type") or "").strip()
         person = str(row.get("person") or "").strip()

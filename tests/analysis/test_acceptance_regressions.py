@@ -7,13 +7,16 @@ read by the real log parsers into a real case folder, sealed and analysed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 
 import pytest
 
+from evidencekit.analysis.assets import load_assets
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.engine import AnalysisOptions, analyze
+from evidencekit.analysis.hr import read_hr_file
 from evidencekit.analysis.identities import load_identities
 from evidencekit.analysis.model import AnalysisResult
 from evidencekit.analysis.profile import load_profile
@@ -145,3 +148,35 @@ def test_user_profile_include_without_a_list_takes_every_element(tmp_path: Path)
 def test_user_profile_without_elements_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AnalysisError, match="no elements"):
         load_profile(str(_profile(tmp_path, "")))
+
+
+def test_hr_simple_csv_saved_as_cp932_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "hr.csv"  # Excel on Japanese Windows saves CSV as CP932
+    text = "person,hr_type,date,end_date,note\ne1,resignation_notice,2025-03-03,,退職届受理\n"
+    path.write_bytes(text.encode("cp932"))
+    facts, source = read_hr_file(path, "Asia/Tokyo")
+    assert [(f.person, f.hr_type, f.day, f.origin) for f in facts] == [
+        ("e1", "resignation_notice", "2025-03-03", "hr.csv:2")
+    ]
+    assert source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_asset_csv_saved_as_cp932_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "assets.csv"
+    text = "id,path,description,marking\nSF-001,\\\\fs-design\\製品図面\\,製品図面,【秘】\n"
+    path.write_bytes(text.encode("cp932"))
+    register = load_assets(path)
+    asset = register.assets[0]
+    assert (asset.id, asset.path, asset.description, asset.marking) == (
+        "SF-001",
+        "\\\\fs-design\\製品図面\\",
+        "製品図面",
+        "【秘】",
+    )
+
+
+def test_csv_inputs_that_are_not_text_give_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "assets.csv"
+    path.write_bytes(b"id,path\nSF-1,C:\\x\\\x81 \n")  # a lead byte without its trail
+    with pytest.raises(AnalysisError, match=r"asset register .* not readable as"):
+        load_assets(path)
