@@ -237,8 +237,10 @@ class DelimitedReader:
         elif pending or '"' in line[3]:
             pending.append(line)
             replay = yield from self._quoted(pending)
-            if replay:
-                yield from self._run(iter(replay))
+            # Lines after a broken record are read again with the same pending list: a
+            # quote they leave open goes on into the lines still to come.
+            for item in replay:
+                yield from self._step(item, pending)
         else:
             yield from self._simple(line)
 
@@ -302,7 +304,7 @@ class DelimitedReader:
                 number,
                 offset + bad,
                 len(raw) - bad,
-                _sha(raw),
+                _sha(raw[bad:]),  # the located bytes: from the first bad one to the record end
                 "warning",
             )
         if len(fields) != len(header):

@@ -316,7 +316,7 @@ def line_records(log: TextLog) -> Iterator[Record | Problem]:
                 number,
                 offset + bad,
                 size - bad,
-                hashlib.sha256(data).hexdigest(),
+                hashlib.sha256(data[bad:]).hexdigest(),  # the located bytes
                 "warning",
             )
         yield Record([body], number, offset, size, data, bad is not None)

@@ -158,3 +158,56 @@ def test_google_drive_dates_with_short_gmt_offsets(tmp_path: Path) -> None:
     assert [e["time_original"] for e in events] == dates
     located = [(i["code"], i["locator"]["line"]) for i in issues]
     assert [x for x in located if x[0] != "missing_columns"] == [("time_unparseable", 6)]
+
+
+OPLOG = "日時,ユーザー名,PC名,操作,ファイル名,送信先,ドライブ種別,サイズ\r\n"
+
+
+def _oplog_row(minute: int, path: str = "f") -> str:
+    return f"2024/04/01 9:{minute:02d}:00,u{minute},PC-1,印刷,{path}{minute},,,\r\n"
+
+
+def _located_bytes_match(data: bytes, item: dict[str, Any]) -> bool:
+    loc = item["locator"]
+    raw = data[int(loc["offset"]) : int(loc["offset"]) + loc["length"]]
+    return hashlib.sha256(raw).hexdigest() == item["raw_sha256"]
+
+
+def test_quote_left_open_does_not_cost_a_later_multi_line_record(tmp_path: Path) -> None:
+    # After a record with a quote never closed, the lines read again were read as a run of
+    # their own: the quoted field of a later record that spans two lines was cut at the end
+    # of that run (unterminated_quote + column_count) and the record was lost.
+    text = (
+        OPLOG
+        + _oplog_row(1)
+        + '2024/04/01 9:02:00,u2,PC-1,印刷,"never closed,,,\r\n'
+        + _oplog_row(3)
+        + '2024/04/01 9:04:00,u4,PC-1,印刷,"二行の\r\nファイル名",,,\r\n'
+        + _oplog_row(5)
+    )
+    for codec in ("cp932", "utf-8"):
+        data = text.encode(codec)
+        events, issues, summary = _ingest(tmp_path, f"op-{codec}.csv", data, "operation_log")
+        assert [e["actor"]["user"] for e in events] == ["u1", "u3", "u4", "u5"]
+        assert events[2]["object"]["path"] == "二行の\r\nファイル名"
+        assert events[2]["locator"]["line"] == 5
+        assert [(i["code"], i["locator"]["line"]) for i in issues] == [("malformed_quoting", 3)]
+        assert (summary.source.records_read, summary.source.records_failed) == (4, 1)
+
+
+def test_undecodable_bytes_issue_hash_is_of_its_located_bytes(tmp_path: Path) -> None:
+    # The issue points at the first bad byte (offset, length to the record end) but its
+    # raw_sha256 was the whole record's: the located bytes did not give the hash.
+    bad = (
+        "2024/04/01 9:02:00,u".encode("cp932")
+        + b"\x81\x7f"
+        + ",PC-1,印刷,f2,,,\r\n".encode("cp932")
+    )
+    data = (OPLOG + _oplog_row(1)).encode("cp932") + bad + _oplog_row(3).encode("cp932")
+    events, issues, _ = _ingest(tmp_path, "op.csv", data, "operation_log")
+    [issue] = issues
+    assert issue["code"] == "undecodable_bytes"
+    start = len((OPLOG + _oplog_row(1)).encode("cp932"))
+    assert int(issue["locator"]["offset"]) == start + len("2024/04/01 9:02:00,u")
+    assert _located_bytes_match(data, issue)
+    assert events[1]["flags"] == ["decode_replaced"] and _located_bytes_match(data, events[1])
