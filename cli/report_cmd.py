@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cli.keys_cmd import PASSPHRASE_ENV, passphrase
 from cli.output import emit, json_option, out
 from evidencekit.case.workspace import Case
 from evidencekit.report import ReportOptions, SigningIdentity, build_report
@@ -26,7 +27,8 @@ _PASSPHRASE_ENV = "EVIDENCEKIT_SIGN_PASSPHRASE"  # noqa: S105 - a variable name
 @click.option(
     "--sign-key",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"Private key (PEM/DER; if encrypted, passphrase from ${_PASSPHRASE_ENV}).",
+    help=f"Private key (PEM/DER; if encrypted, passphrase from ${_PASSPHRASE_ENV}, "
+    f"else ${PASSPHRASE_ENV}, else a prompt).",
 )
 @click.option(
     "--sign-chain",
@@ -69,9 +71,8 @@ def report(
     identity = None
     if sign_cert is not None and sign_key is not None:
         secret = os.environ.get(_PASSPHRASE_ENV)
-        identity = SigningIdentity(
-            sign_cert, sign_key, secret.encode() if secret else None, tuple(sign_chain), tsa_url
-        )
+        key_pass = secret.encode() if secret else passphrase(str(sign_key))
+        identity = SigningIdentity(sign_cert, sign_key, key_pass, tuple(sign_chain), tsa_url)
     options = ReportOptions(package_id=package_id, client=client, prepared_for=prepared_for)
     result = build_report(
         Case(case_dir), lang_value(lang), identity, out_file, options, force=force

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyhanko.keys import load_cert_from_pemder
+from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
@@ -55,6 +55,15 @@ def certificate_subject(path: Path) -> str:
     return subject
 
 
+def _check_key(identity: SigningIdentity) -> None:
+    # SimpleSigner.load logs a traceback and returns None on a wrong or missing passphrase;
+    # loading the key first gives the caller the reason as one SigningError.
+    try:
+        load_private_key_from_pemder(str(identity.key), passphrase=identity.passphrase)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SigningError(f"cannot load the private key {identity.key}: {exc}") from exc
+
+
 def sign_pdf(pdf: bytes, identity: SigningIdentity, reason: str) -> tuple[bytes, str]:
     """Sign ``pdf`` with a PAdES baseline signature; return (signed bytes, signer subject).
 
@@ -66,6 +75,7 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, reason: str) -> tuple[bytes,
     Returns:
         The signed PDF and the signer certificate's subject (human-readable).
     """
+    _check_key(identity)
     signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
         str(identity.key),
         str(identity.cert),
