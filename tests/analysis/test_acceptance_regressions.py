@@ -180,3 +180,79 @@ def test_csv_inputs_that_are_not_text_give_a_typed_error(tmp_path: Path) -> None
     path.write_bytes(b"id,path\nSF-1,C:\\x\\\x81 \n")  # a lead byte without its trail
     with pytest.raises(AnalysisError, match=r"asset register .* not readable as"):
         load_assets(path)
+
+
+def _oplog(n: int) -> bytes:
+    """An operation log (CP932, JST) of ``n`` reads of distinct files in a 【秘】 folder."""
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    rows = [
+        [
+            f"2025/3/4 10:{i // 60:02d}:{i % 60:02d}",
+            "e1.tanaka",
+            "LT-0101",
+            "ファイルアクセス",
+            f"\\\\fs-design\\【秘】製品図面\\B{i:04d}.dwg",
+            "",
+            "ネットワーク",
+            "1024",
+        ]
+        for i in range(n)
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
+    return buf.getvalue().encode("cp932")
+
+
+@pytest.mark.parametrize(("files", "said"), [(30, "30 marked files"), (520, "at least 500 ")])
+def test_marked_file_count_is_a_lower_bound_when_the_set_is_full(
+    tmp_path: Path, files: int, said: str
+) -> None:
+    case = _case(tmp_path, {"oplog.csv": (_oplog(files), "operation_log")})
+    result = analyze(case, AnalysisOptions(identities=_ids(tmp_path)))
+    e01 = [f for f in result.findings if f.rule == "E01" and f.person == "e1"]
+    assert len(e01) == 1 and e01[0].evidence_total == files
+    assert said in e01[0].explanation_en
+    assert (said.startswith("at least")) == e01[0].facts["marked_files_at_least"]
+    assert ("少なくとも" in e01[0].explanation_ja) == (files > 500)
+
+
+def test_copies_without_sizes_are_not_said_to_total_zero_bytes(tmp_path: Path) -> None:
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    rows = [
+        [
+            f"2025/3/19 23:59:{i:02d}",
+            "e1.tanaka",
+            "LT-0101",
+            "ファイルコピー",
+            f"\\\\fs-design\\【秘】製品図面\\B{i:04d}.dwg",
+            f"E:\\B{i:04d}.dwg",
+            "リムーバブル",
+            "",  # the export left the size empty
+        ]
+        for i in range(2)
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
+    unsized = buf.getvalue().encode("cp932")
+    case = _case(tmp_path, {"oplog.csv": (unsized, "operation_log")})
+    (r03,) = [f for f in analyze(case, AnalysisOptions()).findings if f.rule == "R03"]
+    assert "(size not recorded)" in r03.explanation_en and "0.0 MiB" not in r03.explanation_en
+    assert "サイズの記録なし" in r03.explanation_ja and r03.facts["bytes"] == 0

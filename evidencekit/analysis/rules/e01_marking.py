@@ -99,14 +99,17 @@ class MarkingScan(Rule):
             )
         for person, b in sorted(self.people.items()):
             wja, wen = who(self.ctx, person)
+            # The file set is bounded (memory): a full set is a lower bound, said so.
+            full = len(b.keys) >= b.max_keys
+            least_ja, least_en = ("少なくとも", "at least ") if full else ("", "")
             self.ctx.emit(
                 Draft(
                     rule="E01",
                     person=person,
                     title_ja="秘密表示のあるファイルの閲覧・編集の記録",
                     title_en="Viewing or editing of marked files",
-                    explanation_ja=f"{wja}により、秘密表示のあるファイル{len(b.keys):,}件を閲覧・編集・複製した記録がある。",
-                    explanation_en=f"Records show {len(b.keys):,} marked files opened, edited or copied under {wen}.",  # noqa: E501 - bilingual wording kept whole
+                    explanation_ja=f"{wja}により、秘密表示のあるファイル{least_ja}{len(b.keys):,}件を閲覧・編集・複製した記録がある。",
+                    explanation_en=f"Records show {least_en}{len(b.keys):,} marked files opened, edited or copied under {wen}.",  # noqa: E501 - bilingual wording kept whole
                     refs=b.refs,
                     total=b.files,
                     elements=[
@@ -117,7 +120,7 @@ class MarkingScan(Rule):
                     t0=b.t0,
                     t1=b.t1,
                     signals=["SIG.SM.12"],
-                    facts={"marked_files": len(b.keys)},
+                    facts={"marked_files": len(b.keys), "marked_files_at_least": full},
                 ),
                 windowed=False,
             )
