@@ -287,6 +287,16 @@ def mib(n: int) -> str:
     return f"{n / (1 << 20):,.1f} MiB"
 
 
+def size_ja(n: int) -> str:
+    """Bytes of a set of files; no byte count (sizes missing from the records) is not 0."""
+    return mib(n) if n else "サイズの記録なし"
+
+
+def size_en(n: int) -> str:
+    """English twin of :func:`size_ja`."""
+    return mib(n) if n else "size not recorded"
+
+
 def is_block(ev: dict[str, Any]) -> bool:
     """A DLP, device-control or proxy block (the act did not complete)."""
     attrs = ev.get("attributes")

@@ -27,7 +27,16 @@ from evidencekit.analysis.context import (
 )
 from evidencekit.analysis.jpcal import LocalTime
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import _UNSET, Bucket, ci, file_key, is_secret, mib, who
+from evidencekit.analysis.rules.common import (
+    _UNSET,
+    Bucket,
+    ci,
+    file_key,
+    is_secret,
+    size_en,
+    size_ja,
+    who,
+)
 from evidencekit.analysis.rules.common import span as ref_span
 
 # What a bulk-acquisition finding supports, whichever baseline judged it (R02, R02P).
@@ -285,13 +294,13 @@ class BulkAcquisition(Rule):
                 title_en="Bulk acquisition",
                 explanation_ja=(
                     f"{wja}により、{run[0]}から{run[-1]}までの{len(run)}日間に"
-                    f"{total.files:,}件（{mib(total.bytes)}{rows_ja}）のファイル取得の"
+                    f"{total.files:,}件（{size_ja(total.bytes)}{rows_ja}）のファイル取得の"
                     f"記録がある。うち{total.secret:,}件は営業秘密候補または秘密表示のある"
                     f"ファイルである。本人の平常時の水準又は絶対的な最小値を超える"
                     f"（基準: {', '.join(reasons)}）。"
                 ),
                 explanation_en=(
-                    f"Records show {total.files:,} files ({mib(total.bytes)}{rows_en}) "
+                    f"Records show {total.files:,} files ({size_en(total.bytes)}{rows_en}) "
                     f"acquired under {wen} over {len(run)} day(s) from {run[0]} to "
                     f"{run[-1]}; {total.secret:,} are secret-set or marked files. This "
                     f"exceeds the person's own baseline or the absolute minimums (criteria: "

@@ -43,7 +43,7 @@ from evidencekit.analysis.baseline import (
 )
 from evidencekit.analysis.context import Draft
 from evidencekit.analysis.rules.base import Rule, rules
-from evidencekit.analysis.rules.common import Bucket, ci, mib, who
+from evidencekit.analysis.rules.common import Bucket, ci, size_en, size_ja, who
 from evidencekit.analysis.rules.r02_bulk import BULK_ELEMENTS, BULK_SIGNALS
 
 SHARED_KEY = "bulk_days"
@@ -222,14 +222,14 @@ class PeerBaseline(Rule):
                 title_en="Acquisition far above the peer group",
                 explanation_ja=(
                     f"{wja}により、{run[0]}から{run[-1]}までの{len(run)}日間に"
-                    f"{total.files:,}件（{mib(total.bytes)}）のファイル取得の記録がある。"
+                    f"{total.files:,}件（{size_ja(total.bytes)}）のファイル取得の記録がある。"
                     f"本人の直前{q['baseline_days']}日間の稼働日は{own}日で基準"
                     f"（{q['baseline_min_active_days']}日）に満たないため、同じ部署・職種"
                     f"（{test['group']}）の{test['peers']}名の稼働日と比較した。ロバストzは"
                     f"最大{max_z(test)}（閾値{q['peer_z']}、指標: {', '.join(over)}）である。"
                 ),
                 explanation_en=(
-                    f"Records show {total.files:,} files ({mib(total.bytes)}) acquired under "
+                    f"Records show {total.files:,} files ({size_en(total.bytes)}) acquired under "
                     f"{wen} over {len(run)} day(s) from {run[0]} to {run[-1]}. The person had "
                     f"{own} active day(s) in the preceding {q['baseline_days']} days (fewer "
                     f"than {q['baseline_min_active_days']}), so the days were compared with "

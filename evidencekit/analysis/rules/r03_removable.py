@@ -27,7 +27,8 @@ from evidencekit.analysis.rules.common import (
     is_block,
     is_personal,
     is_value_class,
-    mib,
+    size_en,
+    size_ja,
     who,
 )
 
@@ -172,12 +173,12 @@ class RemovableCopy(Rule):
                 title_en=f"Copy to {medium} media",
                 explanation_ja=(
                     f"{day}、{wja}により、{reg_ja}{mja}（{device}）へ{kind_ja}{b.files:,}件"
-                    f"（{mib(b.bytes)}）を複製した記録がある。うち営業秘密候補または秘密表示の"
+                    f"（{size_ja(b.bytes)}）を複製した記録がある。うち営業秘密候補または秘密表示の"
                     f"あるファイルは{b.secret:,}件である。"
                 ),
                 explanation_en=(
                     f"On {day}, records show {b.files:,} {'personal ' if personal else ''}"
-                    f"files ({mib(b.bytes)}) copied under {wen} to {reg_en} {medium} "
+                    f"files ({size_en(b.bytes)}) copied under {wen} to {reg_en} {medium} "
                     f"device {device}; {b.secret:,} are secret-set or marked files."
                 ),
                 refs=b.refs,
