@@ -99,17 +99,25 @@ def verify_cmd(file: Path, head_file: Path | None, as_json: bool) -> None:
 @click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--version", "version", type=int, default=None, help="Timeline version.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def prove_cmd(event_id: str, case_dir: Path, version: int | None, output: Path | None) -> None:
-    """Export one event with its Merkle inclusion proof."""
+@json_option
+def prove_cmd(
+    event_id: str, case_dir: Path, version: int | None, output: Path | None, as_json: bool
+) -> None:
+    """Export one event with its Merkle inclusion proof (to stdout without -o)."""
     case = Case(case_dir)
     folder = case.timeline_dir(version)
     proof = prove_event(folder / "timeline.jsonl", read_head(folder / HEAD_FILE), event_id)
     text = proof.model_dump_json(indent=2)
     if output:
         output.write_text(text + "\n")
-        out.print(
-            f"Proof for event {event_id} (leaf {proof.leaf_index} of {proof.tree_size}) "
-            f"written to {output}"
+        data = {"event_id": event_id, "leaf_index": proof.leaf_index, "file": str(output)}
+        emit(
+            data | {"tree_size": proof.tree_size},
+            as_json,
+            lambda: out.print(
+                f"Proof for event {event_id} (leaf {proof.leaf_index} of {proof.tree_size}) "
+                f"written to {output}"
+            ),
         )
     else:
         sys.stdout.write(text + "\n")

@@ -1,0 +1,73 @@
+"""What README.md promises a new user of the command line: every command takes ``--json``
+(the root option or its own) and then prints JSON a script can read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+import evidencekit as ek
+from cli.main import cli
+
+OPLOG = (
+    "日時,ユーザー名,PC名,操作,ファイル名,送信先,ドライブ種別,サイズ\r\n"
+    "2025/03/08 10:15:00,tanaka,PC-D012,印刷,C:\\設計\\図面A.dwg,,,\r\n"
+    "2025/03/08 10:16:00,tanaka,PC-D012,印刷,C:\\設計\\図面B.dwg,,,\r\n"
+)
+
+
+def _commands(group: click.Group, ctx: click.Context, name: str) -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for sub in group.list_commands(ctx):
+        command = group.get_command(ctx, sub)
+        assert command is not None
+        if isinstance(command, click.Group):
+            found += _commands(command, ctx, f"{name} {sub}")
+        if not isinstance(command, click.Group) or command.invoke_without_command:
+            found.append((f"{name} {sub}", command))
+    return found
+
+
+def test_every_command_has_a_json_option() -> None:
+    commands = _commands(cli, click.Context(cli), "evidencekit")
+    assert len(commands) > 20
+    missing = [n for n, c in commands if not any("--json" in p.opts for p in c.params)]
+    assert missing == []
+
+
+def test_prove_commands_print_json(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "oplog.csv").write_bytes(OPLOG.encode("cp932"))
+    case = ek.new_case(tmp_path / "case", "EK-J-1")
+    ek.ingest(case, evidence / "oplog.csv")
+    head = ek.seal(case)
+    package = ek.package(case, tmp_path / "out" / "EK-J-1-001", archive=False)
+    lines = (case.timeline_dir(head.version) / "timeline.jsonl").read_text("utf-8").splitlines()
+    last = json.loads(lines[-1])
+    event_id = last["event"]["id"]
+
+    proof_file = tmp_path / "t.proof.json"
+    args = ["--json", "timeline", "prove", event_id, "--case", str(case.root)]
+    args += ["-o", str(proof_file)]
+    run = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data == {
+        "event_id": event_id,
+        "leaf_index": last["seq"],
+        "file": str(proof_file),
+        "tree_size": len(lines),
+    }
+    assert json.loads(proof_file.read_text("utf-8"))["leaf_index"] == last["seq"]
+
+    bundle = tmp_path / "p.proof.json"
+    args = ["prove", str(package.path), event_id, "-o", str(bundle), "--json"]
+    run = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data == {"event_id": event_id, "leaf_index": last["seq"], "file": str(bundle)}
+    assert bundle.is_file()
