@@ -225,7 +225,8 @@ def test_marked_file_count_is_a_lower_bound_when_the_set_is_full(
     assert ("少なくとも" in e01[0].explanation_ja) == (files > 500)
 
 
-def test_copies_without_sizes_are_not_said_to_total_zero_bytes(tmp_path: Path) -> None:
+def _copies_without_size_or_serial() -> bytes:
+    """Two copies to a removable drive; the export names neither a size nor a serial."""
     header = [
         "日時",
         "ユーザー名",
@@ -251,8 +252,23 @@ def test_copies_without_sizes_are_not_said_to_total_zero_bytes(tmp_path: Path) -
     ]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows([header, *rows])
-    unsized = buf.getvalue().encode("cp932")
-    case = _case(tmp_path, {"oplog.csv": (unsized, "operation_log")})
+    return buf.getvalue().encode("cp932")
+
+
+def test_copies_without_sizes_are_not_said_to_total_zero_bytes(tmp_path: Path) -> None:
+    case = _case(tmp_path, {"oplog.csv": (_copies_without_size_or_serial(), "operation_log")})
     (r03,) = [f for f in analyze(case, AnalysisOptions()).findings if f.rule == "R03"]
     assert "(size not recorded)" in r03.explanation_en and "0.0 MiB" not in r03.explanation_en
     assert "サイズの記録なし" in r03.explanation_ja and r03.facts["bytes"] == 0
+
+
+def test_a_device_without_serial_is_not_said_to_be_unregistered(tmp_path: Path) -> None:
+    # Nothing identifies the drive, so the register cannot be consulted: the text says so
+    # instead of asserting the device is missing from the register.
+    case = _case(tmp_path, {"oplog.csv": (_copies_without_size_or_serial(), "operation_log")})
+    (r03,) = [f for f in analyze(case, AnalysisOptions()).findings if f.rule == "R03"]
+    assert "unregistered" not in r03.explanation_en and "登録のない" not in r03.explanation_ja
+    assert "unidentified removable device (no serial or label in the records)" in (
+        r03.explanation_en
+    )
+    assert "識別情報（シリアル番号等）の記録がない外部記録媒体へ" in r03.explanation_ja

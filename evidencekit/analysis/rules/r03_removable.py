@@ -157,6 +157,10 @@ class RemovableCopy(Rule):
         }[medium]
         reg_ja = "会社登録済みの" if registered else "会社の機器台帳に登録のない"
         reg_en = "registered corporate" if registered else "unregistered"
+        name_ja, name_en = f"（{device}）", f" {device}"
+        if device.startswith("unknown-"):  # no serial or label: nothing to look up
+            reg_ja, reg_en = "識別情報（シリアル番号等）の記録がない", "unidentified"
+            name_ja, name_en = "", " (no serial or label in the records)"
         kind_ja = "私的な内容と整合するファイル" if personal else "ファイル"
         elements = [
             ("misappropriation_act.acquisition", "direct", "SIG.ACT.02"),
@@ -172,14 +176,14 @@ class RemovableCopy(Rule):
                 title_ja=f"{mja}への複製の記録",
                 title_en=f"Copy to {medium} media",
                 explanation_ja=(
-                    f"{day}、{wja}により、{reg_ja}{mja}（{device}）へ{kind_ja}{b.files:,}件"
+                    f"{day}、{wja}により、{reg_ja}{mja}{name_ja}へ{kind_ja}{b.files:,}件"
                     f"（{size_ja(b.bytes)}）を複製した記録がある。うち営業秘密候補または秘密表示の"
                     f"あるファイルは{b.secret:,}件である。"
                 ),
                 explanation_en=(
                     f"On {day}, records show {b.files:,} {'personal ' if personal else ''}"
                     f"files ({size_en(b.bytes)}) copied under {wen} to {reg_en} {medium} "
-                    f"device {device}; {b.secret:,} are secret-set or marked files."
+                    f"device{name_en}; {b.secret:,} are secret-set or marked files."
                 ),
                 refs=b.refs,
                 total=b.files,
