@@ -34,6 +34,7 @@ _JP = re.compile(
     r"(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?\s*(?:\(\w\)|曜日|\w曜日)?" + _TIME + _OFFSET + "$"
 )
 _EPOCH = re.compile(r"^(\d{1,12})(?:\.(\d{1,9}))?$")
+_EPOCH_MS = re.compile(r"^(\d{1,15})(?:\.(\d{1,6}))?$")  # ms since 2001-09-09 have 13 digits
 # The usual export form, a subset of what _YMD reads (ASCII digits, no marker, no offset).
 _PLAIN = re.compile(
     r"([0-9]{4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{2}):([0-9]{2})"
@@ -164,7 +165,7 @@ def era_to_year(era: str, era_year: str, month: int, day: int) -> int:
 
 
 def _epoch(parser: TimeParser, text: str, scale: int = 1) -> ParsedTime | None:
-    m = _EPOCH.match(text)
+    m = (_EPOCH if scale == 1 else _EPOCH_MS).match(text)
     if m is None:
         return None
     whole, frac = m.groups()

@@ -5,8 +5,8 @@ time ``timestamp``/``time``/``@timestamp``/``datetime``/``ts``; ``method``; ``ur
 ``host``; ``status``; user ``user``/``username``; client ``client_ip``/``src_ip``;
 request size ``request_bytes``/``bytes_out``/``cs_bytes``/``request_size``; reply size
 ``response_bytes``/``bytes_in``/``sc_bytes``/``response_size``. Times with an offset keep
-it; epoch numbers are UTC; times without an offset are in the source zone (default UTC,
-``--tz`` to change), always recorded.
+it; epoch numbers are UTC (seconds; 13 digits and more: milliseconds); times without an
+offset are in the source zone (default UTC, ``--tz`` to change), always recorded.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ProxyJsonLines:
             int(ctx.options.get("max_line", DEFAULT_MAX_LINE)),
         )
         domains = DomainList.for_options(ctx.options)
-        times = TimeParser(["ymd", "epoch"], zone=ctx.time_zone or "UTC")
+        times = TimeParser(["ymd", "epoch", "epoch_ms"], zone=ctx.time_zone or "UTC")
         number = 0
         for record in line_records(log):
             if isinstance(record, Problem):

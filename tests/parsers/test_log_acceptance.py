@@ -211,3 +211,33 @@ def test_undecodable_bytes_issue_hash_is_of_its_located_bytes(tmp_path: Path) ->
     assert int(issue["locator"]["offset"]) == start + len("2024/04/01 9:02:00,u")
     assert _located_bytes_match(data, issue)
     assert events[1]["flags"] == ["decode_replaced"] and _located_bytes_match(data, events[1])
+
+
+def test_epoch_milliseconds_are_read(tmp_path: Path) -> None:
+    # epoch_ms took at most 12 digits, so no millisecond time after 2001-09-09 (13 digits)
+    # was readable, through a profile or in a JSON-lines proxy log.
+    profile = tmp_path / "ms.toml"
+    profile.write_text(
+        'name = "ms"\nkind = "x.ms"\nutc = true\n[time]\ncolumn = "t"\nformats = ["epoch_ms"]\n'
+        '[fields]\n"actor.user" = "u"\n',
+        encoding="utf-8",
+    )
+    data = b"t,u\n1711929903120,a\n1711929903120.5,b\n253402300800000,c\n"
+    events, issues, _ = _ingest(tmp_path, "ms.csv", data, "mapped_csv", mapping=str(profile))
+    assert [e.get("time") for e in events] == [
+        "2024-04-01T00:05:03.120000000Z",
+        "2024-04-01T00:05:03.120500000Z",
+        None,  # after 9999: an issue, not a guess
+    ]
+    assert [(i["code"], i["locator"]["line"]) for i in issues] == [("time_impossible", 4)]
+    lines = [
+        {"ts": 1711929903120, "method": "GET", "url": "https://a.example/"},
+        {"ts": 1711929903, "method": "GET", "url": "https://a.example/"},
+    ]
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    events, issues, _ = _ingest(tmp_path, "p.jsonl", data, "proxy_jsonl")
+    assert [e["time"] for e in events] == [
+        "2024-04-01T00:05:03.120000000Z",
+        "2024-04-01T00:05:03.000000000Z",
+    ]
+    assert issues == []
