@@ -232,6 +232,7 @@ def analyze_timeline(
             has_corpus,
             ctx.assets.assets,
             ctx.hr_supplied,
+            stats.undated,
         )
     )
     rows = [

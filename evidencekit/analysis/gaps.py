@@ -32,6 +32,7 @@ class GapInputs:
     has_corpus: bool
     assets: list[Any]
     hr_supplied: bool
+    undated: int = 0  # events the rules read that had no usable time
 
 
 def _g(
@@ -74,13 +75,22 @@ def _secrecy(g: GapInputs) -> list[Gap]:
     n, k = mk["assets"], mk["marked"]
     acl = g.shared.get("acl", {"restricted": 0, "open": 0})
     if _status(g, "secrecy_management.measures") and (n == 0 or (n - k) * 2 > n):
+        ja, en = (
+            f"対象ファイル{n}件中{n - k}件について、秘密表示（マル秘・社外秘等）は検出されませんでした（検索範囲：本文・ヘッダー・フッター・透かし・ラベル・ファイル名・フォルダ名）。",  # noqa: E501 - bilingual wording kept whole
+            f"No confidentiality marking was detected on {n - k} of {n} files at issue (searched: body, headers/footers, watermarks, labels, file and folder names).",  # noqa: E501 - bilingual wording kept whole
+        )
+        if n == 0:  # no register: there is no list of files at issue to count against
+            ja, en = (
+                "対象ファイル（営業秘密候補）の一覧（資産台帳）が提供されていないため、対象ファイルごとの秘密表示の有無は確認していません。",
+                "No list of the files at issue (asset register) was supplied, so markings were not checked file by file.",  # noqa: E501 - bilingual wording kept whole
+            )
         out.append(
             _g(
                 "GAP.SM.01",
                 "secrecy_management.measures",
                 "P1" if not acl["restricted"] else "P2",
-                f"対象ファイル{n}件中{n - k}件について、秘密表示（マル秘・社外秘等）は検出されませんでした（検索範囲：本文・ヘッダー・フッター・透かし・ラベル・ファイル名・フォルダ名）。",  # noqa: E501 - bilingual wording kept whole
-                f"No confidentiality marking was detected on {n - k} of {n} files at issue (searched: body, headers/footers, watermarks, labels, file and folder names).",  # noqa: E501 - bilingual wording kept whole
+                ja,
+                en,
                 ("フォルダ単位の区分と規程 [P11]", "情報資産台帳", "分類運用に関する証言"),
                 ("headers/footers", "watermarks", "labels", "file/folder names"),
             )
@@ -184,6 +194,28 @@ def _value_public(g: GapInputs) -> list[Gap]:
     return out
 
 
+def _device(name: str) -> str:
+    """R03's device id in a sentence: ``unknown-<medium>`` is a drive nothing identifies."""
+    medium = name.removeprefix("unknown-")
+    return f"{medium} device without serial or label" if medium != name else name
+
+
+def _undated(g: GapInputs) -> list[Gap]:
+    """Events without a usable time never reach the time-based rules: say how many."""
+    if not g.undated:
+        return []
+    return [
+        _g(
+            "GAP.SRC.undated",
+            "coverage",
+            "P2",
+            f"検知ルールの対象となる記録のうち{g.undated:,}件は日時を特定できない（日時の欠落・解釈不能）ため、日時に基づく検知に含めていません（各ソースの解析上の問題点の一覧を参照）。",
+            f"{g.undated:,} records the detection rules read have no usable time (missing or unparseable) and were left out of the time-based detection (see the parse issues of their sources).",  # noqa: E501 - bilingual wording kept whole
+            ("元の記録の日時の確認（タイムゾーン・夏時間の切替時刻）",),
+        )
+    ]
+
+
 def _acts(g: GapInputs) -> list[Gap]:
     out = []
     by_rule: dict[str, list[Finding]] = {}
@@ -236,7 +268,7 @@ def _acts(g: GapInputs) -> list[Gap]:
             )
         )
     if by_rule.get("R03"):
-        devs = sorted({str(f.facts.get("device")) for f in by_rule["R03"]})
+        devs = sorted({_device(str(f.facts.get("device"))) for f in by_rule["R03"]})
         out.append(
             _g(
                 "GAP.ACT.04",
@@ -419,7 +451,7 @@ def _other(g: GapInputs) -> list[Gap]:
 
 def build_gaps(g: GapInputs) -> list[Gap]:
     """All gaps for the profile, P1 first, then by id."""
-    gaps = _secrecy(g) + _value_public(g) + _acts(g) + _bad_faith(g) + _other(g)
+    gaps = _secrecy(g) + _value_public(g) + _acts(g) + _bad_faith(g) + _other(g) + _undated(g)
     gaps += act_type_gaps(g.profile, g.rows, g.findings, gaps)
     gaps += usefulness_gaps(g.shared, g.findings, bool(g.assets))
     keep = [

@@ -272,3 +272,58 @@ def test_a_device_without_serial_is_not_said_to_be_unregistered(tmp_path: Path) 
         r03.explanation_en
     )
     assert "識別情報（シリアル番号等）の記録がない外部記録媒体へ" in r03.explanation_ja
+
+
+def test_gaps_without_register_or_device_serial_say_what_is_missing(tmp_path: Path) -> None:
+    case = _case(tmp_path, {"oplog.csv": (_copies_without_size_or_serial(), "operation_log")})
+    gaps = {g.id: g for g in analyze(case, AnalysisOptions()).gaps}
+    # No register: "0 of 0 files at issue" counted nothing; the gap says the list is missing.
+    assert "0 of 0" not in gaps["GAP.SM.01"].statement_en
+    assert "No list of the files at issue (asset register)" in gaps["GAP.SM.01"].statement_en
+    assert "0件中0件" not in gaps["GAP.SM.01"].statement_ja
+    # R03's internal id "unknown-removable" is not a device name.
+    act04 = gaps["GAP.ACT.04"]
+    assert "unknown-" not in act04.statement_en + act04.statement_ja
+    assert "(removable device without serial or label)" in act04.statement_en
+
+
+_USB = ("リムーバブル", "1048576")
+
+
+def test_records_without_a_usable_time_are_a_gap(tmp_path: Path) -> None:
+    # A US export read in America/New_York: 02:30 on 2025-03-09 does not exist and
+    # 01:30 on 2025-11-02 happens twice; both copies are kept undated by the parser.
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    times = ["2025/3/9 1:59:00", "2025/3/9 2:30:00", "2025/11/2 1:30:00", "2025/11/2 2:00:00"]
+    rows = [
+        [
+            t,
+            "e1.tanaka",
+            "LT-0101",
+            "ファイルコピー",
+            f"\\\\fs\\【秘】\\X{i}.dwg",
+            f"E:\\X{i}.dwg",
+            *_USB,
+        ]
+        for i, t in enumerate(times)
+    ]
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "us.csv").write_bytes(_csv([header, *rows]))
+    case = Case.init(tmp_path / "case", "ACC-6", examiner="test")
+    ingest_file(case, evidence / "us.csv", "operation_log", time_zone="America/New_York")
+    case.seal()
+    result = analyze(case, AnalysisOptions())
+    assert result.coverage.events_undated == 2
+    (gap,) = [g for g in result.gaps if g.id == "GAP.SRC.undated"]
+    assert gap.statement_en.startswith("2 records the detection rules read have no usable time")
+    assert sum(f.evidence_total for f in result.findings if f.rule == "R03") == 2
