@@ -38,7 +38,8 @@ def report_ingest(summary: IngestSummary, as_json: bool) -> None:
         ),
     )
     if summary.nothing_read:
-        err.print(f"Nothing could be read from {s.name}; see the parse issues in the case.")
+        why = "see the parse issues in the case" if summary.issues else "it holds no records"
+        err.print(f"Nothing could be read from {s.name}; {why}.")
         raise SystemExit(1)
 
 

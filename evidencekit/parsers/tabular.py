@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from hashlib import sha256
-from itertools import count
+from itertools import chain, count
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -220,21 +220,35 @@ class ProfileParser:
         plan: Plan | None = None
         number = 0
         place = time_placer(times)
-        for item in reader.batches():
+        items = reader.batches()
+        for item in items:
             if isinstance(item, Problem):
                 yield problem_issue(ctx, item)
                 continue
             if plan is None:
                 plan = Plan(profile, reader.header or [])
-                yield from self._header_issues(ctx, plan, reader.header_line or 1)
                 if any(c in plan.missing for c in profile.time_columns):
+                    yield from self._unread(ctx, plan, reader.header_line or 1, item, items)
                     return
+                yield from self._header_issues(ctx, plan, reader.header_line or 1)
             if type(item) is PlainRun:  # plain rows, read on the reader's fast path
                 yield from self._rows(ctx, plan, times, item, number, place)
                 number += len(item.raws)
             else:
                 number += 1
                 yield from self._record(ctx, plan, times, item, number)  # type: ignore[arg-type]
+        if plan is None:
+            yield from self._no_records(ctx, profile, reader)
+
+    def _no_records(
+        self, ctx: ParseContext, profile: Profile, reader: DelimitedReader
+    ) -> Iterator[ParseIssue]:
+        """A header without data records is still checked (an empty file is no issue)."""
+        if reader.header is not None:
+            failed = ctx.records_failed
+            plan = Plan(profile, reader.header)
+            yield from self._header_issues(ctx, plan, reader.header_line or 1)
+            ctx.records_failed = failed  # a header issue is no failed record
 
     def _rows(
         self,
@@ -326,15 +340,37 @@ class ProfileParser:
         """Format-specific additions to ``content``; yield issues for what cannot be read."""
         return iter(())
 
+    def _unread(
+        self,
+        ctx: ParseContext,
+        plan: Plan,
+        line: int,
+        first: Record | PlainRun,
+        rest: Iterator[Record | Problem | PlainRun],
+    ) -> Iterator[ParseIssue]:
+        """No time column: every record is counted as failed (one issue says why), the
+        reader's own problems are still reported."""
+        unread = 0
+        for got in chain((first,), rest):
+            if isinstance(got, Problem):
+                yield problem_issue(ctx, got)
+            else:
+                unread += len(got.raws) if type(got) is PlainRun else 1
+        failed = ctx.records_failed
+        yield from self._header_issues(ctx, plan, line, unread)
+        ctx.records_failed = failed + unread  # the records, not the header issue
+
     @staticmethod
-    def _header_issues(ctx: ParseContext, plan: Plan, line: int) -> Iterator[ParseIssue]:
+    def _header_issues(
+        ctx: ParseContext, plan: Plan, line: int, unread: int = 0
+    ) -> Iterator[ParseIssue]:
         locator = Locator(line=line)
         if plan.missing:
             time_missing = any(c in plan.missing for c in plan.profile.time_columns)
             yield ctx.issue(
                 "missing_columns",
                 f"header lacks column(s) {plan.missing} named by profile {plan.profile.name}"
-                + ("; no time column, records not read" if time_missing else ""),
+                + (f"; no time column, {unread} record(s) not read" if time_missing else ""),
                 locator,
                 severity="error" if time_missing else "info",
             )

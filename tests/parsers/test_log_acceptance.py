@@ -14,7 +14,9 @@ from typing import Any
 
 import orjson
 import pytest
+from click.testing import CliRunner
 
+from cli.main import cli
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.identities import load_identities
 from evidencekit.case.ingest import IngestSummary, ingest_file
@@ -241,3 +243,36 @@ def test_epoch_milliseconds_are_read(tmp_path: Path) -> None:
         "2024-04-01T00:05:03.000000000Z",
     ]
     assert issues == []
+
+
+DOOR = "日時,社員番号,氏名,カード番号,扉,エリア,区分,結果\r\n"
+DOOR_ROW = "2024/04/01 8:55:10,E001,山田,C-1,正面玄関,1F,入室,OK\r\n"
+
+
+def test_records_not_read_for_want_of_a_time_column_are_counted(tmp_path: Path) -> None:
+    # The header lacked the time column: reading stopped after one issue, which counted one
+    # failed record whatever the file held (3 here), and a header-only file gave nothing.
+    header = DOOR.replace("日時", "日付時刻")
+    data = (header + DOOR_ROW * 3 + "short,row\r\n").encode("cp932")
+    events, issues, summary = _ingest(tmp_path, "door.csv", data, "door")
+    assert events == []
+    assert (summary.source.records_read, summary.source.records_failed) == (0, 4)
+    codes = [(i["code"], i["locator"]["line"]) for i in issues]
+    assert codes == [("column_count", 5), ("missing_columns", 1), ("columns_renamed", 1)]
+    assert "3 record(s) not read" in issues[1]["message"]
+    _, issues, summary = _ingest(tmp_path, "door-h.csv", header.encode("cp932"), "door")
+    assert (summary.source.records_read, summary.source.records_failed) == (0, 0)
+    assert [i["code"] for i in issues] == ["missing_columns", "columns_renamed"]
+
+
+def test_a_file_without_records_says_so(tmp_path: Path) -> None:
+    # "see the parse issues in the case" was printed when there were none.
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "header-only.csv").write_bytes(DOOR.encode("cp932"))
+    case = tmp_path / "case-cli"
+    Case.init(case, case_id="T-ACC5")
+    args = ["ingest", "log", str(evidence / "header-only.csv"), "--format", "door"]
+    result = CliRunner().invoke(cli, [*args, "--case", str(case)])
+    assert result.exit_code == 1
+    assert "header-only.csv; it holds no records" in result.output
