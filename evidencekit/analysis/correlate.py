@@ -21,7 +21,7 @@ from evidencekit.analysis.model import (
 )
 
 POINTS: dict[str, tuple[int, str, str]] = {
-    "pre": (1, "申出前90日以内（R01）", "pre window (R01)"),
+    "pre": (1, "退職等の申出前の期間（R01）", "pre window (R01)"),  # pre_days is a parameter
     "hot": (2, "申出直前から最終出社日まで又は有給消化中（R01）", "hot or exit-leave window (R01)"),
     "private_dest": (
         3,

@@ -327,3 +327,48 @@ def test_records_without_a_usable_time_are_a_gap(tmp_path: Path) -> None:
     (gap,) = [g for g in result.gaps if g.id == "GAP.SRC.undated"]
     assert gap.statement_en.startswith("2 records the detection rules read have no usable time")
     assert sum(f.evidence_total for f in result.findings if f.rule == "R03") == 2
+
+
+_COPY = ("e1.tanaka", "LT-0101", "ファイルコピー")
+
+
+def _usb_copy(when: str, n: int = 3) -> bytes:
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    rows = [
+        [when + f":{i:02d}", *_COPY, f"\\\\fs\\【秘】\\X{i}.dwg", f"E:\\X{i}.dwg", *_USB]
+        for i in range(n)
+    ]
+    return _csv([header, *rows]).decode("utf-8").encode("cp932")
+
+
+def test_r01_states_the_configured_window_lengths_and_every_trigger(tmp_path: Path) -> None:
+    # A copy 150 days before the notice is in the pre window only with pre_days = 180
+    # (map §6.3 P6); the sentence must say 180, not a fixed 90.
+    case = _case(tmp_path, {"oplog.csv": (_usb_copy("2024/10/4 21:00"), "operation_log")})
+    hr = tmp_path / "hr.csv"
+    hr.write_text(
+        "person,hr_type,date\ne1,transfer,2023-04-01\ne1,resignation_notice,2025-03-03\n",
+        encoding="utf-8",
+    )
+    params = tmp_path / "params.toml"
+    params.write_text("[departure_window]\npre_days = 180\n", encoding="utf-8")
+    opts = AnalysisOptions(hr=hr, identities=_ids(tmp_path), params=params)
+    (r01,) = [f for f in analyze(case, opts).findings if f.rule == "R01"]
+    assert "from 180 to 14 days before the trigger" in r01.explanation_en
+    assert "90 days" not in r01.explanation_en and "90日" not in r01.explanation_ja
+    assert "transfer on 2023-04-01, resignation_notice on 2025-03-03" in r01.explanation_en
+    assert "2025-03-03に退職の申出" in r01.explanation_ja
+    assert "resignation_notice" not in r01.explanation_ja
+    assert r01.facts["triggers"] == [
+        ["transfer", "2023-04-01"],
+        ["resignation_notice", "2025-03-03"],
+    ]

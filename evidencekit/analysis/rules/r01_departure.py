@@ -15,18 +15,37 @@ from evidencekit.analysis.context import Draft
 from evidencekit.analysis.rules.base import Rule, rules
 
 _ACTS = ("R02", "R02P", "R03", "R04", "R05", "R06", "R07", "R10", "R14")
-_JA = {
-    "pre": "退職等の申出前90日以内",
-    "hot": "申出前14日から最終出社日まで",
-    "exit_leave": "最終出社日後の有給消化期間",
-    "post": "退職日後",
+# HR types that open windows, as a Japanese sentence names them (map §3.3 R01 inputs).
+_TYPE_JA = {
+    "resignation_notice": "退職の申出",
+    "severance_offer": "退職勧奨",
+    "transfer": "異動・転籍",
+    "contract_end": "契約終了",
+    "leave_end": "休職終了",
+    "competitor_offer_accepted": "競合他社の内定受諾",
+    "manager_watchlist": "重点監視の指定",
+    "return_from_leave": "復職",
 }
-_EN = {
-    "pre": "within 90 days before the trigger",
-    "hot": "from 14 days before the trigger to the last working day",
-    "exit_leave": "paid leave after the last working day",
-    "post": "after the retirement date",
-}
+
+
+def _windows_ja(p: dict[str, int]) -> dict[str, str]:
+    pre, hot = p["pre_days"], p["hot_days_before_trigger"]
+    return {
+        "pre": f"退職等の申出前{pre}日から{hot}日前まで",
+        "hot": f"申出前{hot}日から最終出社日まで",
+        "exit_leave": "最終出社日後の有給消化期間",
+        "post": "退職日後",
+    }
+
+
+def _windows_en(p: dict[str, int]) -> dict[str, str]:
+    pre, hot = p["pre_days"], p["hot_days_before_trigger"]
+    return {
+        "pre": f"from {pre} to {hot} days before the trigger",
+        "hot": f"from {hot} days before the trigger to the last working day",
+        "exit_leave": "paid leave after the last working day",
+        "post": "after the retirement date",
+    }
 
 
 @rules.register("R01")
@@ -43,11 +62,13 @@ class DepartureWindow(Rule):
             self.ctx.not_assessed["R01"] = "HR dates not provided (GAP.BF.01)"
             return
         acts = [d for d in self.ctx.drafts_of(*_ACTS) if d.severity != "info"]
+        # Window names carry the configured day counts (pre_days may be 180 or 365).
+        wja, wen = _windows_ja(self.p["departure_window"]), _windows_en(self.p["departure_window"])
         for person, hr in sorted(self.ctx.hr.items()):
             trig = hr.triggers()
             if not trig:
                 continue
-            mine = [d for d in acts if d.person == person and d.window in _JA]
+            mine = [d for d in acts if d.person == person and d.window in wja]
             windows = sorted({d.window for d in mine if d.window})
             # the HR events themselves, and the first event of each act inside a window
             refs = [f.ref for f in hr.facts if f.ref is not None]
@@ -59,16 +80,19 @@ class DepartureWindow(Rule):
             ]
             t = trig[0]
             origin = ", ".join(sorted({f.origin for f in hr.facts}))
-            ja = f"人事記録上、{t.day}に{t.hr_type}の記録がある（出典: {origin}）。" + (
+            # Every trigger is named: a window may come from a later one than the first.
+            said_ja = "、".join(f"{f.day}に{_TYPE_JA.get(f.hr_type, f.hr_type)}" for f in trig)
+            said_en = ", ".join(f"{f.hr_type} on {f.day}" for f in trig)
+            ja = f"人事記録上、{said_ja}の記録がある（出典: {origin}）。" + (
                 f"取得・持出し等の記録{len(mine)}件が"
-                + "・".join(_JA[w] for w in windows)
+                + "・".join(wja[w] for w in windows)
                 + "の期間内にある。"
                 if mine
                 else "この期間内の取得・持出し等の記録はない。"
             )
-            en = f"HR records show {t.hr_type} on {t.day} (source: {origin}). " + (
+            en = f"HR records show {said_en} (source: {origin}). " + (
                 f"{len(mine)} acquisition/transfer findings fall in: "
-                + "; ".join(_EN[w] for w in windows)
+                + "; ".join(wen[w] for w in windows)
                 + "."
                 if mine
                 else "No acquisition or transfer findings fall inside the windows."
@@ -99,6 +123,7 @@ class DepartureWindow(Rule):
                     facts={
                         "trigger": t.hr_type,
                         "trigger_day": t.day,
+                        "triggers": [[f.hr_type, f.day] for f in trig],
                         "windows": windows,
                         "findings_in_window": len(mine),
                     },
