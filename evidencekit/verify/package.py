@@ -17,7 +17,7 @@ from cryptography import x509
 
 from evidencekit.package import bagit
 from evidencekit.package.archive import ArchiveError, ExtractLimits, safe_extract
-from evidencekit.package.bagit import SIGNATURES, TAGMANIFEST
+from evidencekit.package.bagit import MANIFEST, SIGNATURES, TAGMANIFEST
 from evidencekit.package.timestamp import TSR_NAME
 from evidencekit.verify.contents import check_contents
 from evidencekit.verify.policy import Anchor, Policy, policy_for
@@ -79,17 +79,21 @@ def _verify_bag(
 ) -> None:
     found = bagit.check_bag(bag, _hasher(streamed) if streamed is not None else bagit.hash_files)
     report.add("bag declaration", found.declaration, "BagIt 1.0, one SHA-256 manifest set")
-    report.add(
-        "payload files",
-        found.payload,
-        f"{found.payload_count} files match manifest-sha256.txt; none missing or extra",
-    )
-    report.add("tag files", found.tags, f"{found.tag_count} files match tagmanifest-sha256.txt")
+    payload = _fixity(found.payload_count, MANIFEST, found.payload, "; none missing or extra")
+    report.add("payload files", found.payload, payload)
+    report.add("tag files", found.tags, _fixity(found.tag_count, TAGMANIFEST, found.tags))
     report.add("signatures folder", found.signatures_dir, "only allowed signature files")
     tagmanifest = (bag / TAGMANIFEST).read_bytes() if (bag / TAGMANIFEST).is_file() else b""
     _check_signers(bag, tagmanifest, report, (anchors, tsa_roots), policy)
     _check_stamp(bag, tagmanifest, report, tsa_roots)
     check_contents(bag, report, found.tag_digests)
+
+
+def _fixity(count: int, manifest: str, problems: list[str], clean: str = "") -> str:
+    # A failed check must not print the passing sentence above the problems that deny it.
+    if problems:
+        return f"{len(problems)} problem(s) among {count} files checked against {manifest}"
+    return f"{count} files match {manifest}{clean}"
 
 
 def _hasher(streamed: dict[str, str]) -> Callable[[Path, list[str]], dict[str, str]]:

@@ -126,6 +126,9 @@ class AllOf:
         return [f for p in self.policies for f in p.failures(results)]
 
 
+_NONE_TRUSTED = "no signature by any trusted signer: "
+
+
 @dataclass(frozen=True)
 class AnyOf:
     """Met when at least one member policy is met; an empty AnyOf fails closed."""
@@ -139,7 +142,8 @@ class AnyOf:
         found = [p.failures(results) for p in self.policies]
         if any(not f for f in found):
             return []
-        return ["no signature by any trusted signer: " + "; ".join(f for fs in found for f in fs)]
+        reasons = (f.removeprefix(_NONE_TRUSTED) for fs in found for f in fs)  # nested AnyOf
+        return [_NONE_TRUSTED + "; ".join(reasons)]
 
 
 def policy_for(anchors: Sequence[Anchor], require_all: bool = False) -> Policy:
