@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 
 import orjson
 
+from evidencekit.events.jptime import TimeParser
+from evidencekit.events.time import TimeError
 from evidencekit.model import ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
-from evidencekit.parsers.logevent import issue_at, put
+from evidencekit.parsers.logevent import issue_at, place_time, put
 from evidencekit.parsers.tabular import Plan, ProfileParser
 from evidencekit.sources.textlog import Record
 
@@ -95,6 +97,9 @@ class M365UnifiedAuditLog(ProfileParser):
         data, problem = _audit_data(plan.column(fields, "AuditData"))
         if problem:
             yield issue_at(ctx, content, "malformed_auditdata", problem)
+        created = data.get("CreationTime")
+        if isinstance(created, str) and created and "time" in content:
+            yield from _creation_time(ctx, content, created)
         operation = str(data.get("Operation") or operation)
         content["action"] = ACTIONS.get(operation, "other")
         if operation and set(operation) <= _KIND_CHARS and len(operation) < 100:
@@ -107,6 +112,34 @@ class M365UnifiedAuditLog(ProfileParser):
             value = data.get(key)
             if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
                 put(content, f"attributes.m365.{key}", str(value))
+
+
+_RECORD_TIME = TimeParser(["ymd"], utc=True)
+
+
+def _creation_time(ctx: ParseContext, content: EventContent, created: str) -> Iterator[ParseIssue]:
+    """AuditData's CreationTime is the record's own time, UTC by definition; the CreationDate
+    column is written by the exporting tool (Export-Csv formats it in the session's culture).
+    When the two disagree, the event takes CreationTime and an issue shows both."""
+    try:
+        parsed = _RECORD_TIME.parse(created)
+    except TimeError as exc:
+        yield issue_at(ctx, content, "malformed_auditdata", f"AuditData CreationTime: {exc}")
+        return
+    if parsed.time == content["time"]:
+        return
+    column = content["time_original"]
+    yield issue_at(
+        ctx,
+        content,
+        "time_disagrees",
+        f"CreationDate {column!r} and AuditData CreationTime {created!r} differ; "
+        "the event takes CreationTime (UTC by definition)",
+    )
+    for key in ("time_zone", "time_precision"):  # of the column's time
+        content.pop(key, None)
+    place_time(content, parsed, created)
+    put(content, "attributes.m365.CreationDate", column)
 
 
 def _audit_data(text: str) -> tuple[dict[str, Any], str | None]:

@@ -276,3 +276,29 @@ def test_a_file_without_records_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*args, "--case", str(case)])
     assert result.exit_code == 1
     assert "header-only.csv; it holds no records" in result.output
+
+
+def test_m365_creation_date_that_disagrees_with_auditdata_is_not_trusted(tmp_path: Path) -> None:
+    # Search-UnifiedAuditLog | Export-Csv writes CreationDate in the session's culture (here
+    # a JST session: 9:05 local); AuditData's CreationTime is UTC by definition. The event
+    # took the column and was 9 hours off, with nothing said.
+    header = ["CreationDate", "UserIds", "Operations", "AuditData"]
+    rows = [
+        ["2024/04/01 9:05:03", "taro@example.co.jp", "FileDownloaded"],
+        ["2024/04/01 0:06:03", "taro@example.co.jp", "FileDownloaded"],
+    ]
+    times = ["2024-04-01T00:05:03", "2024-04-01T00:06:03"]
+    data = _csv(
+        header,
+        [[*r, _audit("FileDownloaded", CreationTime=t)] for r, t in zip(rows, times, strict=True)],
+    )
+    events, issues, _ = _ingest(tmp_path, "ual.csv", data, "m365_ual")
+    assert [e["time"] for e in events] == [
+        "2024-04-01T00:05:03.000000000Z",
+        "2024-04-01T00:06:03.000000000Z",
+    ]
+    assert events[0]["time_original"] == "2024-04-01T00:05:03"
+    assert events[0]["attributes"]["m365.CreationDate"] == "2024/04/01 9:05:03"
+    assert events[1]["time_original"] == "2024/04/01 0:06:03"  # they agree: as before
+    located = [(i["code"], i["locator"]["line"]) for i in issues if i["code"] != "missing_columns"]
+    assert located == [("time_disagrees", 2)]
