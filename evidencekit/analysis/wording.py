@@ -35,9 +35,15 @@ BANNED_PHRASES: tuple[str, ...] = (
 )
 """Phrases that state a legal conclusion; compared after NFKC and case folding."""
 
-_PATTERNS = tuple(
-    re.compile(re.escape(unicodedata.normalize("NFKC", p).casefold())) for p in BANNED_PHRASES
-)
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    """English phrases match as whole words: a custodian named "Stoler" or an address
+    such as j.stoler@… is not the word "stole". Japanese has no word breaks."""
+    text = re.escape(unicodedata.normalize("NFKC", phrase).casefold())
+    return re.compile(rf"(?<![a-z0-9]){text}(?![a-z0-9])" if phrase.isascii() else text)
+
+
+_PATTERNS = tuple(_pattern(p) for p in BANNED_PHRASES)
 
 
 class WordingError(EvidenceKitError):

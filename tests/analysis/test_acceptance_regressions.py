@@ -20,6 +20,7 @@ from evidencekit.analysis.hr import read_hr_file
 from evidencekit.analysis.identities import load_identities
 from evidencekit.analysis.model import AnalysisResult
 from evidencekit.analysis.profile import load_profile
+from evidencekit.analysis.wording import banned_in
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
 
@@ -372,3 +373,18 @@ def test_r01_states_the_configured_window_lengths_and_every_trigger(tmp_path: Pa
         ["transfer", "2023-04-01"],
         ["resignation_notice", "2025-03-03"],
     ]
+
+
+def test_a_custodian_named_stoler_can_be_analysed(tmp_path: Path) -> None:
+    # "stole" is banned as a word; the name "Stoler" (or j.stoler@…) merely contains it.
+    # Before, every sentence naming the person refused the whole analysis.
+    assert banned_in("Ken Stoler (e1), j.stoler@gmail.com") == []
+    assert banned_in("Records show he stole.") == ["stole"]
+    ids = tmp_path / "ids.toml"
+    ids.write_text(
+        '[[person]]\nperson = "e1"\ndisplay_name = "Ken Stoler"\naccounts = ["e1.tanaka"]\n',
+        encoding="utf-8",
+    )
+    case = _case(tmp_path, {"oplog.csv": (_usb_copy("2025/3/19 21:00"), "operation_log")})
+    (r03,) = [f for f in analyze(case, AnalysisOptions(identities=ids)).findings if f.rule == "R03"]
+    assert "Ken Stoler (e1)" in r03.explanation_en
