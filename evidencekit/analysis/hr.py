@@ -199,17 +199,21 @@ def _via_parser(path: Path, zone: str, parser_base: Any) -> tuple[list[HrFact], 
     )
     facts: list[HrFact] = []
     problems: list[str] = []
+    said: dict[Any, list[str]] = {}  # line -> what the reader said about it (the reasons)
     for item in cls().parse(ctx):
         content = item if isinstance(item, dict) else item.model_dump(mode="json")
         if "code" in content and "message" in content:  # a parse issue
             if content.get("severity") == "error":
                 problems.append(f"line {content['locator'].get('line')}: {content['message']}")
+            else:
+                said.setdefault(content["locator"].get("line"), []).append(content["message"])
             continue
         attrs = content.get("attributes") or {}
         hr_type = normalise_type(str(attrs.get("hr_type") or ""))
         when = content.get("time")
         if hr_type not in KNOWN_TYPES or not attrs.get("person") or not when:
-            problems.append(f"line {content['locator'].get('line')}: unusable HR row")
+            line = content["locator"].get("line")
+            problems.append(_unusable(line, hr_type, attrs, when, said.get(line, [])))
             continue
         local = datetime.strptime(when[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
         day = local.astimezone(ZoneInfo(zone)).date().isoformat()
@@ -220,3 +224,10 @@ def _via_parser(path: Path, zone: str, parser_base: Any) -> tuple[list[HrFact], 
     if problems:
         raise AnalysisError(f"HR file {path.name}: " + "; ".join(problems[:10]))
     return facts, InputFile(role="hr", name=path.name, sha256=digest, records=len(facts))
+
+
+def _unusable(line: Any, hr_type: str, attrs: dict[str, Any], when: Any, said: list[str]) -> str:
+    """Why an HR row cannot be used: what it lacks, then what the reader said about it."""
+    lacks = [("type", hr_type not in KNOWN_TYPES), ("employee id", not attrs.get("person"))]
+    reasons = [f"no known {what}" for what, bad in lacks if bad] + ([] if when else ["no date"])
+    return f"line {line}: unusable HR row ({'; '.join(reasons + said)})"

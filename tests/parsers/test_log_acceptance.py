@@ -302,3 +302,23 @@ def test_m365_creation_date_that_disagrees_with_auditdata_is_not_trusted(tmp_pat
     assert events[1]["time_original"] == "2024/04/01 0:06:03"  # they agree: as before
     located = [(i["code"], i["locator"]["line"]) for i in issues if i["code"] != "missing_columns"]
     assert located == [("time_disagrees", 2)]
+
+
+def test_analyze_hr_says_why_a_row_is_unusable(tmp_path: Path) -> None:
+    # analyze --hr refused the file with "line N: unusable HR row" and no reason.
+    from evidencekit.analysis.hr import read_hr_file
+
+    rows = [
+        "社員番号,氏名,メールアドレス,区分,日付,備考",
+        "E001,山田,taro@example.co.jp,退職届,令和6年3月15日,",
+        "E001,山田,taro@example.co.jp,競合転職,2024/04/10,",
+        "E003,佐藤,,退職,平成31年5月1日,",
+    ]
+    path = tmp_path / "hr.csv"
+    path.write_bytes("\r\n".join(rows).encode("cp932") + b"\r\n")
+    with pytest.raises(AnalysisError) as caught:
+        read_hr_file(path, "Asia/Tokyo")
+    message = str(caught.value)
+    assert "line 3: unusable HR row (no known type; HR event type '競合転職'" in message
+    assert "line 4: unusable HR row (no date; 平成31年5月1日 is outside the 平成 era" in message
+    assert "line 2" not in message
