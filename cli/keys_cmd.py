@@ -29,9 +29,13 @@ def passphrase(spec: str | None = None, confirm: bool = False) -> bytes | None:
         return env.encode("utf-8")
     if spec is not None and not _is_encrypted(spec):
         return None
-    text = click.prompt(
-        f"Passphrase{' for ' + spec if spec else ''}", hide_input=True, confirmation_prompt=confirm
-    )
+    what = f" for {spec}" if spec else ""
+    try:
+        text = click.prompt(f"Passphrase{what}", hide_input=True, confirmation_prompt=confirm)
+    except click.Abort:  # no terminal (stdin closed in a script) or Ctrl-C at the prompt
+        raise click.UsageError(
+            f"no passphrase{what}: set {PASSPHRASE_ENV} or type it at the prompt"
+        ) from None
     return str(text).encode("utf-8")
 
 

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -11,6 +14,8 @@ from click.testing import CliRunner
 
 import evidencekit as ek
 from cli.main import cli
+
+REPO = Path(__file__).resolve().parents[1]
 
 OPLOG = (
     "日時,ユーザー名,PC名,操作,ファイル名,送信先,ドライブ種別,サイズ\r\n"
@@ -71,3 +76,23 @@ def test_prove_commands_print_json(tmp_path: Path) -> None:
     data = json.loads(run.output)
     assert data == {"event_id": event_id, "leaf_index": last["seq"], "file": str(bundle)}
     assert bundle.is_file()
+
+
+def test_a_missing_passphrase_in_a_script_is_a_clear_usage_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EVIDENCEKIT_KEY_PASSPHRASE"}
+    run = subprocess.run(
+        [sys.executable, "-m", "cli.main", "keys", "generate", str(tmp_path / "k")],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "Error: no passphrase: set EVIDENCEKIT_KEY_PASSPHRASE or type it at the prompt" in (
+        run.stderr
+    )
+    assert "Aborted" not in run.stderr
+    assert list(tmp_path.iterdir()) == []
