@@ -388,3 +388,33 @@ def test_a_custodian_named_stoler_can_be_analysed(tmp_path: Path) -> None:
     case = _case(tmp_path, {"oplog.csv": (_usb_copy("2025/3/19 21:00"), "operation_log")})
     (r03,) = [f for f in analyze(case, AnalysisOptions(identities=ids)).findings if f.rule == "R03"]
     assert "Ken Stoler (e1)" in r03.explanation_en
+
+
+def test_overtime_approved_for_the_day_before_does_not_cover_a_late_evening(
+    tmp_path: Path,
+) -> None:
+    # Overtime approved for 2025-11-20 reaches into the early hours of 11-21 (N2); a copy to
+    # USB at 23:30 on 11-21, a day without approval, is not covered by it (CI.07 is per
+    # interval, map §2.3.5).
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    edit = [*_COPY[:2], "ファイル更新", "\\\\fs\\案件\\提案書.pptx", "", "ネットワーク", "1024"]
+    rows = [["2025/11/20 22:00:00", *edit], ["2025/11/21 0:30:00", *edit]]
+    copies = _usb_copy("2025/11/21 23:30").decode("cp932").splitlines()[1:]
+    data = _csv([header, *rows]).decode("utf-8") + "\r\n".join(copies) + "\r\n"
+    case = _case(tmp_path, {"oplog.csv": (data.encode("cp932"), "operation_log")})
+    hr = tmp_path / "hr.csv"
+    hr.write_text("person,hr_type,date\ne1,approved_overtime,2025-11-20\n", encoding="utf-8")
+    result = analyze(case, AnalysisOptions(hr=hr, identities=_ids(tmp_path)))
+    r09 = {f.facts["day"]: f for f in result.findings if f.rule == "R09"}
+    assert [c.id for c in r09["2025-11-20"].counter_indicators] == ["CI.07"]
+    assert r09["2025-11-21"].counter_indicators == ()
+    assert r09["2025-11-21"].severity == "low"  # combined with the R03 copy that evening

@@ -80,13 +80,19 @@ class OffHoursHoliday(Rule):
     def _cis(self, person: str, day: str, lt: LocalTime, b: Bucket) -> list[Any]:
         hr = self.ctx.hr.get(person)
         late_end = self.p["late_night_band"]["end_hour"]
-        hour = self.ctx.local(b.t0 or "").hour if b.t0 else 12
         working = lt.holiday is None and not lt.company_day and lt.weekday < 5
         kind = "approved_overtime" if working else "approved_holiday_work"
-        if hr is not None and (
-            hr.covers(kind, day, hour, late_end)
-            or hr.covers("approved_overtime", day, hour, late_end)
-        ):
+
+        def covered(t: str | None) -> bool:
+            hour = self.ctx.local(t).hour if t else 12
+            return hr is not None and bool(
+                hr.covers(kind, day, hour, late_end)
+                or hr.covers("approved_overtime", day, hour, late_end)
+            )
+
+        # The first and the last off-hours event: the previous day's approval reaches only
+        # the early hours, so an unapproved evening on the same day is not covered by it.
+        if covered(b.t0) and covered(b.t1):
             return [ci("CI.07")]
         ticket = self.ctx.ticket_for(person, b.t0)
         return (
