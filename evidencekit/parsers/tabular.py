@@ -28,7 +28,7 @@ from evidencekit.parsers.logevent import (
 )
 from evidencekit.parsers.profile import Profile, builtin_profile
 from evidencekit.parsers.rowbuild import row_builder, time_placer
-from evidencekit.sources.delimited import DelimitedReader, PlainRun
+from evidencekit.sources.delimited import TYPE_LINE, DelimitedReader, PlainRun
 from evidencekit.sources.rowhash import sha256_hex_all
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, Record, detect_encoding
 
@@ -178,7 +178,11 @@ def header_of(head: bytes, skip_lines: int = 0) -> list[str]:
     """Column names of the first header line in ``head`` (best effort, for ``check``)."""
     enc = detect_encoding(head)
     text = head[enc.bom :].decode(enc.name, errors="replace")
-    lines = [line for line in text.splitlines()[skip_lines:] if line.strip()]
+    lines = [
+        line
+        for line in text.splitlines()[skip_lines:]
+        if line.strip() and not line.startswith(TYPE_LINE)
+    ]
     if not lines:
         return []
     first = lines[0]

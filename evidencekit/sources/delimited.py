@@ -26,6 +26,7 @@ from evidencekit.sources.textlog import (
 )
 
 Line = tuple[int, int, bytes, str, int | None]
+TYPE_LINE = "#TYPE "  # Windows PowerShell's Export-Csv writes "#TYPE <class>" above the header
 _DELIMITERS = (",", "\t", ";", "|")
 
 
@@ -255,6 +256,9 @@ class DelimitedReader:
         if not body:
             return
         if self.header is None:
+            if body.startswith(TYPE_LINE):
+                yield self._problem(line, "skipped_line", "PowerShell type line", "info")
+                return
             self._set_header(body.split(self._choose_delimiter(body)), number)
             return
         data = raw[: len(raw) - cut] if cut else raw

@@ -22,7 +22,7 @@ from evidencekit.analysis.identities import load_identities
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.model import Event
-from evidencekit.parsers.logdetect import log_time_zone
+from evidencekit.parsers.logdetect import detect_log_format, log_time_zone
 
 
 def _csv(header: list[str], rows: list[list[str]], bom: bool = True) -> bytes:
@@ -322,3 +322,32 @@ def test_analyze_hr_says_why_a_row_is_unusable(tmp_path: Path) -> None:
     assert "line 3: unusable HR row (no known type; HR event type '競合転職'" in message
     assert "line 4: unusable HR row (no date; 平成31年5月1日 is outside the 平成 era" in message
     assert "line 2" not in message
+
+
+TRACE_PS = (
+    "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n"
+    '"Organization","MessageId","Received","SenderAddress","RecipientAddress","Subject",'
+    '"Status","ToIP","FromIP","Size","MessageTraceId"\r\n'
+    '"contoso.onmicrosoft.com","<x@y>","2024/04/01 0:05:03","taro@example.co.jp",'
+    '"me@gmail.com","設計図","Delivered",,"10.0.0.5","10485760","t-1"\r\n'
+)
+
+
+@pytest.mark.parametrize(("codec", "bom"), [("utf-8", b""), ("utf-16-le", b"\xff\xfe")])
+def test_powershell_type_line_above_the_header(tmp_path: Path, codec: str, bom: bytes) -> None:
+    # Windows PowerShell's Export-Csv writes "#TYPE <class>" first (without
+    # -NoTypeInformation): it was taken as the header, auto detection failed and with
+    # --format every row was lost to column_count.
+    data = bom + TRACE_PS.encode(codec)
+    path = tmp_path / "evidence" / "trace.csv"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    assert detect_log_format(path) == "message_trace"
+    events, issues, summary = _ingest(tmp_path, "trace2.csv", data, "message_trace")
+    assert (summary.source.records_read, summary.source.records_failed) == (1, 0)
+    assert events[0]["object"] == {"kind": "message", "name": "設計図", "size": 10485760}
+    assert events[0]["time"] == "2024-04-01T00:05:03.000000000Z"
+    assert [(i["code"], i["locator"]["line"], i["severity"]) for i in issues] == [
+        ("skipped_line", 1, "info")
+    ]
+    assert _located_bytes_match(data, issues[0])
