@@ -8,6 +8,7 @@ recipient lists, ...). ``mapped_csv`` runs the same engine with a user's profile
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cache
 from hashlib import sha256
@@ -87,6 +88,7 @@ class Plan:
         self.time_idx = [self.index[c] for c in profile.time_columns if c in self.index]
         self.one_time = len(self.time_idx) == 1
         self.action_idx = self.index.get(profile.action_column or "")
+        self._folded_actions = {_fold(k): v for k, v in reversed(profile.action_map.items())}
         self.items: list[tuple[int, str, str, dict[str, str] | None, Converter | None]] = []
         used = {*self.time_idx}
         for target, column in profile.fields.items():
@@ -135,7 +137,9 @@ class Plan:
 
     def _action_of(self, raw_action: str) -> tuple[str, str]:
         p = self.profile
-        action = p.action_map.get(raw_action, p.action_default)
+        action = p.action_map.get(raw_action)
+        if action is None:  # ＩＮ, " 入室 ": full-width forms and padding name the same value
+            action = self._folded_actions.get(_fold(raw_action), p.action_default)
         if p.kind_from_action and raw_action and _KIND.match(f"{p.kind}.{raw_action}"):
             return action, f"{p.kind}.{raw_action}"
         return action, p.kind
@@ -154,6 +158,10 @@ class Plan:
     ) -> EventContent:
         """Event content of a record read cleanly (no flags; time not yet placed)."""
         return self.build(source, f, line, offset, raw, number, sha256(raw).hexdigest())
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _place(content: EventContent, times: TimeParser, text: str) -> bool:

@@ -351,3 +351,18 @@ def test_powershell_type_line_above_the_header(tmp_path: Path, codec: str, bom: 
         ("skipped_line", 1, "info")
     ]
     assert _located_bytes_match(data, issues[0])
+
+
+def test_action_values_in_full_width_or_padded_are_mapped(tmp_path: Path) -> None:
+    # 区分 "ＩＮ" (full-width, as many Japanese systems write it) or " 退室 " (padded) was
+    # not found in the profile's map: the badge event became action "other".
+    rows = [
+        "2024/04/01 8:55:10,E001,山田,C-1,正面玄関,1F,ＩＮ,OK",
+        "2024/04/01 18:55:10,E001,山田,C-1,正面玄関,1F, 退室 ,OK",
+        "2024/04/01 19:55:10,E001,山田,C-1,正面玄関,1F,ｏｕｔ,OK",  # case is not folded
+    ]
+    data = (DOOR + "\r\n".join(rows) + "\r\n").encode("cp932")
+    events, issues, _ = _ingest(tmp_path, "door.csv", data, "door")
+    assert [e["action"] for e in events] == ["badge_in", "badge_out", "other"]
+    assert [e["attributes"]["direction"] for e in events] == ["ＩＮ", " 退室 ", "ｏｕｔ"]
+    assert issues == []
