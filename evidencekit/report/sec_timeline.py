@@ -274,8 +274,8 @@ def verification_steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
         ),
         (
             "5. " + L("報告書のPDF署名と別紙", "Report signature and sealed annex"),
-            "pyhanko sign validate --pretty-print --trust signer-root.pem "
-            "metadata/report/report.pdf\n"
+            "pyhanko sign validate --pretty-print --trust-replace --trust signer-root.pem "
+            "metadata/report/report.pdf   # pyhanko-cli\n"
             "sha256sum metadata/report/annex-sealed.pdf   # compare with sections 4 and 11",
         ),
     ]
