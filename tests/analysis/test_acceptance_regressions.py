@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -418,3 +419,35 @@ def test_overtime_approved_for_the_day_before_does_not_cover_a_late_evening(
     assert [c.id for c in r09["2025-11-20"].counter_indicators] == ["CI.07"]
     assert r09["2025-11-21"].counter_indicators == ()
     assert r09["2025-11-21"].severity == "low"  # combined with the R03 copy that evening
+
+
+def _ual(n: int) -> bytes:
+    """Unified Audit Log CSV: ``n`` SharePoint downloads in one hour (UTC, by definition)."""
+    site = "https://contoso.sharepoint.com/sites/design/Shared Documents/【秘】図面/"
+    header = ["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData"]
+    rows = []
+    for i in range(n):
+        when = f"2025-03-04T09:{i // 60 % 60:02d}:{i % 60:02d}"
+        audit = {
+            "CreationTime": when,
+            "Id": f"id-{i}",
+            "Operation": "FileDownloaded",
+            "UserId": "e1.tanaka@example.co.jp",
+            "ObjectId": f"{site}B{i:04d}.dwg",
+            "SourceFileName": f"B{i:04d}.dwg",
+        }
+        rows.append([f"rec-{i}", when, "SharePointFileOperation", "FileDownloaded"])
+        rows[-1] += ["e1.tanaka@example.co.jp", json.dumps(audit, ensure_ascii=False)]
+    return _csv([header, *rows])
+
+
+def test_value_share_names_its_sample_when_findings_keep_fewer_names(tmp_path: Path) -> None:
+    case = _case(tmp_path, {"ual.csv": (_ual(260), "m365_ual")})
+    result = analyze(case, AnalysisOptions(identities=_ids(tmp_path)))
+    (r02,) = [f for f in result.findings if f.rule == "R02"]
+    (e04,) = [f for f in result.findings if f.rule == "E04"]
+    assert r02.evidence_total == 260
+    assert e04.facts["taken_files_sampled"] is True
+    assert not e04.explanation_en.startswith(f"Of {e04.facts['taken_files']} files (by name)")
+    assert "file names kept with acquisition or transfer findings" in e04.explanation_en
+    assert "上限" in e04.explanation_ja

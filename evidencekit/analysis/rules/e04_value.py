@@ -46,14 +46,29 @@ class ValueClassifier(Rule):
         if not value and not assets:
             return
         self.ctx.shared["value"] = {"taken": len(taken), "value_class": len(value)}
+        # Findings keep a bounded set of names (R02: 200 per person-day): when a finding
+        # counts more files than it names, the names are a sample and are called so.
+        sampled = any(
+            d.total > len([k for k in d.files if not k.startswith("path:")]) for d in sources
+        )
+        of_ja = (
+            f"取得・持出しの記録のうち名称を保持しているファイル{len(taken):,}件（各記録が保持する名称の数には上限がある）"
+            if sampled
+            else f"取得・持出しの記録があるファイル{len(taken):,}件（名称ベース）"
+        )
+        of_en = (
+            f"Of {len(taken):,} file names kept with acquisition or transfer findings (each finding keeps a bounded number of names)"  # noqa: E501 - bilingual wording kept whole
+            if sampled
+            else f"Of {len(taken):,} files (by name) in acquisition or transfer findings"
+        )
         self.ctx.emit(
             Draft(
                 rule="E04",
                 person=None,
                 title_ja="有用性に関する記録",
                 title_en="Usefulness",
-                explanation_ja=f"取得・持出しの記録があるファイル{len(taken):,}件（名称ベース）のうち{len(value):,}件が設計図・ソースコード・製法・顧客情報等の類型に該当する。台帳に業務上の価値の記載がある営業秘密候補は{len(assets)}件である。",
-                explanation_en=f"Of {len(taken):,} files (by name) in acquisition or transfer findings, {len(value):,} fall in value classes (drawings, source code, recipes, customer data, plans). The register describes business value for {len(assets)} secret-set entries.",  # noqa: E501 - bilingual wording kept whole
+                explanation_ja=f"{of_ja}のうち{len(value):,}件が設計図・ソースコード・製法・顧客情報等の類型に該当する。台帳に業務上の価値の記載がある営業秘密候補は{len(assets)}件である。",
+                explanation_en=f"{of_en}, {len(value):,} fall in value classes (drawings, source code, recipes, customer data, plans). The register describes business value for {len(assets)} secret-set entries.",  # noqa: E501 - bilingual wording kept whole
                 refs=[d.refs[0] for d in sources if d.refs][: self.ctx.max_refs()],
                 total=len(taken),
                 elements=[("usefulness", "strong_indirect", "SIG.US.01")]
@@ -63,6 +78,7 @@ class ValueClassifier(Rule):
                 signals=["SIG.US.01"],
                 facts={
                     "taken_files": len(taken),
+                    "taken_files_sampled": sampled,
                     "value_class_files": len(value),
                     "art5_2_t1_suggestion": t1,
                     "examples": value[:10],
