@@ -362,8 +362,23 @@ def _topics(findings: list[Finding]) -> list[str]:
     return sorted(set(topics))[:20]
 
 
+def _holder(g: GapInputs) -> list[Gap]:
+    """holder_standing rests on the register's ``origin``: say what is missing (§4)."""
+    # partially_supported is the most an internal origin gives (the claim is counsel's)
+    if _status(g, "holder_standing") not in ("not_found", "not_assessed"):
+        return []
+    if g.assets:
+        ja = "資産台帳に、営業秘密候補が社内で作成・保管されたこと（origin = internal）の記載がありません。"  # noqa: E501 - bilingual wording kept whole
+        en = "The asset register does not record that the secret-set entries were created or kept internally (origin = internal)."  # noqa: E501 - bilingual wording kept whole
+    else:
+        ja = "資産台帳が提供されていないため、営業秘密の保有・管理の記録は確認していません。"
+        en = "No asset register was supplied, so holding or control of the secret was not checked."
+    nxt = ("作成者・作成日の記録（文書管理システム）", "社内システム上の保存場所の記録")
+    return [_g("GAP.HS.01", "holder_standing", "P2", ja, en, nxt)]
+
+
 def _other(g: GapInputs) -> list[Gap]:
-    out = []
+    out = _holder(g)
     if _status(g, "actor_attribution") in _WEAK:
         out.append(
             _g(

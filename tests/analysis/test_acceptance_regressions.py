@@ -451,3 +451,30 @@ def test_value_share_names_its_sample_when_findings_keep_fewer_names(tmp_path: P
     assert not e04.explanation_en.startswith(f"Of {e04.facts['taken_files']} files (by name)")
     assert "file names kept with acquisition or transfer findings" in e04.explanation_en
     assert "上限" in e04.explanation_ja
+
+
+@pytest.mark.parametrize(
+    ("register", "said"),
+    [
+        ("[[asset]]\nid = \"SF-1\"\npath = '\\\\fs\\'\n", "does not record that the secret-set"),
+        (None, "No asset register was supplied"),
+        ('[[asset]]\nid = "SF-1"\npath = \'\\\\fs\\\'\norigin = "internal"\n', None),
+    ],
+)
+def test_holder_standing_without_a_record_gets_a_gap(
+    tmp_path: Path, register: str | None, said: str | None
+) -> None:
+    # Map §4: a gap for every element not found or not assessed; holder_standing had none.
+    case = _case(tmp_path, {"oplog.csv": (_usb_copy("2025/3/19 21:00"), "operation_log")})
+    assets = None
+    if register is not None:
+        assets = tmp_path / "assets.toml"
+        assets.write_text(register, encoding="utf-8")
+    result = analyze(case, AnalysisOptions(assets=assets))
+    row = next(e for e in result.elements if e.element == "holder_standing")
+    gaps = [g for g in result.gaps if g.id == "GAP.HS.01"]
+    if said is None:
+        assert row.status == "partially_supported" and gaps == []
+        return
+    assert row.status in ("not_found", "not_assessed") and len(gaps) == 1
+    assert said in gaps[0].statement_en and "GAP.HS.01" in row.gaps
