@@ -245,7 +245,8 @@ def verification_steps(L: Labels, head: TimelineHead) -> list[tuple[str, str]]:
             + L("パッケージの署名・時刻印・ハッシュ", "Package signature, time stamp, hashes"),
             "# one signature file per signer: signatures/<signer>.p7s (X.509, CAdES)\n"
             "openssl cms -verify -cades -binary -inform DER -in signatures/<signer>.p7s \\\n"
-            "  -content tagmanifest-sha256.txt -CAfile signer-root.pem -out /dev/null\n"
+            "  -content tagmanifest-sha256.txt -CAfile signer-root.pem -no-CApath -no-CAstore \\\n"
+            "  -out /dev/null   # -no-CA*: the system's CAs must not vouch (OpenSSL 3)\n"
             "# or signatures/<signer>.ed25519.sig with the key received out of band\n"
             "openssl pkeyutl -verify -pubin -inkey signer.pub -rawin \\\n"
             "  -in tagmanifest-sha256.txt -sigfile signatures/<signer>.ed25519.sig\n"
