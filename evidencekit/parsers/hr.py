@@ -17,7 +17,7 @@ from typing import ClassVar
 from evidencekit.model import ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
 from evidencekit.parsers.logevent import issue_at
-from evidencekit.parsers.tabular import Plan, ProfileParser
+from evidencekit.parsers.tabular import Plan, ProfileParser, fold_value
 from evidencekit.sources.textlog import Record
 
 HR_TYPES = frozenset(
@@ -57,6 +57,8 @@ class HrEvents(ProfileParser):
     ) -> Iterator[ParseIssue]:
         attributes = content.setdefault("attributes", {})
         hr_type = attributes.get("hr_type")
+        if isinstance(hr_type, str) and hr_type not in HR_TYPES:
+            hr_type = _folded_type(plan, attributes, hr_type)
         if hr_type in HR_TYPES:
             content["kind"] = f"hr.{hr_type}"
         else:
@@ -70,3 +72,16 @@ class HrEvents(ProfileParser):
             )
         if "person" not in attributes:
             yield issue_at(ctx, content, "missing_person", "HR event without an employee id")
+
+
+def _folded_type(plan: Plan, attributes: dict[str, object], text: str) -> str:
+    """A type written full-width or padded (" 退職届", "ｈｉｒｅ") is read as its plain form;
+    the text as written stays in ``hr_type_text``."""
+    folded = fold_value(text)
+    names = plan.profile.values.get("attributes.hr_type", {})
+    mapped = {fold_value(k): v for k, v in names.items()}.get(folded, folded)
+    if mapped in HR_TYPES:
+        attributes["hr_type"] = mapped
+        attributes["hr_type_text"] = text
+        return mapped
+    return text

@@ -88,7 +88,7 @@ class Plan:
         self.time_idx = [self.index[c] for c in profile.time_columns if c in self.index]
         self.one_time = len(self.time_idx) == 1
         self.action_idx = self.index.get(profile.action_column or "")
-        self._folded_actions = {_fold(k): v for k, v in reversed(profile.action_map.items())}
+        self._folded_actions = {fold_value(k): v for k, v in reversed(profile.action_map.items())}
         self.items: list[tuple[int, str, str, dict[str, str] | None, Converter | None]] = []
         used = {*self.time_idx}
         for target, column in profile.fields.items():
@@ -139,7 +139,7 @@ class Plan:
         p = self.profile
         action = p.action_map.get(raw_action)
         if action is None:  # ＩＮ, " 入室 ": full-width forms and padding name the same value
-            action = self._folded_actions.get(_fold(raw_action), p.action_default)
+            action = self._folded_actions.get(fold_value(raw_action), p.action_default)
         if p.kind_from_action and raw_action and _KIND.match(f"{p.kind}.{raw_action}"):
             return action, f"{p.kind}.{raw_action}"
         return action, p.kind
@@ -160,7 +160,9 @@ class Plan:
         return self.build(source, f, line, offset, raw, number, sha256(raw).hexdigest())
 
 
-def _fold(text: str) -> str:
+def fold_value(text: str) -> str:
+    """A cell value for a second lookup: NFKC form (full-width letters and digits folded),
+    surrounding spaces removed; case is kept."""
     return unicodedata.normalize("NFKC", text).strip()
 
 

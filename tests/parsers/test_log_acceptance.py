@@ -366,3 +366,21 @@ def test_action_values_in_full_width_or_padded_are_mapped(tmp_path: Path) -> Non
     assert [e["action"] for e in events] == ["badge_in", "badge_out", "other"]
     assert [e["attributes"]["direction"] for e in events] == ["ＩＮ", " 退室 ", "ｏｕｔ"]
     assert issues == []
+
+
+def test_hr_types_written_full_width_or_padded(tmp_path: Path) -> None:
+    # " 退職届" (padded) or "ｈｉｒｅ" (full-width) were unknown_hr_type: the resignation
+    # notice, the anchor of the analysis' time windows, did not count as one.
+    rows = [
+        "社員番号,氏名,メールアドレス,区分,日付,備考",
+        "E001,山田,taro@example.co.jp, 退職届 ,2024/03/15,",
+        "E002,鈴木,,ｈｉｒｅ,2024/04/01,",
+        "E003,佐藤,,競合転職,2024/04/10,",
+    ]
+    data = ("\r\n".join(rows) + "\r\n").encode("cp932")
+    events, issues, _ = _ingest(tmp_path, "hr.csv", data, "hr")
+    assert [e["kind"] for e in events] == ["hr.resignation_notice", "hr.hire", "hr.event"]
+    assert events[0]["attributes"]["hr_type_text"] == " 退職届 "
+    assert events[1]["attributes"]["hr_type"] == "hire"
+    assert events[2]["attributes"]["hr_type_text"] == "競合転職"
+    assert [(i["code"], i["locator"]["line"]) for i in issues] == [("unknown_hr_type", 4)]
