@@ -49,7 +49,13 @@ def report_ingest(summary: IngestSummary, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
 @json_option
 def events(path: Path, case_dir: Path, force: bool, as_json: bool) -> None:
-    """Ingest structured events (evidencekit event JSON lines) from another tool."""
+    """Ingest structured events (evidencekit event JSON lines) from another tool.
+
+    One JSON object a line: the content of an event (schemas/event.schema.json) without
+    id, salt, source and locator, which are assigned here (the locator is the line and byte
+    offset in this file; keep the producer's own in attributes). time is the canonical UTC
+    form or ISO 8601 with an offset.
+    """
     case = Case(case_dir)
     with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
         summary = ingest_file(case, path, "events_jsonl", force=force, progress=advance)
