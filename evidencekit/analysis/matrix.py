@@ -107,6 +107,8 @@ def element_status(e: ProfileElement, findings: list[Finding], m: MatrixInputs) 
     strength = min((s.strength for _, s in pos), key=lambda x: _RANK[x], default=None)
     if strength is None and neg:
         strength = "negative"
+    # A finding negative for two of the row's ids (e.g. consistency and measures) is one fact.
+    negative = {f.id: f for f, _ in neg}
     weak = [
         WeakeningFact(
             text_ja=f.explanation_ja,
@@ -114,14 +116,20 @@ def element_status(e: ProfileElement, findings: list[Finding], m: MatrixInputs) 
             findings=(f.id,),
             evidence=f.evidence[:3],
         )
-        for f, _ in neg
+        for f in negative.values()
     ]
-    cis = {(c.id, c.label_ja, c.label_en): f.id for f, _ in pos for c in f.counter_indicators}
+    # A counter-indicator cites every finding it applies to, not only the last one seen.
+    cis: dict[tuple[str, str, str], set[str]] = {}
+    for f, _ in pos:
+        for c in f.counter_indicators:
+            cis.setdefault((c.id, c.label_ja, c.label_en), set()).add(f.id)
     weak += [
         WeakeningFact(
-            text_ja=f"反対方向の事情: {ja}", text_en=f"Counter-indicator: {en}", findings=(fid,)
+            text_ja=f"反対方向の事情: {ja}",
+            text_en=f"Counter-indicator: {en}",
+            findings=tuple(sorted(fids)),
         )
-        for (_, ja, en), fid in sorted(cis.items())
+        for (_, ja, en), fids in sorted(cis.items())
     ]
     return ElementStatus(
         element=e.id,

@@ -478,3 +478,39 @@ def test_holder_standing_without_a_record_gets_a_gap(
         return
     assert row.status in ("not_found", "not_assessed") and len(gaps) == 1
     assert said in gaps[0].statement_en and "GAP.HS.01" in row.gaps
+
+
+def test_weakening_facts_are_listed_once_and_cite_every_finding(tmp_path: Path) -> None:
+    header = [
+        "日時",
+        "ユーザー名",
+        "PC名",
+        "操作",
+        "ファイル名",
+        "送信先",
+        "ドライブ種別",
+        "サイズ",
+    ]
+    photos = [
+        [f"2025/9/{day} 15:3{i}:00", *_COPY, f"C:\\家族\\p{i}.jpg", f"E:\\p{i}.jpg", *_USB]
+        for day in (29, 30)
+        for i in range(3)
+    ]
+    case = _case(tmp_path, {"oplog.csv": (_csv([header, *photos]), "operation_log")})
+    assets = tmp_path / "assets.toml"
+    assets.write_text(
+        '[[asset]]\nid = "SF-1"\npath = \'\\\\fs\\\'\nmarking = "社外秘"\nacl = "everyone"\n',
+        encoding="utf-8",
+    )
+    result = analyze(case, AnalysisOptions(assets=assets, identities=_ids(tmp_path)))
+    rows = {e.element: e for e in result.elements}
+    consistency = [w.findings for w in rows["secrecy_management.consistency"].weakening_facts]
+    assert len(consistency) == len(set(consistency)), consistency
+    personal = sorted(f.id for f in result.findings if f.rule == "R03")
+    assert len(personal) == 2  # one personal-files finding per day, each with CI.05
+    (ci05,) = [
+        w
+        for w in rows["misappropriation_act.acquisition"].weakening_facts
+        if w.text_en == "Counter-indicator: Personal content"
+    ]
+    assert list(ci05.findings) == personal
