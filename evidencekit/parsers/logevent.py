@@ -15,6 +15,8 @@ from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
 from evidencekit.sources.textlog import Problem, Record
 
+_MAX_REASON = 500
+
 
 def problem_issue(ctx: ParseContext, problem: Problem) -> ParseIssue:
     """A reader :class:`Problem` as a parse issue of this source (errors count as failed)."""
@@ -119,6 +121,8 @@ def set_time(
             if "impossible" in reason or "outside" in reason
             else "time_unparseable"
         )
+        if len(reason) > _MAX_REASON:  # the text is in time_original; the issue stays short
+            reason = f"{reason[:_MAX_REASON]}... ({len(reason)} characters)"
         return issue_at(ctx, content, code, reason)
     place_time(content, parsed, text)
     return None

@@ -384,3 +384,15 @@ def test_hr_types_written_full_width_or_padded(tmp_path: Path) -> None:
     assert events[1]["attributes"]["hr_type"] == "hire"
     assert events[2]["attributes"]["hr_type_text"] == "競合転職"
     assert [(i["code"], i["locator"]["line"]) for i in issues] == [("unknown_hr_type", 4)]
+
+
+def test_zeroed_bytes_before_a_record_keep_the_issue_short(tmp_path: Path) -> None:
+    # 4 KiB of zeroed sectors before a row: the row's time became unparseable (kept in
+    # time_original) and the issue message repeated all 4,096 '\x00' escapes (16 KiB).
+    data = (OPLOG + _oplog_row(1)).encode("cp932") + b"\x00" * 4096 + _oplog_row(2).encode()
+    events, issues, _ = _ingest(tmp_path, "op.csv", data, "operation_log")
+    assert events[1]["time_original"] == "\x00" * 4096 + "2024/04/01 9:02:00"
+    [issue] = issues
+    assert issue["code"] == "time_unparseable" and issue["locator"]["line"] == 3
+    assert len(issue["message"]) < 600 and "characters)" in issue["message"]
+    assert _located_bytes_match(data, issue)
