@@ -129,7 +129,6 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
             source, events, issues = image.source, image.events, image.issues
         else:
             summary = _ingest_file(case, entry, path, base, tz)
-            result.format = summary.source.parser
             source, events, issues = summary.source, summary.events, summary.issues
     except CaseError as exc:
         if "already ingested" not in str(exc):
@@ -142,6 +141,7 @@ def _ingest(case: Case, entry: SourceEntry, base: Path, zone: str) -> SourceResu
         )
         events, issues = source.events, _issue_count(case, source.id)
     result.source_id, result.events, result.issues = source.id, events, issues
+    result.format = source.format  # as read (raw, ewf, m365_ual...), also when reused
     result.records_read, result.records_failed = source.records_read, source.records_failed
     return result
 

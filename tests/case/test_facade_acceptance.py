@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,24 @@ def test_mapping_profile_hash_is_recorded_through_the_facade(tmp_path: Path) -> 
     assert parameters["mapping_sha256"] == hashlib.sha256(PROFILE.read_bytes()).hexdigest()
     assert Path(parameters["mapping"]) == PROFILE.resolve()
     assert summary.source.time_zone == "Asia/Tokyo"
+
+
+def test_run_summary_names_each_source_format_also_when_reused(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "oplog.csv").write_bytes(OPLOG.encode("cp932"))
+    shutil.copy(SAMPLE / "m365-audit.csv", sources)
+    definition = tmp_path / "case.toml"
+    definition.write_text(
+        '[case]\nid = "EK-T-5"\ntitle = "t"\nexaminer = "e"\noutput = "output"\n'
+        '[[sources]]\npath = "sources/oplog.csv"\ntype = "log"\n'
+        '[[sources]]\npath = "sources/m365-audit.csv"\ntype = "log"\n',
+        encoding="utf-8",
+    )
+    first, again = ek.run(definition), ek.run(definition)
+    formats = [(s.format, s.reused) for s in first.sources]
+    assert formats == [("operation_log", False), ("m365_ual", False)]
+    assert [(s.format, s.reused) for s in again.sources] == [
+        ("operation_log", True),
+        ("m365_ual", True),
+    ]
