@@ -514,3 +514,22 @@ def test_weakening_facts_are_listed_once_and_cite_every_finding(tmp_path: Path) 
         if w.text_en == "Counter-indicator: Personal content"
     ]
     assert list(ci05.findings) == personal
+
+
+def test_an_upload_of_unknown_size_is_not_said_to_total_zero(tmp_path: Path) -> None:
+    # Squid records only the reply size: a POST to a listed host is an upload of unknown
+    # size. Five minutes after a secret-set download it fires R04 (map §3.3 R04).
+    squid = (
+        b"1741165200.000    120 10.0.0.5 TCP_MISS/200 512 POST "
+        b"https://www.dropbox.com/upload e1.tanaka HIER_DIRECT/192.0.2.1 text/html\n"
+    )
+    ual = _ual(1)  # one secret-set download, moved to five minutes before the upload
+    ual = ual.replace(b"2025-03-04T09:00:00", b"2025-03-05T08:55:00")
+    case = _case(tmp_path, {"ual.csv": (ual, "m365_ual"), "access.log": (squid, "proxy_squid")})
+    assets = tmp_path / "assets.toml"
+    site = "https://contoso.sharepoint.com/sites/design/Shared Documents/【秘】図面/"
+    assets.write_text(f'[[asset]]\nid = "SF-1"\npath = "{site}"\n', encoding="utf-8")
+    opts = AnalysisOptions(identities=_ids(tmp_path), assets=assets)
+    (r04,) = [f for f in analyze(case, opts).findings if f.rule == "R04"]
+    assert "1 upload(s) (size not recorded) to dropbox.com" in r04.explanation_en
+    assert "サイズの記録なし" in r04.explanation_ja and "0.0 MiB" not in r04.explanation_ja

@@ -30,6 +30,8 @@ from evidencekit.analysis.rules.common import (
     file_key,
     host_matches,
     mib,
+    size_en,
+    size_ja,
     who,
 )
 
@@ -119,6 +121,7 @@ class PersonalCloudUpload(Rule):
                 continue
             sev = "high" if (b.secret or after_secret) else "medium"
             wja, wen = who(self.ctx, person)
+            amount = f"totalling {mib(b.bytes)}" if b.bytes else f"({size_en(0)})"
             self.ctx.emit(
                 Draft(
                     rule="R04",
@@ -126,7 +129,7 @@ class PersonalCloudUpload(Rule):
                     title_ja="個人向けクラウド・転送・ウェブメールへのアップロードの記録",
                     title_en="Upload to a personal cloud, transfer or webmail service",
                     explanation_ja=(
-                        f"{day}、{wja}により、{service}へ{mib(b.bytes)}（{b.files}回）の"
+                        f"{day}、{wja}により、{service}へ{size_ja(b.bytes)}（{b.files}回）の"
                         f"アップロードの記録がある。"
                         + (
                             "直前に持出し準備（圧縮・暗号化・拡張子変更）の記録がある。"
@@ -135,7 +138,7 @@ class PersonalCloudUpload(Rule):
                         )
                     ),
                     explanation_en=(
-                        f"On {day}, records show {b.files} upload(s) totalling {mib(b.bytes)} to "
+                        f"On {day}, records show {b.files} upload(s) {amount} to "
                         f"{service} under {wen}."
                         + (
                             " Staging artefacts (archive, encryption, renaming) precede it."
