@@ -10,6 +10,7 @@ from cryptography import x509
 
 from cli.output import emit, json_option, out
 from evidencekit.case.workspace import Case
+from evidencekit.sources.hashing import sha256_file
 from evidencekit.verify.package import verify_package
 from evidencekit.verify.policy import Anchor, load_anchors, policy_for, policy_for_groups
 from evidencekit.verify.proof import read_bundle, verify_event_proof
@@ -41,10 +42,24 @@ def _print_report(report: VerificationReport, as_json: bool) -> None:
     emit(report.as_dict(), as_json, human)
 
 
+def _package_identity(package: Path) -> dict[str, str]:
+    """What the custody entry names as verified: the archive's SHA-256, or for a folder that
+    of its signed tag manifest."""
+    target = package if package.is_file() else package / "tagmanifest-sha256.txt"
+    name = package.name if package.is_file() else f"{package.name}/{target.name}"
+    return {name: sha256_file(target)} if target.is_file() else {}
+
+
 def _run(
-    check: Callable[[], VerificationReport], as_json: bool, case_dir: Path | None, what: str
+    check: Callable[[], VerificationReport],
+    as_json: bool,
+    case_dir: Path | None,
+    what: str,
+    evidence: Callable[[], dict[str, str]] = dict,
+    trust: dict[str, list[str]] | None = None,
 ) -> None:
-    """Print the report of a verification call and exit 0 only when everything passed."""
+    """Print the report of a verification call and exit 0 only when everything passed;
+    with ``case_dir``, record it in the custody log (what was verified, the trust given)."""
     try:
         report = check()
     except PackageVerificationError as exc:
@@ -54,7 +69,8 @@ def _run(
         Case(case_dir).custody.append(
             "verification",
             f"{what}: {report.verdict}",
-            details={"failures": report.failures[:50], "passed": report.passed},
+            evidence=evidence(),
+            details={"failures": report.failures[:50], "passed": report.passed, **(trust or {})},
         )
     if not report.passed:
         raise SystemExit(1 if report.integrity_ok else 2)
@@ -97,6 +113,8 @@ def verify(
         as_json,
         case_dir,
         f"verified package {package.name}",
+        lambda: _package_identity(package),
+        {"trust": list(trust), "tsa_roots": [str(p) for p in tsa_roots]},
     )
 
 

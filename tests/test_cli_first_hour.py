@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -96,3 +97,26 @@ def test_a_missing_passphrase_in_a_script_is_a_clear_usage_error(tmp_path: Path)
     )
     assert "Aborted" not in run.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_with_case_records_which_package_and_trust(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "oplog.csv").write_bytes(OPLOG.encode("cp932"))
+    case = ek.new_case(tmp_path / "case", "EK-J-2")
+    ek.ingest(case, evidence / "oplog.csv")
+    ek.seal(case)
+    package = ek.package(case, tmp_path / "out" / "EK-J-2-001")
+    assert package.archive is not None
+    for target, name, hashed in (
+        (package.archive, package.archive.name, package.archive),
+        (package.path, f"{package.path.name}/tagmanifest-sha256.txt", None),
+    ):
+        args = ["verify", str(target), "--case", str(case.root), "--trust", "sha256:" + "0" * 64]
+        run = CliRunner().invoke(cli, args)
+        assert run.exit_code == 2  # unsigned: the signature checks fail
+        entry = case.custody.entries()[-1]
+        assert entry.action == "verification" and entry.details["passed"] is False
+        hashed = hashed or package.path / "tagmanifest-sha256.txt"
+        assert entry.evidence == {name: hashlib.sha256(hashed.read_bytes()).hexdigest()}
+        assert entry.details["trust"] == ["sha256:" + "0" * 64]
