@@ -49,6 +49,12 @@ def host_of(url: str) -> str:
         return ""
 
 
+def _without_port(host: str) -> str:
+    """``www.dropbox.com:443`` -> ``www.dropbox.com`` (a host column may carry the port)."""
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and name and not name.endswith(":") else host
+
+
 def to_int(text: str | int | None) -> int | None:
     """A non-negative decimal count, or None for ``-``, empty or out-of-range text."""
     if isinstance(text, int) and not isinstance(text, bool):
@@ -68,7 +74,7 @@ def web_content(
 ) -> EventContent:
     """Event content of one proxied request."""
     host = request.host or host_of(request.url)
-    categories = domains.categories(host) if host else ()
+    categories = domains.categories(_without_port(host)) if host else ()
     minimum = int(ctx.options.get("upload_min_bytes", 1))
     action = "visit"
     unknown_size = False

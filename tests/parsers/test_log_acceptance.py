@@ -396,3 +396,19 @@ def test_zeroed_bytes_before_a_record_keep_the_issue_short(tmp_path: Path) -> No
     assert issue["code"] == "time_unparseable" and issue["locator"]["line"] == 3
     assert len(issue["message"]) < 600 and "characters)" in issue["message"]
     assert _located_bytes_match(data, issue)
+
+
+def test_a_host_with_its_port_is_still_a_listed_domain(tmp_path: Path) -> None:
+    # A host column holding "upload.dropbox.com:443" matched no listed domain: no
+    # domain.cloud_storage flag, and a POST without a recorded size stayed a "visit".
+    lines = [
+        {"ts": "2024-04-01T00:05:03Z", "method": "POST", "url": "/2/files/upload",
+         "host": "content.dropboxapi.com:443"},
+        {"ts": "2024-04-01T00:05:04Z", "method": "GET", "url": "/", "host": "www.example.jp:8080"},
+    ]  # fmt: skip
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    events, issues, _ = _ingest(tmp_path, "p.jsonl", data, "proxy_jsonl")
+    assert [e["action"] for e in events] == ["upload", "visit"]
+    assert events[0]["flags"] == ["domain.cloud_storage", "request_size_unknown"]
+    assert events[0]["attributes"]["host"] == "content.dropboxapi.com:443"  # as written
+    assert "flags" not in events[1] and issues == []
