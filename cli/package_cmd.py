@@ -35,7 +35,12 @@ def _default_out(case: Case) -> Path:
 @click.option("--case", "case_dir", type=click.Path(path_type=Path), help="Case folder.")
 @click.option("--sign", "sign", multiple=True, help=_SIGN_HELP)
 @click.option("--tsa", "tsa_url", default=None, help="RFC 3161 time-stamp authority URL.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="New package folder.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="New package folder (default: <case>/packages/<case id>-NNN, the next free number).",
+)
 @click.option("--archive", is_flag=True, help="Also write the package as one .tar file.")
 @click.option(
     "--exhibit",
