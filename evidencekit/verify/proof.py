@@ -113,7 +113,8 @@ def verify_event_proof(
         else:
             report.skip("time stamp", f"claims {stamp.time}; no --tsa-root given to check it")
     report.add("tree head", _head_problems(bundle, tagmanifest), "head and manifest are signed")
-    report.add("inclusion", _inclusion_problems(bundle.proof), _inclusion_detail(bundle.proof))
+    problems = _inclusion_problems(bundle.proof)
+    report.add("inclusion", problems, _inclusion_detail(bundle.proof, not problems))
     if not report.passed:
         raise PackageVerificationError(report)
     return report
@@ -147,9 +148,11 @@ def _inclusion_problems(proof: InclusionProof) -> list[str]:
     return []
 
 
-def _inclusion_detail(proof: InclusionProof) -> str:
+def _inclusion_detail(proof: InclusionProof, included: bool) -> str:
+    # A failed check must not state the inclusion its problem denies.
+    where = "is" if included else "claimed as"
     return (
-        f"event {proof.event.get('id')} is leaf {proof.leaf_index} of {proof.tree_size} "
+        f"event {proof.event.get('id')} {where} leaf {proof.leaf_index} of {proof.tree_size} "
         f"under root {proof.merkle_root}"
     )
 

@@ -4,6 +4,7 @@ contradict it, and a failed trust policy says its reason once."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,22 @@ def test_untrusted_signer_reason_is_said_once(bag: Path, pki: Pki) -> None:
     assert len(reasons) == 1
     assert reasons[0].count("no signature by any trusted signer") == 1
     assert "trusted through attacker-root.crt.pem" in reasons[0]
+
+
+def test_failed_inclusion_line_does_not_state_the_inclusion(
+    bag: Path, pki: Pki, tmp_path: Path
+) -> None:
+    lines = (bag / "metadata" / "timeline.jsonl").read_text("utf-8").splitlines()
+    event_id = json.loads(lines[0])["event"]["id"]
+    proof = tmp_path / "event.proof.json"
+    made = CliRunner().invoke(cli, ["prove", str(bag), event_id, "-o", str(proof)], env=ENV)
+    assert made.exit_code == 0, made.output
+    bundle = json.loads(proof.read_text("utf-8"))
+    bundle["proof"]["event"]["action"] = "delete"  # the disclosed event edited
+    proof.write_text(json.dumps(bundle), encoding="utf-8")
+    args = ["verify-proof", str(proof), "--trust", str(pki.root.cert_pem)]
+    run = CliRunner().invoke(cli, args, env=ENV)
+    assert run.exit_code == 2
+    line = _line(run.output.splitlines(), "FAIL  inclusion")
+    assert f"event {event_id} claimed as leaf 0 of " in line
+    assert "event is not in the tree" in run.output
