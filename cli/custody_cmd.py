@@ -80,7 +80,11 @@ def add(
 @json_option
 def show(case_dir: Path, as_json: bool) -> None:
     """List every custody entry (after checking the chain)."""
-    entries = Case(case_dir).custody.entries()
+    custody = Case(case_dir).custody
+    try:
+        entries = custody.entries()
+    except (TimelineError, ValueError) as exc:
+        raise CaseError(f"custody log {custody.path} is damaged: {exc}") from exc
 
     def human() -> None:
         for n, e in enumerate(entries):

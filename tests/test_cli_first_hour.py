@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import evidencekit as ek
 from cli.main import cli
+from evidencekit.errors import EvidenceKitError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,3 +121,18 @@ def test_verify_with_case_records_which_package_and_trust(tmp_path: Path) -> Non
         hashed = hashed or package.path / "tagmanifest-sha256.txt"
         assert entry.evidence == {name: hashlib.sha256(hashed.read_bytes()).hexdigest()}
         assert entry.details["trust"] == ["sha256:" + "0" * 64]
+
+
+def test_custody_show_names_the_damaged_log(tmp_path: Path) -> None:
+    case = ek.new_case(tmp_path / "case", "EK-J-3", examiner="山田 太郎")
+    case.custody.append("note", "a first note")
+    log = case.custody.path
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b"a first note", b"a later note")
+    log.write_bytes(b"".join(lines))
+    run = CliRunner().invoke(cli, ["custody", "show", "--case", str(case.root)])
+    assert isinstance(run.exception, EvidenceKitError)
+    assert str(run.exception) == (
+        f"custody log {log} is damaged: line 2: line hash does not match its content "
+        "(bytes changed)"
+    )
