@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.analysis.config import AnalysisError
+from evidencekit.analysis.csvtext import decode_csv
 from evidencekit.analysis.model import InputFile, PersonIdentity
-from evidencekit.sources.text_encoding import detect_encoding
 
 _LIST_KEYS = ("accounts", "sids", "emails", "hosts", "devices")
 _MAX_BYTES = 64 << 20
@@ -177,7 +177,7 @@ def load_identities(path: Path) -> IdentityMap:
         for i, row in enumerate(rows):
             people.append(_person(row, f"{path.name} person[{i}]"))
     else:
-        text = _decode(data, path)
+        text = decode_csv(data, "identity map", path)
         for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
             people.append(_person(row, f"{path.name} line {line}"))
     source = InputFile(
@@ -187,15 +187,3 @@ def load_identities(path: Path) -> IdentityMap:
         records=len(people),
     )
     return IdentityMap(people, source)
-
-
-def _decode(data: bytes, path: Path) -> str:
-    """CSV text in its detected encoding (HR and directory exports are often CP932)."""
-    encoding = detect_encoding(data[: 64 * 1024])
-    try:
-        return data[encoding.bom :].decode(encoding.name)
-    except UnicodeDecodeError as exc:
-        where = exc.start + encoding.bom
-        raise AnalysisError(
-            f"identity map {path}: not readable as {encoding.name} (byte {where})"
-        ) from exc
