@@ -533,3 +533,14 @@ def test_an_upload_of_unknown_size_is_not_said_to_total_zero(tmp_path: Path) -> 
     (r04,) = [f for f in analyze(case, opts).findings if f.rule == "R04"]
     assert "1 upload(s) (size not recorded) to dropbox.com" in r04.explanation_en
     assert "サイズの記録なし" in r04.explanation_ja and "0.0 MiB" not in r04.explanation_ja
+
+
+def test_marking_summary_without_a_register_counts_no_entries(tmp_path: Path) -> None:
+    case = _case(tmp_path, {"ual.csv": (_ual(3), "m365_ual")})
+    (org,) = [
+        f for f in analyze(case, AnalysisOptions()).findings if f.rule == "E01" and not f.person
+    ]
+    assert org.explanation_en == (
+        "No asset register was supplied; records show 3 operations on marked files."
+    )
+    assert "0件中0件" not in org.explanation_ja and "操作記録が3件ある" in org.explanation_ja

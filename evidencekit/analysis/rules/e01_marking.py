@@ -69,14 +69,21 @@ class MarkingScan(Rule):
             "files_seen": len(self.org.keys),
         }
         if marked or self.org.files:
+            words = ", ".join(sorted({a.marking or "" for a in marked} - {""})) or "台帳記載"
+            ja = f"営業秘密候補{len(assets)}件中{len(marked)}件に秘密表示（{words}）の記録があり、"
+            en = f"{len(marked)} of {len(assets)} secret-set entries carry a confidentiality marking, and records"  # noqa: E501 - bilingual wording kept whole
+            if not assets:  # no register: "0 of 0 entries" would count nothing
+                ja, en = "資産台帳の提供はないが、", "No asset register was supplied; records"
+            ja += f"秘密表示のあるファイルへの操作記録が{self.org.files:,}件ある。"
+            en += f" show {self.org.files:,} operations on marked files."
             self.ctx.emit(
                 Draft(
                     rule="E01",
                     person=None,
                     title_ja="秘密表示の記録",
                     title_en="Confidentiality markings",
-                    explanation_ja=f"営業秘密候補{len(assets)}件中{len(marked)}件に秘密表示（{', '.join(sorted({a.marking or '' for a in marked} - {''})) or '台帳記載'}）の記録があり、秘密表示のあるファイルへの操作記録が{self.org.files:,}件ある。",  # noqa: E501 - bilingual wording kept whole
-                    explanation_en=f"{len(marked)} of {len(assets)} secret-set entries carry a confidentiality marking, and records show {self.org.files:,} operations on marked files.",  # noqa: E501 - bilingual wording kept whole
+                    explanation_ja=ja,
+                    explanation_en=en,
                     refs=self.org.refs,
                     total=self.org.files,
                     elements=[
