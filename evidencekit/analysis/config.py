@@ -19,9 +19,15 @@ def _data(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def load_parameters(override: Path | None = None) -> dict[str, Any]:
-    """The default thresholds (map §3.5), with tables from ``override`` merged key by key."""
+def load_parameters(override: Path | None = None, zone: str | None = None) -> dict[str, Any]:
+    """The default thresholds (map §3.5), with tables from ``override`` merged key by key.
+
+    ``zone`` (the case's zone) replaces the default ``timezone`` before the override is
+    applied, so an override file that does not name a zone keeps the case's.
+    """
     params = _data("defaults.toml")
+    if zone is not None:
+        params["timezone"] = zone
     if override is not None:
         try:
             extra = tomllib.loads(override.read_text("utf-8"))

@@ -57,9 +57,7 @@ class AnalysisOptions:
 
 def build_context(case_zone: str, opts: AnalysisOptions) -> tuple[Context, list[InputFile]]:
     """Load parameters, lists, calendar, identities, assets and the HR file."""
-    params = load_parameters(opts.params)
-    if opts.params is None:
-        params["timezone"] = case_zone
+    params = load_parameters(opts.params, case_zone)
     inputs: list[InputFile] = []
     ids = load_identities(opts.identities) if opts.identities else IdentityMap()
     reg = load_assets(opts.assets) if opts.assets else AssetRegister()

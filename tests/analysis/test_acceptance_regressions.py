@@ -544,3 +544,21 @@ def test_marking_summary_without_a_register_counts_no_entries(tmp_path: Path) ->
         "No asset register was supplied; records show 3 operations on marked files."
     )
     assert "0件中0件" not in org.explanation_ja and "操作記録が3件ある" in org.explanation_ja
+
+
+def test_a_parameter_file_without_a_zone_keeps_the_case_zone(tmp_path: Path) -> None:
+    # A Berlin case: local days and hours are Berlin's with or without --params; a file
+    # that only lengthens the pre window switched the whole analysis to Asia/Tokyo.
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "oplog.csv").write_bytes(_usb_copy("2025/3/19 23:30"))
+    case = Case.init(tmp_path / "case", "ACC-6", examiner="test", time_zone="Europe/Berlin")
+    ingest_file(case, evidence / "oplog.csv", "operation_log")
+    case.seal()
+    params = tmp_path / "params.toml"
+    params.write_text("[departure_window]\npre_days = 180\n", encoding="utf-8")
+    plain = analyze(case, AnalysisOptions())
+    tuned = analyze(case, AnalysisOptions(params=params))
+    assert plain.time_zone == tuned.time_zone == "Europe/Berlin"
+    assert tuned.calendar["zone"] == "Europe/Berlin"
+    assert tuned.parameters["departure_window"]["pre_days"] == 180
