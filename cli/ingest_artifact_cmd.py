@@ -15,11 +15,22 @@ from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.errors import UnreadableInput
 from evidencekit.parsers.base import parsers
+from evidencekit.parsers.logdetect import InvalidTimeZone, check_zone
 
 KINDS = (
     "registry", "setupapi", "lnk", "jumplist", "recyclebin", "usnjrnl", "mft", "evtx",
     "prefetch", "browser", "shellbags", "srum", "setupapi_xp",
 )  # fmt: skip
+
+
+def _zone(value: str | None) -> str | None:
+    """Refuse an unknown --tz before anything is read (a parser met it as a traceback)."""
+    if value is not None:
+        try:
+            check_zone(value)
+        except InvalidTimeZone as exc:
+            raise click.BadParameter(str(exc), param_hint="--tz") from exc
+    return value
 
 
 @ingest_group.command("artifact")
@@ -33,6 +44,7 @@ KINDS = (
 @click.option(
     "--tz",
     "tz",
+    callback=lambda _ctx, _param, value: _zone(value),
     help="Zone of local times in the artifact (setupapi.dev.log, XP setupapi.log); "
     "default Asia/Tokyo, recorded in the events.",
 )

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 import evidencekit as ek
@@ -136,3 +137,41 @@ def test_custody_show_names_the_damaged_log(tmp_path: Path) -> None:
         f"custody log {log} is damaged: line 2: line hash does not match its content "
         "(bytes changed)"
     )
+
+
+SETUPAPI_XP = (
+    "[SetupAPI Log]\r\n\r\n[2008/03/19 10:40:05 1024.3 Driver Install]\r\n"
+    '#I121 Device install of "USBSTOR\\DISK&VEN_X&PROD_Y&REV_1\\123456&0" finished.\r\n'
+)
+
+
+def _main(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_an_unknown_zone_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "setupapi.log").write_bytes(SETUPAPI_XP.encode("cp932"))
+    refused = _main("case", "init", str(tmp_path / "bad"), "--id", "Z-1", "--tz", "Asia/Tokio")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "unknown time zone 'Asia/Tokio'" in refused.stderr
+    assert not (tmp_path / "bad").exists()
+    case = ek.new_case(tmp_path / "case", "Z-2")
+    run = _main("ingest", "artifact", str(evidence / "setupapi.log"), "--case", str(case.root),
+                "--tz", "Asia/Tokio")  # fmt: skip
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "unknown time zone 'Asia/Tokio'" in run.stderr
+    assert case.store.batches() == []
+    with pytest.raises(EvidenceKitError, match="unknown time zone 'Asia/Tokio'"):
+        ek.ingest(case, evidence / "setupapi.log", time_zone="Asia/Tokio")
+    with pytest.raises(EvidenceKitError, match="unknown time zone 'Europe/Paris2'"):
+        ek.new_case(tmp_path / "other", "Z-3", time_zone="Europe/Paris2")
+    assert case.store.batches() == [] and not (tmp_path / "other").exists()

@@ -10,7 +10,7 @@ from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.detect import choose_parser
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
-from evidencekit.parsers.logdetect import log_time_zone
+from evidencekit.parsers.logdetect import check_zone, log_time_zone
 
 
 def ingest_by_kind(
@@ -24,6 +24,8 @@ def ingest_by_kind(
 ) -> IngestSummary:
     """Ingest ``path`` as ``kind`` (log, artifact, events; ``auto`` only reaches here for
     a compressed file, which is taken as an artifact)."""
+    if time_zone is not None:
+        check_zone(time_zone)
     if kind in ("auto", "artifact") and mapping is None and compression_of(path):
         name = None if format == "auto" else format
         return ingest_compressed(case, path, name, time_zone=time_zone, force=force)

@@ -16,6 +16,7 @@ import re
 import secrets
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +70,7 @@ class Case:
     ) -> Case:
         """Create a new case folder with a fresh random secret."""
         root = root.resolve()
+        _check_zone(time_zone)
         if (root / CASE_FILE).exists():
             raise CaseError(f"{root} already holds a case")
         if root.exists() and any(root.iterdir()):
@@ -161,3 +163,12 @@ class Case:
             },
         )
         return head
+
+
+def _check_zone(zone: str) -> None:
+    # Every later ingest reads local times in this zone: a typo must stop the case here.
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        hint = "use an IANA name such as Asia/Tokyo"
+        raise CaseError(f"unknown time zone {zone!r} ({hint})") from exc

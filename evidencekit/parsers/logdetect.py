@@ -62,16 +62,21 @@ def detect_log_format(path: Path) -> str:
     return candidates[0]
 
 
+def check_zone(tz: str) -> None:
+    """Raise :class:`InvalidTimeZone` unless ``tz`` is an IANA zone name known here."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidTimeZone(
+            f"unknown time zone {tz!r} (use an IANA name such as Asia/Tokyo)"
+        ) from exc
+
+
 def log_time_zone(name: str, tz: str | None, options: dict[str, Any]) -> str | None:
     """The zone a parser will read local times in: ``UTC`` for formats that are UTC by
     definition, else ``tz`` or the profile's zone (None when the parser has no profile)."""
     if tz is not None:
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InvalidTimeZone(
-                f"unknown time zone {tz!r} (use an IANA name such as Asia/Tokyo)"
-            ) from exc
+        check_zone(tz)
     cls = parsers.get(name)
     if getattr(cls, "utc_by_definition", False):
         return "UTC"
