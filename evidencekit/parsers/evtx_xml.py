@@ -25,8 +25,18 @@ from evidencekit.parsers.evtx_xml_record import Node, record_from_node
 _BLOCK = 1 << 20
 _MAX_EVENT = 16 << 20  # one event larger than this is refused (bounded memory)
 _HEAD = re.compile(rb"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*<(Events|Event)[\s>]", re.S)
-_RESTART = b"<Events>"
+_RESTART = "<Events>"
 _NEXT_EVENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
+# the same search in UTF-16 text (an export saved as Unicode): the zero byte after (LE) or
+# before (BE) each ASCII character
+_NEXT_EVENT_UTF16 = {
+    "utf-16-le": re.compile(
+        rb"<\x00(?:[A-Za-z_]\x00(?:[\w.-]\x00)*:\x00)?E\x00v\x00e\x00n\x00t\x00[ \t\r\n>]\x00"
+    ),
+    "utf-16-be": re.compile(
+        rb"\x00<(?:\x00[A-Za-z_](?:\x00[\w.-])*\x00:)?\x00E\x00v\x00e\x00n\x00t\x00[ \t\r\n>]"
+    ),
+}
 
 
 class _Refused(Exception):
@@ -72,7 +82,9 @@ class _Reader:
         self.event_start: tuple[int, int] | None = None  # (file offset, line)
         self.event_chars = 0
         self.parser: Any = None
+        self.codec: str | None = None  # "utf-16-le"/"-be" for a Unicode export, else None
         self.gt = b">"  # the encoded ">" that ends a tag
+        self.nl = b"\n"  # the encoded newline
         self.depth = 0  # open elements, the synthetic root included
         self.wrapped = False
         self.restarted = -1  # file offset where the parser last restarted after an error
@@ -84,9 +96,10 @@ class _Reader:
             head = fp.read(4)
             fp.seek(0)
             if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                self.gt = ">".encode("utf-16-le" if head[0] == 0xFF else "utf-16-be")
-            wrap = self.gt == b">" and self._bare_events(fp)
-            parser = self._new_parser(b"" if not wrap else _RESTART, 0)
+                self.codec = "utf-16-le" if head[0] == 0xFF else "utf-16-be"
+                self.gt, self.nl = ">".encode(self.codec), "\n".encode(self.codec)
+            wrap = self.codec is None and self._bare_events(fp)
+            parser = self._new_parser("" if not wrap else _RESTART, 0)
             fed = 0
             while block := fp.read(_BLOCK):
                 self.buf += block
@@ -105,8 +118,12 @@ class _Reader:
         m = _HEAD.match(head.removeprefix(b"\xef\xbb\xbf"))
         return bool(m and m.group(1) == b"Event" and not head.lstrip().startswith(b"<?"))
 
-    def _new_parser(self, prefix: bytes, file_offset: int) -> Any:
-        parser: Any = expat.ParserCreate()
+    def _new_parser(self, prefix: str, file_offset: int) -> Any:
+        """A fresh guarded parser for the document from ``file_offset`` on, fed ``prefix``
+        first (a restart mid-file has no byte-order mark: it is told the encoding)."""
+        data = prefix.encode(self.codec or "ascii")
+        encoding = self.codec.upper().replace("-16-", "-16") if self.codec and data else None
+        parser: Any = expat.ParserCreate(encoding)
         parser.buffer_text = True
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartDoctypeDeclHandler = self._refuse
@@ -116,13 +133,13 @@ class _Reader:
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._text
         self.parser = parser
-        self.doc_base = file_offset - len(prefix)
+        self.doc_base = file_offset - len(data)
         self.stack.clear()
         self.event_start = None
         self.depth = 0
-        self.wrapped = bool(prefix)
-        if prefix:
-            parser.Parse(prefix, False)
+        self.wrapped = bool(data)
+        if data:
+            parser.Parse(data, False)
         return parser
 
     def _feed(self, parser: Any, data: bytes) -> Any:
@@ -157,12 +174,17 @@ class _Reader:
         """Find the next ``<Event`` in what has been read; restart the parser there."""
         if skip.resume_at is None:
             return skip, None
-        found = _NEXT_EVENT.search(self.buf, max(skip.resume_at - self.buf_base, 0))
+        pattern = _NEXT_EVENT if self.codec is None else _NEXT_EVENT_UTF16[self.codec]
+        at = max(skip.resume_at - self.buf_base, 0)
+        while (found := pattern.search(self.buf, at)) is not None and self.codec:
+            if (self.buf_base + found.start()) % 2 == 0:  # a whole code unit (BOM at 0)
+                break
+            at = found.start() + 1
         if found is None:
             skip.resume_at = max(self.buf_base + len(self.buf) - 64, skip.resume_at)
             return skip, None
         self.restarted = self.buf_base + found.start()
-        self.line_base = self.lines_trimmed + self.buf.count(b"\n", 0, found.start())
+        self.line_base = self.lines_trimmed + self.buf.count(self.nl, 0, found.start())
         fresh = self._new_parser(_RESTART, self.restarted)
         return fresh, bytes(self.buf[found.start() :])
 
@@ -175,14 +197,14 @@ class _Reader:
             self.event_start = (-1, self.event_start[1])
         cut = keep - self.buf_base
         if cut > 0:
-            self.lines_trimmed += self.buf.count(b"\n", 0, cut)
+            self.lines_trimmed += self.buf.count(self.nl, 0, cut)
             del self.buf[:cut]
             self.buf_base = keep
 
     def _finish(self, parser: Any, fed: int) -> None:
         try:
             if self.wrapped and self.depth == 1:
-                parser.Parse(_RESTART.replace(b"<", b"</"), False)
+                parser.Parse(_RESTART.replace("<", "</").encode(self.codec or "ascii"), False)
             parser.Parse(b"", True)
         except (expat.ExpatError, _Refused) as exc:
             at = self.doc_base + max(parser.ErrorByteIndex, 0)

@@ -150,6 +150,28 @@ def test_utf16_export_offsets_are_file_bytes(corpus: Path, tmp_path: Path) -> No
         _check_bytes(blob, event, "<Event".encode("utf-16-le"), "</Event>".encode("utf-16-le"))
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_export_resumes_after_malformed_xml(corpus: Path, tmp_path: Path, codec: str) -> None:
+    """An export saved as Unicode: after the event that is not well-formed XML (a raw
+    U+0003), reading resumes at the next <Event in UTF-16 as it does in UTF-8."""
+    name = "evtx/security_logons_python-evtx.evtx"
+    text = _export(_records(corpus / name)).replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "export16.xml"
+    path.write_bytes("\ufeff".encode(codec) + text.encode(codec))
+    ctx, events, issues = _parse(path)
+    binary = {e["locator"]["record"] for e in _binary(corpus / name)}
+    (bad,) = issues
+    assert bad.code == "malformed_xml" and "resumes" in bad.message
+    lost = binary - {e["locator"]["record"] for e in events}
+    assert len(lost) == 1 and len(events) == len(binary) - 1
+    assert ctx.records_read == len(events) and ctx.records_failed == 1
+    blob = path.read_bytes()
+    for event in events[::20] + events[-3:]:
+        offset = int(event["locator"]["offset"])
+        assert event["locator"]["line"] == blob[2:offset].decode(codec).count("\n") + 1
+        _check_bytes(blob, event, "<Event".encode(codec), "</Event>".encode(codec))
+
+
 def test_wevtutil_output_without_root(corpus: Path, tmp_path: Path) -> None:
     records = _records(corpus / "evtx/eventlog_104_1102_log_cleared.evtx")
     path = tmp_path / "wevtutil.xml"
