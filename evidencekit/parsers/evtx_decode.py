@@ -130,7 +130,7 @@ def _chunk_flags(
                 f"chunk {which} CRC32 does not match; its records "
                 "are read and flagged chunk_crc_mismatch",
                 where,
-                data[:512],
+                data,  # the chunk the locator names
                 "warning",
                 None,
             )
@@ -151,7 +151,8 @@ def _decode(
     twins: list[RawRecord] = []
     if len(pending) != len(walked):
         pending, twins = _by_number(walked)
-    errors: list[str] = []
+    errors: list[str] = []  # what evtx said of the chunk (records it gave nothing for)
+    failed: dict[int, str] = {}  # record number -> why its decoded form was refused
     contents, loads, source_id = result.contents, orjson.loads, job.source_id
     records = _evtx_iter(header, data, errors, job.ansi_codec)
     while records is not None:  # inline: a generator here cost ~0.3 us a record
@@ -175,13 +176,16 @@ def _decode(
                 rec = record_from_json(event)
                 content = _content(rec, raw, number, scan, flags, source_id, result)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            if raw is not None:
+            why = f"evtx decoded it to a form not read here: {type(exc).__name__}: {exc}"
+            if raw is None:
+                errors.append(f"record {number}: {why}")
+            else:
                 twins.append(raw)
-            errors.append(f"record {number}: {type(exc).__name__}: {exc}")
+                failed[number] = why
             continue
         if content is not None:
             contents.append(content)
-    _unparsed(data, scan, [*pending.values(), *twins], errors, result)
+    _unparsed(data, scan, [*pending.values(), *twins], (errors, failed), result)
 
 
 def _twin(twins: list[RawRecord], number: int) -> RawRecord | None:
@@ -205,13 +209,23 @@ def _by_number(records: list[RawRecord]) -> tuple[dict[int, RawRecord], list[Raw
 
 
 def _unparsed(
-    data: bytes, scan: ChunkScan, left: list[RawRecord], errors: list[str], result: ChunkResult
+    data: bytes,
+    scan: ChunkScan,
+    left: list[RawRecord],
+    reasons: tuple[list[str], dict[int, str]],
+    result: ChunkResult,
 ) -> None:
-    """Every walked record evtx did not decode is an error at its offset."""
-    why = "; ".join(errors)[:500] or "evtx returned nothing for it"
+    """Every walked record not decoded is an error at its offset, with its own reason when
+    there is one (``reasons``: evtx's errors for the chunk, and per record number why its
+    decoded form was refused)."""
+    errors, failed = reasons
+    why = "; ".join(errors)[:500]
     for raw in sorted(left, key=lambda r: r.offset):
         where = {"record": str(raw.number), "offset": str(raw.offset), "length": raw.size}
-        message = f"record {raw.number} could not be decoded ({why})"
+        own = failed.get(raw.number)
+        if own is None:
+            own = f"evtx gave no record for it{'; evtx said: ' + why if why else ''}"
+        message = f"record {raw.number} could not be decoded ({own[:500]})"
         result.issues.append(
             ("record_unparsed", message, where, _raw(data, scan, raw), "error", None)
         )

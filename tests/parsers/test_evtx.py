@@ -321,10 +321,13 @@ def test_bad_header_crc_keeps_records_and_flags_them(
         blob[_at(7) + 60] ^= 0xFF  # inside the CRC-covered header, outside any used field
         return blob
 
-    _, events, issues = _parse(_damaged(corpus, tmp_path, flip))
+    path = _damaged(corpus, tmp_path, flip)
+    _, events, issues = _parse(path)
     assert len(events) == len(clean)
     (crc,) = [i for i in issues if i.code == "chunk_crc"]
-    assert crc.locator.offset == str(_at(7))
+    assert (crc.locator.offset, crc.locator.length) == (str(_at(7)), CHUNK)
+    chunk = path.read_bytes()[_at(7) : _at(8)]  # the raw hash covers what the locator names
+    assert crc.raw_sha256 == hashlib.sha256(chunk).hexdigest()
     flagged = {e["locator"]["record"] for e in events if "chunk_crc_mismatch" in e.get("flags", [])}
     assert flagged == _records_in(clean, _at(7), _at(8))
 
@@ -348,6 +351,7 @@ def test_broken_record_is_an_error_at_its_offset_and_the_rest_is_read(
     assert got == {e["locator"]["record"] for e in clean} - {victim["locator"]["record"]}
     (bad,) = [i for i in issues if i.code == "record_unparsed"]
     assert (bad.locator.offset, bad.locator.length) == (str(start), size)
+    assert bad.message.startswith(f"record {victim['locator']['record']} could not be decoded (")
     assert ctx.records_failed == 1
 
 
