@@ -93,6 +93,8 @@ def fingerprint(path: Path, as_json: bool) -> None:
         for row in rows:
             for label, value in row.items():
                 out.print(f"{label:>12}: {value}")
+        if any("certificate" in row for row in rows):  # verify --trust sha256: pins keys only
+            out.print("(for verify --trust sha256:..., give counsel the key fingerprint)")
 
     emit(rows, as_json, human)
 

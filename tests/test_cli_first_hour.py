@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -13,6 +14,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 import evidencekit as ek
 from cli.main import cli
@@ -175,3 +180,28 @@ def test_an_unknown_zone_is_refused_before_anything_is_written(tmp_path: Path) -
     with pytest.raises(EvidenceKitError, match="unknown time zone 'Europe/Paris2'"):
         ek.new_case(tmp_path / "other", "Z-3", time_zone="Europe/Paris2")
     assert case.store.batches() == [] and not (tmp_path / "other").exists()
+
+
+def test_certificate_fingerprint_output_says_which_one_trust_takes(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Examiner")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "examiner.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    run = CliRunner().invoke(cli, ["keys", "fingerprint", str(pem)], catch_exceptions=False)
+    assert run.exit_code == 0
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert f"key: sha256:{hashlib.sha256(spki).hexdigest()}" in run.output
+    assert "give counsel the key fingerprint" in run.output
