@@ -41,6 +41,23 @@ def norm_path(path: str) -> str:
     return path.replace("/", "\\").casefold()
 
 
+def _is_path(value: str) -> bool:
+    """A UNC or drive path (normalised), as against a host, URL or tenant name."""
+    return value.startswith("\\\\") or value[1:3] == ":\\"
+
+
+def _host(value: str) -> str:
+    """The host a normalised value names: a URL's (without user and port), a UNC path's
+    server (without WebDAV's ``@ssl``), a host or tenant as it is; none for a drive path."""
+    if value[1:3] == ":\\":
+        return ""
+    if value.startswith("\\\\"):
+        return value[2:].split("\\", 1)[0].split("@", 1)[0].rstrip(".")
+    if ":\\\\" in value:  # a URL (norm_path turned its slashes)
+        value = value.split(":\\\\", 1)[1].split("\\", 1)[0].rpartition("@")[2]
+    return value.split(":", 1)[0].rstrip(".")
+
+
 def _list(value: Any) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
@@ -94,7 +111,9 @@ class AssetRegister:
     def __post_init__(self) -> None:
         self._prefixes = [(norm_path(a.path), a) for a in self.assets if a.path]
         self._by_hash = {h: a for a in self.assets for h in a.sha256}
-        self._dest = [norm_path(d) for d in self.destinations]
+        dest = [norm_path(d).rstrip("\\") for d in self.destinations]
+        self._dest_paths = [d for d in dest if _is_path(d)]
+        self._dest_hosts = {_host(d) for d in dest if not _is_path(d)} - {""}
         self._devices = {d.casefold() for d in self.devices}
         self._folders: dict[str, tuple[str, tuple[tuple[str, Asset], ...], Asset | None]] = {}
 
@@ -149,11 +168,21 @@ class AssetRegister:
         return serial is not None and serial.casefold() in self._devices
 
     def is_corporate_destination(self, value: str | None) -> bool:
-        """NAS path prefix, host or tenant listed as corporate (CI.03)."""
+        """A path at or below a listed NAS path, or a host (a URL's, a UNC path's server) or
+        tenant that is listed as corporate or a sub-domain of one (CI.03). Names match at
+        their boundaries only: ``evilcontoso.sharepoint.com`` is not ``contoso.sharepoint.com``
+        and ``\\\\nas01\\daily2`` is not below ``\\\\nas01\\daily``."""
         if not value:
             return False
         v = norm_path(value)
-        return any(v.startswith(d) or v.endswith(d) or d in v for d in self._dest)
+        if any(v == d or v.startswith(d + "\\") for d in self._dest_paths):
+            return True
+        host = _host(v)
+        while host:
+            if host in self._dest_hosts:
+                return True
+            host = host.partition(".")[2]  # the parent domain
+        return False
 
     def has_secret_set(self) -> bool:
         return bool(self.assets)

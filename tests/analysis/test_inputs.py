@@ -61,6 +61,36 @@ def test_asset_register_matches_by_hash_then_path_and_ignores_known_files(tmp_pa
     assert reg.is_corporate_destination("corp.sharepoint.com")
 
 
+def test_corporate_destinations_match_at_name_boundaries(tmp_path: Path) -> None:
+    """A listed host covers itself and its sub-domains, in a URL or a UNC server too; a
+    listed NAS path covers what is below it. A look-alike name is not corporate."""
+    path = tmp_path / "assets.toml"
+    path.write_text(
+        '[[destination]]\nvalue = "contoso.sharepoint.com"\n'
+        "[[destination]]\nvalue = '\\\\nas-bk01\\daily\\'\n",
+        encoding="utf-8",
+    )
+    reg = load_assets(path)
+    for corporate in (
+        "CONTOSO.sharepoint.com",
+        "team.contoso.sharepoint.com",
+        "https://user@contoso.sharepoint.com:443/sites/x",
+        "\\\\contoso.sharepoint.com@SSL\\DavWWWRoot\\x.docx",
+        "\\\\nas-bk01\\daily",
+        "//nas-bk01/daily/f.txt",
+    ):
+        assert reg.is_corporate_destination(corporate), corporate
+    for other in (
+        "evilcontoso.sharepoint.com",
+        "contoso.sharepoint.com.evil.example",
+        "https://evil.example/contoso.sharepoint.com",
+        "\\\\nas-bk01\\daily2\\f.txt",
+        "\\\\evil\\nas-bk01\\daily",
+        "C:\\nas-bk01\\daily",
+    ):
+        assert not reg.is_corporate_destination(other), other
+
+
 def test_asset_csv_and_errors(tmp_path: Path) -> None:
     csv = tmp_path / "assets.csv"
     csv.write_text("id,path,sha256,description\nSF-9,\\\\fs\\x,,図面\n", encoding="utf-8")
