@@ -310,6 +310,8 @@ def _readme(manifest: PackageManifest) -> bytes:
         "  openssl cms -verify -cades -binary -inform DER -in signatures/SIGNER.p7s \\",
         "      -content tagmanifest-sha256.txt -CAfile ROOT-CA.pem -no-CApath -no-CAstore \\",
         "      -out /dev/null    # -no-CA*: the system's CAs must not vouch (OpenSSL 3)",
+        "  openssl pkeyutl -verify -pubin -inkey SIGNER-KEY.pub -rawin \\",
+        "      -in tagmanifest-sha256.txt -sigfile signatures/SIGNER.ed25519.sig  # Ed25519",
         "  openssl ts -verify -data tagmanifest-sha256.txt \\",
         "      -in signatures/tagmanifest-sha256.txt.tsr -CAfile TSA-ROOT.pem",
         "  sha256sum --strict -c tagmanifest-sha256.txt",

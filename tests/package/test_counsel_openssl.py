@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from evidencekit.package.build import PackageOptions, PackageResult, build_package
-from evidencekit.package.signing import load_signer
+from evidencekit.package.signing import generate_ed25519, load_signer
 from evidencekit.report.i18n import Labels
 from evidencekit.report.sec_timeline import verification_steps
 from evidencekit.timeline.seal import TimelineHead
@@ -77,3 +77,18 @@ def test_counsel_commands_trust_only_the_given_root(
             assert "-no-CApath" in args and "-no-CAstore" in args
             run = subprocess.run(args, cwd=bag, env=env, capture_output=True, text=True)
             assert run.returncode == expected, (bag.name, args, run.stderr)
+
+
+def test_readme_ed25519_command_checks_the_signature(make_case: MakeCase, tmp_path: Path) -> None:
+    key, pub, _ = generate_ed25519(tmp_path / "field-key", PASSPHRASE)
+    _, other, _ = generate_ed25519(tmp_path / "other-key", PASSPHRASE)
+    signer = load_signer(str(key), PASSPHRASE)
+    bag = build_package(make_case(), PackageOptions(out=tmp_path / "P", signers=[signer])).path
+    text = (bag / "data" / "README.txt").read_text("utf-8").replace("\\\n", " ")
+    line = next(x for x in text.splitlines() if x.strip().startswith("openssl pkeyutl"))
+    (signature,) = (bag / "signatures").glob("*.ed25519.sig")
+    line = line.replace("signatures/SIGNER.ed25519.sig", f"signatures/{signature.name}")
+    for given, expected in ((pub, 0), (other, 1)):
+        args = shlex.split(line.replace("SIGNER-KEY.pub", str(given)), comments=True)
+        run = subprocess.run(args, cwd=bag, capture_output=True, text=True)
+        assert run.returncode == expected, (given.name, run.stdout, run.stderr)
