@@ -13,6 +13,7 @@ from rich.table import Table
 from cli.output import emit, err, interactive, json_option, out
 from evidencekit.case.pipeline import RunSummary, Step, run
 from evidencekit.demo import build_sample_case
+from evidencekit.demo.build import CASE_TOML
 from evidencekit.demo.keys import DEMO_PASSPHRASE
 
 
@@ -101,11 +102,18 @@ def run_cmd(definition: Path, as_json: bool) -> None:
 @json_option
 def demo_cmd(directory: Path, as_json: bool) -> None:
     """Build the bundled sample case into DIRECTORY from scratch and run it."""
+    own = directory / "case.toml"
+    if own.is_file() and own.read_text("utf-8", errors="replace") != CASE_TOML:
+        raise click.ClickException(
+            f"{own} is not the sample case's; the demo would overwrite it (and sources/, keys/)."
+            " Choose a new folder."
+        )
     with _steps(as_json) as step:
         step("build the sample case (image with mkfs.vfat + mtools, log exports, keys)")
         definition, keys = build_sample_case(directory.resolve())
-        # Demo keys only: their passphrase is published in evidencekit.demo.keys.
-        os.environ.setdefault("EVIDENCEKIT_KEY_PASSPHRASE", DEMO_PASSPHRASE)
+        # Demo keys only: their passphrase is published in evidencekit.demo.keys; it wins
+        # over one set for the examiner's own keys, which cannot open these.
+        os.environ["EVIDENCEKIT_KEY_PASSPHRASE"] = DEMO_PASSPHRASE
         summary = run(definition, step)
     data = _data(summary)
     data["trust_anchors"] = [str(keys.ca_cert), str(keys.reviewer_public)]
