@@ -95,6 +95,8 @@ def log(
             raise click.UsageError(f"--option {key} takes a whole number, not {value!r}")
         options[key] = int(value) if key in _COUNT_OPTIONS else value
     zone = log_time_zone(fmt, tz, options)
+    if tz is not None and zone != tz and not wants_json(as_json):
+        err.print(f"note: {fmt} records {zone} by definition; --tz {tz} is not applied")
     case = Case(case_dir)
     with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
         summary = ingest_file(

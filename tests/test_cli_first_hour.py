@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,19 @@ def test_certificate_fingerprint_output_says_which_one_trust_takes(tmp_path: Pat
     )
     assert f"key: sha256:{hashlib.sha256(spki).hexdigest()}" in run.output
     assert "give counsel the key fingerprint" in run.output
+
+
+def test_tz_on_a_utc_export_says_it_is_not_applied(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    sample = REPO / "examples" / "sample-case" / "sources" / "m365-audit.csv"
+    shutil.copy(sample, evidence)
+    case = ek.new_case(tmp_path / "case", "EK-J-4")
+    args = ["ingest", "log", str(evidence / "m365-audit.csv"), "--case", str(case.root)]
+    run = CliRunner().invoke(cli, [*args, "--tz", "America/New_York"], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    assert "note: m365_ual records UTC by definition; --tz America/New_York is not applied" in (
+        run.output
+    )
+    (source,) = case.store.sources()
+    assert source.time_zone == "UTC"
