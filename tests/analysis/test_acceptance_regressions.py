@@ -112,10 +112,25 @@ def test_message_trace_mail_gives_one_finding_per_recipient(tmp_path: Path) -> N
 
 def test_subject_is_not_counted_as_an_attachment(tmp_path: Path) -> None:
     # A standard message trace has no attachment column: the subject (object.name) is
-    # not an attachment, so no sentence may say "mail with 1 attachment(s)".
+    # not an attachment, so no sentence may say "mail with 1 attachment(s)". The 10 MiB
+    # message to the sender's own free-mail address is reported as such, its
+    # attachments not listed, at indirect strength and low severity.
     case = _case(tmp_path, {"trace.csv": (_trace(), "message_trace")})
     result = analyze(case, AnalysisOptions(identities=_ids(tmp_path)))
-    assert _r05(result) == []
+    (finding,) = [f for f in result.findings if f.rule == "R05"]
+    assert "attachment(s)" not in finding.explanation_en
+    assert "10.0 MiB" in finding.explanation_en and "do not list" in finding.explanation_en
+    assert "添付ファイルの記載がない" in finding.explanation_ja
+    assert (finding.severity, finding.strength) == ("low", "strong_indirect")
+    assert finding.facts["attachments_listed"] is False and finding.facts["bytes"] == 10485760
+
+
+def test_small_unlisted_message_is_not_reported(tmp_path: Path) -> None:
+    # below mail.unlisted_attachments_bytes_min, a message with no attachment list is
+    # ordinary mail
+    small = _trace().replace(b"10485760", b"20480")
+    case = _case(tmp_path, {"trace.csv": (small, "message_trace")})
+    assert _r05(analyze(case, AnalysisOptions(identities=_ids(tmp_path)))) == []
 
 
 def _profile(tmp_path: Path, body: str) -> Path:

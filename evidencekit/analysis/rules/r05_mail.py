@@ -8,6 +8,11 @@ carrier or ISP mail domain, (b) an address of the sender's own (identity map), o
 (c) a watch-listed competitor. Customers under NDA (``[counterparties]``) are CI.04.
 An encrypted attachment alone is not a signal (PPAP is common in Japan, [P29]).
 Severity: self-send of secret-set files or competitor ``high``; otherwise ``medium``.
+
+A message trace lists no attachments (the Exchange / Microsoft 365 export has no such
+column): a message whose record says nothing of attachments counts when its size reaches
+``mail.unlisted_attachments_bytes_min``, worded as such (attachments not listed), with
+indirect strength and one step lower severity (competitor ``medium``, else ``low``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from evidencekit.analysis.rules.common import (
     file_key,
     host_matches,
     is_value_class,
+    mib,
     who,
 )
 
@@ -56,6 +62,18 @@ def attachments(ev: dict[str, Any]) -> list[str]:
     return names
 
 
+def unlisted_size(ev: dict[str, Any], minimum: int) -> int | None:
+    """The size of a message whose record lists no attachments at all (a message trace
+    has no attachment column), when it reaches ``minimum`` bytes; else None."""
+    if attr(ev, "attachments") is not None or attr(ev, "attachment_count") is not None:
+        return None
+    obj = ev.get("object") or {}
+    size = obj.get("size")
+    if obj.get("kind") != "message" or type(size) is not int or size < minimum:
+        return None
+    return size
+
+
 _UNSET: Any = object()
 
 
@@ -77,8 +95,11 @@ class FreemailSelfsend(Rule):
         if person is None:
             return
         files = attachments(ev)
+        size = None  # set: attachments not listed, the message's size stands for them
         if len(files) < self.p["mail"]["attachments_min"] and not attr(ev, "forward_to"):
-            return
+            size = unlisted_size(ev, self.p["mail"]["unlisted_attachments_bytes_min"])
+            if size is None:
+                return
         own = set(self.ctx.identities.emails_of(person))
         a = self.ctx.assets
         for rcpt in recipients(ev):
@@ -100,14 +121,24 @@ class FreemailSelfsend(Rule):
                 else None
             )
             if kind is not None:
-                self._emit(ev, idx, person, rcpt, kind, files)
+                self._emit(ev, idx, person, rcpt, kind, files, size)
 
     def _emit(
-        self, ev: dict[str, Any], idx: int, person: str, rcpt: str, kind: str, files: list[str]
+        self,
+        ev: dict[str, Any],
+        idx: int,
+        person: str,
+        rcpt: str,
+        kind: str,
+        files: list[str],
+        size: int | None,
     ) -> None:
         secret = [f for f in files if self.ctx.assets.match(f, None)]
         value = [f for f in files if is_value_class(self.ctx, f)]
         sev = "high" if kind == "competitor" or (kind == "self" and (secret or value)) else "medium"
+        direct = "direct" if size is None else "strong_indirect"  # attachments not listed
+        if size is not None:
+            sev = "medium" if kind == "competitor" else "low"
         wja, wen = who(self.ctx, person)
         lja = {
             "competitor": "監視対象（競合等）",
@@ -117,26 +148,27 @@ class FreemailSelfsend(Rule):
         elements = [("bad_faith.tori_kagai", "strong_indirect", "SIG.BF.02")]
         if kind == "self":
             elements += [
-                ("crim.ryotoku", "direct", "SIG.ACT.02"),
-                ("misappropriation_act.acquisition", "direct", "SIG.ACT.02"),
+                ("crim.ryotoku", direct, "SIG.ACT.02"),
+                ("misappropriation_act.acquisition", direct, "SIG.ACT.02"),
             ]
         else:
             elements += [
-                ("misappropriation_act.disclosure", "direct", "SIG.ACT.04"),
+                ("misappropriation_act.disclosure", direct, "SIG.ACT.04"),
                 ("crim.use_disclose_after_ryotoku", "strong_indirect", "SIG.ACT.04"),
             ]
+        title_ja, title_en, text_ja, text_en = _wording(kind, lja, (wja, wen), rcpt, files, size)
         self.ctx.emit(
             Draft(
                 rule="R05",
                 person=person,
-                title_ja=f"{lja}宛てのメール送信の記録",
-                title_en=f"Mail with attachments to {kind} address",
-                explanation_ja=f"{wja}から{lja}（{rcpt}）宛てに添付ファイル{len(files)}件を含むメールを送信した記録がある。",
-                explanation_en=f"Records show mail with {len(files)} attachment(s) sent under {wen} to {rcpt} ({kind}).",  # noqa: E501 - bilingual wording kept whole
+                title_ja=title_ja,
+                title_en=title_en,
+                explanation_ja=text_ja,
+                explanation_en=text_en,
                 refs=[ref(ev, idx, "send")],
                 total=1,
                 elements=elements,
-                strength="direct",
+                strength=direct,
                 severity=sev,
                 t0=ev["time"],
                 t1=ev["time"],
@@ -148,7 +180,28 @@ class FreemailSelfsend(Rule):
                     "attachments": len(files),
                     "secret_attachments": len(secret),
                     "value_attachments": len(value),
+                    **({} if size is None else {"attachments_listed": False, "bytes": size}),
                 },
                 files={k for k in (file_key(f) for f in files) if k},
             )
         )
+
+
+def _wording(
+    kind: str, lja: str, who_: tuple[str, str], rcpt: str, files: list[str], size: int | None
+) -> tuple[str, str, str, str]:
+    """Titles and explanations (ja, en): attachments counted, or not listed (``size``)."""
+    wja, wen = who_
+    if size is None:
+        return (
+            f"{lja}宛てのメール送信の記録",
+            f"Mail with attachments to {kind} address",
+            f"{wja}から{lja}（{rcpt}）宛てに添付ファイル{len(files)}件を含むメールを送信した記録がある。",
+            f"Records show mail with {len(files)} attachment(s) sent under {wen} to {rcpt} ({kind}).",  # noqa: E501 - bilingual wording kept whole
+        )  # fmt: skip
+    return (
+        f"{lja}宛てのメール送信の記録（添付ファイルの記載なし）",
+        f"Mail to {kind} address (attachments not listed)",
+        f"{wja}から{lja}（{rcpt}）宛てに{mib(size)}のメールを送信した記録がある。この記録には添付ファイルの記載がない。",
+        f"Records show a message of {mib(size)} sent under {wen} to {rcpt} ({kind}); the records do not list its attachments.",  # noqa: E501 - bilingual wording kept whole
+    )
