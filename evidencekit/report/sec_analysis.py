@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable, PageBreak
 from evidencekit.analysis.model import STATUS_EN, STATUS_JA, STRENGTH_JA, AnalysisResult, Finding
 from evidencekit.report.data import ReportData
 from evidencekit.report.doc import Heading, Styles, body, para, table
-from evidencekit.report.i18n import fmt_time
+from evidencekit.report.i18n import Labels, fmt_time
 from evidencekit.report.redact import redactor
 from evidencekit.report.sec_evidence import ev_number
 
@@ -272,6 +272,15 @@ def findings(st: Styles, data: ReportData) -> list[Flowable]:
     return out
 
 
+def _subject(L: Labels, f: Finding) -> str:
+    """The person (or unmapped account) a finding is about; the identity map's accounts of
+    the person are named as such (the cited events may show only some of them)."""
+    accounts = ", ".join(f.accounts)
+    if not f.person or not accounts:
+        return f.person or accounts or "—"
+    return f"{f.person} ({L('ID対応表上のアカウント', 'accounts in the identity map')}: {accounts})"
+
+
 def finding_block(st: Styles, data: ReportData, f: Finding) -> list[Flowable]:
     """One finding: title, plain explanation, strength, events (id + leaf), counter-indicators."""
     L, red = st.labels, redactor(data)
@@ -286,7 +295,7 @@ def finding_block(st: Styles, data: ReportData, f: Finding) -> list[Flowable]:
         f"{L('性質', 'Strength')}: {L(STRENGTH_JA[f.strength], STRENGTH_EN[f.strength])}",
         f"{L('期間', 'Period')}: {fmt_time(f.time_start, st.lang)} – "
         f"{fmt_time(f.time_end, st.lang)}",
-        f"{subject}: {', '.join(f.accounts) or f.person or '—'}",
+        f"{subject}: {_subject(L, f)}",
         f"{L('該当イベント数', 'Events matched')}: {f.evidence_total}",
     ] + [f"{k}: {v}" for k, v in sorted(f.facts.items()) if isinstance(v, int)]
     out.append(para(" / ".join(meta), st.small))

@@ -278,3 +278,19 @@ def test_japanese_lines_obey_kinsoku(rendered: dict[str, object]) -> None:
     assert not [line for line in japanese if line[0] in "、。，．）」』】〕！？ゃゅょっー"]
     intro = next(i for i, line in enumerate(lines) if line.startswith("主要イベント"))
     assert not lines[intro].endswith("。")  # the paragraph continues on the next line
+
+
+def test_a_persons_mapped_accounts_are_named_as_such(built: BuiltCase) -> None:
+    """The identity map's accounts of a person are not all in the cited events: the report
+    names them as the map's, beside the person."""
+    from evidencekit.report.i18n import Labels
+    from evidencekit.report.sec_analysis import _subject
+
+    finding = make_analysis(built.case).findings[0]
+    mapped = finding.model_copy(update={"person": "e1", "accounts": ("CORP\\e1", "SALES\\e1")})
+    assert _subject(Labels("en"), mapped) == (
+        "e1 (accounts in the identity map: CORP\\e1, SALES\\e1)"
+    )
+    assert "ID対応表上のアカウント" in _subject(Labels("ja"), mapped)
+    unmapped = finding.model_copy(update={"person": "account:CORP\\x", "accounts": ()})
+    assert _subject(Labels("en"), unmapped) == "account:CORP\\x"
