@@ -25,6 +25,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from evidencekit.events.time import TimeError, from_local
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.parsers.logevent import time_issue_code
 from evidencekit.sources import textlog
 
 DEFAULT_ZONE = "Asia/Tokyo"
@@ -51,7 +53,7 @@ LEVELS = {
     "audit success": "audit_success", "成功の監査": "audit_success",
     "audit failure": "audit_failure", "失敗の監査": "audit_failure",
 }  # fmt: skip
-_MAX_RECORD = 16 << 20  # a record (row with its message) larger than this is refused
+_MAX_RECORD = textlog.DEFAULT_MAX_LINE  # a longer record (row with its message) is refused
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _LABELS = Path(__file__).parent / "data" / "windows_message_labels.json"
 _FIELD = re.compile(r"^[ \t]+(\S[^\t]*?)\s*[:：]\t+(.*)$")
@@ -120,32 +122,62 @@ def resolve_encoding(name: str, head: bytes) -> str:
     return canonical
 
 
-def physical_lines(fp: Any, unit: int, bom: int) -> Iterator[tuple[int, bytes]]:
-    """(byte offset, line bytes with terminator); UTF-16 lines end at an aligned LF unit."""
+@dataclass(frozen=True)
+class LongLine:
+    """A physical line longer than the record limit: skipped, its size and hash kept."""
+
+    length: int
+    sha256: str
+
+
+def physical_lines(fp: Any, unit: int, bom: int) -> Iterator[tuple[int, bytes | LongLine]]:
+    """(byte offset, line bytes with terminator); UTF-16 lines end at an aligned LF unit. A
+    line longer than the record limit is read through in bounded pieces and given as a
+    :class:`LongLine` (memory stays bounded)."""
     offset = bom
     fp.seek(bom)
-    if unit == 1:
-        while line := fp.readline(_MAX_RECORD + 1):  # bounded: a longer line comes in pieces
-            yield offset, line
-            offset += len(line)
-        return
-    newline = "\n".encode("utf-16-le" if unit == 2 else "utf-16-be")
+    newline = b"\n" if unit == 1 else "\n".encode("utf-16-le" if unit == 2 else "utf-16-be")
     pending = b""
+    long: Any = None  # hashlib object while inside an overlong line
+    length = 0
     while block := fp.read(1 << 20):
         pending += block
         start = 0
-        while (end := _aligned(pending, newline, start)) >= 0:
-            yield offset, pending[start : end + 2]
-            offset += end + 2 - start
-            start = end + 2
+        while (end := _aligned(pending, newline, start, unit)) >= 0:
+            stop = end + len(newline)
+            if long is not None:
+                long.update(pending[start:stop])
+                yield offset, LongLine(length + stop - start, long.hexdigest())
+                offset, long, length = offset + length + stop - start, None, 0
+            elif stop - start > _MAX_RECORD:
+                yield offset, _long_line(pending[start:stop])
+                offset += stop - start
+            else:
+                yield offset, pending[start:stop]
+                offset += stop - start
+            start = stop
         pending = pending[start:]
-    if pending:
-        yield offset, pending
+        if len(pending) > _MAX_RECORD:  # no line end in sight: hash and drop what is held
+            cut = len(pending) - len(pending) % unit
+            if long is None:
+                long = hashlib.sha256()
+            long.update(pending[:cut])
+            length += cut
+            pending = pending[cut:]
+    if long is not None:
+        long.update(pending)
+        yield offset, LongLine(length + len(pending), long.hexdigest())
+    elif pending:
+        yield offset, pending if len(pending) <= _MAX_RECORD else _long_line(pending)
 
 
-def _aligned(data: bytes, newline: bytes, start: int) -> int:
+def _long_line(data: bytes) -> LongLine:
+    return LongLine(len(data), hashlib.sha256(data).hexdigest())
+
+
+def _aligned(data: bytes, newline: bytes, start: int, unit: int) -> int:
     at = data.find(newline, start)
-    while at >= 0 and (at - start) % 2:
+    while at >= 0 and (at - start) % unit:
         at = data.find(newline, at + 1)
     return at
 
@@ -166,6 +198,7 @@ class _Rows:
         self.pending: list[_Line] = []
         self.quotes = 0
         self.size = 0
+        self.records = 0  # data records (rows after the header), the locator's record number
 
     def run(self) -> Iterator[ParseIssue | EventContent]:
         bom = 3 if self.encoding == "utf-8-sig" else 2 if self.encoding.startswith("utf-16") else 0
@@ -180,11 +213,28 @@ class _Rows:
         work: deque[_Line] = deque()
         with open(self.ctx.path, "rb") as fp:
             for number, (offset, raw) in enumerate(physical_lines(fp, unit, bom), start=1):
+                if isinstance(raw, LongLine):
+                    while self.pending:  # a quote open before it: that record is cut
+                        yield from self._give_up(work)
+                        yield from self._feed(work)
+                    yield self._long(number, offset, raw)
+                    continue
                 work.append(self._line(number, offset, raw))
                 yield from self._feed(work)
         while self.pending:  # a quote left open at the end of the file
             yield from self._give_up(work)
             yield from self._feed(work)
+
+    def _long(self, number: int, offset: int, raw: LongLine) -> ParseIssue:
+        where = Locator(line=number, offset=str(offset), length=raw.length)
+        issue = self.ctx.issue(
+            "line_too_long",
+            f"line of {raw.length} bytes is over the {_MAX_RECORD}-byte limit; skipped",
+            where,
+            None,
+            "error",
+        )
+        return issue.model_copy(update={"raw_sha256": raw.sha256})
 
     def _line(self, number: int, offset: int, raw: bytes) -> _Line:
         try:
@@ -228,14 +278,20 @@ class _Rows:
         self, number: int, offset: int, raw: bytes, text: str, bad: bool
     ) -> Iterator[ParseIssue | EventContent]:
         body = _strip_newline(raw, self.decoder)
-        where = Locator(line=number, offset=str(offset), length=len(body))
         if not text.strip():
             return
+        if self.columns is not None:
+            self.records += 1
+        record = str(self.records) if self.columns is not None else None
+        where = Locator(record=record, line=number, offset=str(offset), length=len(body))
+        line = text.rstrip("\r\n")
         try:
-            row = next(csv.reader([text.rstrip("\r\n")]), [])
-        except csv.Error as exc:
-            yield self.ctx.issue("malformed_row", str(exc), where, body, "error")
-            return
+            row = next(csv.reader([line], strict=True), [])
+        except csv.Error as exc:  # a stray quote: read as Event Viewer's reader would, said so
+            row = next(csv.reader([line]), [])
+            yield self.ctx.issue(
+                "irregular_quoting", f"{exc}; the row is read leniently", where, body, "warning"
+            )
         if self.columns is None:
             yield from self._header(row, where, body)
             return
@@ -265,14 +321,13 @@ class _Rows:
         self, row: list[str], where: Locator, body: bytes, bad: bool
     ) -> Iterator[ParseIssue | EventContent]:
         cols = self.columns or {}
-        if not cols or len(row) < 5:
-            yield self.ctx.issue(
-                "wrong_column_count",
-                f"{len(row)} columns, at least 5 expected",
-                where,
-                body,
-                "error",
-            )
+        if not cols:
+            why = "row not read: the file's header is not an Event Viewer CSV header"
+            yield self.ctx.issue("not_read_unknown_header", why, where, body, "error")
+            return
+        if len(row) < 5:
+            why = f"{len(row)} columns, at least 5 expected"
+            yield self.ctx.issue("wrong_column_count", why, where, body, "error")
             return
         event_id = row[cols["Event ID"]].strip()
         if not event_id.isdigit() or int(event_id) > 0xFFFF:
@@ -314,7 +369,7 @@ class _Rows:
             naive = parse_local(text, self.order)
             rec.time, rec.time_offset = from_local(naive, self.zone)
         except TimeError as exc:
-            return self.ctx.issue("time_unparseable", str(exc), where, body, "warning")
+            return self.ctx.issue(time_issue_code(str(exc)), str(exc), where, body, "warning")
         return None
 
 

@@ -114,13 +114,7 @@ def set_time(
         content["time_original"] = text
         add_flag(content, "time_unparseable")
         reason = str(exc)
-        code = (
-            "time_ambiguous"
-            if "ambiguous" in reason
-            else "time_impossible"
-            if "impossible" in reason or "outside" in reason
-            else "time_unparseable"
-        )
+        code = time_issue_code(reason)
         if len(reason) > _MAX_REASON:  # the text is in time_original; the issue stays short
             reason = f"{reason[:_MAX_REASON]}... ({len(reason)} characters)"
         return issue_at(ctx, content, code, reason)
@@ -151,3 +145,14 @@ def put(content: EventContent, target: str, value: Any) -> None:
     if sub is None:
         sub = content[group] = {}
     sub[key] = value
+
+
+def time_issue_code(reason: str) -> str:
+    """The issue code for a time that cannot be placed, from its :class:`TimeError` text:
+    a DST repeat or gap (``time_ambiguous`` / ``time_impossible``; a UTC day outside the
+    calendar counts as impossible) or a text that is no time (``time_unparseable``)."""
+    if "ambiguous" in reason:
+        return "time_ambiguous"
+    if "impossible" in reason or "outside" in reason:
+        return "time_impossible"
+    return "time_unparseable"

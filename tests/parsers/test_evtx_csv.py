@@ -218,7 +218,7 @@ def test_hostile_rows_are_issues_and_the_rest_is_read(tmp_path: Path) -> None:
         ("undecodable_bytes", 2),
         ("wrong_column_count", 4),
         ("bad_event_id", 5),
-        ("time_unparseable", 6),
+        ("time_impossible", 6),  # as the CSV profile readers code an impossible date
         ("unterminated_quote", 10),
     ]
     assert [e["attributes"]["event_id"] for e in events] == [4624, 4634, 7045, 4647]
@@ -245,12 +245,24 @@ def test_unterminated_quote_in_the_middle_loses_one_line_only(tmp_path: Path) ->
     assert [e["time_original"][-1] for e in events] == ["1", "3", "4"]
 
 
-def test_ten_megabyte_single_line_is_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_ten_megabyte_single_line_is_an_issue_and_the_rest_is_read(
+    tmp_path: Path, encoding: str
+) -> None:
     big = "あ" * ((10 << 20) // 3)  # 10 MiB of UTF-8 on one line
-    text = HEAD["ja"] + f'\r\n情報,2024/04/01 9:05:03,EventLog,6005,なし,"{big}"\r\n'
-    path = _write(tmp_path / "big.csv", text, "utf-8")
-    _, events, issues = _parse(path)
-    assert issues == [] and len(events[0]["attributes"]["message"]) == len(big)
+    row = '情報,2024/04/01 9:05:0{},EventLog,6005,なし,"{}"\r\n'
+    text = HEAD["ja"] + "\r\n" + row.format(3, big) + row.format(4, "次の行")
+    path = _write(tmp_path / "big.csv", text, encoding)
+    ctx, events, issues = _parse(path)
+    (issue,) = issues
+    assert (issue.code, issue.severity, issue.locator.line) == ("line_too_long", "error", 2)
+    blob = path.read_bytes()
+    start = int(issue.locator.offset)
+    line = blob[start : start + issue.locator.length]  # type: ignore[operator]
+    assert line.decode(encoding.replace("utf-16", "utf-16-le")).endswith('"\r\n')
+    assert hashlib.sha256(line).hexdigest() == issue.raw_sha256
+    assert [e["attributes"]["message"] for e in events] == ["次の行"]
+    assert (ctx.records_read, ctx.records_failed) == (1, 1)
 
 
 def test_dst_ambiguous_and_impossible_local_times(tmp_path: Path) -> None:
@@ -263,7 +275,7 @@ def test_dst_ambiguous_and_impossible_local_times(tmp_path: Path) -> None:
     ]
     path = _write(tmp_path / "ny.csv", "\r\n".join(rows) + "\r\n", "utf-8")
     _, events, issues = _parse(path, tz="America/New_York")
-    assert [i.code for i in issues] == ["time_unparseable", "time_unparseable"]
+    assert [i.code for i in issues] == ["time_ambiguous", "time_impossible"]
     assert "ambiguous" in issues[0].message and "impossible" in issues[1].message
     assert len(events) == 3
     assert (
@@ -428,3 +440,29 @@ def test_unknown_encoding_is_an_error_of_the_call(tmp_path: Path) -> None:
     path = _write(tmp_path / "e.csv", HEAD["en"] + "\r\n", "utf-8")
     with pytest.raises(ModelError, match="encoding"):
         _parse(path, encoding="no-such-codec")
+
+
+def test_rows_carry_record_numbers_and_stray_quotes_are_said(tmp_path: Path) -> None:
+    rows = [
+        HEAD["en"],
+        'Information,4/1/2024 9:05:03 AM,EventLog,6005,None,"started"',
+        'Information,4/1/2024 9:05:04 AM,EventLog,6006,None,"quoted" word',
+        'Information,4/1/2024 9:05:05 AM,EventLog,6005,None,"again"',
+    ]
+    path = _write(tmp_path / "q.csv", "\r\n".join(rows) + "\r\n", "utf-8")
+    _, events, issues = _parse(path)
+    assert [e["locator"]["record"] for e in events] == ["1", "2", "3"]
+    (stray,) = issues
+    assert (stray.code, stray.severity) == ("irregular_quoting", "warning")
+    assert stray.locator.record == "2"
+    assert events[1]["attributes"]["event_id"] == 6006  # read, not lost
+
+
+def test_rows_under_an_unknown_header_say_why_they_are_not_read(tmp_path: Path) -> None:
+    rows = ["Niveau,Date et heure,Source,ID,Catégorie", "Information,x,y,1,z", "a,b,c,2,d"]
+    path = _write(tmp_path / "fr.csv", "\r\n".join(rows) + "\r\n", "utf-8")
+    ctx, events, issues = _parse(path)
+    assert events == []
+    assert [i.code for i in issues] == ["unknown_header", *["not_read_unknown_header"] * 2]
+    assert "header is not an Event Viewer CSV header" in issues[1].message
+    assert ctx.records_failed == 3
