@@ -65,8 +65,13 @@ def _direction(ctx: ParseContext, sender: str, recipients: list[str]) -> str | N
     if not domains:
         return None
 
-    def internal(address: str) -> bool:
-        return address.rpartition("@")[2].lower() in domains
+    def internal(address: str) -> bool:  # a listed domain or a sub-domain of one
+        host = address.rpartition("@")[2].lower().rstrip(".")
+        while host:
+            if host in domains:
+                return True
+            host = host.partition(".")[2]
+        return False
 
     outside = [r for r in recipients if not internal(r)]
     if internal(sender):

@@ -676,3 +676,16 @@ def test_same_input_gives_identical_output(
 
     first = run()
     assert first == run() and len(first) > 2
+
+
+def test_message_trace_internal_domains_cover_sub_domains() -> None:
+    """Mail between a listed domain's sub-domains stays internal; a look-alike is outside."""
+    from evidencekit.parsers.base import ParseContext
+    from evidencekit.parsers.message_trace import _direction
+
+    ctx = ParseContext("0" * 16, Path("t.csv"), "message_trace", "1",
+                       options={"internal_domains": "example.co.jp"})  # fmt: skip
+    assert _direction(ctx, "a@tokyo.example.co.jp", ["b@osaka.example.co.jp"]) == "internal"
+    assert _direction(ctx, "a@example.co.jp", ["b@badexample.co.jp"]) == "outbound"
+    assert _direction(ctx, "a@mail.example.co.jp", ["b@gmail.com"]) == "outbound"
+    assert _direction(ctx, "x@example.co.jp.evil.test", ["a@example.co.jp"]) == "inbound"
