@@ -10,9 +10,11 @@ import click
 
 from cli.ingest_cmd import ingest_group, report_ingest
 from cli.output import err, json_option, progress, wants_json
+from evidencekit.case.compressed import DEFAULT_LIMIT, compression_of, ingest_compressed
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
-from evidencekit.parsers.logdetect import detect_log_format, log_formats, log_time_zone
+from evidencekit.errors import UnreadableInput
+from evidencekit.parsers.logdetect import check_zone, detect_log_format, log_formats, log_time_zone
 
 _COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
 
@@ -51,6 +53,13 @@ _COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
     metavar="KEY=VALUE",
     help="Parser option, e.g. internal_domains=example.co.jp or upload_min_bytes=1024.",
 )
+@click.option(
+    "--max-decompressed",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Largest decompressed size (bytes) of an .xz/.gz/.bz2 log; beyond it, refused.",
+)
 @click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
 @json_option
@@ -62,20 +71,26 @@ def log(
     encoding: str | None,
     domains: Path | None,
     extra: tuple[str, ...],
+    max_decompressed: int,
     case_dir: Path,
     force: bool,
     as_json: bool,
 ) -> None:
     """Ingest a log export: Microsoft 365 / Google Workspace audit CSV, message trace,
     proxy logs, Purview / Code42 exports, door and HR CSVs, Windows event logs, or any
-    CSV/TSV through --mapping. Records read and failed are counted per source."""
+    CSV/TSV through --mapping. Records read and failed are counted per source. A rotated
+    log compressed with xz, gzip or bzip2 is decompressed (bounded) into the case folder and
+    read; the compressed file is the evidence."""
     options: dict[str, Any] = {}
+    compressed = compression_of(path) is not None
     if mapping is not None:
         if fmt not in ("auto", "mapped_csv"):
             raise click.UsageError("--mapping goes with --format mapped_csv (or no --format)")
         fmt = "mapped_csv"
         options["mapping"] = str(mapping)
         options["mapping_sha256"] = hashlib.sha256(mapping.read_bytes()).hexdigest()
+    elif fmt == "auto" and compressed:
+        pass  # recognised on the decompressed bytes
     elif fmt == "auto":
         fmt = detect_log_format(path)
         if not wants_json(as_json):
@@ -94,6 +109,9 @@ def log(
         if key in _COUNT_OPTIONS and not value.isdigit():
             raise click.UsageError(f"--option {key} takes a whole number, not {value!r}")
         options[key] = int(value) if key in _COUNT_OPTIONS else value
+    if compressed:
+        _compressed(path, fmt, tz, options, Case(case_dir), (force, max_decompressed, as_json))
+        return
     zone = log_time_zone(fmt, tz, options)
     if tz is not None and zone != tz and not wants_json(as_json):
         err.print(f"note: {fmt} records {zone} by definition; --tz {tz} is not applied")
@@ -102,4 +120,28 @@ def log(
         summary = ingest_file(
             case, path, fmt, time_zone=zone, options=options, force=force, progress=advance
         )
+    report_ingest(summary, as_json)
+
+
+def _compressed(
+    path: Path,
+    fmt: str,
+    tz: str | None,
+    options: dict[str, Any],
+    case: Case,
+    how: tuple[bool, int, bool],
+) -> None:
+    force, limit, as_json = how
+    if tz is not None:
+        check_zone(tz)
+    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
+        try:
+            summary = ingest_compressed(
+                case, path, None if fmt == "auto" else fmt, tz, options, force=force,
+                progress=advance, limit=limit, kind="log",
+            )  # fmt: skip
+        except UnreadableInput as exc:
+            raise click.ClickException(exc.diagnostics()) from exc
+    if fmt == "auto" and not wants_json(as_json):
+        err.print(f"format: {summary.source.parser} (recognised from the decompressed header)")
     report_ingest(summary, as_json)

@@ -30,6 +30,7 @@ from evidencekit.case.detect import detect_artifact_kind
 from evidencekit.case.ingest import IngestSummary, parse_and_store
 from evidencekit.case.workspace import Case
 from evidencekit.errors import UnreadableInput
+from evidencekit.parsers.logdetect import detect_log_format, log_time_zone
 from evidencekit.sources.guard import check_output
 from evidencekit.sources.hashing import hash_file
 from evidencekit.sources.pathtext import path_text
@@ -119,9 +120,12 @@ def ingest_compressed(
     force: bool = False,
     progress: Callable[[int], None] | None = None,
     limit: int = DEFAULT_LIMIT,
+    kind: str = "artifact",
 ) -> IngestSummary:
-    """Ingest a compressed artifact: the kind is recognised on the decompressed bytes
-    when ``parser_name`` is None.
+    """Ingest a compressed artifact, or with ``kind="log"`` a compressed log export (a
+    rotated ``access.log.1.gz``): the format is recognised on the decompressed bytes when
+    ``parser_name`` is None, and a log's zone is the one its parser reads in (as ``ingest
+    log`` records it).
 
     Raises:
         UnreadableInput: not a compressed file this reads, damaged, or not recognised.
@@ -137,9 +141,14 @@ def ingest_compressed(
         plain = decompress_bounded(
             path, Path(work) / inner_name(path, compression), compression, limit
         )
-        name = parser_name or detect_artifact_kind(plain.path)
-        if name is None:
-            raise UnreadableInput(f"{path.name}: no artifact parser recognises its content")
+        if kind == "log":
+            name = parser_name or detect_log_format(plain.path)
+            time_zone = log_time_zone(name, time_zone, options or {})
+        else:
+            found = parser_name or detect_artifact_kind(plain.path)
+            if found is None:
+                raise UnreadableInput(f"{path.name}: no artifact parser recognises its content")
+            name = found
         derived = {"compression": plain.compression, "name": path_text(plain.path.name),
                    "size": plain.size, "sha256": plain.sha256}  # fmt: skip
         return parse_and_store(

@@ -1,5 +1,5 @@
 """Ingest a log, artifact or events file by its kind, the one way ``run`` and the library
-facade do it: a compressed artifact is unpacked (bounded) first; otherwise the parser is
+facade do it: a compressed artifact or log is unpacked (bounded) first; the parser is
 a mapping profile, a named format or recognised from the file's first bytes."""
 
 from __future__ import annotations
@@ -26,9 +26,13 @@ def ingest_by_kind(
     a compressed file, which is taken as an artifact)."""
     if time_zone is not None:
         check_zone(time_zone)
-    if kind in ("auto", "artifact") and mapping is None and compression_of(path):
-        name = None if format == "auto" else format
-        return ingest_compressed(case, path, name, time_zone=time_zone, force=force)
+    if kind in ("auto", "artifact", "log") and compression_of(path):
+        parser, options = choose_parser(path, kind, format, mapping) if mapping else (None, {})
+        name = parser or (None if format == "auto" else format)
+        as_kind = "log" if kind == "log" else "artifact"
+        return ingest_compressed(
+            case, path, name, time_zone=time_zone, options=options, force=force, kind=as_kind
+        )
     parser, options = choose_parser(path, kind, format, mapping)
     if kind == "log":  # the zone the parser reads in (UTC formats: UTC), as `ingest log` records
         time_zone = log_time_zone(parser, time_zone, options)

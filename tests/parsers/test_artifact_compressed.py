@@ -193,3 +193,42 @@ def test_magic_and_names(tmp_path: Path) -> None:
         assert compression_of(path) == name
     assert inner_name(Path("SYSTEM.XZ"), "xz") == "SYSTEM"
     assert inner_name(Path(".gz"), "gzip") == ".gz.decompressed"
+
+
+def test_rotated_log_gz_through_ingest_log(tmp_path: Path) -> None:
+    """A rotated proxy log (access.log.1.gz): recognised on its decompressed bytes, read
+    as the plain log is, the .gz the evidence, the decompressed copy described and gone,
+    its zone the format's (Squid epoch times: UTC), through the CLI and by kind."""
+    from tests.parsers.test_log_formats import SQUID
+
+    gz = evidence(tmp_path, "access.log.1.gz", gzip.compress(SQUID.encode(), mtime=0))
+    plain = evidence(tmp_path, "access.log", SQUID.encode())
+    runner = CliRunner()
+    cases = [new_case(tmp_path), Case.init(tmp_path / "plain", "plain")]
+    for case, path in zip(cases, (gz, plain), strict=True):
+        result = runner.invoke(cli, ["ingest", "log", str(path), "--case", str(case.root)])
+        assert result.exit_code == 0, result.output
+        assert "format: proxy_squid" in result.output
+    (source,) = cases[0].store.sources()
+    (reference,) = cases[1].store.sources()
+    assert source.sha256 == hashlib.sha256(gz.read_bytes()).hexdigest()
+    assert source.parser == "proxy_squid" and source.time_zone == "UTC" == reference.time_zone
+    assert source.parameters["decompressed"] == {
+        "compression": "gzip",
+        "name": "access.log.1",
+        "size": len(SQUID.encode()),
+        "sha256": hashlib.sha256(SQUID.encode()).hexdigest(),
+    }
+    assert (source.records_read, source.records_failed) == (
+        reference.records_read,
+        reference.records_failed,
+    )
+    drop = ("id", "salt", "source")
+    ours = [{k: v for k, v in e.items() if k not in drop} for e in stored(cases[0])]
+    theirs = [{k: v for k, v in e.items() if k not in drop} for e in stored(cases[1])]
+    assert ours == theirs and len(ours) == 3
+    assert leftovers(cases[0]) == []
+    from evidencekit.case.ingest_by_kind import ingest_by_kind
+
+    again = ingest_by_kind(Case.init(tmp_path / "kind", "kind"), gz, "log")
+    assert again.source.parser == "proxy_squid" and again.events == 3
