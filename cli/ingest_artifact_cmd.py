@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from cli.ingest_cmd import ingest_group, report_ingest
+from cli.ingest_cmd import ingest_group, max_decompressed_option, report_ingest
 from cli.output import err, json_option, progress, wants_json
-from evidencekit.case.compressed import DEFAULT_LIMIT, compression_of, ingest_compressed
+from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.detect import detect_artifact_kind as detect_kind
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
@@ -49,13 +49,7 @@ def _zone(value: str | None) -> str | None:
     "default Asia/Tokyo, recorded in the events.",
 )
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
-@click.option(
-    "--max-decompressed",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMIT,
-    show_default=True,
-    help="Largest decompressed size (bytes) of an .xz/.gz/.bz2 artifact; beyond it, refused.",
-)
+@max_decompressed_option("artifact")
 @json_option
 def artifact(
     path: Path,

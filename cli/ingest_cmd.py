@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from cli.lazy import LazyGroup
-from cli.output import emit, err, json_option, out, progress
+from cli.output import F, emit, err, json_option, out, progress
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
 
@@ -23,6 +24,20 @@ from evidencekit.case.workspace import Case
 )
 def ingest_group() -> None:
     """Read evidence (images, logs, artifacts, structured events) into a case."""
+
+
+def max_decompressed_option(what: str) -> Callable[[F], F]:
+    """``--max-decompressed`` for a command that unpacks .xz/.gz/.bz2 ``what`` (bounded)."""
+    from evidencekit.case.compressed import DEFAULT_LIMIT
+
+    option: Callable[[F], F] = click.option(
+        "--max-decompressed",
+        type=click.IntRange(min=1),
+        default=DEFAULT_LIMIT,
+        show_default=True,
+        help=f"Largest decompressed size (bytes) of an .xz/.gz/.bz2 {what}; beyond it, refused.",
+    )
+    return option
 
 
 def report_ingest(summary: IngestSummary, as_json: bool) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from cli.ingest_cmd import ingest_group, report_ingest
+from cli.ingest_cmd import ingest_group, max_decompressed_option, report_ingest
 from cli.output import err, json_option, progress, wants_json
-from evidencekit.case.compressed import DEFAULT_LIMIT, compression_of, ingest_compressed
+from evidencekit.case.compressed import compression_of, ingest_compressed
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
 from evidencekit.errors import UnreadableInput
@@ -53,13 +53,7 @@ _COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
     metavar="KEY=VALUE",
     help="Parser option, e.g. internal_domains=example.co.jp or upload_min_bytes=1024.",
 )
-@click.option(
-    "--max-decompressed",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMIT,
-    show_default=True,
-    help="Largest decompressed size (bytes) of an .xz/.gz/.bz2 log; beyond it, refused.",
-)
+@max_decompressed_option("log")
 @click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Allow a case folder inside the evidence folder.")
 @json_option
