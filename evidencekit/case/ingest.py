@@ -139,7 +139,9 @@ def parse_and_store(
             sha256_after=after,
             parser=parser_name,
             parser_version=parser_cls.version,
-            time_zone=time_zone,
+            # the zone the parser read in: the one given, else its own default (recorded
+            # even when the parser flags its events time_zone_assumed)
+            time_zone=time_zone or getattr(parser_cls, "default_time_zone", None),
             parameters={**recorded, **extra},
             records_read=ctx.records_read,
             records_failed=ctx.records_failed,

@@ -52,6 +52,7 @@ class SetupApiParser:
     name: ClassVar[str] = "setupapi"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "artifact"
+    default_time_zone: ClassVar[str] = DEFAULT_ZONE  # local times; flagged time_zone_assumed
     image_globs: ClassVar[tuple[str, ...]] = ("Windows/INF/setupapi.dev*.log",)
 
     @classmethod

@@ -94,6 +94,7 @@ class SetupApiXpParser:
     name: ClassVar[str] = "setupapi_xp"
     version: ClassVar[str] = "1"
     source_kind: ClassVar[str] = "artifact"
+    default_time_zone: ClassVar[str] = DEFAULT_ZONE  # local times; flagged time_zone_assumed
     image_globs: ClassVar[tuple[str, ...]] = ("WINDOWS/setupapi.log", "WINNT/setupapi.log")
 
     @classmethod

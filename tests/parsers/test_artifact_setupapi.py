@@ -81,3 +81,18 @@ def test_zone_given(tmp_path: Path) -> None:
     events = [e for e in SetupApiParser().parse(ctx) if hasattr(e, "time_role")]
     assert events[0].time == "2024-03-23T21:59:59.123000000Z" and not events[0].flags
     assert SetupApiParser.check(_log(tmp_path).read_bytes()[:200], tmp_path / "x.log")
+
+
+def test_ingest_records_the_zone_read_in_when_none_is_given(tmp_path: Path) -> None:
+    """Without --tz the log is read in the parser's default zone: the source records that
+    zone (it recorded none), the events keep the time_zone_assumed flag."""
+    from evidencekit.case.ingest import ingest_file
+    from evidencekit.case.workspace import Case
+    from evidencekit.events.devices import events_from_lines
+
+    (tmp_path / "evidence").mkdir()
+    case = Case.init(tmp_path / "case", "zone")
+    summary = ingest_file(case, _log(tmp_path / "evidence"), "setupapi")
+    assert summary.source.time_zone == "Asia/Tokyo"
+    events = list(events_from_lines(case.store.event_lines()))
+    assert events and all("time_zone_assumed" in e.get("flags", []) for e in events)
