@@ -25,6 +25,7 @@ from evidencekit.case.workspace import CASE_FILE, Case
 from evidencekit.errors import CaseError
 from evidencekit.events.correlate import store_correlations
 from evidencekit.package.build import PackageOptions, build_package
+from evidencekit.package.signing import Signer as PackageSigner
 from evidencekit.package.signing import load_signer
 from evidencekit.report import build_report
 from evidencekit.report.options import ReportOptions
@@ -77,6 +78,7 @@ def run(definition_path: Path, step: Step | None = None) -> RunSummary:
     """Run the whole job for one ``case.toml``."""
     say = step or (lambda _: None)
     definition, base = load_definition(definition_path)
+    signers = _signers(definition, base)  # a wrong passphrase stops the run before ingest
     output = (base / definition.case.output).resolve()
     case = _open_case(definition, output / "case")
     summary = RunSummary(case_dir=case.root)
@@ -100,7 +102,7 @@ def run(definition_path: Path, step: Step | None = None) -> RunSummary:
     say("write the PDF report")
     _report(case, definition, base, summary, package_dir.name)
     say("assemble and sign the evidence package")
-    _package(case, definition, base, package_dir, summary)
+    _package(case, definition, base, package_dir, summary, signers)
     say("verify the package independently")
     _verify(definition, base, summary)
     return summary
@@ -241,13 +243,23 @@ def _next_package(definition: CaseDefinition, folder: Path) -> Path:
     return folder / f"{stem}-{len(done) + 1:03d}"
 
 
-def _package(
-    case: Case, definition: CaseDefinition, base: Path, out: Path, summary: RunSummary
-) -> None:
+def _signers(definition: CaseDefinition, base: Path) -> list[PackageSigner]:
+    """Every signing key of the definition, loaded (decrypted) once, first thing."""
     signers = []
     for s in definition.signing:
         spec = f"{base / s.certificate}:{base / s.key}" if s.certificate else str(base / s.key)
         signers.append(load_signer(spec, _passphrase(s), s.name))
+    return signers
+
+
+def _package(
+    case: Case,
+    definition: CaseDefinition,
+    base: Path,
+    out: Path,
+    summary: RunSummary,
+    signers: list[PackageSigner],
+) -> None:
     tsa = definition.tsa.url if definition.tsa else None
     exhibits = [(base / s.path).resolve() for s in definition.sources if s.export]
     options = PackageOptions(

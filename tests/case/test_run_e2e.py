@@ -253,3 +253,19 @@ def test_library_example_runs_the_pipeline(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "VERIFIED" in result.stdout
     assert "秘密管理性" in result.stdout or "Secrecy" in result.stdout
+
+
+def test_wrong_passphrase_stops_the_run_before_anything_is_done(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    """The signing keys are loaded first: a wrong passphrase ends the run before ingest,
+    sealing or analysis (it surfaced only at the report step), the case untouched."""
+    folder, _ = demo
+    custody = folder / "output" / "case" / "custody.jsonl"
+    before = custody.read_bytes()
+    result = _cli(
+        "run", str(folder / "case.toml"), env={"EVIDENCEKIT_KEY_PASSPHRASE": "wrong"}, check=False
+    )
+    assert result.returncode != 0
+    assert "key" in result.stderr.lower() and "Traceback" not in result.stderr
+    assert custody.read_bytes() == before
