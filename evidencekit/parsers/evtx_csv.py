@@ -25,19 +25,23 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from evidencekit.errors import ModelError
 from evidencekit.events.time import TimeError, from_local
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
+from evidencekit.parsers.evtx_csv_lines import (
+    MAX_RECORD,
+    LongLine,
+    detect_encoding,
+    physical_lines,
+    resolve_encoding,
+)
 from evidencekit.parsers.logevent import time_issue_code
-from evidencekit.sources import textlog
 
 DEFAULT_ZONE = "Asia/Tokyo"
 HEADERS = {
@@ -53,7 +57,6 @@ LEVELS = {
     "audit success": "audit_success", "成功の監査": "audit_success",
     "audit failure": "audit_failure", "失敗の監査": "audit_failure",
 }  # fmt: skip
-_MAX_RECORD = textlog.DEFAULT_MAX_LINE  # a longer record (row with its message) is refused
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _LABELS = Path(__file__).parent / "data" / "windows_message_labels.json"
 _FIELD = re.compile(r"^[ \t]+(\S[^\t]*?)\s*[:：]\t+(.*)$")
@@ -63,6 +66,9 @@ _TIME = re.compile(
     r"(?::(\d{2}))?\s*(AM|PM|午前|午後)?\s*$",
     re.IGNORECASE,
 )
+
+
+_Line = tuple[int, int, bytes, str, bool, int]  # number, offset, raw, text, bad, quotes
 
 
 @parsers.register("evtx_csv")
@@ -86,103 +92,10 @@ class EvtxCsvParser:
         with open(ctx.path, "rb") as fp:
             head = fp.read(1 << 16)
         encoding = resolve_encoding(str(ctx.options.get("encoding") or detect_encoding(head)), head)
-        if csv.field_size_limit() < _MAX_RECORD:  # messages are long; raising it only widens
-            csv.field_size_limit(_MAX_RECORD)
+        if csv.field_size_limit() < MAX_RECORD:  # messages are long; raising it only widens
+            csv.field_size_limit(MAX_RECORD)
         reader = _Rows(ctx, encoding)
         yield from reader.run()
-
-
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a text export from its first bytes: a BOM, else the reading with
-    the fewest undecodable sequences (:func:`~evidencekit.sources.textlog.detect_encoding`)."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le"
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be"
-    return textlog.detect_encoding(head).name
-
-
-def resolve_encoding(name: str, head: bytes) -> str:
-    """A codec name as this reader uses it: ``utf-16`` resolved by the byte order mark
-    (little-endian without one), ``utf-8`` with a BOM read as ``utf-8-sig``.
-
-    Raises:
-        ModelError: ``name`` is not a known codec (an error of the call, not the evidence).
-    """
-    try:
-        canonical = codecs.lookup(name).name
-    except LookupError as exc:
-        raise ModelError("options.encoding", f"unknown encoding {name!r}") from exc
-    if canonical == "utf-16":
-        return "utf-16-be" if head.startswith(codecs.BOM_UTF16_BE) else "utf-16-le"
-    if canonical == "utf-8" and head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    return canonical
-
-
-@dataclass(frozen=True)
-class LongLine:
-    """A physical line longer than the record limit: skipped, its size and hash kept."""
-
-    length: int
-    sha256: str
-
-
-def physical_lines(fp: Any, unit: int, bom: int) -> Iterator[tuple[int, bytes | LongLine]]:
-    """(byte offset, line bytes with terminator); UTF-16 lines end at an aligned LF unit. A
-    line longer than the record limit is read through in bounded pieces and given as a
-    :class:`LongLine` (memory stays bounded)."""
-    offset = bom
-    fp.seek(bom)
-    newline = b"\n" if unit == 1 else "\n".encode("utf-16-le" if unit == 2 else "utf-16-be")
-    pending = b""
-    long: Any = None  # hashlib object while inside an overlong line
-    length = 0
-    while block := fp.read(1 << 20):
-        pending += block
-        start = 0
-        while (end := _aligned(pending, newline, start, unit)) >= 0:
-            stop = end + len(newline)
-            if long is not None:
-                long.update(pending[start:stop])
-                yield offset, LongLine(length + stop - start, long.hexdigest())
-                offset, long, length = offset + length + stop - start, None, 0
-            elif stop - start > _MAX_RECORD:
-                yield offset, _long_line(pending[start:stop])
-                offset += stop - start
-            else:
-                yield offset, pending[start:stop]
-                offset += stop - start
-            start = stop
-        pending = pending[start:]
-        if len(pending) > _MAX_RECORD:  # no line end in sight: hash and drop what is held
-            cut = len(pending) - len(pending) % unit
-            if long is None:
-                long = hashlib.sha256()
-            long.update(pending[:cut])
-            length += cut
-            pending = pending[cut:]
-    if long is not None:
-        long.update(pending)
-        yield offset, LongLine(length + len(pending), long.hexdigest())
-    elif pending:
-        yield offset, pending if len(pending) <= _MAX_RECORD else _long_line(pending)
-
-
-def _long_line(data: bytes) -> LongLine:
-    return LongLine(len(data), hashlib.sha256(data).hexdigest())
-
-
-def _aligned(data: bytes, newline: bytes, start: int, unit: int) -> int:
-    at = data.find(newline, start)
-    while at >= 0 and (at - start) % unit:
-        at = data.find(newline, at + 1)
-    return at
-
-
-_Line = tuple[int, int, bytes, str, bool, int]  # number, offset, raw, text, bad, quotes
 
 
 class _Rows:
@@ -229,7 +142,7 @@ class _Rows:
         where = Locator(line=number, offset=str(offset), length=raw.length)
         issue = self.ctx.issue(
             "line_too_long",
-            f"line of {raw.length} bytes is over the {_MAX_RECORD}-byte limit; skipped",
+            f"line of {raw.length} bytes is over the {MAX_RECORD}-byte limit; skipped",
             where,
             None,
             "error",
@@ -256,7 +169,7 @@ class _Rows:
                 yield from self._record(
                     lines[0][0], lines[0][1], raw, text, any(ln[4] for ln in lines)
                 )
-            elif self.size > _MAX_RECORD:
+            elif self.size > MAX_RECORD:
                 yield from self._give_up(work)
 
     def _give_up(self, work: deque[_Line]) -> Iterator[ParseIssue]:
