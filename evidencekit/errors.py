@@ -45,12 +45,14 @@ class UnreadableInput(EvidenceKitError):
 
 
 class TimelineError(EvidenceKitError):
-    """A timeline file is damaged. ``line`` is the 1-based number of the first bad line."""
+    """A timeline file is damaged. ``line`` is the 1-based number of the first bad line;
+    ``path`` the file, when the reader knows it."""
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
+    def __init__(self, line: int, reason: str, path: str | None = None) -> None:
+        super().__init__(f"{path + ': ' if path else ''}line {line}: {reason}")
         self.line = line
         self.reason = reason
+        self.path = path
 
 
 class ProofError(EvidenceKitError):

@@ -251,7 +251,17 @@ def _make_head(
 
 
 def _iter_verified(path: Path, head: TimelineHead | None) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """Yield (event bytes, event) of a timeline, checking every line and, at the end, the head."""
+    """Yield (event bytes, event) of a timeline, checking every line and, at the end, the
+    head; a damaged line's error names the file."""
+    try:
+        yield from _iter_checked(path, head)
+    except TimelineError as exc:
+        if exc.path is not None:
+            raise
+        raise TimelineError(exc.line, exc.reason, str(path)) from None
+
+
+def _iter_checked(path: Path, head: TimelineHead | None) -> Iterator[tuple[bytes, dict[str, Any]]]:
     prev = GENESIS
     tree = merkle.TreeBuilder()
     segments = (head.segments if head and head.segments else None) or [(0, 1 << 62)]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekit.case.custody import CustodyLog
-from evidencekit.errors import EvidenceKitError, ModelError
+from evidencekit.errors import EvidenceKitError, ModelError, TimelineError
 from evidencekit.package import bagit
 from evidencekit.package.manifest import PackageManifest
 from evidencekit.sources.hashing import sha256_file
@@ -46,7 +46,9 @@ def _check_timeline(meta: Path, report: VerificationReport) -> TimelineHead | No
         head = read_head(meta / "head.json")
         count = verify_timeline(meta / "timeline.jsonl", head)
     except (EvidenceKitError, ValueError, OSError) as exc:
-        report.add("timeline", [f"metadata/timeline.jsonl: {exc}"], "chain and Merkle head")
+        # named by its place in the package, not by where it was unpacked
+        what = f"line {exc.line}: {exc.reason}" if isinstance(exc, TimelineError) else str(exc)
+        report.add("timeline", [f"metadata/timeline.jsonl: {what}"], "chain and Merkle head")
         return None
     report.add(
         "timeline",

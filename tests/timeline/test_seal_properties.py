@@ -62,6 +62,8 @@ def _expect_damage(path: Path) -> TimelineError:
     head = read_head(path.with_name(HEAD_FILE))
     with pytest.raises(TimelineError) as info:
         verify_timeline(path, head)
+    # the error names the damaged file (report, package and analyze print it as it is)
+    assert info.value.path == str(path) and str(info.value).startswith(f"{path}: line ")
     return info.value
 
 
