@@ -26,7 +26,11 @@ def devices(case_dir: Path, as_json: bool) -> None:
             out.print("No removable devices in this case.")
             return
         for row in rows:
-            out.print(f"{row.usb_serial}  {' '.join(sorted(row.vendor | row.product))}")
+            if not row.identified:
+                out.print("(unidentified removable drive: no serial, volume serial or label "
+                          "in the records)")  # fmt: skip
+            else:
+                out.print(f"{row.usb_serial}  {' '.join(sorted(row.vendor | row.product))}")
             for label, value in (
                 ("volume serial", ", ".join(sorted(row.volume_serials))),
                 ("label", ", ".join(sorted(row.labels))),

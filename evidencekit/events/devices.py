@@ -22,7 +22,8 @@ import orjson
 class DeviceRow:
     """One removable device as the case's events describe it."""
 
-    usb_serial: str
+    usb_serial: str  # "" for a drive the records do not identify (see ``identified``)
+    identified: bool = True
     vendor: set[str] = field(default_factory=set)
     product: set[str] = field(default_factory=set)
     volume_serials: set[str] = field(default_factory=set)
@@ -116,9 +117,12 @@ def _absorb(row: DeviceRow, event: dict[str, Any]) -> None:
 
 
 def build_inventory(events: Iterable[dict[str, Any]]) -> list[DeviceRow]:
-    """The device table from event dicts (canonical event JSON), sorted by serial."""
+    """The device table from event dicts (canonical event JSON), sorted by serial; then one
+    row per drive letter for removable drives the records do not identify (no USB serial,
+    volume GUID, volume serial or label: e.g. an operation log's drive-type column)."""
     rows: dict[str, DeviceRow] = {}
     by_guid: list[dict[str, Any]] = []
+    unidentified: dict[str, DeviceRow] = {}
     for event in events:
         dev = event.get("device") or {}
         serial = dev.get("usb_serial")
@@ -127,12 +131,26 @@ def build_inventory(events: Iterable[dict[str, Any]]) -> list[DeviceRow]:
             _absorb(rows.setdefault(key, DeviceRow(usb_serial=key)), event)
         elif dev.get("volume_guid"):
             by_guid.append(event)
+        elif dev.get("drive_type") == "removable" and not (
+            dev.get("label") or event_volume_serial(event)
+        ):
+            letter = str(dev.get("drive_letter") or _drive_of(event) or "")
+            row = unidentified.setdefault(letter, DeviceRow(usb_serial="", identified=False))
+            _absorb(row, event)
+            if letter:
+                row.drive_letters.add(letter)
     guid_owner = {g: row for row in rows.values() for g in row.volume_guids}
     for event in by_guid:
         owner = guid_owner.get(str(event["device"]["volume_guid"]))
         if owner is not None:
             _absorb(owner, event)
-    return [rows[k] for k in sorted(rows)]
+    return [rows[k] for k in sorted(rows)] + [unidentified[k] for k in sorted(unidentified)]
+
+
+def _drive_of(event: dict[str, Any]) -> str | None:
+    """The drive letter (``E:``) of the event's target path, if it has one."""
+    path = str((event.get("target") or {}).get("path") or "")
+    return path[:2].upper() if path[1:2] == ":" and path[:1].isalpha() else None
 
 
 def events_from_lines(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:

@@ -398,3 +398,26 @@ def test_ingest_artifact_wrong_kind_reports_issue_and_fails(tmp_path: Path) -> N
     assert report["source"]["parser"] == "lnk" and report["source"]["records_failed"] == 1
     issues = list(Case(tmp_path / "case").store.issue_dicts())
     assert [(i["code"], i["locator"]["offset"]) for i in issues] == [("bad_signature", "0")]
+
+
+def test_inventory_lists_removable_drives_the_records_do_not_identify() -> None:
+    """Copies to a removable drive known only by its type (an operation log's ドライブ種別)
+    are a row of their own per drive letter, marked unidentified, not dropped."""
+    from evidencekit.events.devices import build_inventory
+
+    def copy(i: int, target: str, user: str) -> dict[str, Any]:
+        return {"id": f"{i:032x}", "time": f"2024-04-01T00:0{i}:00.000000000Z",
+                "action": "copy", "actor": {"user": user}, "target": {"path": target},
+                "device": {"drive_type": "removable"}}  # fmt: skip
+
+    events = [copy(1, "E:\\a.dwg", "tanaka"), copy(2, "E:\\b.dwg", "tanaka"),
+              copy(3, "F:\\c.dwg", "sato"),
+              {"id": "f" * 32, "action": "copy", "target": {"path": "C:\\x"},
+               "device": {"drive_type": "fixed"}}]  # fmt: skip
+    rows = build_inventory(events)
+    assert [(r.identified, sorted(r.drive_letters), len(r.event_ids)) for r in rows] == [
+        (False, ["E:"], 2),
+        (False, ["F:"], 1),
+    ]
+    assert rows[0].users == {"tanaka"} and rows[0].usb_serial == ""
+    assert rows[0].last_seen == "2024-04-01T00:02:00.000000000Z"
