@@ -16,7 +16,7 @@ from evidencekit.case.workspace import Case
 from evidencekit.errors import UnreadableInput
 from evidencekit.parsers.logdetect import check_zone, detect_log_format, log_formats, log_time_zone
 
-_COUNT_OPTIONS = frozenset({"upload_min_bytes", "max_line"})
+_COUNT_OPTIONS = frozenset({"upload_min_bytes", "tunnel_upload_min_bytes", "max_line"})
 
 
 @ingest_group.command("log")

@@ -6,6 +6,12 @@ option ``upload_min_bytes``, default 1) is an ``upload`` with the body size in
 records only the reply size), a POST/PUT to a listed domain is an ``upload`` with flag
 ``request_size_unknown``. Hosts in the domain list (:mod:`.domainlist`) get flags
 ``domain.<category>`` (``domain.cloud_storage``, ``domain.webmail``, ...).
+
+Without TLS inspection an HTTPS upload shows only as a ``CONNECT`` tunnel: a tunnel to a
+listed domain through which the client sent at least ``tunnel_upload_min_bytes`` (default
+1 MiB; a log that records the bytes sent, such as Blue Coat's ``cs-bytes``) is an
+``upload`` of that many bytes with flag ``tls_tunnel`` (the bytes include TLS and HTTP
+overhead; what they carried is not visible).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from evidencekit.parsers.logevent import add_flag, base_content
 from evidencekit.sources.textlog import Record
 
 _UPLOAD_METHODS = frozenset({"POST", "PUT"})
+TUNNEL_UPLOAD_MIN_BYTES = 1 << 20
 _MAX_SAFE = 2**53 - 1
 
 
@@ -77,12 +84,17 @@ def web_content(
     categories = domains.categories(_without_port(host)) if host else ()
     minimum = int(ctx.options.get("upload_min_bytes", 1))
     action = "visit"
-    unknown_size = False
-    if request.method.upper() in _UPLOAD_METHODS:
+    unknown_size = tunnel = False
+    method = request.method.upper()
+    if method in _UPLOAD_METHODS:
         if request.request_bytes is not None and request.request_bytes >= minimum:
             action = "upload"
         elif request.request_bytes is None and categories:
             action, unknown_size = "upload", True
+    elif method == "CONNECT" and categories and request.request_bytes is not None:
+        tunnel_min = int(ctx.options.get("tunnel_upload_min_bytes", TUNNEL_UPLOAD_MIN_BYTES))
+        if request.request_bytes >= tunnel_min:
+            action, tunnel = "upload", True
     content = base_content(ctx, record, number, kind, "logged", action)
     obj: dict[str, Any] = {"kind": "url"}
     if request.url:
@@ -99,6 +111,8 @@ def web_content(
         add_flag(content, f"domain.{category}")
     if unknown_size:
         add_flag(content, "request_size_unknown")
+    if tunnel:
+        add_flag(content, "tls_tunnel")
     return content
 
 

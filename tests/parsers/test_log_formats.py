@@ -689,3 +689,25 @@ def test_message_trace_internal_domains_cover_sub_domains() -> None:
     assert _direction(ctx, "a@example.co.jp", ["b@badexample.co.jp"]) == "outbound"
     assert _direction(ctx, "a@mail.example.co.jp", ["b@gmail.com"]) == "outbound"
     assert _direction(ctx, "x@example.co.jp.evil.test", ["a@example.co.jp"]) == "inbound"
+
+
+def test_w3c_connect_tunnel_with_many_bytes_sent_is_an_upload(tmp_path: Path) -> None:
+    """Without TLS inspection, an upload to a cloud service is a CONNECT tunnel: 40 MiB sent
+    through one to Dropbox is an upload flagged tls_tunnel; a small tunnel, or a large one
+    to an unlisted host, stays a visit."""
+    head = (
+        "#Version: 1.0\n#Fields: date time c-ip cs-username cs-method cs-host cs-uri-stem "
+        "cs-uri-query s-port sc-status cs-bytes sc-bytes\n"
+    )
+    rows = (
+        "2024-04-01 00:05:03 10.0.0.5 taro CONNECT content.dropboxapi.com - - 443 200 "
+        "41943040 9000\n"
+        "2024-04-01 00:05:04 10.0.0.5 taro CONNECT www.dropbox.com - - 443 200 20480 90000\n"
+        "2024-04-01 00:05:05 10.0.0.5 taro CONNECT files.example.org - - 443 200 41943040 900\n"
+    )
+    events, issues, _ = ingest(tmp_path, "bc.log", (head + rows).encode(), "proxy_w3c")
+    assert issues == []
+    tunnel, small, unlisted = events
+    assert tunnel["action"] == "upload" and tunnel["object"]["size"] == 41943040
+    assert "tls_tunnel" in tunnel["flags"] and "domain.cloud_storage" in tunnel["flags"]
+    assert (small["action"], unlisted["action"]) == ("visit", "visit")
