@@ -21,7 +21,7 @@ from evidencekit.events.jptime import TimeParser
 from evidencekit.model import ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
 from evidencekit.parsers.domainlist import DomainList
-from evidencekit.parsers.logevent import problem_issue, record_issue, set_time
+from evidencekit.parsers.logevent import issue_at, problem_issue, record_issue, set_time
 from evidencekit.parsers.webproxy import WebRequest, to_int, web_content
 from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, TextLog, line_records
 
@@ -87,8 +87,8 @@ class ProxyJsonLines:
                 url=str(row["url"] or ""),
                 host=str(row["host"] or ""),
                 status=str(row["status"] or ""),
-                request_bytes=to_int(row["request_bytes"]),
-                response_bytes=to_int(row["response_bytes"]),
+                request_bytes=_count(row["request_bytes"]),
+                response_bytes=_count(row["response_bytes"]),
                 user=str(row["user"] or ""),
                 client_ip=str(row["client_ip"] or ""),
                 user_agent=str(row["user_agent"] or ""),
@@ -98,8 +98,31 @@ class ProxyJsonLines:
             issue = set_time(ctx, content, times, _time_text(row["time"]))
             if issue is not None:
                 yield issue
+            yield from _unread_sizes(ctx, content, row)
             ctx.records_read += 1
             yield content
+
+
+def _count(value: Any) -> int | None:
+    """A byte count: a whole number (also written ``2048.0``) in range, else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return to_int(value)
+
+
+def _unread_sizes(
+    ctx: ParseContext, content: EventContent, row: dict[str, Any]
+) -> Iterator[ParseIssue]:
+    """A size given but not a byte count (fractional, negative, out of range, text) is kept
+    as written in the attributes and said, not dropped."""
+    for key in ("request_bytes", "response_bytes"):
+        value = row[key]
+        if value is not None and _count(value) is None:
+            text = str(value)[:100]
+            content["attributes"][f"{key}_text"] = text
+            yield issue_at(
+                ctx, content, "size_unreadable", f"{key} {text!r} is not a byte count; not used"
+            )
 
 
 def _first(data: dict[str, Any], names: tuple[str, ...]) -> Any:

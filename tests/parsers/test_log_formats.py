@@ -711,3 +711,28 @@ def test_w3c_connect_tunnel_with_many_bytes_sent_is_an_upload(tmp_path: Path) ->
     assert tunnel["action"] == "upload" and tunnel["object"]["size"] == 41943040
     assert "tls_tunnel" in tunnel["flags"] and "domain.cloud_storage" in tunnel["flags"]
     assert (small["action"], unlisted["action"]) == ("visit", "visit")
+
+
+def test_proxy_json_lines_sizes_that_are_no_byte_count_are_said(tmp_path: Path) -> None:
+    """A whole number written as 2048.0 is read; a fractional or negative size is kept as
+    written in the attributes with a size_unreadable issue at its line, never dropped."""
+    rows = [
+        {
+            "ts": 1711929903,
+            "method": "POST",
+            "url": "https://www.dropbox.com/u",
+            "bytes_out": 2048.0,
+        },
+        {"ts": 1711929904, "method": "POST", "url": "https://www.dropbox.com/u", "bytes_out": 1.5},
+        {"ts": 1711929905, "method": "GET", "url": "https://example.jp/", "bytes_in": -3},
+    ]
+    data = b"".join(orjson.dumps(r) + b"\n" for r in rows)
+    events, issues, _ = ingest(tmp_path, "p.jsonl", data, "proxy_jsonl")
+    whole, fractional, negative = events
+    assert whole["action"] == "upload" and whole["object"]["size"] == 2048
+    assert fractional["attributes"]["request_bytes_text"] == "1.5"
+    assert negative["attributes"]["response_bytes_text"] == "-3"
+    assert [(i["code"], i["locator"]["line"]) for i in issues] == [
+        ("size_unreadable", 2),
+        ("size_unreadable", 3),
+    ]
