@@ -74,6 +74,9 @@ class TimeParser:
         self.utc = utc
         self._texts: dict[str, ParsedTime] = {}
         self._prefixes: dict[str, tuple[str, str]] = {}
+        self.day_first_texts = 0
+        """Texts refused month-first (``mdy``: month over 12) that read day-first: a sign
+        the export writes d/m/y, so that dates with a day of 12 or less were swapped."""
         self._minutes: dict[tuple[int, int, int, int, int, int | None], tuple[str, str]] = {}
 
     def parse(self, text: str) -> ParsedTime:
@@ -129,7 +132,12 @@ class TimeParser:
                     return parsed
                 fields = parsed
             if fields is not None:
-                result = self._place(fields)
+                try:
+                    result = self._place(fields)
+                except TimeError:
+                    if name == "mdy" and fields.day <= 12 < fields.month <= 31:
+                        self.day_first_texts += 1
+                    raise
                 if name in _MINUTE_FORMS and stripped == text:
                     self._remember(text, fields, result)
                 return result

@@ -156,3 +156,17 @@ def time_issue_code(reason: str) -> str:
     if "impossible" in reason or "outside" in reason:
         return "time_impossible"
     return "time_unparseable"
+
+
+def day_first_issue(ctx: ParseContext, count: int) -> ParseIssue:
+    """One file-level warning: times refused month-first read day-first."""
+    return ctx.issue(
+        "date_order_suspect",
+        f"{count} time text(s) could not be read month-first (m/d/y: month over 12) but "
+        "read day-first (d/m/y); if this export writes dates day-first, every date with a "
+        "day of 12 or less was read with day and month swapped. Re-ingest with a mapping "
+        "profile whose time format is dmy.",
+        Locator(offset="0"),
+        None,
+        "warning",
+    )

@@ -21,6 +21,7 @@ from evidencekit.events.time import TimeError
 from evidencekit.model import ATTRIBUTE_KEY, KIND, Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext
 from evidencekit.parsers.logevent import (
+    day_first_issue,
     issue_at,
     mark_record,
     place_time,
@@ -253,6 +254,8 @@ class ProfileParser:
                 yield from self._record(ctx, plan, times, item, number)  # type: ignore[arg-type]
         if plan is None:
             yield from self._no_records(ctx, profile, reader)
+        if times.day_first_texts:
+            yield day_first_issue(ctx, times.day_first_texts)
 
     def _no_records(
         self, ctx: ParseContext, profile: Profile, reader: DelimitedReader

@@ -736,3 +736,23 @@ def test_proxy_json_lines_sizes_that_are_no_byte_count_are_said(tmp_path: Path) 
         ("size_unreadable", 2),
         ("size_unreadable", 3),
     ]
+
+
+def test_day_first_dates_are_said_once_per_file(tmp_path: Path) -> None:
+    """A trace exported with UK dates: 13/04/2024 cannot be month-first, so the file gets
+    one date_order_suspect warning (04/05/2024 was read as 5 April and cannot be told)."""
+    header = ["Received", "SenderAddress", "RecipientAddress", "Subject", "Status", "Size"]
+    rows = [
+        ["04/05/2024 10:00:00", "a@example.co.jp", "b@gmail.com", "s", "Delivered", "10"],
+        ["13/04/2024 10:00:00", "a@example.co.jp", "b@gmail.com", "s", "Delivered", "10"],
+        ["25/04/2024 11:00:00", "a@example.co.jp", "b@gmail.com", "s", "Delivered", "10"],
+    ]
+    events, issues, _ = ingest(tmp_path, "uk.csv", _csv(header, rows), "message_trace")
+    assert events[0]["time"] == "2024-04-05T10:00:00.000000000Z"  # month-first, as written
+    codes = [i["code"] for i in issues]
+    assert codes.count("time_impossible") == 2 and codes.count("date_order_suspect") == 1
+    (suspect,) = [i for i in issues if i["code"] == "date_order_suspect"]
+    assert suspect["message"].startswith("2 time text")
+    us = [["4/13/2024 10:00:00 AM", *rows[0][1:]]]
+    _, clean, _ = ingest(tmp_path, "us.csv", _csv(header, us), "message_trace")
+    assert not [i for i in clean if i["code"] == "date_order_suspect"]
