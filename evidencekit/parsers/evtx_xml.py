@@ -24,6 +24,7 @@ from evidencekit.parsers.evtx_xml_record import Node, record_from_node
 
 _BLOCK = 1 << 20
 _MAX_EVENT = 16 << 20  # one event larger than this is refused (bounded memory)
+_SHOWN = 512  # bytes of a malformed spot an issue locates and hashes
 _HEAD = re.compile(rb"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*<(Events|Event)[\s>]", re.S)
 _RESTART = "<Events>"
 _NEXT_EVENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
@@ -160,10 +161,17 @@ class _Reader:
         """Record the error; reading resumes at the next ``<Event`` after it."""
         at = max(self.doc_base + max(parser.ErrorByteIndex, 0), self.buf_base)
         line = parser.ErrorLineNumber + self.line_base if parser.ErrorLineNumber else None
-        where = Locator(line=line, offset=str(at))
+        # the bytes the parser stopped at, to the end of their line (at most _SHOWN): located
+        # and hashed like any record
+        start = at - self.buf_base
+        end = self.buf.find(self.nl, start, start + _SHOWN)
+        raw = bytes(self.buf[start : start + _SHOWN if end < 0 else end])
+        where = Locator(line=line, offset=str(at), length=len(raw) or None)
         refused = isinstance(exc, _Refused)
         then = "nothing more is read" if refused else "reading resumes at the next <Event"
-        self.out.append(self.ctx.issue("malformed_xml", f"{exc}; {then}", where, None, "error"))
+        self.out.append(
+            self.ctx.issue("malformed_xml", f"{exc}; {then}", where, raw or None, "error")
+        )
         # resume at the error itself unless that is where the last restart began (progress)
         resume = at if at > self.restarted else self.restarted + 1
         skip = _Skip(None if refused else resume)  # a document with a DTD is not read on

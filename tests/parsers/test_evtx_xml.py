@@ -129,6 +129,9 @@ def test_invalid_character_costs_one_event_and_reading_resumes(
     blob = path.read_bytes()
     assert b"\x03" in blob[int(bad.locator.offset) - 200 : int(bad.locator.offset) + 1]
     assert bad.locator.line == blob[: int(bad.locator.offset)].count(b"\n") + 1
+    start = int(bad.locator.offset)  # the spot is located and hashed like a record
+    spot = blob[start : start + bad.locator.length]  # type: ignore[operator]
+    assert 0 < len(spot) <= 512 and bad.raw_sha256 == hashlib.sha256(spot).hexdigest()
     lost = binary - {e["locator"]["record"] for e in events}
     assert len(lost) == 1 and len(events) == len(binary) - 1
     assert ctx.records_failed == 1
@@ -162,6 +165,8 @@ def test_utf16_export_resumes_after_malformed_xml(corpus: Path, tmp_path: Path, 
     binary = {e["locator"]["record"] for e in _binary(corpus / name)}
     (bad,) = issues
     assert bad.code == "malformed_xml" and "resumes" in bad.message
+    spot = path.read_bytes()[int(bad.locator.offset) :][: bad.locator.length]
+    assert spot and bad.raw_sha256 == hashlib.sha256(spot).hexdigest()
     lost = binary - {e["locator"]["record"] for e in events}
     assert len(lost) == 1 and len(events) == len(binary) - 1
     assert ctx.records_read == len(events) and ctx.records_failed == 1
