@@ -78,6 +78,12 @@ class EventsJsonl:
             data["time"], offset = parse_iso(time)
             data.setdefault("time_original", time)
             data.setdefault("time_offset", offset)
+        elif time is None:  # undated, flagged as the other readers flag it
+            flags = data.get("flags")
+            if isinstance(flags, list) and "time_missing" not in flags:
+                data["flags"] = [*flags, "time_missing"]
+            elif flags is None:
+                data["flags"] = ["time_missing"]
         data["source"] = ctx.source_id
         data["locator"] = locator.model_dump(exclude_none=True)
         data["raw_sha256"] = hashlib.sha256(text).hexdigest()

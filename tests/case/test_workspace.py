@@ -184,3 +184,17 @@ def test_cli_exits_non_zero_when_nothing_could_be_read(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["ingest", "events", str(bad), "--case", str(tmp_path / "case")])
     assert r.exit_code == 1
     assert "Nothing could be read" in r.output
+
+
+def test_undated_event_lines_are_flagged_time_missing(
+    tmp_path: Path, write_events: WriteEvents
+) -> None:
+    """A structured event without a time is kept, flagged as every other reader flags it."""
+    case = Case.init(tmp_path / "case", "EK-1")
+    dated, undated = _events(2)
+    undated.pop("time")
+    undated["flags"] = ["producer_flag"]
+    ingest_file(case, write_events([dated, undated], "e.jsonl"), "events_jsonl")
+    first, second = (json.loads(line) for line in case.store.event_lines())
+    assert "flags" not in first and "time" not in second
+    assert second["flags"] == ["producer_flag", "time_missing"]
