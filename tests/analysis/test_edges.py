@@ -50,8 +50,14 @@ def test_holiday_eve_copy_in_a_case(tmp_path: Path) -> None:
             )
     case = s.seal()
     result = analyze(case, AnalysisOptions(identities=s.files["ids.toml"]))
-    r09 = {f.facts["day"]: f.facts["holiday"] for f in result.findings if f.rule == "R09"}
-    assert r09 == {"2025-02-10": None, "2025-02-11": "建国記念の日"}
+    r09 = {f.facts["day"]: f for f in result.findings if f.rule == "R09"}
+    assert {d: f.facts["holiday"] for d, f in r09.items()} == {
+        "2025-02-10": None,
+        "2025-02-11": "建国記念の日",
+    }
+    # 23:59 is in the late-night band (22:00-05:00), and the sentence says so
+    assert "including the late-night band 22:00–05:00" in r09["2025-02-10"].explanation_en
+    assert "深夜帯（22:00–05:00）を含む" in r09["2025-02-10"].explanation_ja
     r03_days = sorted(f.facts["day"] for f in result.findings if f.rule == "R03")
     assert r03_days == ["2025-02-10", "2025-02-11"]
 

@@ -52,7 +52,8 @@ class OffHoursHoliday(Rule):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.days: dict[tuple[str, str], tuple[Bucket, LocalTime, int]] = {}
+        # (person, local day) -> [events, the day's first local time, any in the late band]
+        self.days: dict[tuple[str, str], list[Any]] = {}
         self._is_service = ctx.identities.is_service
 
     def observe(self, ev: dict[str, Any], idx: int, person: str | None, lt: LocalTime) -> None:
@@ -61,7 +62,9 @@ class OffHoursHoliday(Rule):
         key = (person, lt.day)
         entry = self.days.get(key)
         if entry is None:
-            entry = self.days[key] = (Bucket(3, 0), lt, lt.hour)
+            entry = self.days[key] = [Bucket(3, 0), lt, lt.late_night]
+        elif lt.late_night:
+            entry[2] = True
         entry[0].add((idx, ev.get("time"), "off_hours"))  # = ref(ev, idx, "off_hours")
 
     def finish(self) -> None:
@@ -70,12 +73,12 @@ class OffHoursHoliday(Rule):
         for d in acts:
             for day in _days(self, d):
                 by_day.setdefault((d.person, day), []).append(d)
-        for (person, day), (b, lt, _hour) in sorted(self.days.items()):
+        for (person, day), (b, lt, late) in sorted(self.days.items()):
             linked = by_day.get((person, day), [])
             cis = self._cis(person, day, lt, b)
             if not linked and not cis:
                 continue  # alone it only colours the timeline (report stage)
-            self._emit(person, day, lt, b, linked, cis)
+            self._emit(person, day, (lt, late), b, linked, cis)
 
     def _cis(self, person: str, day: str, lt: LocalTime, b: Bucket) -> list[Any]:
         hr = self.ctx.hr.get(person)
@@ -102,8 +105,17 @@ class OffHoursHoliday(Rule):
         )
 
     def _emit(
-        self, person: str, day: str, lt: LocalTime, b: Bucket, linked: list[Any], cis: list[Any]
+        self,
+        person: str,
+        day: str,
+        when: tuple[LocalTime, bool],
+        b: Bucket,
+        linked: list[Any],
+        cis: list[Any],
     ) -> None:
+        lt, late = when
+        band = self.p["late_night_band"]
+        hours = f"{band['start_hour']:02d}:00–{band['end_hour']:02d}:00"
         tag_ja = (
             f"国民の祝日（{lt.holiday}）"
             if lt.holiday
@@ -111,6 +123,8 @@ class OffHoursHoliday(Rule):
             if lt.company_day
             else "週末"
             if lt.weekday >= 5
+            else f"業務時間外、深夜帯（{hours}）を含む"
+            if late
             else "業務時間外"
         )
         tag_en = (
@@ -120,6 +134,8 @@ class OffHoursHoliday(Rule):
             if lt.company_day
             else "weekend"
             if lt.weekday >= 5
+            else f"outside business hours, including the late-night band {hours}"
+            if late
             else "outside business hours"
         )
         combined = bool(linked) and not cis
