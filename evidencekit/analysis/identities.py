@@ -100,6 +100,8 @@ class IdentityMap:
             candidates.append(_norm(f"{domain}\\{user}"))
         if user:
             candidates.append(_norm(user))
+            if "\\" in user:  # DOMAIN\user in the user field: its user part too
+                candidates.append(_norm(user.split("\\", 1)[1]))
         if email:
             candidates.append(_norm(email))
         for c in candidates:

@@ -72,6 +72,23 @@ def test_address_local_part_never_takes_another_persons_account(tmp_path: Path) 
     assert ids.resolve({"user": "e1.tanaka"}) == "e1"  # unambiguous bare names still resolve
 
 
+def test_domain_written_in_the_user_field_resolves_like_a_domain_field(tmp_path: Path) -> None:
+    """An export that writes CORP\\x in its user column resolves as user x of domain CORP
+    would: to the map's CORP\\x, else to its bare x, never across an ambiguous name."""
+    path = tmp_path / "ids.toml"
+    path.write_text(
+        '[[person]]\nperson = "e1"\naccounts = ["x"]\n'
+        '[[person]]\nperson = "e2"\naccounts = ["CORP\\\\sato"]\n'
+        '[[person]]\nperson = "e3"\naccounts = ["SALES\\\\sato"]\n',
+        encoding="utf-8",
+    )
+    ids = load_identities(path)
+    assert ids.resolve({"user": "CORP\\x"}) == ids.resolve({"user": "x", "domain": "CORP"})
+    assert ids.resolve({"user": "CORP\\x"}) == "e1"
+    assert ids.resolve({"user": "SALES\\sato"}) == "e3"
+    assert ids.resolve({"user": "OTHER\\sato"}) == "account:other\\sato"
+
+
 _MAIL = ["2025/03/05 3:10:00", "e1.tanaka@example.co.jp", "tanaka.home@gmail.com", "資料"]
 
 
