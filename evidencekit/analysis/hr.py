@@ -20,6 +20,7 @@ from typing import Any
 from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.csvtext import decode_csv
 from evidencekit.analysis.model import InputFile
+from evidencekit.events.jptime import TimeParser
 
 TRIGGERS = frozenset(
     {
@@ -137,6 +138,19 @@ def window_for(hr: PersonHr | None, day: str, params: dict[str, Any]) -> tuple[s
     return best
 
 
+_DAYS = TimeParser(["ymd", "jp"], zone="UTC")  # a date as written; UTC: never shifted
+
+
+def local_day(text: str) -> str:
+    """A local date as ``YYYY-MM-DD`` from ISO, ``2024/04/01``, ``2024年4月1日`` or
+    ``令和6年4月1日`` (a time after it is ignored); ValueError when it is none of these."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        return _DAYS.parse(text).time[:10]  # TimeError is a ValueError
+
+
 def read_hr_csv(path: Path) -> tuple[list[HrFact], InputFile]:
     """Read an HR export CSV; unknown types and bad dates raise with the line number."""
     data = path.read_bytes()
@@ -149,16 +163,14 @@ def read_hr_csv(path: Path) -> tuple[list[HrFact], InputFile]:
         hr_type = _ALIASES.get(str(row.get("hr_type") or row.get("type") or "").strip())
         hr_type = hr_type or str(row.get("hr_type") or row.get("type") or "").strip()
         person = str(row.get("person") or "").strip()
-        day = str(row.get("date") or "").strip()[:10]
-        end = str(row.get("end_date") or "").strip()[:10] or None
         if hr_type not in KNOWN_TYPES or not person:
             raise AnalysisError(
                 f"{path.name} line {line}: unknown hr_type {hr_type!r} or no person"
             )
         try:
-            date.fromisoformat(day)
-            if end:
-                date.fromisoformat(end)
+            day = local_day(str(row.get("date") or ""))
+            end_text = str(row.get("end_date") or "").strip()
+            end = local_day(end_text) if end_text else None
         except ValueError as exc:
             raise AnalysisError(f"{path.name} line {line}: bad date: {exc}") from exc
         facts.append(HrFact(person, hr_type, day, end, None, f"{path.name}:{line}"))

@@ -127,6 +127,28 @@ def test_bad_hr_rows_name_the_line(tmp_path: Path) -> None:
         read_hr_csv(csv)
 
 
+def test_hr_dates_in_japanese_forms(tmp_path: Path) -> None:
+    """HR exports from Japanese systems write 2025/03/03, 2025年3月14日 or 令和7年3月31日;
+    the simple HR CSV reads them as the same local days; a day-first date is refused."""
+    csv = tmp_path / "hr.csv"
+    csv.write_text(
+        "person,hr_type,date,end_date\n"
+        "e1,resignation_notice,2025/03/03,\n"
+        "e1,last_attendance,2025年3月14日,\n"
+        "e1,approved_overtime,令和7年2月3日,令和7年2月7日\n",
+        encoding="utf-8",
+    )
+    facts, _ = read_hr_csv(csv)
+    assert [(f.day, f.end_day) for f in facts] == [
+        ("2025-03-03", None),
+        ("2025-03-14", None),
+        ("2025-02-03", "2025-02-07"),
+    ]
+    csv.write_text("person,hr_type,date\ne1,resignation_notice,03/03/2025\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="line 2: bad date"):
+        read_hr_csv(csv)
+
+
 def test_removable_threshold_boundary(tmp_path: Path) -> None:
     """R03 'medium' needs >= 20 value-class files a day: 19 stays below, 20 reaches it."""
     results = {}
