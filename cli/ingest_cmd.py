@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.lazy import LazyGroup
-from cli.output import F, emit, err, json_option, out, progress
+from cli.output import F, emit, err, json_option, out, progress, wants_json
 from evidencekit.case.ingest import IngestSummary, ingest_file
 from evidencekit.case.workspace import Case
 
@@ -44,6 +44,13 @@ def report_ingest(summary: IngestSummary, as_json: bool) -> None:
     """Print an ingest summary; exit non-zero when nothing at all could be read."""
     s = summary.source
     data = {"source": s.model_dump(mode="json"), "events": summary.events, "issues": summary.issues}
+    if summary.unused_options:
+        data["unused_options"] = list(summary.unused_options)
+        if not wants_json(as_json):
+            err.print(
+                f"note: option(s) {', '.join(summary.unused_options)} were given but never read "
+                f"by {s.parser} (misspelt, or not this format's); recorded as given"
+            )
     emit(
         data,
         as_json,

@@ -23,11 +23,36 @@ class IngestSummary:
     source: Source
     events: int
     issues: int
+    unused_options: tuple[str, ...] = ()  # given, but the parser never read them (typos)
 
     @property
     def nothing_read(self) -> bool:
         """True when not one record could be read (the CLI then exits non-zero)."""
         return self.events == 0 and self.source.records_read == 0
+
+
+class _ReadOptions(dict[str, Any]):
+    """Parser options that remember which keys the parser looked up."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(options)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+    def unused(self) -> tuple[str, ...]:
+        """Keys never looked up, but for the hashes that record provenance (``*_sha256``)."""
+        return tuple(sorted(k for k in self if k not in self.read and not k.endswith("_sha256")))
 
 
 def _check_content_source(content: dict[str, Any], source_id: str) -> None:
@@ -108,13 +133,14 @@ def parse_and_store(
     decompressed working copy, described by ``derived``, which the source keeps)."""
     parser_cls = parsers.get(parser_name)
     source_id = source_id_for(before.sha256, parser_name)
+    read = _ReadOptions(options)
     ctx = ParseContext(
         source_id=source_id,
         path=read_from or path,
         parser=parser_name,
         version=parser_cls.version,
         time_zone=time_zone,
-        options=options,
+        options=read,
         keyer=case.store.keyer,
     )
     recorded, execution = split_options(parser_cls, options)
@@ -162,6 +188,7 @@ def parse_and_store(
             "sha256_after": after,
             **extra,
             **({"execution": execution} if execution else {}),
+            **({"unused_options": list(read.unused())} if read.unused() else {}),
         },
     )
-    return IngestSummary(source, record.events, record.issues)
+    return IngestSummary(source, record.events, record.issues, read.unused())

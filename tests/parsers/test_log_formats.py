@@ -756,3 +756,25 @@ def test_day_first_dates_are_said_once_per_file(tmp_path: Path) -> None:
     us = [["4/13/2024 10:00:00 AM", *rows[0][1:]]]
     _, clean, _ = ingest(tmp_path, "us.csv", _csv(header, us), "message_trace")
     assert not [i for i in clean if i["code"] == "date_order_suspect"]
+
+
+def test_an_option_the_parser_never_reads_is_said(tmp_path: Path) -> None:
+    """A misspelt -o option changes nothing: the ingest says it was never read (CLI note,
+    JSON and custody) and keeps it as given; options the parser reads are not named."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    log = evidence / "access.log"
+    log.write_text(SQUID, encoding="utf-8")
+    case = Case.init(tmp_path / "case", case_id="T-OPT")
+    args = ["ingest", "log", str(log), "--case", str(case.root), "--format", "proxy_squid"]
+    typo = ["-o", "upload_min_byte=1024", "-o", "upload_min_bytes=10"]
+    result = CliRunner().invoke(cli, [*args, *typo])
+    assert result.exit_code == 0, result.output
+    assert "upload_min_byte were given but never read by proxy_squid" in result.output
+    (entry,) = [e for e in case.custody.entries() if e.action == "ingest"]
+    assert entry.details["unused_options"] == ["upload_min_byte"]
+    assert case.store.sources()[0].parameters["upload_min_byte"] == "1024"  # as given
