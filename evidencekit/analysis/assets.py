@@ -32,6 +32,7 @@ from evidencekit.analysis.config import AnalysisError
 from evidencekit.analysis.csvtext import decode_csv
 from evidencekit.analysis.folders import FolderSet, load_folder
 from evidencekit.analysis.model import InputFile
+from evidencekit.domains import within
 
 _MAX_BYTES = 256 << 20
 
@@ -177,12 +178,7 @@ class AssetRegister:
         v = norm_path(value)
         if any(v == d or v.startswith(d + "\\") for d in self._dest_paths):
             return True
-        host = _host(v)
-        while host:
-            if host in self._dest_hosts:
-                return True
-            host = host.partition(".")[2]  # the parent domain
-        return False
+        return within(_host(v), self._dest_hosts)
 
     def has_secret_set(self) -> bool:
         return bool(self.assets)

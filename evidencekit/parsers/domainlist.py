@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from evidencekit.domains import parent_domains
 from evidencekit.parsers.profile import ProfileError
 
 _CACHE_LIMIT = 1 << 14
@@ -58,11 +59,9 @@ class DomainList:
         hit = self._hosts.get(host)
         if hit is not None:
             return hit
-        name = host.lower().rstrip(".")
         found: list[str] = []
-        while name:
+        for name in parent_domains(host):
             found.extend(self._by_domain.get(name, ()))
-            name = name.partition(".")[2]
         result = tuple(sorted(set(found)))
         if len(self._hosts) > _CACHE_LIMIT:
             self._hosts.clear()

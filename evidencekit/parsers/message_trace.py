@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from evidencekit.domains import within
 from evidencekit.model import ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
 from evidencekit.parsers.logevent import put
@@ -66,12 +67,7 @@ def _direction(ctx: ParseContext, sender: str, recipients: list[str]) -> str | N
         return None
 
     def internal(address: str) -> bool:  # a listed domain or a sub-domain of one
-        host = address.rpartition("@")[2].lower().rstrip(".")
-        while host:
-            if host in domains:
-                return True
-            host = host.partition(".")[2]
-        return False
+        return within(address.rpartition("@")[2], domains)
 
     outside = [r for r in recipients if not internal(r)]
     if internal(sender):
