@@ -18,7 +18,6 @@ fields are flagged ``fields_from_message`` and keep the whole message.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import json
@@ -30,18 +29,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
+from evidencekit.errors import ModelError, UnreadableInput
 from evidencekit.events.time import TimeError, from_local
 from evidencekit.events.windows import WinRecord, normalize
 from evidencekit.model import Locator, ParseIssue
 from evidencekit.parsers.base import EventContent, ParseContext, parsers
-from evidencekit.parsers.evtx_csv_lines import (
-    MAX_RECORD,
-    LongLine,
-    detect_encoding,
-    physical_lines,
-    resolve_encoding,
-)
-from evidencekit.parsers.logevent import time_issue_code
+from evidencekit.parsers.logevent import problem_issue, time_issue_code
+from evidencekit.sources.textlog import DEFAULT_MAX_LINE, Problem, TextLog, detect_encoding
 
 DEFAULT_ZONE = "Asia/Tokyo"
 HEADERS = {
@@ -57,7 +51,7 @@ LEVELS = {
     "audit success": "audit_success", "成功の監査": "audit_success",
     "audit failure": "audit_failure", "失敗の監査": "audit_failure",
 }  # fmt: skip
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_MAX_RECORD = DEFAULT_MAX_LINE  # a longer line, or record (row with its message), is refused
 _LABELS = Path(__file__).parent / "data" / "windows_message_labels.json"
 _FIELD = re.compile(r"^[ \t]+(\S[^\t]*?)\s*[:：]\t+(.*)$")
 _TOP_FIELD = re.compile(r"^(\S[^\t]*?)\s*[:：]\t+(.*)$")
@@ -82,29 +76,29 @@ class EvtxCsvParser:
 
     @classmethod
     def check(cls, head: bytes, path: Path) -> bool:
-        encoding = detect_encoding(head)
+        encoding = detect_encoding(head).name
         text = head[:4096].decode(encoding, "ignore").lstrip("\ufeff")
         first = text.splitlines()[0] if text else ""
         cells = tuple(c.strip().strip('"') for c in first.split(","))
         return any(cells[:5] == names for names in HEADERS.values())
 
     def parse(self, ctx: ParseContext) -> Iterator[ParseIssue | EventContent]:
-        with open(ctx.path, "rb") as fp:
-            head = fp.read(1 << 16)
-        encoding = resolve_encoding(str(ctx.options.get("encoding") or detect_encoding(head)), head)
-        if csv.field_size_limit() < MAX_RECORD:  # messages are long; raising it only widens
-            csv.field_size_limit(MAX_RECORD)
-        reader = _Rows(ctx, encoding)
-        yield from reader.run()
+        try:
+            log = TextLog(ctx.path, str(ctx.options.get("encoding") or "auto"), _MAX_RECORD)
+        except UnreadableInput as exc:  # an unknown codec: an error of the call
+            raise ModelError("options.encoding", str(exc)) from exc
+        if csv.field_size_limit() < _MAX_RECORD:  # messages are long; raising it only widens
+            csv.field_size_limit(_MAX_RECORD)
+        yield from _Rows(ctx, log).run()
 
 
 class _Rows:
     """Groups physical lines into CSV records (quoted messages span lines) and reads them."""
 
-    def __init__(self, ctx: ParseContext, encoding: str) -> None:
+    def __init__(self, ctx: ParseContext, log: TextLog) -> None:
         self.ctx = ctx
-        self.encoding = encoding
-        self.decoder = encoding.removesuffix("-sig")
+        self.log = log
+        self.decoder = log.encoding.name
         self.zone = ctx.time_zone or DEFAULT_ZONE
         self.order = str(ctx.options.get("date_order", "mdy"))
         self.columns: dict[str, int] | None = None
@@ -114,47 +108,22 @@ class _Rows:
         self.records = 0  # data records (rows after the header), the locator's record number
 
     def run(self) -> Iterator[ParseIssue | EventContent]:
-        bom = 3 if self.encoding == "utf-8-sig" else 2 if self.encoding.startswith("utf-16") else 0
-        unit = 2 if self.encoding.startswith("utf-16") else 1
-        with open(self.ctx.path, "rb") as fp:
-            if bom and fp.read(bom) not in (
-                codecs.BOM_UTF8,
-                codecs.BOM_UTF16_LE,
-                codecs.BOM_UTF16_BE,
-            ):
-                bom = 0  # an encoding named by the user, and no byte order mark in the file
+        """Physical lines from the text reader (encoding, offsets, bounded overlong lines
+        hashed and skipped) grouped into records."""
         work: deque[_Line] = deque()
-        with open(self.ctx.path, "rb") as fp:
-            for number, (offset, raw) in enumerate(physical_lines(fp, unit, bom), start=1):
-                if isinstance(raw, LongLine):
-                    while self.pending:  # a quote open before it: that record is cut
-                        yield from self._give_up(work)
-                        yield from self._feed(work)
-                    yield self._long(number, offset, raw)
-                    continue
-                work.append(self._line(number, offset, raw))
-                yield from self._feed(work)
+        for line in self.log.lines():
+            if isinstance(line, Problem):  # an overlong line
+                while self.pending:  # a quote open before it: that record is cut
+                    yield from self._give_up(work)
+                    yield from self._feed(work)
+                yield problem_issue(self.ctx, line)
+                continue
+            number, offset, raw, text, bad = line
+            work.append((number, offset, raw, text, bad is not None, text.count('"')))
+            yield from self._feed(work)
         while self.pending:  # a quote left open at the end of the file
             yield from self._give_up(work)
             yield from self._feed(work)
-
-    def _long(self, number: int, offset: int, raw: LongLine) -> ParseIssue:
-        where = Locator(line=number, offset=str(offset), length=raw.length)
-        issue = self.ctx.issue(
-            "line_too_long",
-            f"line of {raw.length} bytes is over the {MAX_RECORD}-byte limit; skipped",
-            where,
-            None,
-            "error",
-        )
-        return issue.model_copy(update={"raw_sha256": raw.sha256})
-
-    def _line(self, number: int, offset: int, raw: bytes) -> _Line:
-        try:
-            text, bad = raw.decode(self.decoder), False
-        except UnicodeDecodeError:
-            text, bad = raw.decode(self.decoder, "replace"), True
-        return number, offset, raw, text, bad, text.count('"')
 
     def _feed(self, work: deque[_Line]) -> Iterator[ParseIssue | EventContent]:
         while work:
@@ -169,7 +138,7 @@ class _Rows:
                 yield from self._record(
                     lines[0][0], lines[0][1], raw, text, any(ln[4] for ln in lines)
                 )
-            elif self.size > MAX_RECORD:
+            elif self.size > _MAX_RECORD:
                 yield from self._give_up(work)
 
     def _give_up(self, work: deque[_Line]) -> Iterator[ParseIssue]:
@@ -211,7 +180,7 @@ class _Rows:
         if bad:
             yield self.ctx.issue(
                 "undecodable_bytes",
-                f"bytes not valid {self.encoding} were replaced by U+FFFD in this record",
+                f"bytes not valid {self.decoder} were replaced by U+FFFD in this record",
                 where,
                 body,
                 "warning",
