@@ -10,6 +10,7 @@ direction (outbound / inbound / internal) is added. Mapping: profiles/message_tr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import ClassVar
 
 from evidencekit.domains import within
@@ -60,9 +61,14 @@ def split_addresses(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@lru_cache(maxsize=8)
+def _domains(option: str) -> frozenset[str]:
+    """The ``internal_domains`` option as a set (parsed once, not for every row)."""
+    return frozenset(d.strip().lower() for d in option.split(",")) - {""}
+
+
 def _direction(ctx: ParseContext, sender: str, recipients: list[str]) -> str | None:
-    domains = {d.strip().lower() for d in str(ctx.options.get("internal_domains", "")).split(",")}
-    domains.discard("")
+    domains = _domains(str(ctx.options.get("internal_domains", "")))
     if not domains:
         return None
 
