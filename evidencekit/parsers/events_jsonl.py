@@ -20,6 +20,7 @@ from evidencekit.errors import ModelError
 from evidencekit.events.time import TimeError, parse_iso
 from evidencekit.model import TIME_PATTERN, Event, Locator, ParseIssue, parse_model
 from evidencekit.parsers.base import ParseContext, parsers
+from evidencekit.parsers.logevent import add_flag
 
 _MAX_LINE = 1 << 20
 _CANONICAL_TIME = re.compile(TIME_PATTERN)
@@ -78,12 +79,8 @@ class EventsJsonl:
             data["time"], offset = parse_iso(time)
             data.setdefault("time_original", time)
             data.setdefault("time_offset", offset)
-        elif time is None:  # undated, flagged as the other readers flag it
-            flags = data.get("flags")
-            if isinstance(flags, list) and "time_missing" not in flags:
-                data["flags"] = [*flags, "time_missing"]
-            elif flags is None:
-                data["flags"] = ["time_missing"]
+        elif time is None and isinstance(data.get("flags", []), list):
+            add_flag(data, "time_missing")  # undated, flagged as the other readers flag it
         data["source"] = ctx.source_id
         data["locator"] = locator.model_dump(exclude_none=True)
         data["raw_sha256"] = hashlib.sha256(text).hexdigest()
