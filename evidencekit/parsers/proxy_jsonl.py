@@ -82,13 +82,14 @@ class ProxyJsonLines:
                 yield record_issue(ctx, record, "malformed_json", "not a JSON object")
                 continue
             row = {key: _first(data, names) for key, names in ALIASES.items()}
+            sizes = {key: _count(row[key]) for key in _SIZES}
             request = WebRequest(
                 method=str(row["method"] or ""),
                 url=str(row["url"] or ""),
                 host=str(row["host"] or ""),
                 status=str(row["status"] or ""),
-                request_bytes=_count(row["request_bytes"]),
-                response_bytes=_count(row["response_bytes"]),
+                request_bytes=sizes["request_bytes"],
+                response_bytes=sizes["response_bytes"],
                 user=str(row["user"] or ""),
                 client_ip=str(row["client_ip"] or ""),
                 user_agent=str(row["user_agent"] or ""),
@@ -98,9 +99,12 @@ class ProxyJsonLines:
             issue = set_time(ctx, content, times, _time_text(row["time"]))
             if issue is not None:
                 yield issue
-            yield from _unread_sizes(ctx, content, row)
+            yield from _unread_sizes(ctx, content, row, sizes)
             ctx.records_read += 1
             yield content
+
+
+_SIZES = ("request_bytes", "response_bytes")
 
 
 def _count(value: Any) -> int | None:
@@ -111,13 +115,13 @@ def _count(value: Any) -> int | None:
 
 
 def _unread_sizes(
-    ctx: ParseContext, content: EventContent, row: dict[str, Any]
+    ctx: ParseContext, content: EventContent, row: dict[str, Any], sizes: dict[str, int | None]
 ) -> Iterator[ParseIssue]:
     """A size given but not a byte count (fractional, negative, out of range, text) is kept
     as written in the attributes and said, not dropped."""
-    for key in ("request_bytes", "response_bytes"):
+    for key in _SIZES:
         value = row[key]
-        if value is not None and _count(value) is None:
+        if value is not None and sizes[key] is None:
             text = str(value)[:100]
             content["attributes"][f"{key}_text"] = text
             yield issue_at(
