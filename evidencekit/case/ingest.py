@@ -175,6 +175,7 @@ def parse_and_store(
         )
         record = batch.finish(source)
     how = f" ({derived['compression']})" if derived else ""
+    unused = read.unused()
     case.custody.append(
         "ingest",
         f"ingested {path_text(path.name)}{how} with {parser_name}",
@@ -188,7 +189,7 @@ def parse_and_store(
             "sha256_after": after,
             **extra,
             **({"execution": execution} if execution else {}),
-            **({"unused_options": list(read.unused())} if read.unused() else {}),
+            **({"unused_options": list(unused)} if unused else {}),
         },
     )
-    return IngestSummary(source, record.events, record.issues, read.unused())
+    return IngestSummary(source, record.events, record.issues, unused)
