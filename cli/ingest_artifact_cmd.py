@@ -7,13 +7,17 @@ from pathlib import Path
 
 import click
 
-from cli.ingest_cmd import ingest_group, max_decompressed_option, report_ingest
+from cli.ingest_cmd import (
+    ingest_compressed_file,
+    ingest_group,
+    max_decompressed_option,
+    report_ingest,
+)
 from cli.output import err, json_option, progress, wants_json
-from evidencekit.case.compressed import compression_of, ingest_compressed
+from evidencekit.case.compressed import compression_of
 from evidencekit.case.detect import detect_artifact_kind as detect_kind
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
-from evidencekit.errors import UnreadableInput
 from evidencekit.parsers.base import parsers
 from evidencekit.parsers.logdetect import InvalidTimeZone, check_zone
 
@@ -87,13 +91,7 @@ def artifact(
 def _compressed(
     path: Path, kind: str | None, case: Case, tz: str | None, force: bool, limit: int, as_json: bool
 ) -> None:
-    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
-        try:
-            summary = ingest_compressed(
-                case, path, kind, tz, force=force, progress=advance, limit=limit
-            )
-        except UnreadableInput as exc:
-            raise click.ClickException(exc.diagnostics()) from exc
+    summary = ingest_compressed_file(case, path, kind, tz, {}, (force, limit, as_json, "artifact"))
     if kind is None and not wants_json(as_json):
         err.print(f"{path.name}: content recognised as {summary.source.parser}")
     report_ingest(summary, as_json)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,6 +39,31 @@ def max_decompressed_option(what: str) -> Callable[[F], F]:
         help=f"Largest decompressed size (bytes) of an .xz/.gz/.bz2 {what}; beyond it, refused.",
     )
     return option
+
+
+def ingest_compressed_file(
+    case: Case,
+    path: Path,
+    parser: str | None,
+    tz: str | None,
+    options: dict[str, Any],
+    how: tuple[bool, int, bool, str],
+) -> IngestSummary:
+    """Ingest an .xz/.gz/.bz2 file with progress (``how``: force, the decompressed-size
+    limit, JSON output, and ``artifact`` or ``log``); a damaged or oversized stream is a
+    clean CLI error."""
+    from evidencekit.case.compressed import ingest_compressed
+    from evidencekit.errors import UnreadableInput
+
+    force, limit, as_json, kind = how
+    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
+        try:
+            return ingest_compressed(
+                case, path, parser, tz, options, force=force, progress=advance, limit=limit,
+                kind=kind,
+            )  # fmt: skip
+        except UnreadableInput as exc:
+            raise click.ClickException(exc.diagnostics()) from exc
 
 
 def report_ingest(summary: IngestSummary, as_json: bool) -> None:

@@ -8,12 +8,16 @@ from typing import Any
 
 import click
 
-from cli.ingest_cmd import ingest_group, max_decompressed_option, report_ingest
+from cli.ingest_cmd import (
+    ingest_compressed_file,
+    ingest_group,
+    max_decompressed_option,
+    report_ingest,
+)
 from cli.output import err, json_option, progress, wants_json
-from evidencekit.case.compressed import compression_of, ingest_compressed
+from evidencekit.case.compressed import compression_of
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
-from evidencekit.errors import UnreadableInput
 from evidencekit.parsers.logdetect import check_zone, detect_log_format, log_formats, log_time_zone
 
 _COUNT_OPTIONS = frozenset({"upload_min_bytes", "tunnel_upload_min_bytes", "max_line"})
@@ -125,17 +129,11 @@ def _compressed(
     case: Case,
     how: tuple[bool, int, bool],
 ) -> None:
-    force, limit, as_json = how
+    as_json = how[2]
     if tz is not None:
-        check_zone(tz)
-    with progress(f"hashing {path.name}", path.stat().st_size, as_json) as advance:
-        try:
-            summary = ingest_compressed(
-                case, path, None if fmt == "auto" else fmt, tz, options, force=force,
-                progress=advance, limit=limit, kind="log",
-            )  # fmt: skip
-        except UnreadableInput as exc:
-            raise click.ClickException(exc.diagnostics()) from exc
+        check_zone(tz)  # before the file is hashed and unpacked
+    parser = None if fmt == "auto" else fmt
+    summary = ingest_compressed_file(case, path, parser, tz, options, (*how, "log"))
     if fmt == "auto" and not wants_json(as_json):
         err.print(f"format: {summary.source.parser} (recognised from the decompressed header)")
     report_ingest(summary, as_json)
