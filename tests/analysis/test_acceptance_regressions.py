@@ -24,6 +24,7 @@ from evidencekit.analysis.profile import load_profile
 from evidencekit.analysis.wording import banned_in
 from evidencekit.case.ingest import ingest_file
 from evidencekit.case.workspace import Case
+from tests.parsers.test_log_formats import OPLOG_HEADER
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -218,16 +219,7 @@ def test_csv_inputs_that_are_not_text_give_a_typed_error(tmp_path: Path) -> None
 
 def _oplog(n: int) -> bytes:
     """An operation log (CP932, JST) of ``n`` reads of distinct files in a 【秘】 folder."""
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     rows = [
         [
             f"2025/3/4 10:{i // 60:02d}:{i % 60:02d}",
@@ -261,16 +253,7 @@ def test_marked_file_count_is_a_lower_bound_when_the_set_is_full(
 
 def _copies_without_size_or_serial() -> bytes:
     """Two copies to a removable drive; the export names neither a size nor a serial."""
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     rows = [
         [
             f"2025/3/19 23:59:{i:02d}",
@@ -327,16 +310,7 @@ _USB = ("リムーバブル", "1048576")
 def test_records_without_a_usable_time_are_a_gap(tmp_path: Path) -> None:
     # A US export read in America/New_York: 02:30 on 2025-03-09 does not exist and
     # 01:30 on 2025-11-02 happens twice; both copies are kept undated by the parser.
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     times = ["2025/3/9 1:59:00", "2025/3/9 2:30:00", "2025/11/2 1:30:00", "2025/11/2 2:00:00"]
     rows = [
         [
@@ -367,16 +341,7 @@ _COPY = ("e1.tanaka", "LT-0101", "ファイルコピー")
 
 
 def _usb_copy(when: str, n: int = 3) -> bytes:
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     rows = [
         [when + f":{i:02d}", *_COPY, f"\\\\fs\\【秘】\\X{i}.dwg", f"E:\\X{i}.dwg", *_USB]
         for i in range(n)
@@ -429,16 +394,7 @@ def test_overtime_approved_for_the_day_before_does_not_cover_a_late_evening(
     # Overtime approved for 2025-11-20 reaches into the early hours of 11-21 (N2); a copy to
     # USB at 23:30 on 11-21, a day without approval, is not covered by it (CI.07 is per
     # interval, map §2.3.5).
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     edit = [*_COPY[:2], "ファイル更新", "\\\\fs\\案件\\提案書.pptx", "", "ネットワーク", "1024"]
     rows = [["2025/11/20 22:00:00", *edit], ["2025/11/21 0:30:00", *edit]]
     copies = _usb_copy("2025/11/21 23:30").decode("cp932").splitlines()[1:]
@@ -513,16 +469,7 @@ def test_holder_standing_without_a_record_gets_a_gap(
 
 
 def test_weakening_facts_are_listed_once_and_cite_every_finding(tmp_path: Path) -> None:
-    header = [
-        "日時",
-        "ユーザー名",
-        "PC名",
-        "操作",
-        "ファイル名",
-        "送信先",
-        "ドライブ種別",
-        "サイズ",
-    ]
+    header = OPLOG_HEADER
     photos = [
         [f"2025/9/{day} 15:3{i}:00", *_COPY, f"C:\\家族\\p{i}.jpg", f"E:\\p{i}.jpg", *_USB]
         for day in (29, 30)
